@@ -1,1 +1,4 @@
-Console.WriteLine("strait");
+using System.CommandLine;
+using Strait.Server;
+
+return await StraitCommand.RunAsync(args).ConfigureAwait(false);

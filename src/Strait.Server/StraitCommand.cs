@@ -1,0 +1,159 @@
+using System.CommandLine;
+using Strait.Hosting;
+using Strait.Schema;
+
+namespace Strait.Server;
+
+/// <summary>
+/// The <c>strait</c> command line: <c>serve</c>, <c>routes</c> and <c>demo</c>. Exit codes: 0 success,
+/// 2 usage or configuration error (one message naming the problem, never a stack trace), 1 failure at run time.
+/// </summary>
+internal static class StraitCommand
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int UsageError = 2;
+
+    private static readonly Option<string?> ConfigOption = new("--config", "-c")
+    {
+        Description = "YAML or JSON configuration file (see docs/configuration.md).",
+    };
+
+    private static readonly Option<string[]> ProtoOption = new("--proto")
+    {
+        Description = ".proto file to load (repeatable); compiled with the bundled protoc.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private static readonly Option<string[]> ProtoPathOption = new("--proto-path", "-I")
+    {
+        Description = "Import root for --proto files (repeatable).",
+    };
+
+    private static readonly Option<string[]> DescriptorSetOption = new("--descriptor-set")
+    {
+        Description = "FileDescriptorSet file (protoc --descriptor_set_out --include_imports), repeatable.",
+    };
+
+    private static readonly Option<string[]> BackendOption = new("--backend")
+    {
+        Description = "Backend gRPC address HOST:PORT, http://HOST:PORT or https://HOST:PORT (repeatable: replicas).",
+    };
+
+    private static readonly Option<string?> ListenOption = new("--listen")
+    {
+        Description = "URL to listen on, e.g. http://127.0.0.1:8080.",
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Strait: an HTTP/JSON ⇄ gRPC gateway.");
+
+        var serve = new Command("serve", "Serve the REST API of the given schema against a gRPC backend.");
+        AddSchemaOptions(serve);
+        serve.Add(BackendOption);
+        serve.Add(ListenOption);
+        serve.SetAction((parse, cancellation) => Guard(() => ServeAsync(parse, cancellation)));
+        root.Add(serve);
+
+        var routes = new Command("routes", "Print the route table the schema and configuration produce.");
+        AddSchemaOptions(routes);
+        routes.SetAction((parse, cancellation) => Guard(() => Task.FromResult(PrintRoutes(parse))));
+        root.Add(routes);
+
+        var demo = new Command("demo", "Run the gateway with three in-process replicas of the todo.v1 demo backend.");
+        var demoListen = new Option<string>("--listen")
+        {
+            Description = "URL the gateway listens on.",
+            DefaultValueFactory = _ => "http://127.0.0.1:8080",
+        };
+        demo.Add(demoListen);
+        demo.SetAction((parse, cancellation) => Guard(() => DemoCommand.RunAsync(parse.GetValue(demoListen)!, cancellation)));
+        root.Add(demo);
+
+        var parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var error in parseResult.Errors)
+            {
+                await Console.Error.WriteLineAsync("strait: " + error.Message).ConfigureAwait(false);
+            }
+
+            await Console.Error.WriteLineAsync("Run 'strait --help' for usage.").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        return await parseResult.InvokeAsync().ConfigureAwait(false);
+    }
+
+    private static void AddSchemaOptions(Command command)
+    {
+        command.Add(ConfigOption);
+        command.Add(ProtoOption);
+        command.Add(ProtoPathOption);
+        command.Add(DescriptorSetOption);
+    }
+
+    private static async Task<int> ServeAsync(ParseResult parse, CancellationToken cancellation)
+    {
+        var options = LoadOptions(parse);
+        var snapshot = GatewaySnapshot.Build(options);
+        await using var server = await GatewayServer.StartAsync(options, snapshot, cancellation).ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"strait: serving {snapshot.Routes.Count} routes on {string.Join(", ", server.Urls)}").ConfigureAwait(false);
+        await server.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
+        return Success;
+    }
+
+    private static int PrintRoutes(ParseResult parse)
+    {
+        var options = LoadOptions(parse);
+        var snapshot = GatewaySnapshot.Build(options, requireBackend: false);
+        Console.Out.Write(RouteTableText.Format(snapshot.Routes));
+        return Success;
+    }
+
+    private static StraitOptions LoadOptions(ParseResult parse)
+    {
+        var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        AddList(overrides, "Schema:Protos", parse.GetValue(ProtoOption));
+        AddList(overrides, "Schema:ProtoPaths", parse.GetValue(ProtoPathOption));
+        AddList(overrides, "Schema:DescriptorSets", parse.GetValue(DescriptorSetOption));
+        if (parse.GetResult(BackendOption) is not null)
+        {
+            AddList(overrides, "Backend:Addresses", parse.GetValue(BackendOption));
+        }
+
+        if (parse.GetResult(ListenOption) is not null)
+        {
+            overrides["Listen"] = parse.GetValue(ListenOption);
+        }
+
+        return StraitConfiguration.Load(parse.GetValue(ConfigOption), overrides);
+    }
+
+    private static void AddList(Dictionary<string, string?> overrides, string key, string[]? values)
+    {
+        for (var i = 0; values is not null && i < values.Length; i++)
+        {
+            overrides[$"{key}:{i}"] = values[i];
+        }
+    }
+
+    // User errors (bad flags, files, schemas, configuration) end with one line and exit code 2.
+    private static async Task<int> Guard(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StraitConfigurationException or SchemaException)
+        {
+            await Console.Error.WriteLineAsync("strait: " + e.Message).ConfigureAwait(false);
+            return UsageError;
+        }
+        catch (OperationCanceledException)
+        {
+            return Success;
+        }
+    }
+}

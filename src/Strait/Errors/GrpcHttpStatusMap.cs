@@ -1,0 +1,71 @@
+using Strait.Wire;
+
+namespace Strait.Errors;
+
+/// <summary>The gRPC code → HTTP status mapping of google/rpc/code.proto, shared by every error Strait renders.</summary>
+public static class GrpcHttpStatusMap
+{
+    /// <summary>Nginx's non-standard "client closed request", which code.proto assigns to CANCELLED.</summary>
+    public const int ClientClosedRequest = 499;
+
+    public static int ToHttpStatus(GrpcStatusCode code) => code switch
+    {
+        GrpcStatusCode.Ok => 200,
+        GrpcStatusCode.Cancelled => ClientClosedRequest,
+        GrpcStatusCode.Unknown => 500,
+        GrpcStatusCode.InvalidArgument => 400,
+        GrpcStatusCode.DeadlineExceeded => 504,
+        GrpcStatusCode.NotFound => 404,
+        GrpcStatusCode.AlreadyExists => 409,
+        GrpcStatusCode.PermissionDenied => 403,
+        GrpcStatusCode.ResourceExhausted => 429,
+        GrpcStatusCode.FailedPrecondition => 400,
+        GrpcStatusCode.Aborted => 409,
+        GrpcStatusCode.OutOfRange => 400,
+        GrpcStatusCode.Unimplemented => 501,
+        GrpcStatusCode.Internal => 500,
+        GrpcStatusCode.Unavailable => 503,
+        GrpcStatusCode.DataLoss => 500,
+        GrpcStatusCode.Unauthenticated => 401,
+        _ => 500,
+    };
+
+    /// <summary>The gRPC code a gateway-side HTTP error stands for, used by the google.rpc.Status body format.</summary>
+    public static GrpcStatusCode FromHttpStatus(int status) => status switch
+    {
+        400 or 413 or 415 => GrpcStatusCode.InvalidArgument,
+        401 => GrpcStatusCode.Unauthenticated,
+        403 => GrpcStatusCode.PermissionDenied,
+        404 => GrpcStatusCode.NotFound,
+        405 or 501 => GrpcStatusCode.Unimplemented,
+        409 => GrpcStatusCode.Aborted,
+        429 => GrpcStatusCode.ResourceExhausted,
+        ClientClosedRequest => GrpcStatusCode.Cancelled,
+        502 or 503 => GrpcStatusCode.Unavailable,
+        504 => GrpcStatusCode.DeadlineExceeded,
+        _ => status < 500 ? GrpcStatusCode.InvalidArgument : GrpcStatusCode.Internal,
+    };
+
+    /// <summary>A readable title for a gRPC code ("Not Found"), used as the problem title.</summary>
+    public static string Title(GrpcStatusCode code) => code switch
+    {
+        GrpcStatusCode.Ok => "OK",
+        GrpcStatusCode.Cancelled => "Cancelled",
+        GrpcStatusCode.Unknown => "Unknown Error",
+        GrpcStatusCode.InvalidArgument => "Invalid Argument",
+        GrpcStatusCode.DeadlineExceeded => "Deadline Exceeded",
+        GrpcStatusCode.NotFound => "Not Found",
+        GrpcStatusCode.AlreadyExists => "Already Exists",
+        GrpcStatusCode.PermissionDenied => "Permission Denied",
+        GrpcStatusCode.ResourceExhausted => "Resource Exhausted",
+        GrpcStatusCode.FailedPrecondition => "Failed Precondition",
+        GrpcStatusCode.Aborted => "Aborted",
+        GrpcStatusCode.OutOfRange => "Out Of Range",
+        GrpcStatusCode.Unimplemented => "Not Implemented",
+        GrpcStatusCode.Internal => "Internal Error",
+        GrpcStatusCode.Unavailable => "Service Unavailable",
+        GrpcStatusCode.DataLoss => "Data Loss",
+        GrpcStatusCode.Unauthenticated => "Unauthenticated",
+        _ => "Unknown Error",
+    };
+}

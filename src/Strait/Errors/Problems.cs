@@ -1,0 +1,135 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Strait.Wire;
+
+namespace Strait.Errors;
+
+/// <summary>The problems Strait itself raises, and the translation of a gRPC status into a problem.</summary>
+public static class Problems
+{
+    public static Problem RouteNotFound(string method, string path) =>
+        new(404, "route-not-found", "Route Not Found", GrpcStatusCode.NotFound)
+        {
+            Detail = $"No route matches {method} {path}.",
+        };
+
+    public static Problem MethodNotAllowed(string method, string path, IReadOnlyList<string> allowed) =>
+        new(405, "method-not-allowed", "Method Not Allowed", GrpcStatusCode.Unimplemented)
+        {
+            Detail = $"{path} does not accept {method}; it accepts {string.Join(", ", allowed)}.",
+            Allow = allowed,
+        };
+
+    /// <summary>The request could not be turned into a gRPC message (bad JSON, value, path or query).</summary>
+    public static Problem InvalidRequest(string detail, string? field = null, string? fieldDescription = null) =>
+        new(400, "invalid-request", "Invalid Request", GrpcStatusCode.InvalidArgument)
+        {
+            Detail = detail,
+            Errors = field is null ? [] : [new ProblemFieldError(field, fieldDescription ?? detail)],
+        };
+
+    public static Problem PayloadTooLarge(long limit) =>
+        new(413, "payload-too-large", "Payload Too Large", GrpcStatusCode.InvalidArgument)
+        {
+            Detail = $"The request body is larger than the limit of {limit} bytes.",
+        };
+
+    public static Problem UnsupportedMediaType(string? contentType) =>
+        new(415, "unsupported-media-type", "Unsupported Media Type", GrpcStatusCode.InvalidArgument)
+        {
+            Detail = $"Content-Type '{contentType}' is not supported; send application/json.",
+        };
+
+    public static Problem Internal() =>
+        new(500, "internal-error", "Internal Error", GrpcStatusCode.Internal)
+        {
+            Detail = "An unexpected error occurred. Please try again later.",
+        };
+
+    /// <summary>
+    /// The problem for a failed call. Backend statuses keep their code and message; failures that never
+    /// reached a backend or broke the protocol get gateway statuses (503, 502, 504, 499) with messages that
+    /// reveal nothing of Strait's internals or the upstream's address.
+    /// </summary>
+    public static Problem FromStatus(GrpcStatus status)
+    {
+        switch (status.Origin)
+        {
+            case StatusOrigin.Transport:
+                return new Problem(503, "upstream-unavailable", "Service Unavailable", GrpcStatusCode.Unavailable)
+                {
+                    Detail = "The upstream service is unavailable. Please try again later.",
+                };
+            case StatusOrigin.Protocol:
+                return new Problem(502, "bad-upstream-response", "Bad Gateway", status.Code)
+                {
+                    Detail = "The upstream service sent a response that is not valid gRPC.",
+                };
+            case StatusOrigin.Local when status.Code == GrpcStatusCode.DeadlineExceeded:
+                return new Problem(504, "deadline-exceeded", "Deadline Exceeded", GrpcStatusCode.DeadlineExceeded)
+                {
+                    Detail = "The upstream call did not complete before its deadline.",
+                };
+            case StatusOrigin.Local:
+                return new Problem(GrpcHttpStatusMap.ToHttpStatus(status.Code), Slug(status.Code), GrpcHttpStatusMap.Title(status.Code), status.Code)
+                {
+                    Detail = "The request was cancelled.",
+                };
+        }
+
+        return FromBackendStatus(status.Code, status.Message, status.Details);
+    }
+
+    private static Problem FromBackendStatus(GrpcStatusCode code, string message, Google.Rpc.Status? details)
+    {
+        var errors = new List<ProblemFieldError>();
+        ErrorInfo? errorInfo = null;
+        TimeSpan? retryAfter = null;
+        var anys = details?.Details ?? [];
+        foreach (var any in anys)
+        {
+            if (any.Is(BadRequest.Descriptor) && TryUnpack<BadRequest>(any, out var badRequest))
+            {
+                foreach (var violation in badRequest.FieldViolations)
+                {
+                    errors.Add(new ProblemFieldError(violation.Field, violation.Description));
+                }
+            }
+            else if (any.Is(ErrorInfo.Descriptor) && errorInfo is null && TryUnpack<ErrorInfo>(any, out var info))
+            {
+                errorInfo = info;
+            }
+            else if (any.Is(RetryInfo.Descriptor) && retryAfter is null && TryUnpack<RetryInfo>(any, out var retry) && retry.RetryDelay is not null)
+            {
+                retryAfter = retry.RetryDelay.ToTimeSpan();
+            }
+        }
+
+        return new Problem(GrpcHttpStatusMap.ToHttpStatus(code), Slug(code), GrpcHttpStatusMap.Title(code), code)
+        {
+            Detail = string.IsNullOrEmpty(message) ? null : message,
+            Errors = errors,
+            ErrorInfo = errorInfo,
+            RetryAfter = retryAfter,
+            Details = [.. anys],
+        };
+    }
+
+    private static bool TryUnpack<T>(Any any, out T message)
+        where T : IMessage<T>, new()
+    {
+        try
+        {
+            message = any.Unpack<T>();
+            return true;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            message = new T();
+            return false;
+        }
+    }
+
+    private static string Slug(GrpcStatusCode code) => code.ToCanonicalName().ToLowerInvariant().Replace('_', '-');
+}

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Strait.Hosting;
+
+/// <summary>
+/// Builds <see cref="StraitOptions"/> from, in rising precedence: the configuration file (YAML or JSON),
+/// <c>STRAIT_</c> environment variables (<c>STRAIT_BACKEND__TIMEOUT=00:00:05</c>), and command-line overrides.
+/// Unknown keys and unparsable values are errors, not silently ignored.
+/// </summary>
+public static class StraitConfiguration
+{
+    public const string EnvironmentPrefix = "STRAIT_";
+
+    public static StraitOptions Load(string? configFile, IReadOnlyDictionary<string, string?> overrides)
+    {
+        var builder = new ConfigurationBuilder();
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile))
+            {
+                throw new StraitConfigurationException($"configuration file '{configFile}' does not exist");
+            }
+
+            var extension = Path.GetExtension(configFile).ToLowerInvariant();
+            switch (extension)
+            {
+                case ".yaml" or ".yml":
+                    builder.AddYamlFile(configFile);
+                    break;
+                case ".json":
+                    builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+                    break;
+                default:
+                    throw new StraitConfigurationException($"configuration file '{configFile}' must end in .yaml, .yml or .json");
+            }
+        }
+
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.AddInMemoryCollection(overrides);
+
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = builder.Build();
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
+        {
+            throw new StraitConfigurationException($"cannot read '{configFile}': {(e.InnerException ?? e).Message}", e);
+        }
+
+        var options = new StraitOptions();
+        try
+        {
+            configuration.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new StraitConfigurationException("configuration error: " + (e.InnerException?.Message is { } inner ? e.Message + " " + inner : e.Message), e);
+        }
+
+        Validate(options, configFile);
+        return options;
+    }
+
+    private static void Validate(StraitOptions options, string? source)
+    {
+        var where = source is null ? string.Empty : $" in '{source}'";
+        if (options.Schema.DescriptorSets.Count == 0 && options.Schema.Protos.Count == 0)
+        {
+            throw new StraitConfigurationException($"no schema{where}: give --proto FILE or --descriptor-set FILE (schema.protos / schema.descriptorSets)");
+        }
+
+        if (options.Limits.MaxRequestBodySize <= 0)
+        {
+            throw new StraitConfigurationException($"limits.maxRequestBodySize{where} must be positive");
+        }
+
+        if (options.Json.MaxDepth is < 1 or > 1000)
+        {
+            throw new StraitConfigurationException($"json.maxDepth{where} must be between 1 and 1000");
+        }
+
+        if (options.Backend.Timeout <= TimeSpan.Zero)
+        {
+            throw new StraitConfigurationException($"backend.timeout{where} must be positive");
+        }
+
+        if (options.Errors.Format is not ("problem" or "google-rpc-status"))
+        {
+            throw new StraitConfigurationException($"errors.format{where} is '{options.Errors.Format}'; use 'problem' or 'google-rpc-status'");
+        }
+
+        if (options.Backend.RequestCompression is not ("none" or "gzip"))
+        {
+            throw new StraitConfigurationException($"backend.requestCompression{where} is '{options.Backend.RequestCompression}'; use 'none' or 'gzip'");
+        }
+    }
+}

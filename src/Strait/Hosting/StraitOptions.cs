@@ -1,0 +1,145 @@
+namespace Strait.Hosting;
+
+/// <summary>
+/// Everything <c>strait serve</c> reads from its configuration file (YAML or JSON) and environment
+/// (<c>STRAIT_</c> prefix, <c>__</c> between levels). Documented key by key in docs/configuration.md.
+/// </summary>
+public sealed class StraitOptions
+{
+    /// <summary>Where the gateway listens, e.g. <c>http://127.0.0.1:8080</c>. Several URLs are separated by ';'.</summary>
+    public string Listen { get; set; } = "http://127.0.0.1:8080";
+
+    public SchemaOptions Schema { get; set; } = new();
+
+    public BackendOptions Backend { get; set; } = new();
+
+    public HttpRulesOptions Http { get; set; } = new();
+
+    public RoutingOptions Routing { get; set; } = new();
+
+    public JsonOptions Json { get; set; } = new();
+
+    public LimitsOptions Limits { get; set; } = new();
+
+    public ErrorOptions Errors { get; set; } = new();
+}
+
+public sealed class SchemaOptions
+{
+    /// <summary>FileDescriptorSet files (<c>protoc --descriptor_set_out --include_imports</c>).</summary>
+    public List<string> DescriptorSets { get; set; } = [];
+
+    /// <summary>.proto files compiled at startup with the bundled protoc.</summary>
+    public List<string> Protos { get; set; } = [];
+
+    /// <summary>Import roots for <see cref="Protos"/>; each file's own folder when empty.</summary>
+    public List<string> ProtoPaths { get; set; } = [];
+
+    /// <summary>A protoc to use instead of STRAIT_PROTOC, PATH or the bundled one.</summary>
+    public string? Protoc { get; set; }
+}
+
+public sealed class BackendOptions
+{
+    /// <summary>
+    /// Replicas of the backend: <c>http://host:port</c> (h2c), <c>https://host:port</c> (TLS, ALPN h2) or
+    /// <c>host:port</c> (h2c). Calls are spread over them round robin, one choice per call; clusters, discovery
+    /// and health-aware balancing replace this list in the upstream configuration.
+    /// </summary>
+    public List<string> Addresses { get; set; } = [];
+
+    /// <summary>TCP (and TLS) connect timeout.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Deadline of every call when the client sets none (a later issue adds per-route deadlines).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest response message accepted from the backend, in bytes.</summary>
+    public int MaxResponseMessageSize { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary><c>none</c> or <c>gzip</c>: compression of request messages sent to the backend.</summary>
+    public string RequestCompression { get; set; } = "none";
+
+    /// <summary>PEM file of the CA that signs the backend's certificate (https only); the system store when unset.</summary>
+    public string? CaCertificate { get; set; }
+
+    /// <summary>PEM client certificate for mTLS, with <see cref="ClientKey"/>.</summary>
+    public string? ClientCertificate { get; set; }
+
+    public string? ClientKey { get; set; }
+}
+
+/// <summary>HTTP rules given in configuration, for methods whose protos carry no annotations (like google.api.Service's http.rules).</summary>
+public sealed class HttpRulesOptions
+{
+    public List<HttpRuleOptions> Rules { get; set; } = [];
+}
+
+public sealed class HttpRuleOptions
+{
+    /// <summary>The method's full name, <c>package.Service.Method</c>.</summary>
+    public string? Selector { get; set; }
+
+    public string? Get { get; set; }
+
+    public string? Put { get; set; }
+
+    public string? Post { get; set; }
+
+    public string? Delete { get; set; }
+
+    public string? Patch { get; set; }
+
+    /// <summary>A custom verb, with <see cref="Path"/>.</summary>
+    public string? Custom { get; set; }
+
+    public string? Path { get; set; }
+
+    public string? Body { get; set; }
+
+    public string? ResponseBody { get; set; }
+
+    public List<HttpRuleOptions> AdditionalBindings { get; set; } = [];
+}
+
+public sealed class RoutingOptions
+{
+    /// <summary>Expose every method at <c>POST /package.Service/Method</c> with the whole message as body.</summary>
+    public bool GenerateMethodRoutes { get; set; } = true;
+
+    /// <summary>Skip query parameters that name no field instead of answering 400.</summary>
+    public bool IgnoreUnknownQueryParameters { get; set; }
+}
+
+public sealed class JsonOptions
+{
+    /// <summary>Write fields that hold their default value (0, "", false, empty lists).</summary>
+    public bool EmitUnpopulated { get; set; }
+
+    /// <summary>Write proto field names (<c>page_size</c>) instead of lowerCamel JSON names (<c>pageSize</c>).</summary>
+    public bool UseProtoFieldNames { get; set; }
+
+    /// <summary>Write enum values as numbers instead of names.</summary>
+    public bool EnumsAsIntegers { get; set; }
+
+    /// <summary>Skip JSON fields that name no proto field instead of answering 400.</summary>
+    public bool IgnoreUnknownFields { get; set; }
+
+    /// <summary>Deepest JSON nesting accepted in a request body.</summary>
+    public int MaxDepth { get; set; } = 64;
+}
+
+public sealed class LimitsOptions
+{
+    /// <summary>Largest request body accepted, in bytes; larger ones get 413.</summary>
+    public long MaxRequestBodySize { get; set; } = 4 * 1024 * 1024;
+}
+
+public sealed class ErrorOptions
+{
+    /// <summary><c>problem</c> (RFC 9457, default) or <c>google-rpc-status</c> (grpc-gateway compatible).</summary>
+    public string Format { get; set; } = "problem";
+
+    /// <summary>Prefix of every problem <c>type</c> URI; the problem's slug (e.g. <c>not-found</c>) is appended.</summary>
+    public string TypeBaseUri { get; set; } = "urn:strait:problem:";
+}

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.FileProviders;
+
+namespace Strait.Hosting;
+
+public static class YamlConfigurationExtensions
+{
+    public static IConfigurationBuilder AddYamlFile(this IConfigurationBuilder builder, string path, bool optional = false)
+    {
+        var fullPath = System.IO.Path.GetFullPath(path);
+        return builder.Add(new YamlConfigurationSource
+        {
+            FileProvider = new PhysicalFileProvider(System.IO.Path.GetDirectoryName(fullPath)!),
+            Path = System.IO.Path.GetFileName(fullPath),
+            Optional = optional,
+            ReloadOnChange = false,
+        });
+    }
+}
