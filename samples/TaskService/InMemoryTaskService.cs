@@ -101,18 +101,11 @@ public sealed class InMemoryTaskService
         ArgumentNullException.ThrowIfNull(request);
         await BeginCallAsync(caller, cancellationToken).ConfigureAwait(false);
 
+        var body = request.Task ?? throw ValidationErrors.Single("task", ViolationReason.Required, "must be set");
         var errors = new ValidationErrors();
-        var body = request.Task;
-        if (body is null)
+        if (!TaskName.TryParseId(body.Name, out var id))
         {
-            errors.Add("task", ViolationReason.Required, "must be set");
-            errors.ThrowIfAny();
-        }
-
-        TaskName.TryParseId(body!.Name, out var id);
-        if (id is null)
-        {
-            errors.Add("task.name", ViolationReason.InvalidFormat, "must be of the form tasks/{id}");
+            errors.Add("task.name", ViolationReason.InvalidFormat, TaskName.FormatRule);
         }
 
         var fields = TaskUpdateMask.Resolve(request.UpdateMask, body, errors);
@@ -169,18 +162,10 @@ public sealed class InMemoryTaskService
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private static string ParseName(string name, string field)
-    {
-        if (TaskName.TryParseId(name, out var id))
-        {
-            return id;
-        }
-
-        var errors = new ValidationErrors();
-        errors.Add(field, ViolationReason.InvalidFormat, "must be of the form tasks/{id}");
-        errors.ThrowIfAny();
-        return "";
-    }
+    private static string ParseName(string name, string field) =>
+        TaskName.TryParseId(name, out var id)
+            ? id
+            : throw ValidationErrors.Single(field, ViolationReason.InvalidFormat, TaskName.FormatRule);
 
     private TodoTask NewTask(TodoTask draft, CallerInfo caller)
     {

@@ -18,12 +18,12 @@ internal static class TaskErrors
 
     public static TaskServiceException InvalidArgument(
         IReadOnlyCollection<BadRequest.Types.FieldViolation> violations,
-        IReadOnlyDictionary<string, string> reasonsByField)
+        IDictionary<string, string> reasonsByField)
     {
         var noun = violations.Count == 1 ? "error" : "errors";
         var badRequest = new BadRequest { FieldViolations = { violations } };
         var errorInfo = NewErrorInfo("VALIDATION_FAILED");
-        errorInfo.Metadata.Add(reasonsByField.ToDictionary());
+        errorInfo.Metadata.Add(reasonsByField);
         return Failure(Code.InvalidArgument, $"The request contains {violations.Count} validation {noun}", badRequest, errorInfo);
     }
 

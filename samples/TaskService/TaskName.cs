@@ -12,6 +12,9 @@ public static class TaskName
     /// <summary>Length of generated ids: 36^12 values make collisions negligible while staying easy to type.</summary>
     public const int IdLength = 12;
 
+    /// <summary>The violation description for a malformed name.</summary>
+    internal const string FormatRule = "must be of the form tasks/{id}";
+
     public static string Format(string id) => Prefix + id;
 
     /// <summary>Extracts the id of a name of the form <c>tasks/{id}</c> where the id is non-empty and has no slash.</summary>
