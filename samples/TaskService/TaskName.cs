@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace Strait.Samples.TaskService;
 
 /// <summary>Task resource names, <c>tasks/{id}</c>, and the generation of their ids.</summary>
-public static class TaskName
+internal static class TaskName
 {
     private const string Prefix = "tasks/";
     private const string IdAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -13,7 +13,7 @@ public static class TaskName
     public const int IdLength = 12;
 
     /// <summary>The violation description for a malformed name.</summary>
-    internal const string FormatRule = "must be of the form tasks/{id}";
+    public const string FormatRule = "must be of the form tasks/{id}";
 
     public static string Format(string id) => Prefix + id;
 
