@@ -1,0 +1,46 @@
+using Google.Rpc;
+
+namespace Strait.Samples.TaskService;
+
+/// <summary>
+/// Service-wide faults for resilience tests, applied to every call before the service logic runs: first the delay
+/// (<see cref="Latency"/> plus up to <see cref="LatencyJitter"/>), then a failure with <see cref="ErrorCode"/> for
+/// each of the first <see cref="FailFirstCalls"/> calls and afterwards with probability <see cref="ErrorRate"/>.
+/// Per-call headers (<see cref="FaultHeaders"/>) add to these.
+/// </summary>
+public sealed record FaultInjection
+{
+    /// <summary>No faults: the default.</summary>
+    public static FaultInjection None { get; } = new();
+
+    /// <summary>Delay added to every call.</summary>
+    public TimeSpan Latency { get; init; }
+
+    /// <summary>Upper bound of a uniformly distributed extra delay per call.</summary>
+    public TimeSpan LatencyJitter { get; init; }
+
+    /// <summary>Probability, from 0 to 1, that a call fails with <see cref="ErrorCode"/>.</summary>
+    public double ErrorRate { get; init; }
+
+    /// <summary>The number of calls, counted from construction, that fail with <see cref="ErrorCode"/>.</summary>
+    public int FailFirstCalls { get; init; }
+
+    /// <summary>The status of configured failures; UNAVAILABLE, the classic retryable error, unless set.</summary>
+    public Code ErrorCode { get; init; } = Code.Unavailable;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Latency, TimeSpan.Zero, nameof(Latency));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LatencyJitter, TimeSpan.Zero, nameof(LatencyJitter));
+        if (ErrorRate is < 0 or > 1 || double.IsNaN(ErrorRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ErrorRate), ErrorRate, "Must be between 0 and 1.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(FailFirstCalls, nameof(FailFirstCalls));
+        if (ErrorCode == Code.Ok || !Enum.IsDefined(ErrorCode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ErrorCode), ErrorCode, "Must be a gRPC error code.");
+        }
+    }
+}

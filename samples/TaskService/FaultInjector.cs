@@ -1,0 +1,92 @@
+using System.Globalization;
+using Google.Rpc;
+
+namespace Strait.Samples.TaskService;
+
+/// <summary>
+/// Applies <see cref="FaultInjection"/> and the per-call fault headers. Safe for concurrent calls: the
+/// fail-first counter is decremented atomically and jitter comes from the thread-safe <see cref="Random.Shared"/>.
+/// </summary>
+internal sealed class FaultInjector
+{
+    private readonly FaultInjection _options;
+    private readonly TimeProvider _time;
+    private int _remainingFailures;
+
+    public FaultInjector(FaultInjection options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        options.Validate();
+        _options = options;
+        _time = time;
+        _remainingFailures = options.FailFirstCalls;
+    }
+
+    /// <summary>
+    /// Waits the injected delay (honouring <paramref name="cancellationToken"/>), then throws a
+    /// <see cref="TaskServiceException"/> if this call is meant to fail. A failure requested by header does not use
+    /// up one of the configured first failures.
+    /// </summary>
+    public async Task ApplyAsync(CallerInfo caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var headerDelay = ReadDelayHeader(caller);
+        var headerCode = ReadFailCodeHeader(caller);
+
+        var delay = _options.Latency + (_options.LatencyJitter * Random.Shared.NextDouble()) + headerDelay;
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (headerCode is { } code)
+        {
+            throw TaskErrors.InjectedFault(code, FaultHeaders.FailCode);
+        }
+
+        if (TryTakeFirstFailure())
+        {
+            throw TaskErrors.InjectedFault(_options.ErrorCode, "fail-first-calls");
+        }
+
+        if (_options.ErrorRate > 0 && Random.Shared.NextDouble() < _options.ErrorRate)
+        {
+            throw TaskErrors.InjectedFault(_options.ErrorCode, "error-rate");
+        }
+    }
+
+    private bool TryTakeFirstFailure()
+    {
+        // Reading first keeps the counter from drifting towards int.MinValue on a long-running server.
+        return Volatile.Read(ref _remainingFailures) > 0 && Interlocked.Decrement(ref _remainingFailures) >= 0;
+    }
+
+    private static TimeSpan ReadDelayHeader(CallerInfo caller)
+    {
+        if (!caller.Headers.TryGetValue(FaultHeaders.Delay, out var text))
+        {
+            return TimeSpan.Zero;
+        }
+
+        if (!int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
+            || milliseconds > FaultHeaders.MaxDelayMilliseconds)
+        {
+            throw TaskErrors.InvalidFaultHeader(FaultHeaders.Delay, $"must be a whole number of milliseconds from 0 to {FaultHeaders.MaxDelayMilliseconds}");
+        }
+
+        return TimeSpan.FromMilliseconds(milliseconds);
+    }
+
+    private static Code? ReadFailCodeHeader(CallerInfo caller)
+    {
+        if (!caller.Headers.TryGetValue(FaultHeaders.FailCode, out var text))
+        {
+            return null;
+        }
+
+        return RpcCodes.TryParseError(text, out var code)
+            ? code
+            : throw TaskErrors.InvalidFaultHeader(FaultHeaders.FailCode, "must name a gRPC error code, e.g. UNAVAILABLE or 14");
+    }
+}

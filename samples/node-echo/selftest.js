@@ -1,0 +1,234 @@
+'use strict';
+
+// Starts server.js as a child process exactly as a test harness would and checks the echo, the errors, the
+// health check and both ways of stopping it. Exits non-zero on the first failure.
+
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const readline = require('node:readline');
+const grpc = require('@grpc/grpc-js');
+const { loadDefinitions } = require('./server');
+
+const STARTUP_TIMEOUT_MS = 10000;
+const EXIT_TIMEOUT_MS = 5000;
+
+const { EchoService, Health } = loadDefinitions();
+
+/** Every field set, in the loader's object form, so the echoed object must be deeply equal to it. */
+const FULL_REQUEST = {
+  id: 'abc-123',
+  int32_value: -7,
+  int64_value: '-9007199254740993',
+  uint64_value: '18446744073709551615',
+  sint32_value: -42,
+  fixed64_value: '18446744073709551614',
+  double_value: -0.1,
+  float_value: 1.5,
+  bool_value: true,
+  bytes_value: Buffer.from([0, 1, 2, 254, 255]),
+  color: 'COLOR_BLUE',
+  nested: { label: 'inner', count: 3, notes: ['a', 'b'] },
+  strings: ['x', '', 'z'],
+  int64_list: ['1', '-2', '9223372036854775807'],
+  labels: { env: 'test', empty: '' },
+  nested_by_id: { 1: { label: 'one' }, 7: { count: 7 } },
+  choice_text: 'picked',
+  timestamp: { seconds: '1700000000', nanos: 123456789 },
+  duration: { seconds: '-3600', nanos: -500 },
+  field_mask: { paths: ['nested.label', 'labels'] },
+  // The well-known types come from protobufjs' bundled definitions, whose field names are camelCase even with keepCase.
+  struct_value: {
+    fields: {
+      text: { stringValue: 'x' },
+      number: { numberValue: 2.5 },
+      flag: { boolValue: false },
+      nothing: { nullValue: 'NULL_VALUE' },
+      list: { listValue: { values: [{ stringValue: 'a' }, { numberValue: 1 }] } },
+      object: { structValue: { fields: { deep: { boolValue: true } } } },
+    },
+  },
+  any_value: { listValue: { values: [{ nullValue: 'NULL_VALUE' }, { stringValue: 'v' }] } },
+  string_wrapper: { value: '' },
+  int64_wrapper: { value: '-42' },
+  optional_text: '',
+};
+
+function startServer() {
+  const child = spawn(process.execPath, [path.join(__dirname, 'server.js'), '--port', '0'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const lines = readline.createInterface({ input: child.stdout });
+  const port = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not print LISTENING in time')), STARTUP_TIMEOUT_MS);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      const match = /^LISTENING (\d+)$/.exec(line);
+      return match ? resolve(Number(match[1])) : reject(new Error(`unexpected first line '${line}'`));
+    });
+    child.once('exit', () => reject(new Error('server exited before listening')));
+  });
+  const extraOutput = [];
+  let lineCount = 0;
+  lines.on('line', (line) => {
+    if (lineCount++ > 0) {
+      extraOutput.push(line);
+    }
+  });
+  return { child, port, exited, extraOutput };
+}
+
+async function expectExit(server, description) {
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`server did not exit after ${description}`)), EXIT_TIMEOUT_MS).unref());
+  const { code, signal } = await Promise.race([server.exited, timeout]);
+  assert.equal(signal, null, `server was killed by ${signal} after ${description}`);
+  assert.equal(code, 0, `server exited with ${code} after ${description}`);
+}
+
+function unary(client, method, request, metadata = new grpc.Metadata()) {
+  return new Promise((resolve, reject) => {
+    client[method](request, metadata, { deadline: Date.now() + 5000 }, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+}
+
+/** Calls a method with already-encoded bytes and returns the encoded response, bypassing proto-loader. */
+function rawUnary(client, method, bytes) {
+  const identity = (buffer) => buffer;
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(method, identity, identity, bytes, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+}
+
+/** The bytes of field 1 (`request`) of an encoded EchoResponse, which proto-loader writes first. */
+function requestField(response) {
+  assert.equal(response[0], 0x0a, 'EchoResponse must start with field 1, length-delimited');
+  let length = 0;
+  let offset = 1;
+  for (let shift = 0; ; shift += 7) {
+    const byte = response[offset++];
+    length += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) {
+      break;
+    }
+  }
+  return response.subarray(offset, offset + length);
+}
+
+async function expectStatus(promise, code, details) {
+  await assert.rejects(promise, (error) => {
+    assert.equal(error.code, code);
+    if (details !== undefined) {
+      assert.equal(error.details, details);
+    }
+    return true;
+  });
+}
+
+function checks(echo, health) {
+  return {
+    'Echo returns every field kind unchanged': async () => {
+      const response = await unary(echo, 'Echo', FULL_REQUEST);
+      assert.deepEqual(response.request, FULL_REQUEST);
+      const serialize = EchoService.service.Echo.requestSerialize;
+      assert.deepEqual(serialize(response.request), serialize(FULL_REQUEST));
+    },
+    'Echo returns the request bytes unchanged': async () => {
+      const sent = EchoService.service.Echo.requestSerialize(FULL_REQUEST);
+      const received = await rawUnary(echo, '/strait.echo.v1.EchoService/Echo', sent);
+      assert.deepEqual(requestField(received), sent);
+    },
+    'Echo keeps the other oneof member, unknown enum numbers and an empty request': async () => {
+      assert.deepEqual((await unary(echo, 'Echo', { choice_number: 0 })).request, { choice_number: 0 });
+      assert.deepEqual((await unary(echo, 'Echo', { color: 99 })).request, { color: 99 });
+      assert.deepEqual((await unary(echo, 'Echo', {})).request, {});
+    },
+    'Echo reports the method and the ASCII metadata': async () => {
+      const metadata = new grpc.Metadata();
+      metadata.add('x-forwarded-test', 'one');
+      metadata.add('x-forwarded-test', 'two');
+      metadata.add('x-binary-bin', Buffer.from([1, 2, 3]));
+      const response = await unary(echo, 'Echo', { id: 'm' }, metadata);
+      assert.equal(response.peer_method, '/strait.echo.v1.EchoService/Echo');
+      assert.equal(response.metadata['x-forwarded-test'], 'one, two');
+      assert.equal(response.metadata['x-binary-bin'], undefined);
+    },
+    'Fail responds with the requested status': async () => {
+      await expectStatus(unary(echo, 'Fail', { code: 5, message: 'no such thing' }), grpc.status.NOT_FOUND, 'no such thing');
+      await expectStatus(unary(echo, 'Fail', { code: 14, message: 'try later' }), grpc.status.UNAVAILABLE, 'try later');
+    },
+    'Fail with code 0 succeeds and an invalid code is INVALID_ARGUMENT': async () => {
+      assert.deepEqual(await unary(echo, 'Fail', { code: 0 }), {});
+      await expectStatus(unary(echo, 'Fail', { code: 17 }), grpc.status.INVALID_ARGUMENT);
+    },
+    'Health reports SERVING for the server and the echo service': async () => {
+      assert.equal((await unary(health, 'Check', {})).status, 'SERVING');
+      assert.equal((await unary(health, 'Check', { service: 'strait.echo.v1.EchoService' })).status, 'SERVING');
+      await expectStatus(unary(health, 'Check', { service: 'no.such.Service' }), grpc.status.NOT_FOUND);
+    },
+  };
+}
+
+async function run(name, check, results) {
+  try {
+    await check();
+    results.passed++;
+    console.log(`ok - ${name}`);
+  } catch (error) {
+    results.failed++;
+    console.log(`not ok - ${name}\n${error.stack}`);
+  }
+}
+
+async function main() {
+  const results = { passed: 0, failed: 0 };
+  const servers = [];
+  try {
+    const server = startServer();
+    servers.push(server);
+    const address = `127.0.0.1:${await server.port}`;
+    const echo = new EchoService(address, grpc.credentials.createInsecure());
+    const health = new Health(address, grpc.credentials.createInsecure());
+    for (const [name, check] of Object.entries(checks(echo, health))) {
+      await run(name, check, results);
+    }
+    echo.close();
+    health.close();
+
+    await run('Server prints nothing but the LISTENING line and exits cleanly on SIGTERM', async () => {
+      server.child.kill('SIGTERM');
+      await expectExit(server, 'SIGTERM');
+      assert.deepEqual(server.extraOutput, []);
+    }, results);
+
+    await run('Server exits cleanly on SIGINT', async () => {
+      const interrupted = startServer();
+      servers.push(interrupted);
+      await interrupted.port;
+      interrupted.child.kill('SIGINT');
+      await expectExit(interrupted, 'SIGINT');
+    }, results);
+
+    await run('Server exits cleanly when its stdin closes', async () => {
+      const orphan = startServer();
+      servers.push(orphan);
+      await orphan.port;
+      orphan.child.stdin.end();
+      await expectExit(orphan, 'stdin closed');
+    }, results);
+  } catch (error) {
+    results.failed++;
+    console.log(`not ok - setup\n${error.stack}`);
+  } finally {
+    for (const { child } of servers) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+      }
+    }
+  }
+
+  console.log(`${results.passed} passed, ${results.failed} failed`);
+  process.exitCode = results.failed === 0 ? 0 : 1;
+}
+
+main();
