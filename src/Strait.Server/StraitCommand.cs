@@ -99,7 +99,7 @@ internal static class StraitCommand
         var options = LoadOptions(parse);
         var snapshot = GatewaySnapshot.Build(options);
         await using var server = await GatewayServer.StartAsync(options, snapshot, cancellation).ConfigureAwait(false);
-        await Console.Out.WriteLineAsync($"strait: serving {snapshot.Routes.Count} routes on {string.Join(", ", server.Urls)}").ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"strait: serving {snapshot.RouteTable.Routes.Count} routes on {string.Join(", ", server.Urls)}").ConfigureAwait(false);
         await server.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
         return Success;
     }
@@ -108,7 +108,7 @@ internal static class StraitCommand
     {
         var options = LoadOptions(parse);
         var snapshot = GatewaySnapshot.Build(options, requireBackend: false);
-        Console.Out.Write(RouteTableText.Format(snapshot.Routes));
+        Console.Out.Write(RouteTableText.Format(snapshot.RouteTable));
         return Success;
     }
 

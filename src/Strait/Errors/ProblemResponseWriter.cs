@@ -88,7 +88,7 @@ public sealed class ProblemResponseWriter
 
         if (problem.ErrorInfo is { } info)
         {
-            writer.WriteString("reason", info.Reason);
+            writer.WriteString("reason", info.Type); // field 1: "type" in this package version, "reason" in current googleapis
             if (!string.IsNullOrEmpty(info.Domain))
             {
                 writer.WriteString("domain", info.Domain);

@@ -1,0 +1,235 @@
+using System.Buffers;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Strait.Errors;
+using Strait.Headers;
+using Strait.Hosting;
+using Strait.Json;
+using Strait.Observability;
+using Strait.Routing;
+using Strait.Wire;
+
+namespace Strait.Edge.Rest;
+
+/// <summary>
+/// REST/JSON → gRPC unary transcoding. One request runs top to bottom:
+/// identify → route → read body → build the request message → forward headers → call the backend →
+/// transcode the reply. Every failure on the way becomes one <see cref="Problem"/>, rendered once at the end.
+/// </summary>
+public sealed partial class RestTranscodingEndpoint
+{
+    private readonly GatewaySnapshotHolder snapshots;
+    private readonly ILogger logger;
+
+    public RestTranscodingEndpoint(GatewaySnapshotHolder snapshots, ILogger<RestTranscodingEndpoint> logger)
+    {
+        this.snapshots = snapshots;
+        this.logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var snapshot = snapshots.Current;
+        var started = Stopwatch.GetTimestamp();
+        var identity = RequestIdentity.From(context.Request);
+        context.Response.Headers[RequestIdentity.RequestIdHeader] = identity.RequestId;
+
+        var outcome = new CallOutcome();
+        try
+        {
+            var problem = await TranscodeAsync(context, snapshot, identity, outcome).ConfigureAwait(false);
+            if (problem is not null && !context.RequestAborted.IsCancellationRequested)
+            {
+                outcome.GrpcStatus ??= problem.GrpcStatus;
+                await snapshot.ProblemWriter.WriteAsync(context, problem, identity, snapshot.DetailRenderer).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            outcome.GrpcStatus = GrpcStatusCode.Cancelled;
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            LogUnexpected(logger, e, identity.RequestId);
+            await snapshot.ProblemWriter.WriteAsync(context, Problems.Internal(), identity, snapshot.DetailRenderer).ConfigureAwait(false);
+        }
+        finally
+        {
+            var status = context.RequestAborted.IsCancellationRequested ? GrpcHttpStatusMap.ClientClosedRequest : context.Response.StatusCode;
+            LogRequest(
+                logger,
+                context.Request.Method,
+                context.Request.Path.Value ?? "/",
+                status,
+                outcome.GrpcStatus?.ToCanonicalName() ?? "-",
+                outcome.Method ?? "-",
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                identity.RequestId);
+        }
+    }
+
+    private static async Task<Problem?> TranscodeAsync(HttpContext context, GatewaySnapshot snapshot, RequestIdentity identity, CallOutcome outcome)
+    {
+        // 1. Route: the raw target keeps %2F apart from '/', which the path variables' decoding rules depend on.
+        var (rawPath, rawQuery) = SplitTarget(context);
+        var match = snapshot.RouteTable.Match(context.Request.Method, rawPath);
+        switch (match.Kind)
+        {
+            case RouteMatchKind.NotFound:
+                return Problems.RouteNotFound(context.Request.Method, context.Request.Path.Value ?? "/");
+            case RouteMatchKind.MethodNotAllowed:
+                return Problems.MethodNotAllowed(context.Request.Method, context.Request.Path.Value ?? "/", match.AllowedMethods);
+            case RouteMatchKind.BadRequest:
+                return Problems.InvalidRequest("The request path is invalid: " + match.Error);
+        }
+
+        var route = match.Route!;
+        outcome.Method = route.Method.FullName;
+
+        // 2. Request message: body first, then query, then path bindings, appended as protobuf fragments so that
+        //    protobuf's merge rules apply (the path wins over the body; repeated values append).
+        var message = new ArrayBufferWriter<byte>(256);
+        if (route.Body is not null)
+        {
+            var bodyProblem = await ReadBodyAsync(context, snapshot, route, message).ConfigureAwait(false);
+            if (bodyProblem is not null)
+            {
+                return bodyProblem;
+            }
+        }
+
+        var query = QueryBinder.Bind(route, rawQuery, snapshot.QueryOptions);
+        if (!query.Succeeded)
+        {
+            return Problems.InvalidRequest(query.Error!);
+        }
+
+        var bindingProblem = RequestMessageBuilder.AppendBindings(snapshot.Codec, query.Bindings, message, "query parameter")
+            ?? RequestMessageBuilder.AppendBindings(snapshot.Codec, match.Bindings, message, "path variable");
+        if (bindingProblem is not null)
+        {
+            return bindingProblem;
+        }
+
+        // 3. Metadata.
+        if (!DefaultHeaderForwarding.TryBuild(context.Request, identity, out var metadata, out var headerError))
+        {
+            return Problems.InvalidRequest(headerError!);
+        }
+
+        // 4. The call. Client disconnects cancel it (RST_STREAM upstream).
+        if (snapshot.Upstream.IsEmpty)
+        {
+            return Problems.FromStatus(new GrpcStatus(GrpcStatusCode.Unavailable, "no backend", origin: StatusOrigin.Transport));
+        }
+
+        var deadline = DateTime.UtcNow + snapshot.Options.Backend.Timeout;
+        using var result = await snapshot.Upstream.Next()
+            .InvokeUnaryAsync(snapshot.GrpcPathOf(route.Method), message.WrittenMemory, metadata, deadline, context.RequestAborted)
+            .ConfigureAwait(false);
+        outcome.GrpcStatus = result.Status.Code;
+        if (result.Status.Code != GrpcStatusCode.Ok)
+        {
+            return context.RequestAborted.IsCancellationRequested ? null : Problems.FromStatus(result.Status);
+        }
+
+        // 5. The reply, transcoded aside so that a malformed message still gets a clean 502.
+        var json = new ArrayBufferWriter<byte>(Math.Max(256, result.Message.Length * 2));
+        try
+        {
+            ResponseWriter.Write(snapshot, route, result.Message.Span, json);
+        }
+        catch (ProtobufFormatException)
+        {
+            return Problems.FromStatus(new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol));
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = json.WrittenCount;
+        await context.Response.Body.WriteAsync(json.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        return null;
+    }
+
+    private static async Task<Problem?> ReadBodyAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, ArrayBufferWriter<byte> message)
+    {
+        var limit = snapshot.Options.Limits.MaxRequestBodySize;
+        if (context.Request.ContentLength > limit)
+        {
+            return Problems.PayloadTooLarge(limit);
+        }
+
+        var body = await RequestBodyReader.ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
+        if (body is null)
+        {
+            return Problems.PayloadTooLarge(limit);
+        }
+
+        if (body.Length == 0)
+        {
+            return null;
+        }
+
+        if (!IsJson(context.Request.ContentType))
+        {
+            return Problems.UnsupportedMediaType(context.Request.ContentType);
+        }
+
+        try
+        {
+            RequestMessageBuilder.AppendBody(snapshot, route, body, message);
+            return null;
+        }
+        catch (ProtoJsonException e)
+        {
+            return Problems.InvalidRequest("The request body is invalid: " + e.Message, e.JsonPath, e.Message);
+        }
+    }
+
+    private static bool IsJson(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return true;
+        }
+
+        var mediaType = contentType.AsSpan();
+        var semicolon = mediaType.IndexOf(';');
+        if (semicolon >= 0)
+        {
+            mediaType = mediaType[..semicolon];
+        }
+
+        mediaType = mediaType.Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static (string Path, string? Query) SplitTarget(HttpContext context)
+    {
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(target) || target[0] != '/')
+        {
+            // Absolute-form targets ("http://host/x") and test servers without a raw target.
+            return (context.Request.Path.ToUriComponent(), context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : null);
+        }
+
+        var question = target.IndexOf('?', StringComparison.Ordinal);
+        return question < 0 ? (target, null) : (target[..question], target[(question + 1)..]);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{HttpMethod} {Path} → {Status} {GrpcStatus} {GrpcMethod} in {ElapsedMs:0.0} ms (request {RequestId})")]
+    private static partial void LogRequest(ILogger logger, string httpMethod, string path, int status, string grpcStatus, string grpcMethod, double elapsedMs, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while handling request {RequestId}")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string requestId);
+
+    private sealed class CallOutcome
+    {
+        public GrpcStatusCode? GrpcStatus { get; set; }
+
+        public string? Method { get; set; }
+    }
+}

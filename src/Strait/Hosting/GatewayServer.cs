@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Strait.Edge.Rest;
+
+namespace Strait.Hosting;
+
+/// <summary>Strait's HTTP front end on Kestrel: HTTP/1.1 and HTTP/2 (h2c with prior knowledge) on every listen URL.</summary>
+public sealed class GatewayServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private GatewayServer(WebApplication app, IReadOnlyList<string> urls)
+    {
+        this.app = app;
+        Urls = urls;
+    }
+
+    /// <summary>The URLs actually bound (a port of 0 in the configuration is replaced by the chosen port).</summary>
+    public IReadOnlyList<string> Urls { get; }
+
+    public static async Task<GatewayServer> StartAsync(StraitOptions options, GatewaySnapshot snapshot, CancellationToken cancellationToken, LogLevel minimumLevel = LogLevel.Information)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Strait", minimumLevel);
+
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Strait enforces its own, configurable limit and answers it with a problem, not a reset.
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http1AndHttp2);
+        });
+        builder.WebHost.UseUrls(options.Listen.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.Services.AddSingleton(new GatewaySnapshotHolder(snapshot));
+        builder.Services.AddSingleton<RestTranscodingEndpoint>();
+
+        var app = builder.Build();
+        var endpoint = app.Services.GetRequiredService<RestTranscodingEndpoint>();
+        app.Run(endpoint.InvokeAsync);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new StraitConfigurationException($"cannot listen on {options.Listen}: {e.Message}", e);
+        }
+
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        return new GatewayServer(app, addresses);
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,231 @@
+using System.Collections.Frozen;
+using System.Security.Cryptography.X509Certificates;
+using Google.Api;
+using Google.Protobuf.Reflection;
+using Strait.Errors;
+using Strait.Json;
+using Strait.Routing;
+using Strait.Schema;
+using Strait.Upstream;
+using Strait.Wire;
+
+namespace Strait.Hosting;
+
+/// <summary>
+/// Everything one request reads, frozen together: schema, routes, codec, options and upstream clients. A new
+/// schema or configuration builds a new snapshot that replaces the old one with a single reference swap, so
+/// requests in flight finish on the snapshot they started with and none sees a half-built state.
+/// </summary>
+public sealed class GatewaySnapshot : IDisposable
+{
+    private readonly FrozenDictionary<MethodDescriptor, string> grpcPaths;
+
+    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamPool upstream)
+    {
+        Options = options;
+        Schema = schema;
+        RouteTable = routeTable;
+        Upstream = upstream;
+        Codec = new ProtoJsonCodec(new SchemaTypeResolver(schema));
+        ReadOptions = new JsonReadOptions { IgnoreUnknownFields = options.Json.IgnoreUnknownFields, MaxDepth = options.Json.MaxDepth };
+        WriteOptions = new JsonWriteOptions
+        {
+            EmitUnpopulated = options.Json.EmitUnpopulated,
+            UseProtoFieldNames = options.Json.UseProtoFieldNames,
+            EnumsAsIntegers = options.Json.EnumsAsIntegers,
+        };
+        QueryOptions = new QueryBindingOptions { IgnoreUnknown = options.Routing.IgnoreUnknownQueryParameters };
+        ProblemWriter = new ProblemResponseWriter(
+            options.Errors.Format == "google-rpc-status" ? ErrorBodyFormat.GoogleRpcStatus : ErrorBodyFormat.ProblemJson,
+            options.Errors.TypeBaseUri);
+        DetailRenderer = new CodecErrorDetailRenderer(Codec, WriteOptions);
+        grpcPaths = schema.MethodsByPath.ToFrozenDictionary(p => p.Value, p => p.Key);
+    }
+
+    public StraitOptions Options { get; }
+
+    public SchemaRegistry Schema { get; }
+
+    public RouteTable RouteTable { get; }
+
+    public ProtoJsonCodec Codec { get; }
+
+    public JsonReadOptions ReadOptions { get; }
+
+    public JsonWriteOptions WriteOptions { get; }
+
+    public QueryBindingOptions QueryOptions { get; }
+
+    public ProblemResponseWriter ProblemWriter { get; }
+
+    public IErrorDetailRenderer DetailRenderer { get; }
+
+    public UpstreamPool Upstream { get; }
+
+    /// <summary>The gRPC request path of a method of this schema, computed once.</summary>
+    public string GrpcPathOf(MethodDescriptor method) => grpcPaths[method];
+
+    /// <summary>
+    /// Loads the schema, builds and checks the routes, and creates the upstream clients. Every problem is a
+    /// <see cref="StraitConfigurationException"/> or <see cref="SchemaException"/> naming what is wrong.
+    /// </summary>
+    /// <param name="schemaSets">Descriptor sets given directly (the demo's compiled schema) in addition to the options' files.</param>
+    public static GatewaySnapshot Build(StraitOptions options, bool requireBackend = true, IEnumerable<FileDescriptorSet>? schemaSets = null)
+    {
+        var sets = new List<FileDescriptorSet>(schemaSets ?? []);
+        sets.AddRange(options.Schema.DescriptorSets.Select(SchemaLoader.ReadDescriptorSetFile));
+        if (options.Schema.Protos.Count > 0)
+        {
+            sets.Add(ProtocCompiler.Locate(options.Schema.Protoc).Compile(options.Schema.Protos, options.Schema.ProtoPaths));
+        }
+
+        var schema = SchemaLoader.Load(sets);
+        if (schema.Services.Count == 0)
+        {
+            throw new SchemaException("the schema declares no services");
+        }
+
+        var routeTable = BuildRoutes(schema, options);
+        var addresses = ParseAddresses(options.Backend, requireBackend);
+        var upstream = new UpstreamPool(addresses, ClientOptions(options.Backend));
+        return new GatewaySnapshot(options, schema, routeTable, upstream);
+    }
+
+    public void Dispose() => Upstream.Dispose();
+
+    private static RouteTable BuildRoutes(SchemaRegistry schema, StraitOptions options)
+    {
+        var errors = new List<string>();
+        var builder = new RouteTableBuilder(new RouteTableOptions { GenerateMethodRoutes = options.Routing.GenerateMethodRoutes });
+        var methodsByName = schema.Services.SelectMany(s => s.Methods).ToDictionary(m => m.FullName, StringComparer.Ordinal);
+        foreach (var method in methodsByName.Values)
+        {
+            builder.AddMethod(method);
+            Collect(HttpRuleReader.ReadAnnotation(method), builder, errors);
+        }
+
+        foreach (var ruleOptions in options.Http.Rules)
+        {
+            if (ruleOptions.Selector is null || !methodsByName.TryGetValue(ruleOptions.Selector, out var method))
+            {
+                errors.Add($"http.rules: selector '{ruleOptions.Selector}' names no method of the schema (use package.Service.Method)");
+                continue;
+            }
+
+            if (!TryConvert(ruleOptions, out var rule, out var error))
+            {
+                errors.Add($"http.rules for {ruleOptions.Selector}: {error}");
+                continue;
+            }
+
+            Collect(HttpRuleReader.Read(method, rule, RouteSource.Config), builder, errors);
+        }
+
+        var result = builder.Build();
+        errors.AddRange(result.Conflicts.Select(c => $"route conflict: {c}"));
+        if (errors.Count > 0)
+        {
+            throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
+        }
+
+        return result.Table;
+    }
+
+    private static void Collect(HttpRuleReadResult result, RouteTableBuilder builder, List<string> errors)
+    {
+        builder.AddRange(result.Routes);
+        errors.AddRange(result.Errors.Select(e => e.ToString()));
+    }
+
+    private static bool TryConvert(HttpRuleOptions options, out HttpRule rule, out string? error)
+    {
+        rule = new HttpRule { Selector = options.Selector ?? string.Empty, Body = options.Body ?? string.Empty, ResponseBody = options.ResponseBody ?? string.Empty };
+        error = null;
+        var patterns = 0;
+        if (options.Get is not null) { rule.Get = options.Get; patterns++; }
+        if (options.Put is not null) { rule.Put = options.Put; patterns++; }
+        if (options.Post is not null) { rule.Post = options.Post; patterns++; }
+        if (options.Delete is not null) { rule.Delete = options.Delete; patterns++; }
+        if (options.Patch is not null) { rule.Patch = options.Patch; patterns++; }
+        if (options.Custom is not null)
+        {
+            rule.Custom = new CustomHttpPattern { Kind = options.Custom, Path = options.Path ?? string.Empty };
+            patterns++;
+        }
+
+        if (patterns != 1)
+        {
+            error = "a rule needs exactly one of get, put, post, delete, patch or custom (with path)";
+            return false;
+        }
+
+        foreach (var binding in options.AdditionalBindings)
+        {
+            if (binding.AdditionalBindings.Count > 0)
+            {
+                error = "additional bindings cannot have additional bindings of their own";
+                return false;
+            }
+
+            if (!TryConvert(binding, out var additional, out error))
+            {
+                return false;
+            }
+
+            rule.AdditionalBindings.Add(additional);
+        }
+
+        return true;
+    }
+
+    private static List<Uri> ParseAddresses(BackendOptions backend, bool required)
+    {
+        if (backend.Addresses.Count == 0 && required)
+        {
+            throw new StraitConfigurationException("no backend: give --backend HOST:PORT (backend.addresses)");
+        }
+
+        var addresses = new List<Uri>(backend.Addresses.Count);
+        foreach (var text in backend.Addresses)
+        {
+            if (!BackendAddress.TryParse(text, out var address, out var error))
+            {
+                throw new StraitConfigurationException(error!);
+            }
+
+            addresses.Add(address);
+        }
+
+        return addresses;
+    }
+
+    private static GrpcClientOptions ClientOptions(BackendOptions backend)
+    {
+        var options = new GrpcClientOptions
+        {
+            ConnectTimeout = backend.ConnectTimeout,
+            MaxReceiveMessageSize = backend.MaxResponseMessageSize,
+            RequestCompression = backend.RequestCompression == "gzip" ? GrpcCompression.Gzip : GrpcCompression.None,
+            TrustedCaCertificatesPath = backend.CaCertificate,
+            UserAgent = "strait/1.0",
+        };
+        if (backend.ClientCertificate is not null)
+        {
+            try
+            {
+                options.ClientCertificate = X509Certificate2.CreateFromPemFile(backend.ClientCertificate, backend.ClientKey);
+            }
+            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+            {
+                throw new StraitConfigurationException($"backend.clientCertificate '{backend.ClientCertificate}': {e.Message}", e);
+            }
+        }
+
+        return options;
+    }
+
+    private sealed class SchemaTypeResolver(SchemaRegistry schema) : IMessageTypeResolver
+    {
+        public MessageDescriptor? FindMessageType(string fullName) => schema.FindMessageType(fullName);
+    }
+}
