@@ -21,17 +21,17 @@ internal static class DemoCommand
         var url = server.Urls[0].TrimEnd('/');
         var seeded = await SeedAsync(url, cancellation).ConfigureAwait(false);
 
-        await Console.Out.WriteLineAsync($$"""
-            strait demo: gateway on {{url}}, todo.v1.TaskService replicas on {{string.Join(", ", replicas.Addresses.Select(a => a.Authority))}}
+        await Console.Out.WriteLineAsync($$$"""
+            strait demo: gateway on {{{url}}}, todo.v1.TaskService replicas on {{{string.Join(", ", replicas.Addresses.Select(a => a.Authority))}}}
 
             Try:
-              curl -s -X POST {{url}}/v1/tasks -H 'content-type: application/json' -d '{"task":{"title":"Write the design doc","priority":"PRIORITY_HIGH","tags":["docs"]}}'
-              curl -s '{{url}}/v1/tasks?pageSize=10&filter=priority=HIGH'
-              curl -s {{url}}/v1/{{seeded}}
-              curl -s -X PATCH '{{url}}/v1/{{seeded}}?updateMask=status' -H 'content-type: application/json' -d '{"status":"STATUS_IN_PROGRESS"}'
-              curl -s -X POST {{url}}/v1/tasks:batchCreate -H 'content-type: application/json' -d '{"requests":[{"task":{"title":"one"}},{"task":{"title":"two"}}]}'
-              curl -s -X DELETE {{url}}/v1/{{seeded}}
-              curl -s -X POST {{url}}/v1/tasks -H 'content-type: application/json' -d '{"task":{"title":""}}'     # 400 with field violations
+              curl -s -X POST {{{url}}}/v1/tasks -H 'content-type: application/json' -d '{"task":{"title":"Write the design doc","priority":"PRIORITY_HIGH","tags":["docs"]}}'
+              curl -s '{{{url}}}/v1/tasks?pageSize=10&filter=priority=HIGH'
+              curl -s {{{url}}}/v1/{{{seeded}}}
+              curl -s -X PATCH '{{{url}}}/v1/{{{seeded}}}?updateMask=status' -H 'content-type: application/json' -d '{"status":"STATUS_IN_PROGRESS"}'
+              curl -s -X POST {{{url}}}/v1/tasks:batchCreate -H 'content-type: application/json' -d '{"requests":[{"task":{"title":"one"}},{"task":{"title":"two"}}]}'
+              curl -s -X DELETE {{{url}}}/v1/{{{seeded}}}
+              curl -s -X POST {{{url}}}/v1/tasks -H 'content-type: application/json' -d '{"task":{"title":""}}'     # 400 with field violations
 
             Press Ctrl+C to stop.
             """).ConfigureAwait(false);

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Strait.Json;
 using Strait.Observability;
+using Strait.Wire;
 
 namespace Strait.Errors;
 
@@ -40,7 +42,7 @@ public sealed class ProblemResponseWriter
         response.Headers.CacheControl = "no-store";
         response.ContentType = format == ErrorBodyFormat.ProblemJson ? ProblemContentType : "application/json";
 
-        var writer = new Utf8JsonWriter(response.BodyWriter);
+        var writer = new Utf8JsonWriter(response.BodyWriter, JsonWriting.Options);
         await using (writer.ConfigureAwait(false))
         {
             if (format == ErrorBodyFormat.ProblemJson)

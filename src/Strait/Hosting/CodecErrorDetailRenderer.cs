@@ -14,7 +14,7 @@ internal sealed class CodecErrorDetailRenderer(ProtoJsonCodec codec, JsonWriteOp
     {
         // Rendered aside first: a detail that fails half-way must not leave half an object in the body.
         var buffer = new ArrayBufferWriter<byte>();
-        using (var scratch = new Utf8JsonWriter(buffer))
+        using (var scratch = new Utf8JsonWriter(buffer, JsonWriting.Options))
         {
             try
             {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Strait.Edge.Rest;
 
@@ -41,7 +42,8 @@ public sealed class GatewayServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
             // Strait enforces its own, configurable limit and answers it with a problem, not a reset.
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http1AndHttp2);
+            // On cleartext Kestrel cannot offer HTTP/1.1 and h2c on one port: the operator picks (listenProtocols).
+            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = options.ListenProtocols == "http2" ? HttpProtocols.Http2 : HttpProtocols.Http1);
         });
         builder.WebHost.UseUrls(options.Listen.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.Services.AddSingleton(new GatewaySnapshotHolder(snapshot));

@@ -90,6 +90,11 @@ public static class StraitConfiguration
             throw new StraitConfigurationException($"errors.format{where} is '{options.Errors.Format}'; use 'problem' or 'google-rpc-status'");
         }
 
+        if (options.ListenProtocols is not ("http1" or "http2"))
+        {
+            throw new StraitConfigurationException($"listenProtocols{where} is '{options.ListenProtocols}'; use 'http1' or 'http2'");
+        }
+
         if (options.Backend.RequestCompression is not ("none" or "gzip"))
         {
             throw new StraitConfigurationException($"backend.requestCompression{where} is '{options.Backend.RequestCompression}'; use 'none' or 'gzip'");

@@ -9,6 +9,9 @@ public sealed class StraitOptions
     /// <summary>Where the gateway listens, e.g. <c>http://127.0.0.1:8080</c>. Several URLs are separated by ';'.</summary>
     public string Listen { get; set; } = "http://127.0.0.1:8080";
 
+    /// <summary><c>http1</c> (default) or <c>http2</c> (h2c with prior knowledge) on the listen URLs.</summary>
+    public string ListenProtocols { get; set; } = "http1";
+
     public SchemaOptions Schema { get; set; } = new();
 
     public BackendOptions Backend { get; set; } = new();

@@ -13,7 +13,7 @@ internal static class ResponseWriter
 {
     public static void Write(GatewaySnapshot snapshot, HttpRoute route, ReadOnlySpan<byte> message, IBufferWriter<byte> output)
     {
-        using var writer = new Utf8JsonWriter(output);
+        using var writer = new Utf8JsonWriter(output, JsonWriting.Options);
         var field = route.ResponseBody;
         if (field is null)
         {
@@ -62,7 +62,7 @@ internal static class ResponseWriter
     private static void WriteFieldValue(GatewaySnapshot snapshot, HttpRoute route, FieldDescriptor field, ReadOnlySpan<byte> message, Utf8JsonWriter writer)
     {
         var whole = new ArrayBufferWriter<byte>();
-        using (var scratch = new Utf8JsonWriter(whole))
+        using (var scratch = new Utf8JsonWriter(whole, JsonWriting.Options))
         {
             snapshot.Codec.BinaryToJson(message, route.Method.OutputType, scratch, snapshot.WriteOptions with { EmitUnpopulated = true });
         }
