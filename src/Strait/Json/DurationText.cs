@@ -4,7 +4,7 @@ namespace Strait.Json;
 internal static class DurationText
 {
     public const long MaxSeconds = 315_576_000_000;
-    public const int MaxLength = 23; // "-315576000000.999999999s"
+    public const int MaxLength = 24; // "-315576000000.999999999s"
 
     public static bool TryParse(ReadOnlySpan<byte> text, out long seconds, out int nanos)
     {
