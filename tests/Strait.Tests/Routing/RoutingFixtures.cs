@@ -18,7 +18,7 @@ internal static class RoutingFixtures
 
     public static MethodDescriptor Other { get; } = ProbeService.FindMethodByName("Other");
 
-    public static MethodDescriptor Todo(string name) => TodoService.FindMethodByName(name);
+    public static MethodDescriptor TodoMethod(string name) => TodoService.FindMethodByName(name);
 
     public static HttpRule Rule(string httpMethod, string path, string body = "", string responseBody = "")
     {
