@@ -25,7 +25,7 @@ public readonly struct FieldPathResolution
     [MemberNotNullWhen(false, nameof(Error))]
     public bool Succeeded => Fields is not null;
 
-    internal static FieldPathResolution Resolved(FieldDescriptor[] fields) => new(fields, null, false);
+    internal static FieldPathResolution Resolved(FieldDescriptor[] fields) => new(Array.AsReadOnly(fields), null, false);
 
     internal static FieldPathResolution Unknown(string error) => new(null, error, true);
 

@@ -143,7 +143,7 @@ public static class HttpRuleReader
         }
     }
 
-    private static IReadOnlyList<FieldDescriptor>[] ResolveVariables(
+    private static IReadOnlyList<IReadOnlyList<FieldDescriptor>> ResolveVariables(
         MessageDescriptor input, PathTemplate template, List<string> problems)
     {
         var paths = new IReadOnlyList<FieldDescriptor>[template.Variables.Count];
@@ -171,7 +171,7 @@ public static class HttpRuleReader
             paths[i] = resolution.Fields;
         }
 
-        return paths;
+        return Array.AsReadOnly(paths);
     }
 
     private static RouteBody? ResolveBody(MessageDescriptor input, string body, List<string> problems)

@@ -22,13 +22,15 @@ public sealed class PathTemplate
     {
         _segments = segments;
         _variables = variables;
+        Segments = Array.AsReadOnly(segments);
+        Variables = Array.AsReadOnly(variables);
         Verb = verb;
         _text = Format();
     }
 
-    public IReadOnlyList<TemplateSegment> Segments => _segments;
+    public IReadOnlyList<TemplateSegment> Segments { get; }
 
-    public IReadOnlyList<PathVariable> Variables => _variables;
+    public IReadOnlyList<PathVariable> Variables { get; }
 
     /// <summary>The custom verb without its colon, or null.</summary>
     public string? Verb { get; }

@@ -76,6 +76,7 @@ public sealed class RouteTable
         var scratch = firstPercent < 0 ? Span<char>.Empty
             : path.Length <= StackScratchChars ? stackalloc char[StackScratchChars]
             : (rentedScratch = ArrayPool<char>.Shared.Rent(path.Length));
+        // Only templates longer than the stack buffer cost an allocation here.
         var segmentStarts = _maxSegments < StackSegmentStarts
             ? stackalloc int[StackSegmentStarts]
             : new int[_maxSegments + 1];
@@ -91,11 +92,10 @@ public sealed class RouteTable
                 return Bind(state.Route!, ref state);
             }
 
-            var allowed = new List<string>();
-            state.Allowed = allowed;
+            state.CollectingAllowed = true;
             Visit(_root, 0, firstSegment, ref state);
             nodesVisited = state.NodesVisited;
-            if (allowed.Count == 0)
+            if (state.Allowed is not { } allowed)
             {
                 return RouteMatch.NotFound;
             }
@@ -169,10 +169,10 @@ public sealed class RouteTable
             return false;
         }
 
-        if (state.Allowed is not null)
+        if (state.CollectingAllowed)
         {
             // Collecting for a 405: keep searching so that every template matching the path contributes.
-            endpoints.AddMethodsTo(state.Allowed);
+            endpoints.AddMethodsTo(state.Allowed ??= []);
             return false;
         }
 
@@ -245,7 +245,10 @@ public sealed class RouteTable
 
         public HttpRoute? Route { get; set; }
 
-        /// <summary>Set when searching for the methods to list in a 405 instead of a route.</summary>
+        /// <summary>True when searching for the methods to list in a 405 instead of for a route.</summary>
+        public bool CollectingAllowed { get; set; }
+
+        /// <summary>The methods found while <see cref="CollectingAllowed"/>; null while there are none.</summary>
         public List<string>? Allowed { get; set; }
     }
 }
