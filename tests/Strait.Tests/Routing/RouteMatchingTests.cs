@@ -320,4 +320,25 @@ public class RouteMatchingTests
         Assert.Equal(4, fallbackVisits);
         Assert.True(missVisits <= 4, $"a miss visited {missVisits} nodes");
     }
+
+    [Fact]
+    public void Matching_without_variables_or_escapes_allocates_nothing()
+    {
+        var table = TodoTable();
+        string[] paths = ["/v1/tasks", "/v1/tasks:batchCreate", "/v1/missing/path/here"];
+        foreach (var path in paths)
+        {
+            table.Match("POST", path);
+        }
+
+        foreach (var path in paths)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var match = table.Match("POST", path);
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            Assert.NotEqual(RouteMatchKind.BadRequest, match.Kind);
+            Assert.True(allocated == 0, $"{path} allocated {allocated} bytes");
+        }
+    }
 }
