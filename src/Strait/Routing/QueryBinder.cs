@@ -105,8 +105,13 @@ public static class QueryBinder
         error = null;
         if (route.Body is { IsWholeMessage: true })
         {
+            if (options.IgnoreUnknown)
+            {
+                return Outcome.Skip;
+            }
+
             error = $"query parameter '{name}' is not allowed: the request body is the whole message";
-            return options.IgnoreUnknown ? Outcome.Skip : Outcome.Fail;
+            return Outcome.Fail;
         }
 
         var path = name;
@@ -126,15 +131,17 @@ public static class QueryBinder
         var resolution = FieldPathResolver.Resolve(route.Method.InputType, path, FieldNameMatching.ProtoOrJsonName);
         if (!resolution.Succeeded)
         {
-            if (resolution.IsUnknownField)
+            if (resolution.IsUnknownField && options.IgnoreUnknown)
             {
-                error = $"unknown query parameter '{name}'";
-                return options.IgnoreUnknown ? Outcome.Skip : Outcome.Fail;
+                return Outcome.Skip;
             }
 
-            error = $"query parameter '{name}': {resolution.Error}";
+            error = resolution.IsUnknownField
+                ? $"unknown query parameter '{name}'"
+                : $"query parameter '{name}': {resolution.Error}";
             return Outcome.Fail;
         }
+
 
         fieldPath = resolution.Fields;
         error = CheckLeaf(name, fieldPath[^1], mapKey)
