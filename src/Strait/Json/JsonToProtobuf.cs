@@ -1,0 +1,1037 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using Google.Protobuf.Reflection;
+
+namespace Strait.Json;
+
+/// <summary>
+/// Streams ProtoJSON tokens straight into protobuf bytes. One instance per call; the reader, output
+/// buffer and scratch space live on the stack or come from the array pool.
+/// </summary>
+/// <remarks>
+/// Error paths are assembled while a <see cref="ProtoJsonException"/> unwinds (each level adds its
+/// property, index or map key), so successful calls do no path bookkeeping at all.
+/// </remarks>
+internal ref struct JsonToProtobuf
+{
+    private const int InitialOutputCapacity = 512;
+    private static readonly byte[] TypeProperty = "@type"u8.ToArray();
+    private static readonly byte[] ValueProperty = "value"u8.ToArray();
+
+    private readonly ReadOnlySpan<byte> _json;
+    private readonly PlanCache _plans;
+    private readonly IMessageTypeResolver _resolver;
+    private readonly JsonReadOptions _options;
+    private Utf8JsonReader _reader;
+    private ProtoBuffer _output;
+    private byte[] _scratch;
+
+    private JsonToProtobuf(ReadOnlySpan<byte> json, PlanCache plans, IMessageTypeResolver resolver, JsonReadOptions options)
+    {
+        _json = json;
+        _plans = plans;
+        _resolver = resolver;
+        _options = options;
+        // One level of slack so our own depth check, with its clearer message, fires before the reader's.
+        _reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = options.MaxDepth + 1 });
+        _output = new ProtoBuffer(Math.Max(InitialOutputCapacity, json.Length / 2));
+        _scratch = [];
+    }
+
+    public static void Transcode(
+        ReadOnlySpan<byte> json,
+        MessagePlan plan,
+        PlanCache plans,
+        IMessageTypeResolver resolver,
+        JsonReadOptions options,
+        IBufferWriter<byte> output)
+    {
+        if (json.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            throw new ProtoJsonException("request body is empty");
+        }
+
+        var transcoder = new JsonToProtobuf(json, plans, resolver, options);
+        try
+        {
+            try
+            {
+                transcoder.Read();
+                transcoder.WriteMessageBody(plan);
+                if (transcoder._reader.Read())
+                {
+                    throw new ProtoJsonException("invalid JSON: unexpected content after the top-level value");
+                }
+            }
+            catch (JsonException ex)
+            {
+                throw new ProtoJsonException("invalid JSON: " + ex.Message, ex);
+            }
+
+            transcoder._output.CopyTo(output);
+        }
+        finally
+        {
+            transcoder.Dispose();
+        }
+    }
+
+    private void Dispose()
+    {
+        _output.Dispose();
+        if (_scratch.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_scratch);
+            _scratch = [];
+        }
+    }
+
+    private void Read()
+    {
+        if (!_reader.Read())
+        {
+            throw new ProtoJsonException("invalid JSON: unexpected end of input");
+        }
+    }
+
+    private void EnterContainer()
+    {
+        if (_reader.CurrentDepth >= _options.MaxDepth)
+        {
+            throw new ProtoJsonException($"JSON nesting exceeds the maximum depth of {_options.MaxDepth}");
+        }
+    }
+
+    /// <summary>Encodes the fields of a message whose JSON value starts at the current token.</summary>
+    private void WriteMessageBody(MessagePlan plan)
+    {
+        switch (plan.Kind)
+        {
+            case WellKnownType.None:
+                ExpectStartObject($"an object for {plan.FullName}");
+                WriteMembers(plan, skipTypeProperty: false);
+                break;
+            case WellKnownType.Any:
+                WriteAny();
+                break;
+            case WellKnownType.Timestamp:
+                WriteTimestamp();
+                break;
+            case WellKnownType.Duration:
+                WriteDuration();
+                break;
+            case WellKnownType.FieldMask:
+                WriteFieldMask();
+                break;
+            case WellKnownType.Struct:
+                WriteStruct();
+                break;
+            case WellKnownType.Value:
+                WriteValue();
+                break;
+            case WellKnownType.ListValue:
+                WriteListValue();
+                break;
+            default:
+                WriteSingular(plan.Fields[0], skipDefault: true);
+                break;
+        }
+    }
+
+    private void ExpectStartObject(string expected)
+    {
+        if (_reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Mismatch(expected);
+        }
+
+        EnterContainer();
+    }
+
+    /// <summary>
+    /// Encodes object members until the matching end of object; the next <see cref="Read"/> must yield a
+    /// property name or the end. Tracks which fields were written so a repeated key replaces the earlier
+    /// value (the spec's "last wins") and two members of one oneof are rejected.
+    /// </summary>
+    private void WriteMembers(MessagePlan plan, bool skipTypeProperty)
+    {
+        const int StackFieldLimit = 1024;
+        var fieldCount = plan.Fields.Length;
+        Span<ulong> written = fieldCount <= StackFieldLimit ? stackalloc ulong[(fieldCount + 63) >> 6] : new ulong[(fieldCount + 63) >> 6];
+        var oneofCount = plan.OneofNames.Length;
+        Span<int> oneofCases = oneofCount <= 64 ? stackalloc int[oneofCount] : new int[oneofCount];
+        oneofCases.Fill(-1);
+        var messageStart = _output.Position;
+        var lastNumber = 0;
+        var outOfOrder = false;
+
+        while (true)
+        {
+            Read();
+            if (_reader.TokenType == JsonTokenType.EndObject)
+            {
+                break;
+            }
+
+            if (!plan.TryFindByName(PropertyName(), out var name))
+            {
+                if (skipTypeProperty && _reader.ValueTextEquals(TypeProperty))
+                {
+                    Read();
+                    SkipValue();
+                    continue;
+                }
+
+                if (_options.IgnoreUnknownFields)
+                {
+                    Read();
+                    SkipValue();
+                    continue;
+                }
+
+                var unknown = _reader.GetString()!;
+                throw new ProtoJsonException($"unknown field '{unknown}' in {plan.FullName}").AtProperty(unknown);
+            }
+
+            var field = name.Field;
+            try
+            {
+                Read();
+                var isWrittenBit = 1UL << (field.Index & 63);
+                ref var writtenWord = ref written[field.Index >> 6];
+                if ((writtenWord & isWrittenBit) != 0)
+                {
+                    CanonicalOrder.RemoveField(ref _output, messageStart, field.Number);
+                    writtenWord &= ~isWrittenBit;
+                    if (field.OneofIndex >= 0 && oneofCases[field.OneofIndex] == field.Index)
+                    {
+                        oneofCases[field.OneofIndex] = -1;
+                    }
+                }
+
+                if (_reader.TokenType == JsonTokenType.Null && (field.IsRepeated || field.IsMap || !field.ElementAcceptsNull))
+                {
+                    continue;
+                }
+
+                if (field.OneofIndex >= 0 && oneofCases[field.OneofIndex] >= 0)
+                {
+                    throw new ProtoJsonException(
+                        $"multiple values for oneof '{plan.OneofNames[field.OneofIndex]}' in {plan.FullName}: "
+                        + $"'{plan.Fields[oneofCases[field.OneofIndex]].JsonNameText}' and '{field.JsonNameText}'");
+                }
+
+                var before = _output.Position;
+                WriteField(field);
+                if (_output.Position == before)
+                {
+                    continue;
+                }
+
+                writtenWord |= isWrittenBit;
+                if (field.OneofIndex >= 0)
+                {
+                    oneofCases[field.OneofIndex] = field.Index;
+                }
+
+                outOfOrder |= field.Number < lastNumber;
+                lastNumber = field.Number;
+            }
+            catch (ProtoJsonException ex)
+            {
+                ex.AtProperty(name.Text);
+                throw;
+            }
+        }
+
+        if (outOfOrder)
+        {
+            CanonicalOrder.SortByFieldNumber(ref _output, messageStart);
+        }
+    }
+
+    private void WriteField(FieldPlan field)
+    {
+        if (field.IsMap)
+        {
+            WriteMap(field);
+        }
+        else if (field.IsRepeated)
+        {
+            WriteRepeated(field);
+        }
+        else
+        {
+            WriteSingular(field, skipDefault: !field.HasPresence);
+        }
+    }
+
+    private void WriteSingular(FieldPlan field, bool skipDefault)
+    {
+        switch (field.Type)
+        {
+            case FieldType.Message or FieldType.Group:
+                WriteMessageField(field);
+                break;
+            case FieldType.String:
+                WriteString(field.Tag, skipDefault);
+                break;
+            case FieldType.Bytes:
+                WriteBytes(field.Tag, skipDefault);
+                break;
+            default:
+                if (TryReadScalar(field, out var bits) && !(skipDefault && bits == 0))
+                {
+                    _output.WriteVarint(field.Tag);
+                    WriteScalarBits(field.WireType, bits);
+                }
+
+                break;
+        }
+    }
+
+    private void WriteMessageField(FieldPlan field)
+    {
+        if (field.Type == FieldType.Group)
+        {
+            _output.WriteVarint(field.Tag);
+            WriteMessageBody(field.Message);
+            _output.WriteVarint(Varint.MakeTag(field.Number, WireType.EndGroup));
+            return;
+        }
+
+        _output.WriteVarint(field.Tag);
+        var start = _output.BeginLengthDelimited();
+        WriteMessageBody(field.Message);
+        _output.EndLengthDelimited(start);
+    }
+
+    private void WriteRepeated(FieldPlan field)
+    {
+        if (_reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw Mismatch($"an array for repeated field '{field.JsonNameText}'");
+        }
+
+        EnterContainer();
+        var packedTagPosition = _output.Position;
+        var packedStart = 0;
+        if (field.IsPacked)
+        {
+            _output.WriteVarint(field.PackedTag);
+            packedStart = _output.BeginLengthDelimited();
+        }
+
+        for (var index = 0; ; index++)
+        {
+            Read();
+            if (_reader.TokenType == JsonTokenType.EndArray)
+            {
+                break;
+            }
+
+            try
+            {
+                if (_reader.TokenType == JsonTokenType.Null && !field.ElementAcceptsNull)
+                {
+                    throw new ProtoJsonException($"null is not allowed as an element of repeated field '{field.JsonNameText}'");
+                }
+
+                if (field.IsPacked)
+                {
+                    if (TryReadScalar(field, out var bits))
+                    {
+                        WriteScalarBits(field.WireType, bits);
+                    }
+                }
+                else
+                {
+                    WriteSingular(field, skipDefault: false);
+                }
+            }
+            catch (ProtoJsonException ex)
+            {
+                ex.AtIndex(index);
+                throw;
+            }
+        }
+
+        if (field.IsPacked)
+        {
+            if (_output.Position == packedStart)
+            {
+                _output.Truncate(packedTagPosition);
+            }
+            else
+            {
+                _output.EndLengthDelimited(packedStart);
+            }
+        }
+    }
+
+    private void WriteMap(FieldPlan field)
+    {
+        if (_reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Mismatch($"an object for map field '{field.JsonNameText}'");
+        }
+
+        EnterContainer();
+        var keyField = field.MapKey;
+        var valueField = field.MapValue;
+        while (true)
+        {
+            Read();
+            if (_reader.TokenType == JsonTokenType.EndObject)
+            {
+                break;
+            }
+
+            var keyTokenStart = (int)_reader.TokenStartIndex;
+            try
+            {
+                var entryTagPosition = _output.Position;
+                _output.WriteVarint(field.Tag);
+                var entryStart = _output.BeginLengthDelimited();
+                WriteMapKey(keyField);
+                Read();
+                if (_reader.TokenType == JsonTokenType.Null && !valueField.ElementAcceptsNull)
+                {
+                    throw new ProtoJsonException($"null is not allowed as a value of map field '{field.JsonNameText}'");
+                }
+
+                if (valueField.Type is FieldType.Message or FieldType.String or FieldType.Bytes)
+                {
+                    WriteSingular(valueField, skipDefault: true);
+                }
+                else if (TryReadScalar(valueField, out var bits))
+                {
+                    if (bits != 0)
+                    {
+                        _output.WriteVarint(valueField.Tag);
+                        WriteScalarBits(valueField.WireType, bits);
+                    }
+                }
+                else
+                {
+                    // An unknown enum name under IgnoreUnknownFields drops the whole entry.
+                    _output.Truncate(entryTagPosition);
+                    continue;
+                }
+
+                _output.EndLengthDelimited(entryStart);
+            }
+            catch (ProtoJsonException ex)
+            {
+                ex.AtMapKey(StringAt(keyTokenStart));
+                throw;
+            }
+        }
+    }
+
+    private void WriteMapKey(FieldPlan keyField)
+    {
+        var text = PropertyName();
+        ulong bits;
+        switch (keyField.Type)
+        {
+            case FieldType.String:
+                if (!Utf8.IsValid(text))
+                {
+                    throw new ProtoJsonException("map key is not valid UTF-8");
+                }
+
+                if (!text.IsEmpty)
+                {
+                    _output.WriteLengthDelimited(keyField.Tag, text);
+                }
+
+                return;
+            case FieldType.Bool:
+                if (text.SequenceEqual("true"u8))
+                {
+                    bits = 1;
+                }
+                else if (text.SequenceEqual("false"u8))
+                {
+                    bits = 0;
+                }
+                else
+                {
+                    throw new ProtoJsonException($"expected a bool map key (\"true\" or \"false\") but got {ScalarText.Quote(text)}");
+                }
+
+                break;
+            default:
+                ScalarText.ParseInteger(keyField.Type, text, quoted: true, out bits);
+                break;
+        }
+
+        if (bits != 0)
+        {
+            _output.WriteVarint(keyField.Tag);
+            WriteScalarBits(keyField.WireType, bits);
+        }
+    }
+
+    /// <summary>
+    /// Reads a numeric, bool or enum value at the current token. Returns false only for an unknown enum
+    /// name under <see cref="JsonReadOptions.IgnoreUnknownFields"/>, which the spec treats as unset.
+    /// </summary>
+    private bool TryReadScalar(FieldPlan field, out ulong bits)
+    {
+        var type = field.Type;
+        switch (type)
+        {
+            case FieldType.Bool:
+                bits = _reader.TokenType switch
+                {
+                    JsonTokenType.True => 1,
+                    JsonTokenType.False => 0,
+                    _ => throw Mismatch(ScalarText.Describe(type)),
+                };
+                return true;
+            case FieldType.Enum:
+                return TryReadEnum(field.Enum, out bits);
+            case FieldType.Float or FieldType.Double:
+                switch (_reader.TokenType)
+                {
+                    case JsonTokenType.Number:
+                        ScalarText.ParseFloatingPoint(type, _reader.ValueSpan, quoted: false, out bits);
+                        return true;
+                    case JsonTokenType.String:
+                        ScalarText.ParseFloatingPoint(type, StringValue(), quoted: true, out bits);
+                        return true;
+                    default:
+                        throw Mismatch(ScalarText.Describe(type));
+                }
+
+            default:
+                switch (_reader.TokenType)
+                {
+                    case JsonTokenType.Number:
+                        ScalarText.ParseInteger(type, _reader.ValueSpan, quoted: false, out bits);
+                        return true;
+                    case JsonTokenType.String:
+                        ScalarText.ParseInteger(type, StringValue(), quoted: true, out bits);
+                        return true;
+                    default:
+                        throw Mismatch(ScalarText.Describe(type));
+                }
+        }
+    }
+
+    private bool TryReadEnum(EnumPlan plan, out ulong bits)
+    {
+        switch (_reader.TokenType)
+        {
+            case JsonTokenType.String:
+                var name = StringValue();
+                if (plan.TryGetNumber(name, out var number))
+                {
+                    bits = (ulong)(long)number;
+                    return true;
+                }
+
+                if (_options.IgnoreUnknownFields)
+                {
+                    bits = 0;
+                    return false;
+                }
+
+                throw new ProtoJsonException($"{ScalarText.Quote(name)} is not a value of enum {plan.FullName}");
+            case JsonTokenType.Number:
+                try
+                {
+                    ScalarText.ParseInteger(FieldType.Enum, _reader.ValueSpan, quoted: false, out bits);
+                }
+                catch (ProtoJsonException)
+                {
+                    throw Mismatch($"a value of enum {plan.FullName}");
+                }
+
+                return true;
+            case JsonTokenType.Null when plan.IsNullValue:
+                bits = 0;
+                return true;
+            default:
+                throw Mismatch($"a value of enum {plan.FullName}");
+        }
+    }
+
+    private void WriteScalarBits(WireType wireType, ulong bits)
+    {
+        switch (wireType)
+        {
+            case WireType.Fixed32:
+                _output.WriteFixed32((uint)bits);
+                break;
+            case WireType.Fixed64:
+                _output.WriteFixed64(bits);
+                break;
+            default:
+                _output.WriteVarint(bits);
+                break;
+        }
+    }
+
+    private void WriteString(uint tag, bool skipEmpty)
+    {
+        if (_reader.TokenType != JsonTokenType.String)
+        {
+            throw Mismatch("a string");
+        }
+
+        var text = ValidatedStringValue();
+        if (!(skipEmpty && text.IsEmpty))
+        {
+            _output.WriteLengthDelimited(tag, text);
+        }
+    }
+
+    private void WriteBytes(uint tag, bool skipEmpty)
+    {
+        if (_reader.TokenType != JsonTokenType.String)
+        {
+            throw Mismatch(ScalarText.Describe(FieldType.Bytes));
+        }
+
+        var text = StringValue();
+        if (skipEmpty && text.IsEmpty)
+        {
+            return;
+        }
+
+        var tagPosition = _output.Position;
+        _output.WriteVarint(tag);
+        var start = _output.BeginLengthDelimited();
+        if (!Base64Text.TryDecode(text, _output.GetSpan(Base64Text.MaxDecodedLength(text.Length)), out var written))
+        {
+            _output.Truncate(tagPosition);
+            throw Mismatch(ScalarText.Describe(FieldType.Bytes));
+        }
+
+        _output.Advance(written);
+        _output.EndLengthDelimited(start);
+    }
+
+    private void WriteAny()
+    {
+        ExpectStartObject("an object for google.protobuf.Any");
+        var objectStart = _reader;
+        string? typeUrl = null;
+        var typeFirst = false;
+        for (var memberIndex = 0; ; memberIndex++)
+        {
+            Read();
+            if (_reader.TokenType == JsonTokenType.EndObject)
+            {
+                if (typeUrl is null && memberIndex == 0)
+                {
+                    return;
+                }
+
+                break;
+            }
+
+            var isType = _reader.ValueTextEquals(TypeProperty);
+            Read();
+            if (!isType)
+            {
+                SkipValue();
+                continue;
+            }
+
+            if (_reader.TokenType != JsonTokenType.String)
+            {
+                throw Mismatch("a type URL string").AtProperty("@type");
+            }
+
+            typeUrl = _reader.GetString()!;
+            if (memberIndex == 0)
+            {
+                typeFirst = true;
+                break;
+            }
+        }
+
+        if (typeUrl is null)
+        {
+            throw new ProtoJsonException("google.protobuf.Any is missing its '@type' property");
+        }
+
+        if (!typeFirst)
+        {
+            // '@type' came after other members: re-read the object now that the payload type is known.
+            _reader = objectStart;
+        }
+
+        var payload = _plans.GetMessagePlan(ResolveTypeUrl(typeUrl));
+        var urlLength = Encoding.UTF8.GetByteCount(typeUrl);
+        _output.WriteVarint(Varint.MakeTag(1, WireType.LengthDelimited));
+        _output.WriteVarint((ulong)urlLength);
+        _output.Advance(Encoding.UTF8.GetBytes(typeUrl, _output.GetSpan(urlLength)));
+
+        var valueTagPosition = _output.Position;
+        _output.WriteVarint(Varint.MakeTag(2, WireType.LengthDelimited));
+        var valueStart = _output.BeginLengthDelimited();
+        if (payload.HasSpecialJson)
+        {
+            WriteAnySpecialValue(payload);
+        }
+        else
+        {
+            WriteMembers(payload, skipTypeProperty: true);
+        }
+
+        if (_output.Position == valueStart)
+        {
+            _output.Truncate(valueTagPosition);
+        }
+        else
+        {
+            _output.EndLengthDelimited(valueStart);
+        }
+    }
+
+    private readonly MessageDescriptor ResolveTypeUrl(string typeUrl)
+    {
+        var slash = typeUrl.LastIndexOf('/');
+        if (slash < 0 || slash == typeUrl.Length - 1)
+        {
+            throw new ProtoJsonException($"invalid type URL '{typeUrl}': expected 'type.googleapis.com/<message full name>'").AtProperty("@type");
+        }
+
+        return _resolver.FindMessageType(typeUrl[(slash + 1)..])
+            ?? throw new ProtoJsonException($"unknown type URL '{typeUrl}' in google.protobuf.Any").AtProperty("@type");
+    }
+
+    /// <summary>Well-known payloads with a special JSON form sit under <c>"value"</c>, next to <c>"@type"</c>.</summary>
+    private void WriteAnySpecialValue(MessagePlan payload)
+    {
+        var payloadStart = _output.Position;
+        while (true)
+        {
+            Read();
+            if (_reader.TokenType == JsonTokenType.EndObject)
+            {
+                return;
+            }
+
+            if (_reader.ValueTextEquals(TypeProperty))
+            {
+                Read();
+                SkipValue();
+                continue;
+            }
+
+            if (!_reader.ValueTextEquals(ValueProperty))
+            {
+                var unknown = _reader.GetString()!;
+                throw new ProtoJsonException($"unknown field '{unknown}' in google.protobuf.Any holding {payload.FullName} (expected 'value')")
+                    .AtProperty(unknown);
+            }
+
+            // A repeated "value" key replaces the earlier one, as for any other duplicated key.
+            _output.Truncate(payloadStart);
+            Read();
+            try
+            {
+                WriteMessageBody(payload);
+            }
+            catch (ProtoJsonException ex)
+            {
+                ex.AtProperty("value");
+                throw;
+            }
+        }
+    }
+
+    private void WriteTimestamp()
+    {
+        if (_reader.TokenType != JsonTokenType.String)
+        {
+            throw Mismatch("an RFC 3339 timestamp string");
+        }
+
+        var text = StringValue();
+        if (!TimestampText.TryParse(text, out var seconds, out var nanos))
+        {
+            throw new ProtoJsonException(
+                $"{ScalarText.Quote(text)} is not a valid google.protobuf.Timestamp: expected RFC 3339 such as \"1972-01-01T10:00:20.021Z\" "
+                + "between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999999Z");
+        }
+
+        WriteSecondsAndNanos(seconds, nanos);
+    }
+
+    private void WriteDuration()
+    {
+        if (_reader.TokenType != JsonTokenType.String)
+        {
+            throw Mismatch("a duration string such as \"1.5s\"");
+        }
+
+        var text = StringValue();
+        if (!DurationText.TryParse(text, out var seconds, out var nanos))
+        {
+            throw new ProtoJsonException(
+                $"{ScalarText.Quote(text)} is not a valid google.protobuf.Duration: expected seconds with up to 9 fraction digits "
+                + "and an 's' suffix, such as \"-1.5s\", within ±315576000000s");
+        }
+
+        WriteSecondsAndNanos(seconds, nanos);
+    }
+
+    private void WriteSecondsAndNanos(long seconds, int nanos) => _output.WriteSecondsAndNanos(seconds, nanos);
+
+    private void WriteFieldMask()
+    {
+        if (_reader.TokenType != JsonTokenType.String)
+        {
+            throw Mismatch("a field mask string such as \"name,author.displayName\"");
+        }
+
+        var text = StringValue();
+        var pathTag = Varint.MakeTag(1, WireType.LengthDelimited);
+        foreach (var range in text.Split((byte)','))
+        {
+            var path = text[range];
+            if (path.IsEmpty)
+            {
+                continue;
+            }
+
+            _output.WriteVarint(pathTag);
+            var start = _output.BeginLengthDelimited();
+            if (!FieldMaskText.TryToSnakeCase(path, allowUnderscores: false, _output.GetSpan(path.Length * 2), out var written))
+            {
+                throw new ProtoJsonException($"field mask path {ScalarText.Quote(path)} is not lowerCamelCase (underscores are not allowed in JSON field masks)");
+            }
+
+            _output.Advance(written);
+            _output.EndLengthDelimited(start);
+        }
+    }
+
+    private void WriteStruct()
+    {
+        ExpectStartObject("an object for google.protobuf.Struct");
+        var entryTag = Varint.MakeTag(1, WireType.LengthDelimited);
+        var keyTag = Varint.MakeTag(1, WireType.LengthDelimited);
+        var valueTag = Varint.MakeTag(2, WireType.LengthDelimited);
+        while (true)
+        {
+            Read();
+            if (_reader.TokenType == JsonTokenType.EndObject)
+            {
+                return;
+            }
+
+            var keyTokenStart = (int)_reader.TokenStartIndex;
+            try
+            {
+                _output.WriteVarint(entryTag);
+                var entryStart = _output.BeginLengthDelimited();
+                var key = PropertyName();
+                if (!Utf8.IsValid(key))
+                {
+                    throw new ProtoJsonException("object key is not valid UTF-8");
+                }
+
+                if (!key.IsEmpty)
+                {
+                    _output.WriteLengthDelimited(keyTag, key);
+                }
+
+                _output.WriteVarint(valueTag);
+                var valueStart = _output.BeginLengthDelimited();
+                Read();
+                WriteValue();
+                _output.EndLengthDelimited(valueStart);
+                _output.EndLengthDelimited(entryStart);
+            }
+            catch (ProtoJsonException ex)
+            {
+                ex.AtMapKey(StringAt(keyTokenStart));
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Encodes any JSON value as <c>google.protobuf.Value</c>.</summary>
+    private void WriteValue()
+    {
+        switch (_reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                _output.WriteVarint(Varint.MakeTag(1, WireType.Varint));
+                _output.WriteVarint(0);
+                break;
+            case JsonTokenType.Number:
+                ScalarText.ParseFloatingPoint(FieldType.Double, _reader.ValueSpan, quoted: false, out var bits);
+                _output.WriteVarint(Varint.MakeTag(2, WireType.Fixed64));
+                _output.WriteFixed64(bits);
+                break;
+            case JsonTokenType.String:
+                _output.WriteLengthDelimited(Varint.MakeTag(3, WireType.LengthDelimited), ValidatedStringValue());
+                break;
+            case JsonTokenType.True or JsonTokenType.False:
+                _output.WriteVarint(Varint.MakeTag(4, WireType.Varint));
+                _output.WriteVarint(_reader.TokenType == JsonTokenType.True ? 1UL : 0UL);
+                break;
+            case JsonTokenType.StartObject:
+                _output.WriteVarint(Varint.MakeTag(5, WireType.LengthDelimited));
+                var structStart = _output.BeginLengthDelimited();
+                WriteStruct();
+                _output.EndLengthDelimited(structStart);
+                break;
+            default:
+                _output.WriteVarint(Varint.MakeTag(6, WireType.LengthDelimited));
+                var listStart = _output.BeginLengthDelimited();
+                WriteListValue();
+                _output.EndLengthDelimited(listStart);
+                break;
+        }
+    }
+
+    private void WriteListValue()
+    {
+        if (_reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw Mismatch("an array for google.protobuf.ListValue");
+        }
+
+        EnterContainer();
+        var elementTag = Varint.MakeTag(1, WireType.LengthDelimited);
+        for (var index = 0; ; index++)
+        {
+            Read();
+            if (_reader.TokenType == JsonTokenType.EndArray)
+            {
+                return;
+            }
+
+            try
+            {
+                _output.WriteVarint(elementTag);
+                var start = _output.BeginLengthDelimited();
+                WriteValue();
+                _output.EndLengthDelimited(start);
+            }
+            catch (ProtoJsonException ex)
+            {
+                ex.AtIndex(index);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Skips the value at the current token, enforcing the depth limit without recursion.</summary>
+    private void SkipValue()
+    {
+        if (_reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            return;
+        }
+
+        EnterContainer();
+        var depth = _reader.CurrentDepth;
+        do
+        {
+            Read();
+            if (_reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                EnterContainer();
+            }
+        }
+        while (_reader.CurrentDepth > depth);
+    }
+
+    /// <summary>The current property name as UTF-8, unescaped only when it contains escapes.</summary>
+    private ReadOnlySpan<byte> PropertyName() => StringValue();
+
+    /// <summary>The current string or property name as UTF-8; valid until the next call.</summary>
+    private ReadOnlySpan<byte> StringValue()
+    {
+        if (!_reader.ValueIsEscaped)
+        {
+            return _reader.ValueSpan;
+        }
+
+        var escapedLength = _reader.ValueSpan.Length;
+        if (_scratch.Length < escapedLength)
+        {
+            if (_scratch.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_scratch);
+            }
+
+            _scratch = ArrayPool<byte>.Shared.Rent(escapedLength);
+        }
+
+        try
+        {
+            return _scratch.AsSpan(0, _reader.CopyString(_scratch));
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new ProtoJsonException("invalid string: " + ex.Message, ex);
+        }
+    }
+
+    private ReadOnlySpan<byte> ValidatedStringValue()
+    {
+        var text = StringValue();
+        return Utf8.IsValid(text) ? text : throw new ProtoJsonException("string is not valid UTF-8");
+    }
+
+    /// <summary>Decodes the JSON string starting at <paramref name="offset"/>; only used to describe errors.</summary>
+    private readonly string StringAt(int offset)
+    {
+        var reader = new Utf8JsonReader(_json[offset..]);
+        try
+        {
+            return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString()! : "?";
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return "?";
+        }
+    }
+
+    private ProtoJsonException Mismatch(string expected) => new($"expected {expected} but got {DescribeToken()}");
+
+    private string DescribeToken()
+    {
+        switch (_reader.TokenType)
+        {
+            case JsonTokenType.Number:
+                return Encoding.UTF8.GetString(_reader.ValueSpan);
+            case JsonTokenType.String:
+                try
+                {
+                    return ScalarText.Quote(StringValue());
+                }
+                catch (ProtoJsonException)
+                {
+                    return "a string";
+                }
+
+            case JsonTokenType.True:
+                return "true";
+            case JsonTokenType.False:
+                return "false";
+            case JsonTokenType.Null:
+                return "null";
+            case JsonTokenType.StartObject:
+                return "an object";
+            case JsonTokenType.StartArray:
+                return "an array";
+            default:
+                return _reader.TokenType.ToString();
+        }
+    }
+}

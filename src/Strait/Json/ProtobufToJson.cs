@@ -1,0 +1,941 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using Google.Protobuf.Reflection;
+
+namespace Strait.Json;
+
+/// <summary>
+/// Writes protobuf bytes as ProtoJSON without materialising messages. One instance per call.
+/// </summary>
+/// <remarks>
+/// Each message is first scanned into <see cref="FieldRecord"/>s (where each field's bytes are), kept on
+/// one pooled stack shared by all nesting levels. Grouping the records by field gives the protobuf
+/// semantics that a single forward pass cannot: non-contiguous repeated elements form one array, the last
+/// occurrence of a singular scalar wins, and repeated occurrences of a message field merge (their records
+/// are passed on as the segments of the nested message).
+/// </remarks>
+internal ref struct ProtobufToJson
+{
+    private const int InitialRecordCapacity = 64;
+    private static readonly JsonEncodedText NaNText = JsonEncodedText.Encode("NaN");
+    private static readonly JsonEncodedText InfinityText = JsonEncodedText.Encode("Infinity");
+    private static readonly JsonEncodedText NegativeInfinityText = JsonEncodedText.Encode("-Infinity");
+    private static readonly JsonEncodedText TypeProperty = JsonEncodedText.Encode("@type");
+    private static readonly JsonEncodedText ValueProperty = JsonEncodedText.Encode("value");
+
+    private readonly ReadOnlySpan<byte> _data;
+    private readonly Utf8JsonWriter _writer;
+    private readonly PlanCache _plans;
+    private readonly IMessageTypeResolver _resolver;
+    private readonly JsonWriteOptions _options;
+    private FieldRecord[] _records;
+    private int _recordCount;
+
+    private ProtobufToJson(ReadOnlySpan<byte> data, Utf8JsonWriter writer, PlanCache plans, IMessageTypeResolver resolver, JsonWriteOptions options)
+    {
+        _data = data;
+        _writer = writer;
+        _plans = plans;
+        _resolver = resolver;
+        _options = options;
+        _records = ArrayPool<FieldRecord>.Shared.Rent(InitialRecordCapacity);
+        _recordCount = 0;
+    }
+
+    public static void Transcode(
+        ReadOnlySpan<byte> data,
+        MessagePlan plan,
+        PlanCache plans,
+        IMessageTypeResolver resolver,
+        JsonWriteOptions options,
+        Utf8JsonWriter writer)
+    {
+        var transcoder = new ProtobufToJson(data, writer, plans, resolver, options);
+        try
+        {
+            var root = transcoder.Push(new FieldRecord(-1, WireType.LengthDelimited, 0, data.Length));
+            transcoder.WriteMessage(plan, root, 1, depth: 1);
+        }
+        finally
+        {
+            ArrayPool<FieldRecord>.Shared.Return(transcoder._records);
+        }
+    }
+
+    private int Push(FieldRecord record)
+    {
+        if (_recordCount == _records.Length)
+        {
+            EnsureRecordCapacity(_recordCount + 1);
+        }
+
+        _records[_recordCount] = record;
+        return _recordCount++;
+    }
+
+    private void EnsureRecordCapacity(int capacity)
+    {
+        if (capacity <= _records.Length)
+        {
+            return;
+        }
+
+        var next = ArrayPool<FieldRecord>.Shared.Rent(Math.Max(capacity, _records.Length * 2));
+        _records.AsSpan(0, _recordCount).CopyTo(next);
+        ArrayPool<FieldRecord>.Shared.Return(_records);
+        _records = next;
+    }
+
+    /// <summary>Writes the message whose bytes are the concatenation of the given segment records.</summary>
+    private void WriteMessage(MessagePlan plan, int segmentStart, int segmentCount, int depth)
+    {
+        CheckDepth(depth);
+        switch (plan.Kind)
+        {
+            case WellKnownType.None:
+                _writer.WriteStartObject();
+                WriteFields(plan, segmentStart, segmentCount, depth);
+                _writer.WriteEndObject();
+                break;
+            case WellKnownType.Any:
+                WriteAny(plan, segmentStart, segmentCount, depth);
+                break;
+            case WellKnownType.Timestamp:
+                WriteTimestamp(plan, segmentStart, segmentCount);
+                break;
+            case WellKnownType.Duration:
+                WriteDuration(plan, segmentStart, segmentCount);
+                break;
+            case WellKnownType.FieldMask:
+                WriteFieldMask(plan, segmentStart, segmentCount);
+                break;
+            case WellKnownType.Struct:
+                WriteStruct(plan, segmentStart, segmentCount, depth);
+                break;
+            case WellKnownType.Value:
+                WriteValue(plan, segmentStart, segmentCount, depth);
+                break;
+            case WellKnownType.ListValue:
+                WriteListValue(plan, segmentStart, segmentCount, depth);
+                break;
+            default:
+                WriteWrapper(plan, segmentStart, segmentCount);
+                break;
+        }
+    }
+
+    private readonly void CheckDepth(int depth)
+    {
+        if (depth > _options.MaxDepth)
+        {
+            throw new ProtobufFormatException($"malformed protobuf: messages are nested deeper than {_options.MaxDepth} levels");
+        }
+    }
+
+    /// <summary>Writes the members of a message (without braces) in field-number order.</summary>
+    private void WriteFields(MessagePlan plan, int segmentStart, int segmentCount, int depth)
+    {
+        var oneofCount = plan.OneofNames.Length;
+        Span<int> oneofCases = oneofCount <= 64 ? stackalloc int[oneofCount] : new int[oneofCount];
+        var recordsStart = Scan(plan, segmentStart, segmentCount, oneofCases);
+        var recordsEnd = _recordCount;
+        var next = recordsStart;
+        foreach (var field in plan.Fields)
+        {
+            var groupStart = next;
+            while (next < recordsEnd && _records[next].FieldIndex == field.Index)
+            {
+                next++;
+            }
+
+            if (groupStart == next)
+            {
+                if (_options.EmitUnpopulated && !field.HasPresence)
+                {
+                    WritePropertyName(field);
+                    WriteDefault(field);
+                }
+
+                continue;
+            }
+
+            if (field.OneofIndex >= 0 && oneofCases[field.OneofIndex] != field.Index)
+            {
+                continue;
+            }
+
+            WritePropertyName(field);
+            WriteFieldValue(field, groupStart, next - groupStart, depth);
+        }
+
+        _recordCount = recordsStart;
+    }
+
+    /// <summary>
+    /// Records the known fields of the message formed by the segments, grouped by field index (in wire
+    /// order within a field). Returns where the records start; they end at <see cref="_recordCount"/>.
+    /// <paramref name="oneofCases"/> receives, per oneof, the index of the member that appeared last.
+    /// </summary>
+    private int Scan(MessagePlan plan, int segmentStart, int segmentCount, scoped Span<int> oneofCases)
+    {
+        oneofCases.Fill(-1);
+        var recordsStart = _recordCount;
+        var grouped = true;
+        var lastIndex = -1;
+        for (var s = 0; s < segmentCount; s++)
+        {
+            var segment = _records[segmentStart + s];
+            var position = segment.Start;
+            var end = segment.Start + segment.Length;
+            while (position < end)
+            {
+                var tagStart = position;
+                WireReader.ReadTag(_data[..end], ref position, out var number, out var wireType);
+                if (wireType == WireType.EndGroup)
+                {
+                    throw WireReader.Malformed($"end-group tag for field {number} without a matching start-group", tagStart);
+                }
+
+                WireReader.SkipValue(_data, ref position, end, number, wireType, _options.MaxDepth, out var contentStart, out var contentEnd);
+                if (plan.FindByNumber(number) is not { } field)
+                {
+                    continue;
+                }
+
+                if (wireType != field.WireType && !(field.IsPackable && wireType == WireType.LengthDelimited))
+                {
+                    throw WireReader.Malformed(
+                        $"field {plan.FullName}.{field.ProtoNameText} (number {number}) has wire type {(int)wireType}, expected {(int)field.WireType}",
+                        tagStart);
+                }
+
+                Push(new FieldRecord(field.Index, wireType, contentStart, contentEnd - contentStart));
+                grouped &= field.Index >= lastIndex;
+                lastIndex = field.Index;
+                if (field.OneofIndex >= 0)
+                {
+                    oneofCases[field.OneofIndex] = field.Index;
+                }
+            }
+        }
+
+        if (!grouped)
+        {
+            GroupByField(recordsStart, plan.Fields.Length);
+        }
+
+        return recordsStart;
+    }
+
+    /// <summary>Stable counting sort of the records above <paramref name="recordsStart"/> by field index.</summary>
+    private void GroupByField(int recordsStart, int fieldCount)
+    {
+        var count = _recordCount - recordsStart;
+        var offsets = ArrayPool<int>.Shared.Rent(fieldCount + 1);
+        try
+        {
+            Array.Clear(offsets, 0, fieldCount + 1);
+            for (var i = recordsStart; i < _recordCount; i++)
+            {
+                offsets[_records[i].FieldIndex + 1]++;
+            }
+
+            for (var i = 1; i <= fieldCount; i++)
+            {
+                offsets[i] += offsets[i - 1];
+            }
+
+            EnsureRecordCapacity(_recordCount + count);
+            var scratch = _records.AsSpan(_recordCount, count);
+            for (var i = recordsStart; i < _recordCount; i++)
+            {
+                scratch[offsets[_records[i].FieldIndex]++] = _records[i];
+            }
+
+            scratch.CopyTo(_records.AsSpan(recordsStart, count));
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(offsets);
+        }
+    }
+
+    private void WriteFieldValue(FieldPlan field, int groupStart, int groupCount, int depth)
+    {
+        if (field.IsMap)
+        {
+            WriteMap(field, groupStart, groupCount, depth);
+        }
+        else if (field.IsRepeated)
+        {
+            _writer.WriteStartArray();
+            for (var i = groupStart; i < groupStart + groupCount; i++)
+            {
+                var record = _records[i];
+                if (field.Type is FieldType.Message or FieldType.Group)
+                {
+                    WriteMessage(field.Message, i, 1, depth + 1);
+                }
+                else if (field.IsPackable && record.WireType == WireType.LengthDelimited)
+                {
+                    WritePacked(field, record);
+                }
+                else
+                {
+                    WriteScalar(field, record);
+                }
+            }
+
+            _writer.WriteEndArray();
+        }
+        else if (field.Type is FieldType.Message or FieldType.Group)
+        {
+            WriteMessage(field.Message, groupStart, groupCount, depth + 1);
+        }
+        else
+        {
+            WriteScalar(field, _records[groupStart + groupCount - 1]);
+        }
+    }
+
+    private void WritePacked(FieldPlan field, FieldRecord record)
+    {
+        var position = record.Start;
+        var end = record.Start + record.Length;
+        var elementSize = field.WireType switch
+        {
+            WireType.Fixed32 => 4,
+            WireType.Fixed64 => 8,
+            _ => 0,
+        };
+        if (elementSize != 0 && record.Length % elementSize != 0)
+        {
+            throw WireReader.Malformed($"packed field {field.ProtoNameText} has a length that is not a multiple of {elementSize}", record.Start);
+        }
+
+        while (position < end)
+        {
+            var bits = elementSize switch
+            {
+                4 => BinaryPrimitives.ReadUInt32LittleEndian(_data[position..]),
+                8 => BinaryPrimitives.ReadUInt64LittleEndian(_data[position..]),
+                _ => WireReader.ReadVarint(_data[..end], ref position),
+            };
+            position += elementSize;
+            WriteNumeric(field, bits);
+        }
+    }
+
+    private void WriteScalar(FieldPlan field, FieldRecord record)
+    {
+        var content = _data.Slice(record.Start, record.Length);
+        switch (field.Type)
+        {
+            case FieldType.String:
+                if (!Utf8.IsValid(content))
+                {
+                    throw WireReader.Malformed($"string field {field.ProtoNameText} is not valid UTF-8", record.Start);
+                }
+
+                _writer.WriteStringValue(content);
+                return;
+            case FieldType.Bytes:
+                _writer.WriteBase64StringValue(content);
+                return;
+        }
+
+        var bits = record.WireType switch
+        {
+            WireType.Fixed32 => BinaryPrimitives.ReadUInt32LittleEndian(content),
+            WireType.Fixed64 => BinaryPrimitives.ReadUInt64LittleEndian(content),
+            _ => ReadVarintAt(record.Start),
+        };
+        WriteNumeric(field, bits);
+    }
+
+    private readonly ulong ReadVarintAt(int position) => WireReader.ReadVarint(_data, ref position);
+
+    private readonly void WriteNumeric(FieldPlan field, ulong bits)
+    {
+        switch (field.Type)
+        {
+            case FieldType.Int32:
+                _writer.WriteNumberValue((int)bits);
+                break;
+            case FieldType.SInt32:
+                _writer.WriteNumberValue(Varint.UnZigZag32((uint)bits));
+                break;
+            case FieldType.SFixed32:
+                _writer.WriteNumberValue((int)(uint)bits);
+                break;
+            case FieldType.UInt32 or FieldType.Fixed32:
+                _writer.WriteNumberValue((uint)bits);
+                break;
+            case FieldType.Int64 or FieldType.SFixed64:
+                WriteQuoted((long)bits);
+                break;
+            case FieldType.SInt64:
+                WriteQuoted(Varint.UnZigZag64(bits));
+                break;
+            case FieldType.UInt64 or FieldType.Fixed64:
+                WriteQuoted(bits);
+                break;
+            case FieldType.Float:
+                WriteFloat(BitConverter.UInt32BitsToSingle((uint)bits));
+                break;
+            case FieldType.Double:
+                WriteDouble(BitConverter.UInt64BitsToDouble(bits));
+                break;
+            case FieldType.Bool:
+                _writer.WriteBooleanValue(bits != 0);
+                break;
+            default:
+                WriteEnum(field.Enum, (int)bits);
+                break;
+        }
+    }
+
+    private readonly void WriteQuoted<T>(T value)
+        where T : IUtf8SpanFormattable
+    {
+        Span<byte> buffer = stackalloc byte[20];
+        value.TryFormat(buffer, out var written, default, null);
+        _writer.WriteStringValue(buffer[..written]);
+    }
+
+    private readonly void WriteFloat(float value)
+    {
+        if (float.IsFinite(value))
+        {
+            _writer.WriteNumberValue(value);
+        }
+        else
+        {
+            WriteNonFinite(value);
+        }
+    }
+
+    private readonly void WriteDouble(double value)
+    {
+        if (double.IsFinite(value))
+        {
+            _writer.WriteNumberValue(value);
+        }
+        else
+        {
+            WriteNonFinite(value);
+        }
+    }
+
+    private readonly void WriteNonFinite(double value) =>
+        _writer.WriteStringValue(double.IsNaN(value) ? NaNText : value > 0 ? InfinityText : NegativeInfinityText);
+
+    private readonly void WriteEnum(EnumPlan plan, int number)
+    {
+        if (plan.IsNullValue)
+        {
+            _writer.WriteNullValue();
+        }
+        else if (!_options.EnumsAsIntegers && plan.TryGetName(number, out var name))
+        {
+            _writer.WriteStringValue(name);
+        }
+        else
+        {
+            _writer.WriteNumberValue(number);
+        }
+    }
+
+    private readonly void WritePropertyName(FieldPlan field) =>
+        _writer.WritePropertyName(_options.UseProtoFieldNames ? field.ProtoName : field.JsonName);
+
+    /// <summary>The value of an absent field without presence, for <see cref="JsonWriteOptions.EmitUnpopulated"/>.</summary>
+    private readonly void WriteDefault(FieldPlan field)
+    {
+        if (field.IsMap)
+        {
+            _writer.WriteStartObject();
+            _writer.WriteEndObject();
+            return;
+        }
+
+        if (field.IsRepeated)
+        {
+            _writer.WriteStartArray();
+            _writer.WriteEndArray();
+            return;
+        }
+
+        switch (field.Type)
+        {
+            case FieldType.String or FieldType.Bytes:
+                _writer.WriteStringValue(""u8);
+                break;
+            case FieldType.Message or FieldType.Group:
+                _writer.WriteStartObject();
+                _writer.WriteEndObject();
+                break;
+            default:
+                WriteNumeric(field, 0);
+                break;
+        }
+    }
+
+    private void WriteMap(FieldPlan field, int entryStart, int entryCount, int depth)
+    {
+        var keyField = field.MapKey;
+        var valueField = field.MapValue;
+        var superseded = entryCount > 1 ? FindSupersededEntries(field, entryStart, entryCount) : null;
+        try
+        {
+            _writer.WriteStartObject();
+            for (var i = 0; i < entryCount; i++)
+            {
+                if (superseded is not null && superseded[i])
+                {
+                    continue;
+                }
+
+                var entry = _records[entryStart + i];
+                var valuesStart = _recordCount;
+                var key = ParseEntry(field, entry, out var valueCount);
+                WriteMapKey(keyField, key);
+                if (valueField.Type is FieldType.Message or FieldType.Group)
+                {
+                    WriteMessage(valueField.Message, valuesStart, valueCount, depth + 1);
+                }
+                else if (valueCount == 0)
+                {
+                    WriteDefault(valueField);
+                }
+                else
+                {
+                    WriteScalar(valueField, _records[valuesStart + valueCount - 1]);
+                }
+
+                _recordCount = valuesStart;
+            }
+
+            _writer.WriteEndObject();
+        }
+        finally
+        {
+            if (superseded is not null)
+            {
+                ArrayPool<bool>.Shared.Return(superseded);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads a map entry: returns its key (last occurrence wins; <see cref="FieldRecord.Length"/> of -1 when
+    /// absent) and pushes the records of its value field.
+    /// </summary>
+    private FieldRecord ParseEntry(FieldPlan mapField, FieldRecord entry, out int valueCount)
+    {
+        var keyField = mapField.MapKey;
+        var valueField = mapField.MapValue;
+        var key = new FieldRecord(0, keyField.WireType, 0, -1);
+        valueCount = 0;
+        var position = entry.Start;
+        var end = entry.Start + entry.Length;
+        while (position < end)
+        {
+            var tagStart = position;
+            WireReader.ReadTag(_data[..end], ref position, out var number, out var wireType);
+            if (wireType == WireType.EndGroup)
+            {
+                throw WireReader.Malformed($"end-group tag for field {number} without a matching start-group", tagStart);
+            }
+
+            WireReader.SkipValue(_data, ref position, end, number, wireType, _options.MaxDepth, out var contentStart, out var contentEnd);
+            var expected = number switch
+            {
+                1 => keyField.WireType,
+                2 => valueField.WireType,
+                _ => wireType,
+            };
+            if (wireType != expected)
+            {
+                throw WireReader.Malformed($"entry of map field {mapField.ProtoNameText} has wire type {(int)wireType} for field {number}", tagStart);
+            }
+
+            if (number == 1)
+            {
+                key = new FieldRecord(0, wireType, contentStart, contentEnd - contentStart);
+            }
+            else if (number == 2)
+            {
+                Push(new FieldRecord(1, wireType, contentStart, contentEnd - contentStart));
+                valueCount++;
+            }
+        }
+
+        return key;
+    }
+
+    private readonly void WriteMapKey(FieldPlan keyField, FieldRecord key)
+    {
+        if (keyField.Type == FieldType.String)
+        {
+            var text = key.Length < 0 ? default : _data.Slice(key.Start, key.Length);
+            if (!Utf8.IsValid(text))
+            {
+                throw WireReader.Malformed("map key is not valid UTF-8", key.Start);
+            }
+
+            _writer.WritePropertyName(text);
+            return;
+        }
+
+        Span<byte> buffer = stackalloc byte[20];
+        var written = FormatKey(keyField.Type, KeyBits(key), buffer);
+        _writer.WritePropertyName(buffer[..written]);
+    }
+
+    private readonly ulong KeyBits(FieldRecord key) => key.Length < 0 ? 0 : key.WireType switch
+    {
+        WireType.Fixed32 => BinaryPrimitives.ReadUInt32LittleEndian(_data[key.Start..]),
+        WireType.Fixed64 => BinaryPrimitives.ReadUInt64LittleEndian(_data[key.Start..]),
+        _ => ReadVarintAt(key.Start),
+    };
+
+    /// <summary>Formats a non-string map key as its JSON property name; equal keys give equal text.</summary>
+    private static int FormatKey(FieldType type, ulong bits, Span<byte> destination)
+    {
+        int written;
+        switch (type)
+        {
+            case FieldType.Bool:
+                var text = bits != 0 ? "true"u8 : "false"u8;
+                text.CopyTo(destination);
+                return text.Length;
+            case FieldType.Int32 or FieldType.SFixed32:
+                ((int)bits).TryFormat(destination, out written);
+                return written;
+            case FieldType.SInt32:
+                Varint.UnZigZag32((uint)bits).TryFormat(destination, out written);
+                return written;
+            case FieldType.UInt32 or FieldType.Fixed32:
+                ((uint)bits).TryFormat(destination, out written);
+                return written;
+            case FieldType.SInt64:
+                Varint.UnZigZag64(bits).TryFormat(destination, out written);
+                return written;
+            case FieldType.Int64 or FieldType.SFixed64:
+                ((long)bits).TryFormat(destination, out written);
+                return written;
+            default:
+                bits.TryFormat(destination, out written);
+                return written;
+        }
+    }
+
+    /// <summary>
+    /// Marks entries whose key reappears later in the map (protobuf keeps the last). Keys are compared by
+    /// their JSON text after sorting by a randomised hash, so crafted keys cannot force quadratic work.
+    /// </summary>
+    private bool[] FindSupersededEntries(FieldPlan mapField, int entryStart, int entryCount)
+    {
+        var keyField = mapField.MapKey;
+        var superseded = ArrayPool<bool>.Shared.Rent(entryCount);
+        Array.Clear(superseded, 0, entryCount);
+        var keys = ArrayPool<MapKeyRef>.Shared.Rent(entryCount);
+        var formatted = keyField.Type == FieldType.String ? null : ArrayPool<byte>.Shared.Rent(entryCount * 20);
+        try
+        {
+            for (var i = 0; i < entryCount; i++)
+            {
+                var valuesStart = _recordCount;
+                var key = ParseEntry(mapField, _records[entryStart + i], out _);
+                _recordCount = valuesStart;
+                ReadOnlySpan<byte> text;
+                if (formatted is null)
+                {
+                    text = key.Length < 0 ? default : _data.Slice(key.Start, key.Length);
+                    keys[i] = new MapKeyRef(i, key.Length < 0 ? 0 : key.Start, Math.Max(key.Length, 0), Hash(text));
+                }
+                else
+                {
+                    var length = FormatKey(keyField.Type, KeyBits(key), formatted.AsSpan(i * 20, 20));
+                    text = formatted.AsSpan(i * 20, length);
+                    keys[i] = new MapKeyRef(i, i * 20, length, Hash(text));
+                }
+            }
+
+            var sorted = keys.AsSpan(0, entryCount);
+            sorted.Sort();
+            ReadOnlySpan<byte> source = formatted ?? _data;
+            for (var i = 0; i < entryCount; i++)
+            {
+                for (var j = i + 1; j < entryCount && sorted[j].Hash == sorted[i].Hash; j++)
+                {
+                    if (source.Slice(sorted[i].Start, sorted[i].Length).SequenceEqual(source.Slice(sorted[j].Start, sorted[j].Length)))
+                    {
+                        superseded[sorted[i].Entry] = true;
+                        break;
+                    }
+                }
+            }
+
+            return superseded;
+        }
+        finally
+        {
+            ArrayPool<MapKeyRef>.Shared.Return(keys);
+            if (formatted is not null)
+            {
+                ArrayPool<byte>.Shared.Return(formatted);
+            }
+        }
+    }
+
+    private static int Hash(ReadOnlySpan<byte> text)
+    {
+        var hash = default(HashCode);
+        hash.AddBytes(text);
+        return hash.ToHashCode();
+    }
+
+    private void WriteAny(MessagePlan plan, int segmentStart, int segmentCount, int depth)
+    {
+        Span<int> noOneofs = [];
+        var recordsStart = Scan(plan, segmentStart, segmentCount, noOneofs);
+        var typeUrlRecord = LastOf(recordsStart, 0);
+        var valueRecord = LastOf(recordsStart, 1);
+        if (typeUrlRecord < 0)
+        {
+            if (valueRecord >= 0)
+            {
+                throw new ProtobufFormatException("google.protobuf.Any has a value but no type URL");
+            }
+
+            _writer.WriteStartObject();
+            _writer.WriteEndObject();
+            _recordCount = recordsStart;
+            return;
+        }
+
+        var typeUrl = _data.Slice(_records[typeUrlRecord].Start, _records[typeUrlRecord].Length);
+        if (!Utf8.IsValid(typeUrl))
+        {
+            throw WireReader.Malformed("google.protobuf.Any type URL is not valid UTF-8", _records[typeUrlRecord].Start);
+        }
+
+        var payload = _plans.GetMessagePlan(ResolveTypeUrl(Encoding.UTF8.GetString(typeUrl)));
+        _writer.WriteStartObject();
+        _writer.WriteString(TypeProperty, typeUrl);
+        var valueCount = valueRecord < 0 ? 0 : 1;
+        var valueSegment = valueRecord < 0 ? 0 : valueRecord;
+        if (payload.HasSpecialJson)
+        {
+            _writer.WritePropertyName(ValueProperty);
+            WriteMessage(payload, valueSegment, valueCount, depth + 1);
+        }
+        else
+        {
+            CheckDepth(depth + 1);
+            WriteFields(payload, valueSegment, valueCount, depth + 1);
+        }
+
+        _writer.WriteEndObject();
+        _recordCount = recordsStart;
+    }
+
+    private readonly MessageDescriptor ResolveTypeUrl(string typeUrl)
+    {
+        var slash = typeUrl.LastIndexOf('/');
+        var descriptor = slash < 0 ? null : _resolver.FindMessageType(typeUrl[(slash + 1)..]);
+        return descriptor ?? throw new ProtobufFormatException($"cannot write google.protobuf.Any as JSON: unknown type URL '{typeUrl}'");
+    }
+
+    private void WriteTimestamp(MessagePlan plan, int segmentStart, int segmentCount)
+    {
+        ReadSecondsAndNanos(plan, segmentStart, segmentCount, out var seconds, out var nanos);
+        if (!TimestampText.IsValid(seconds, nanos))
+        {
+            throw new ProtobufFormatException($"google.protobuf.Timestamp {seconds}s {nanos}ns is outside the range 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z");
+        }
+
+        Span<byte> buffer = stackalloc byte[TimestampText.MaxLength];
+        _writer.WriteStringValue(buffer[..TimestampText.Format(seconds, nanos, buffer)]);
+    }
+
+    private void WriteDuration(MessagePlan plan, int segmentStart, int segmentCount)
+    {
+        ReadSecondsAndNanos(plan, segmentStart, segmentCount, out var seconds, out var nanos);
+        if (!DurationText.IsValid(seconds, nanos))
+        {
+            throw new ProtobufFormatException($"google.protobuf.Duration {seconds}s {nanos}ns is out of range or has mismatched signs");
+        }
+
+        Span<byte> buffer = stackalloc byte[DurationText.MaxLength];
+        _writer.WriteStringValue(buffer[..DurationText.Format(seconds, nanos, buffer)]);
+    }
+
+    private void ReadSecondsAndNanos(MessagePlan plan, int segmentStart, int segmentCount, out long seconds, out int nanos)
+    {
+        var recordsStart = Scan(plan, segmentStart, segmentCount, []);
+        var secondsRecord = LastOf(recordsStart, 0);
+        var nanosRecord = LastOf(recordsStart, 1);
+        seconds = secondsRecord < 0 ? 0 : (long)ReadVarintAt(_records[secondsRecord].Start);
+        nanos = nanosRecord < 0 ? 0 : (int)ReadVarintAt(_records[nanosRecord].Start);
+        _recordCount = recordsStart;
+    }
+
+    private void WriteFieldMask(MessagePlan plan, int segmentStart, int segmentCount)
+    {
+        var recordsStart = Scan(plan, segmentStart, segmentCount, []);
+        var totalLength = 0;
+        for (var i = recordsStart; i < _recordCount; i++)
+        {
+            totalLength += _records[i].Length + 1;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(totalLength, 1));
+        try
+        {
+            var written = 0;
+            for (var i = recordsStart; i < _recordCount; i++)
+            {
+                var path = _data.Slice(_records[i].Start, _records[i].Length);
+                if (i > recordsStart)
+                {
+                    buffer[written++] = (byte)',';
+                }
+
+                if (!FieldMaskText.TryToCamelCase(path, buffer.AsSpan(written), out var pathLength))
+                {
+                    throw new ProtobufFormatException(
+                        $"google.protobuf.FieldMask path {ScalarText.Quote(path)} has no ProtoJSON form (it does not round-trip through lowerCamelCase)");
+                }
+
+                written += pathLength;
+            }
+
+            if (!Utf8.IsValid(buffer.AsSpan(0, written)))
+            {
+                throw new ProtobufFormatException("google.protobuf.FieldMask path is not valid UTF-8");
+            }
+
+            _writer.WriteStringValue(buffer.AsSpan(0, written));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        _recordCount = recordsStart;
+    }
+
+    private void WriteStruct(MessagePlan plan, int segmentStart, int segmentCount, int depth)
+    {
+        var recordsStart = Scan(plan, segmentStart, segmentCount, []);
+        WriteMap(plan.Fields[0], recordsStart, _recordCount - recordsStart, depth);
+        _recordCount = recordsStart;
+    }
+
+    private void WriteListValue(MessagePlan plan, int segmentStart, int segmentCount, int depth)
+    {
+        var recordsStart = Scan(plan, segmentStart, segmentCount, []);
+        var valuePlan = plan.Fields[0].Message;
+        _writer.WriteStartArray();
+        for (var i = recordsStart; i < _recordCount; i++)
+        {
+            WriteMessage(valuePlan, i, 1, depth + 1);
+        }
+
+        _writer.WriteEndArray();
+        _recordCount = recordsStart;
+    }
+
+    private void WriteValue(MessagePlan plan, int segmentStart, int segmentCount, int depth)
+    {
+        Span<int> kind = stackalloc int[1];
+        var recordsStart = Scan(plan, segmentStart, segmentCount, kind);
+        if (kind[0] < 0)
+        {
+            throw new ProtobufFormatException("google.protobuf.Value has no kind set, so it has no JSON form");
+        }
+
+        var field = plan.Fields[kind[0]];
+        var groupStart = recordsStart;
+        while (_records[groupStart].FieldIndex != field.Index)
+        {
+            groupStart++;
+        }
+
+        var groupEnd = groupStart;
+        while (groupEnd < _recordCount && _records[groupEnd].FieldIndex == field.Index)
+        {
+            groupEnd++;
+        }
+
+        switch (field.Number)
+        {
+            case 1:
+                _writer.WriteNullValue();
+                break;
+            case 2:
+                var number = BitConverter.UInt64BitsToDouble(BinaryPrimitives.ReadUInt64LittleEndian(_data[_records[groupEnd - 1].Start..]));
+                if (!double.IsFinite(number))
+                {
+                    throw new ProtobufFormatException("google.protobuf.Value holds NaN or Infinity, which JSON numbers cannot express");
+                }
+
+                _writer.WriteNumberValue(number);
+                break;
+            case 5 or 6:
+                WriteMessage(field.Message, groupStart, groupEnd - groupStart, depth + 1);
+                break;
+            default:
+                WriteScalar(field, _records[groupEnd - 1]);
+                break;
+        }
+
+        _recordCount = recordsStart;
+    }
+
+    private void WriteWrapper(MessagePlan plan, int segmentStart, int segmentCount)
+    {
+        var recordsStart = Scan(plan, segmentStart, segmentCount, []);
+        var valueRecord = LastOf(recordsStart, 0);
+        if (valueRecord < 0)
+        {
+            WriteDefault(plan.Fields[0]);
+        }
+        else
+        {
+            WriteScalar(plan.Fields[0], _records[valueRecord]);
+        }
+
+        _recordCount = recordsStart;
+    }
+
+    /// <summary>Index of the last record of the given field among the grouped records, or -1.</summary>
+    private readonly int LastOf(int recordsStart, int fieldIndex)
+    {
+        var last = -1;
+        for (var i = recordsStart; i < _recordCount; i++)
+        {
+            if (_records[i].FieldIndex == fieldIndex)
+            {
+                last = i;
+            }
+        }
+
+        return last;
+    }
+}
+
+/// <summary>Where one occurrence of a field lies in the input: its value bytes or payload.</summary>
+internal readonly record struct FieldRecord(int FieldIndex, WireType WireType, int Start, int Length);
+
+/// <summary>A map key located in a byte source, ordered by hash then entry so duplicates end up adjacent.</summary>
+internal readonly record struct MapKeyRef(int Entry, int Start, int Length, int Hash) : IComparable<MapKeyRef>
+{
+    public int CompareTo(MapKeyRef other) => Hash != other.Hash ? Hash.CompareTo(other.Hash) : Entry.CompareTo(other.Entry);
+}

@@ -1,0 +1,24 @@
+namespace Strait.Routing;
+
+public enum TemplateSegmentKind
+{
+    /// <summary>Matches one path segment equal to <see cref="TemplateSegment.Literal"/>.</summary>
+    Literal,
+
+    /// <summary><c>*</c>: matches one non-empty path segment.</summary>
+    SingleWildcard,
+
+    /// <summary><c>**</c>: matches the rest of the path, zero or more segments.</summary>
+    MultiWildcard,
+}
+
+/// <summary>One segment of a <see cref="PathTemplate"/>, with variables flattened into their patterns.</summary>
+public readonly record struct TemplateSegment(TemplateSegmentKind Kind, string Literal)
+{
+    internal static TemplateSegment SingleWildcard { get; } = new(TemplateSegmentKind.SingleWildcard, "*");
+
+    internal static TemplateSegment MultiWildcard { get; } = new(TemplateSegmentKind.MultiWildcard, "**");
+
+    /// <summary>The literal in canonical percent-encoding, or <c>*</c> / <c>**</c> for wildcards.</summary>
+    public override string ToString() => Literal;
+}

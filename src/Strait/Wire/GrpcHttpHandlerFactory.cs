@@ -1,0 +1,51 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Strait.Wire;
+
+/// <summary>Builds the <see cref="SocketsHttpHandler"/> behind a <see cref="GrpcClient"/>.</summary>
+internal static class GrpcHttpHandlerFactory
+{
+    public static SocketsHttpHandler Create(GrpcClientOptions options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = options.ConnectTimeout,
+            PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
+            KeepAlivePingDelay = options.KeepAlivePingDelay,
+            KeepAlivePingTimeout = options.KeepAlivePingTimeout,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            EnableMultipleHttp2Connections = options.EnableMultipleHttp2Connections,
+            AutomaticDecompression = DecompressionMethods.None,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            // Upstreams are addressed directly; an ambient HTTP_PROXY would break h2c prior knowledge.
+            UseProxy = false,
+        };
+
+        if (options.TrustedCaCertificatesPath is { } caPath)
+        {
+            var roots = new X509Certificate2Collection();
+            roots.ImportFromPemFile(caPath);
+            var policy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            policy.CustomTrustStore.AddRange(roots);
+            handler.SslOptions.CertificateChainPolicy = policy;
+        }
+
+        if (options.ServerCertificateValidationCallback is { } callback)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = callback;
+        }
+
+        if (options.ClientCertificate is { } clientCertificate)
+        {
+            handler.SslOptions.ClientCertificates = [clientCertificate];
+        }
+
+        return handler;
+    }
+}

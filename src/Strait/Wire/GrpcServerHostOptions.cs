@@ -1,0 +1,21 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Logging;
+
+namespace Strait.Wire;
+
+/// <summary>Settings of a <see cref="GrpcServerHost"/>.</summary>
+public sealed class GrpcServerHostOptions
+{
+    /// <summary>The options the mapped gRPC services use.</summary>
+    public GrpcServerOptions Grpc { get; set; } = new();
+
+    /// <summary>The server certificate (with private key); when set the host speaks TLS with ALPN h2, otherwise h2c.</summary>
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>Further TLS settings, e.g. requiring client certificates; used only with <see cref="Certificate"/>.</summary>
+    public Action<HttpsConnectionAdapterOptions>? ConfigureHttps { get; set; }
+
+    /// <summary>The least severe log level written to the console.</summary>
+    public LogLevel MinimumLogLevel { get; set; } = LogLevel.Warning;
+}

@@ -1,0 +1,17 @@
+namespace Strait.Wire;
+
+/// <summary>
+/// Settings of the gRPC server endpoints. <see cref="GrpcEndpointRouteBuilderExtensions.MapGrpcService"/> uses the
+/// instance registered in the service provider, or the defaults.
+/// </summary>
+public sealed class GrpcServerOptions
+{
+    /// <summary>The largest request message accepted, compressed and decompressed. Default 4 MiB.</summary>
+    public int MaxReceiveMessageSize { get; set; } = GrpcFrameReader.DefaultMaxMessageSize;
+
+    /// <summary>The largest response message a handler may send (serialized size). No limit by default.</summary>
+    public int MaxSendMessageSize { get; set; } = int.MaxValue;
+
+    /// <summary>Compression of response messages, applied only when the client's <c>grpc-accept-encoding</c> lists it.</summary>
+    public GrpcCompression ResponseCompression { get; set; }
+}
