@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Strait.Tests.EndToEnd;
+
+/// <summary>
+/// A process started by a test: output is drained continuously (a full pipe would block the child), stdin is a
+/// pipe (children that watch it exit when the test process dies), and disposal kills the whole process tree.
+/// </summary>
+internal sealed class ChildProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Line)> waiters = [];
+
+    private ChildProcess(Process process) => this.process = process;
+
+    public int Id => process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
+    {
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? RepositoryPaths.Root,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        var child = new ChildProcess(process);
+        process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
+        process.Exited += (_, _) => child.OnExit();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Waits for the first output line that satisfies <paramref name="match"/>; fails with the output so far on exit or timeout.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match)
+    {
+        var waiter = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (output)
+        {
+            foreach (var line in output.ToString().Split('\n'))
+            {
+                if (match(line))
+                {
+                    return line;
+                }
+            }
+
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"process exited with {process.ExitCode}:\n{output}");
+            }
+
+            waiters.Add((match, waiter));
+        }
+
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await using (timeout.Token.Register(() => waiter.TrySetException(new TimeoutException($"no matching line within {StartTimeout}:\n{Output}"))))
+        {
+            return await waiter.Task;
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cancellation.Token);
+        return process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.Append(line).Append('\n');
+            for (var i = waiters.Count - 1; i >= 0; i--)
+            {
+                if (waiters[i].Match(line))
+                {
+                    waiters[i].Line.TrySetResult(line);
+                    waiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    private void OnExit()
+    {
+        lock (output)
+        {
+            foreach (var (_, line) in waiters)
+            {
+                line.TrySetException(new InvalidOperationException($"process exited with {process.ExitCode}:\n{output}"));
+            }
+
+            waiters.Clear();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Strait.Tests.EndToEnd;
+
+/// <summary>`strait serve` as a real process on a loopback port it picks itself.</summary>
+internal sealed class GatewayProcess : IAsyncDisposable
+{
+    private readonly ChildProcess process;
+
+    private GatewayProcess(ChildProcess process, Uri address)
+    {
+        this.process = process;
+        Address = address;
+        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri Address { get; }
+
+    public HttpClient Http { get; }
+
+    public string Output => process.Output;
+
+    public static async Task<GatewayProcess> StartAsync(params string[] serveArguments)
+    {
+        var process = ChildProcess.Start("dotnet", [RepositoryPaths.StraitServerDll, "serve", "--listen", "http://127.0.0.1:0", .. serveArguments]);
+        try
+        {
+            var ready = await process.WaitForLineAsync(line => line.StartsWith("strait: serving", StringComparison.Ordinal));
+            var url = ready[(ready.LastIndexOf(" on ", StringComparison.Ordinal) + 4)..].Split(',')[0].Trim();
+            return new GatewayProcess(process, new Uri(url));
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task<HttpResponseMessage> SendJsonAsync(HttpMethod method, string path, string? json, string contentType = "application/json")
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        return Http.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await process.DisposeAsync();
+    }
+}
+
+/// <summary>A response read whole, with its JSON body parsed.</summary>
+internal sealed record JsonReply(int Status, string? ContentType, JsonElement Body, HttpResponseMessage Message)
+{
+    public static async Task<JsonReply> ReadAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        var body = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+        return new JsonReply((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, body, response);
+    }
+
+    public string Text(string property) => Body.GetProperty(property).GetString()!;
+
+    /// <summary>Asserts a problem+json body whose status member agrees with the status line.</summary>
+    public JsonReply AssertProblem(int status, string grpcStatus)
+    {
+        Assert.Equal(status, Status);
+        Assert.Equal("application/problem+json", ContentType);
+        Assert.Equal(status, Body.GetProperty("status").GetInt32());
+        Assert.Equal(grpcStatus, Text("grpcStatus"));
+        Assert.False(string.IsNullOrEmpty(Text("requestId")));
+        Assert.False(string.IsNullOrEmpty(Text("traceId")));
+        Assert.StartsWith("urn:strait:problem:", Text("type"), StringComparison.Ordinal);
+        return this;
+    }
+}

@@ -1,0 +1,33 @@
+namespace Strait.Tests.EndToEnd;
+
+/// <summary>The C# todo.v1 backend and `strait serve --proto todo.proto` in front of it, as two processes.</summary>
+public sealed class TodoGatewayFixture : IAsyncLifetime
+{
+    private BackendProcess? backend;
+    private GatewayProcess? gateway;
+
+    internal GatewayProcess Gateway => gateway!;
+
+    public async Task InitializeAsync()
+    {
+        backend = await BackendProcess.StartTaskServiceAsync();
+        var protos = Path.Combine(RepositoryPaths.Root, "samples", "TaskService", "Protos");
+        gateway = await GatewayProcess.StartAsync(
+            "--proto", Path.Combine(protos, "todo.proto"),
+            "--proto-path", protos,
+            "--backend", backend.Address);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (gateway is not null)
+        {
+            await gateway.DisposeAsync();
+        }
+
+        if (backend is not null)
+        {
+            await backend.DisposeAsync();
+        }
+    }
+}
