@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Google.Protobuf;
+using Strait.Wire;
+using GetTaskRequest = Todo.V1.GetTaskRequest;
+
+// Closed-loop load generator: N workers each send the next request as soon as the previous one completes,
+// for a fixed number of requests after a warm-up, and the latency of every request is recorded.
+//   Strait.LoadTest rest <gateway-url> <task-name> <concurrency> <requests>
+//   Strait.LoadTest grpc <backend-url> <task-name> <concurrency> <requests>
+if (args.Length != 5)
+{
+    Console.Error.WriteLine("usage: Strait.LoadTest rest|grpc <url> <task-name> <concurrency> <requests>");
+    return 2;
+}
+
+var mode = args[0];
+var target = new Uri(args[1]);
+var taskName = args[2];
+var concurrency = int.Parse(args[3], CultureInfo.InvariantCulture);
+var total = int.Parse(args[4], CultureInfo.InvariantCulture);
+
+Func<Task<bool>> send;
+if (mode == "rest")
+{
+    var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+    {
+        BaseAddress = target,
+    };
+    var path = "/v1/" + taskName;
+    send = async () =>
+    {
+        using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
+        return response.StatusCode == HttpStatusCode.OK;
+    };
+}
+else
+{
+    var client = new GrpcClient(target);
+    var request = new GetTaskRequest { Name = taskName }.ToByteArray();
+    send = async () =>
+    {
+        using var result = await client.InvokeUnaryAsync("/todo.v1.TaskService/GetTask", request, null, DateTime.UtcNow.AddSeconds(30), CancellationToken.None);
+        return result.Status.Code == GrpcStatusCode.Ok;
+    };
+}
+
+await RunAsync(Math.Min(total / 5, 2000), concurrency, send, null);
+var latencies = new double[total];
+var failures = 0;
+var clock = Stopwatch.StartNew();
+await RunAsync(total, concurrency, send, (index, ms, ok) =>
+{
+    latencies[index] = ms;
+    if (!ok)
+    {
+        Interlocked.Increment(ref failures);
+    }
+});
+clock.Stop();
+
+Array.Sort(latencies);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"{mode}: {total} requests, concurrency {concurrency}, {total / clock.Elapsed.TotalSeconds:F0} req/s, " +
+    $"p50 {Percentile(0.50):F2} ms, p90 {Percentile(0.90):F2} ms, p99 {Percentile(0.99):F2} ms, max {latencies[^1]:F2} ms, failures {failures}"));
+return failures == 0 ? 0 : 1;
+
+double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
+
+static async Task RunAsync(int count, int concurrency, Func<Task<bool>> send, Action<int, double, bool>? record)
+{
+    var next = -1;
+    var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+    {
+        int index;
+        while ((index = Interlocked.Increment(ref next)) < count)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var ok = await send();
+            record?.Invoke(index, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ok);
+        }
+    });
+    await Task.WhenAll(workers);
+}
