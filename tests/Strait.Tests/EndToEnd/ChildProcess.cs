@@ -29,7 +29,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -37,11 +37,16 @@ internal sealed class ChildProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? RepositoryPaths.Root,
+            WorkingDirectory = RepositoryPaths.Root,
         };
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };

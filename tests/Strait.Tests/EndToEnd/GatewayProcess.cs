@@ -22,9 +22,11 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public string Output => process.Output;
 
-    public static async Task<GatewayProcess> StartAsync(params string[] serveArguments)
+    public static Task<GatewayProcess> StartAsync(params string[] serveArguments) => StartAsync(null, serveArguments);
+
+    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] serveArguments)
     {
-        var process = ChildProcess.Start("dotnet", [RepositoryPaths.StraitServerDll, "serve", "--listen", "http://127.0.0.1:0", .. serveArguments]);
+        var process = ChildProcess.Start("dotnet", [RepositoryPaths.StraitServerDll, "serve", "--listen", "http://127.0.0.1:0", .. serveArguments], environment);
         try
         {
             var ready = await process.WaitForLineAsync(line => line.StartsWith("strait: serving", StringComparison.Ordinal));

@@ -1,0 +1,88 @@
+namespace Strait.Tests.EndToEnd;
+
+/// <summary>`strait serve --config` with YAML and JSON files, the options they carry, and their errors.</summary>
+public sealed class ConfigFileTests : IDisposable
+{
+    private static readonly string TodoProto = Path.Combine(RepositoryPaths.Root, "samples", "TaskService", "Protos", "todo.proto");
+    private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("strait-config-tests-");
+
+    public void Dispose() => directory.Delete(recursive: true);
+
+    [Fact]
+    public async Task Yaml_options_shape_the_json_and_errors()
+    {
+        await using var backend = await BackendProcess.StartTaskServiceAsync();
+        var config = Write("strait.yaml", $"""
+            schema:
+              protos: ["{TodoProto}"]
+            backend:
+              addresses: ["{backend.Address}"]
+            http:
+              rules:
+                - selector: todo.v1.TaskService.ListTasks
+                  get: /v2/all-tasks
+            json:
+              useProtoFieldNames: true
+              emitUnpopulated: true
+            errors:
+              format: google-rpc-status
+            """);
+        await using var gateway = await GatewayProcess.StartAsync("--config", config);
+
+        var created = await JsonReply.ReadAsync(await gateway.SendJsonAsync(HttpMethod.Post, "/v1/tasks", """{"task":{"title":"configured"}}"""));
+        Assert.Equal(200, created.Status);
+        Assert.True(created.Body.TryGetProperty("create_time", out _));
+        Assert.Equal(string.Empty, created.Text("description"));
+
+        var listed = await JsonReply.ReadAsync(await gateway.SendJsonAsync(HttpMethod.Get, "/v2/all-tasks", null));
+        Assert.Equal(1, listed.Body.GetProperty("total_size").GetInt32());
+
+        var missing = await JsonReply.ReadAsync(await gateway.SendJsonAsync(HttpMethod.Get, "/v1/tasks/none", null));
+        Assert.Equal(404, missing.Status);
+        Assert.Equal("application/json", missing.ContentType);
+        Assert.Equal(5, missing.Body.GetProperty("code").GetInt32());
+        Assert.Equal("Task with ID 'none' was not found.", missing.Text("message"));
+    }
+
+    [Fact]
+    public async Task Json_config_works_and_environment_overrides_it()
+    {
+        await using var backend = await BackendProcess.StartTaskServiceAsync();
+        var config = Write("strait.json", $$$"""
+            {"schema": {"protos": ["{{{TodoProto}}}"]}, "backend": {"addresses": ["127.0.0.1:1"]}}
+            """);
+        var environment = new Dictionary<string, string> { ["STRAIT_BACKEND__ADDRESSES__0"] = backend.Address };
+        await using var gateway = await GatewayProcess.StartAsync(environment, "--config", config);
+
+        var listed = await JsonReply.ReadAsync(await gateway.SendJsonAsync(HttpMethod.Get, "/v1/tasks", null));
+
+        Assert.Equal(200, listed.Status);
+    }
+
+    [Theory]
+    [InlineData("backend:\n  adresses: [\"a:1\"]\n", "adresses")]
+    [InlineData("json:\n  maxDepth: lots\n", "lots")]
+    [InlineData("errors:\n  format: xml\n", "errors.format")]
+    [InlineData("schema: [unclosed\n", "strait.yaml")]
+    public async Task Bad_configuration_exits_2_naming_the_problem(string yaml, string mentioned)
+    {
+        var config = Write("strait.yaml", $"schema:\n  protos: [\"{TodoProto}\"]\n" + (yaml.StartsWith("schema", StringComparison.Ordinal) ? string.Empty : yaml));
+        if (yaml.StartsWith("schema", StringComparison.Ordinal))
+        {
+            File.WriteAllText(config, yaml);
+        }
+
+        await using var process = ChildProcess.Start("dotnet", [RepositoryPaths.StraitServerDll, "serve", "--config", config]);
+
+        Assert.Equal(2, await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(mentioned, process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
+    }
+
+    private string Write(string name, string content)
+    {
+        var path = Path.Combine(directory.FullName, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+}
