@@ -61,10 +61,9 @@ internal ref struct JsonToProtobuf
             {
                 transcoder.Read();
                 transcoder.WriteMessageBody(plan);
-                if (transcoder._reader.Read())
-                {
-                    throw new ProtoJsonException("invalid JSON: unexpected content after the top-level value");
-                }
+
+                // Reading past the top-level value is what makes the reader reject trailing content.
+                _ = transcoder._reader.Read();
             }
             catch (JsonException ex)
             {

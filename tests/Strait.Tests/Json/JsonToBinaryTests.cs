@@ -41,6 +41,14 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
+    public void IntegerExponentArithmeticIsExactForLongNumbers()
+    {
+        var tenWithLongFraction = "0." + new string('0', 20_000) + "1e20002";
+        Assert.Equal(10, FromJson<Scalars>($$"""{"fInt32":{{tenWithLongFraction}}}""").FInt32);
+        Assert.Equal(123, FromJson<Scalars>($$"""{"fInt32":"{{new string('0', 1) + "." + new string('0', 5000)}}123e5003"}""").FInt32);
+    }
+
+    [Fact]
     public void SixtyFourBitIntegersKeepFullPrecisionFromNumbersAndStrings()
     {
         // Google.Protobuf's parser reads unquoted numbers as double and would give 9007199254740992 here.
