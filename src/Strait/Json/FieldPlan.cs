@@ -19,7 +19,7 @@ internal sealed class FieldPlan
         Index = index;
         OneofIndex = oneofIndex;
         Number = descriptor.FieldNumber;
-        Type = descriptor.FieldType;
+        Type = IsGroup(descriptor) ? FieldType.Group : descriptor.FieldType;
         IsMap = descriptor.IsMap;
         IsRepeated = descriptor.IsRepeated && !IsMap;
         HasPresence = descriptor.HasPresence;
@@ -102,6 +102,10 @@ internal sealed class FieldPlan
 
     /// <summary>For map fields: the key field of the entry.</summary>
     public FieldPlan MapKey => Message.Fields[0];
+
+    // Google.Protobuf reports proto2 groups as FieldType.Message; only the descriptor proto tells them apart.
+    private static bool IsGroup(FieldDescriptor descriptor) =>
+        descriptor.FieldType == FieldType.Message && descriptor.ToProto().Type == FieldDescriptorProto.Types.Type.Group;
 
     public static WireType WireTypeOf(FieldType type) => type switch
     {

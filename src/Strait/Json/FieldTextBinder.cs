@@ -177,7 +177,7 @@ internal static class FieldTextBinder
 
         if (NumberText.ParseInteger(text, out _, out _) == IntegerParseResult.Malformed)
         {
-            throw new ProtoJsonException($"{ScalarText.Quote(text)} is not a value of enum {plan.FullName}");
+            throw new ProtoJsonException($"'{Encoding.UTF8.GetString(text)}' is not a value of enum {plan.FullName}");
         }
 
         ScalarText.ParseInteger(FieldType.Enum, text, quoted: true, out var bits);

@@ -17,6 +17,7 @@ namespace Strait.Json;
 internal ref struct JsonToProtobuf
 {
     private const int InitialOutputCapacity = 512;
+    private const string EmptyFullName = "google.protobuf.Empty";
     private static readonly byte[] TypeProperty = "@type"u8.ToArray();
     private static readonly byte[] ValueProperty = "value"u8.ToArray();
 
@@ -60,10 +61,9 @@ internal ref struct JsonToProtobuf
             {
                 transcoder.Read();
                 transcoder.WriteMessageBody(plan);
-                if (transcoder._reader.Read())
-                {
-                    throw new ProtoJsonException("invalid JSON: unexpected content after the top-level value");
-                }
+
+                // Reading past the top-level value is what makes the reader reject trailing content.
+                _ = transcoder._reader.Read();
             }
             catch (JsonException ex)
             {
@@ -541,7 +541,7 @@ internal ref struct JsonToProtobuf
                     return false;
                 }
 
-                throw new ProtoJsonException($"{ScalarText.Quote(name)} is not a value of enum {plan.FullName}");
+                throw new ProtoJsonException($"'{Encoding.UTF8.GetString(name)}' is not a value of enum {plan.FullName}");
             case JsonTokenType.Number:
                 try
                 {
@@ -677,7 +677,8 @@ internal ref struct JsonToProtobuf
         var valueTagPosition = _output.Position;
         _output.WriteVarint(Varint.MakeTag(2, WireType.LengthDelimited));
         var valueStart = _output.BeginLengthDelimited();
-        if (payload.HasSpecialJson)
+        // Empty has no special form, but Google.Protobuf writes it as {"@type": …, "value": {}}; accept both.
+        if (payload.HasSpecialJson || payload.FullName == EmptyFullName)
         {
             WriteAnySpecialValue(payload);
         }

@@ -16,8 +16,8 @@ internal enum IntegerParseResult
 /// </summary>
 internal static class NumberText
 {
-    // Beyond this many significant digits no value fits in 64 bits, so larger exponents need not be tracked.
-    private const int ExponentClamp = 1000;
+    // Saturating the exponent here keeps the arithmetic exact for any input that fits in memory.
+    private const long ExponentLimit = 1_000_000_000_000;
 
     public static IntegerParseResult ParseInteger(ReadOnlySpan<byte> text, out bool negative, out ulong magnitude)
     {
@@ -149,7 +149,7 @@ internal static class NumberText
         out bool negative,
         out ReadOnlySpan<byte> integerDigits,
         out ReadOnlySpan<byte> fractionDigits,
-        out int exponent)
+        out long exponent)
     {
         integerDigits = default;
         fractionDigits = default;
@@ -194,7 +194,7 @@ internal static class NumberText
             start = i;
             for (; i < text.Length && IsDigit(text[i]); i++)
             {
-                exponent = Math.Min((exponent * 10) + (text[i] - '0'), ExponentClamp * 10);
+                exponent = Math.Min((exponent * 10) + (text[i] - '0'), ExponentLimit);
             }
 
             if (i == start)

@@ -20,6 +20,7 @@ namespace Strait.Json;
 internal ref struct ProtobufToJson
 {
     private const int InitialRecordCapacity = 64;
+    private const int MaxInt64TextLength = 20; // "-9223372036854775808" or "18446744073709551615"
     private static readonly JsonEncodedText NaNText = JsonEncodedText.Encode("NaN");
     private static readonly JsonEncodedText InfinityText = JsonEncodedText.Encode("Infinity");
     private static readonly JsonEncodedText NegativeInfinityText = JsonEncodedText.Encode("-Infinity");
@@ -401,7 +402,7 @@ internal ref struct ProtobufToJson
     private readonly void WriteQuoted<T>(T value)
         where T : IUtf8SpanFormattable
     {
-        Span<byte> buffer = stackalloc byte[20];
+        Span<byte> buffer = stackalloc byte[MaxInt64TextLength];
         value.TryFormat(buffer, out var written, default, null);
         _writer.WriteStringValue(buffer[..written]);
     }
@@ -591,7 +592,7 @@ internal ref struct ProtobufToJson
             return;
         }
 
-        Span<byte> buffer = stackalloc byte[20];
+        Span<byte> buffer = stackalloc byte[MaxInt64TextLength];
         var written = FormatKey(keyField.Type, KeyBits(key), buffer);
         _writer.WritePropertyName(buffer[..written]);
     }
@@ -644,7 +645,7 @@ internal ref struct ProtobufToJson
         var superseded = ArrayPool<bool>.Shared.Rent(entryCount);
         Array.Clear(superseded, 0, entryCount);
         var keys = ArrayPool<MapKeyRef>.Shared.Rent(entryCount);
-        var formatted = keyField.Type == FieldType.String ? null : ArrayPool<byte>.Shared.Rent(entryCount * 20);
+        var formatted = keyField.Type == FieldType.String ? null : ArrayPool<byte>.Shared.Rent(entryCount * MaxInt64TextLength);
         try
         {
             for (var i = 0; i < entryCount; i++)
@@ -652,17 +653,16 @@ internal ref struct ProtobufToJson
                 var valuesStart = _recordCount;
                 var key = ParseEntry(mapField, _records[entryStart + i], out _);
                 _recordCount = valuesStart;
-                ReadOnlySpan<byte> text;
                 if (formatted is null)
                 {
-                    text = key.Length < 0 ? default : _data.Slice(key.Start, key.Length);
-                    keys[i] = new MapKeyRef(i, key.Length < 0 ? 0 : key.Start, Math.Max(key.Length, 0), Hash(text));
+                    var start = key.Length < 0 ? 0 : key.Start;
+                    var length = Math.Max(key.Length, 0);
+                    keys[i] = new MapKeyRef(i, start, length, Hash(_data.Slice(start, length)));
                 }
                 else
                 {
-                    var length = FormatKey(keyField.Type, KeyBits(key), formatted.AsSpan(i * 20, 20));
-                    text = formatted.AsSpan(i * 20, length);
-                    keys[i] = new MapKeyRef(i, i * 20, length, Hash(text));
+                    var length = FormatKey(keyField.Type, KeyBits(key), formatted.AsSpan(i * MaxInt64TextLength, MaxInt64TextLength));
+                    keys[i] = new MapKeyRef(i, i * MaxInt64TextLength, length, Hash(formatted.AsSpan(i * MaxInt64TextLength, length)));
                 }
             }
 

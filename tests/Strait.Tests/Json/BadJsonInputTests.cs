@@ -1,0 +1,287 @@
+using System.Buffers;
+using System.Text;
+using Strait.Json;
+using Strait.Tests.Json.Protos;
+using static Strait.Tests.Json.JsonTestSupport;
+
+namespace Strait.Tests.Json;
+
+public sealed class BadJsonInputTests
+{
+    [Theory]
+    [InlineData("")]
+    [InlineData("  \r\n\t")]
+    public void EmptyBodyIsReported(string json)
+    {
+        var error = JsonError(json, Scalars.Descriptor);
+        Assert.Equal("request body is empty", error.Message);
+        Assert.Equal("$", error.JsonPath);
+    }
+
+    [Theory]
+    [InlineData("""{"fInt32": }""")]
+    [InlineData("""{"fInt32": 1""")]
+    [InlineData("""{"fInt32": 1,}""")]
+    [InlineData("""{fInt32: 1}""")]
+    [InlineData("""{"fString": 'x'}""")]
+    [InlineData("""{} {}""")]
+    [InlineData("""{"fInt32": 01}""")]
+    [InlineData("""{"fDouble": NaN}""")]
+    [InlineData("""{"fInt32": 1 /* comment */}""")]
+    public void MalformedJsonIsReportedWithItsPosition(string json)
+    {
+        var error = JsonError(json, Scalars.Descriptor);
+        Assert.StartsWith("invalid JSON: ", error.Message);
+        Assert.Contains("BytePositionInLine", error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"fInt32":1.5}""", "expected an int32 but got 1.5", "$.fInt32")]
+    [InlineData("""{"fInt32":"1.5"}""", "expected an int32 but got \"1.5\"", "$.fInt32")]
+    [InlineData("""{"fInt32":""}""", "expected an int32 but got \"\"", "$.fInt32")]
+    [InlineData("""{"fInt32":" 1"}""", "expected an int32 but got \" 1\"", "$.fInt32")]
+    [InlineData("""{"fInt32":"+1"}""", "expected an int32 but got \"+1\"", "$.fInt32")]
+    [InlineData("""{"fInt32":"0x10"}""", "expected an int32 but got \"0x10\"", "$.fInt32")]
+    [InlineData("""{"fInt32":1e-1}""", "expected an int32 but got 1e-1", "$.fInt32")]
+    [InlineData("""{"fInt32":true}""", "expected an int32 but got true", "$.fInt32")]
+    [InlineData("""{"fInt32":2147483648}""", "2147483648 is out of range for int32", "$.fInt32")]
+    [InlineData("""{"fInt32":"-2147483649"}""", "\"-2147483649\" is out of range for int32", "$.fInt32")]
+    [InlineData("""{"fInt32":1e10}""", "1e10 is out of range for int32", "$.fInt32")]
+    [InlineData("""{"fInt32":1e999999999999}""", "1e999999999999 is out of range for int32", "$.fInt32")]
+    [InlineData("""{"fUint32":-1}""", "-1 is out of range for uint32", "$.fUint32")]
+    [InlineData("""{"fUint32":4294967296}""", "4294967296 is out of range for uint32", "$.fUint32")]
+    [InlineData("""{"fInt64":9223372036854775808}""", "9223372036854775808 is out of range for int64", "$.fInt64")]
+    [InlineData("""{"fUint64":"18446744073709551616"}""", "\"18446744073709551616\" is out of range for uint64", "$.fUint64")]
+    [InlineData("""{"fUint64":"-1"}""", "\"-1\" is out of range for uint64", "$.fUint64")]
+    [InlineData("""{"fFloat":1e39}""", "1e39 is out of range for float", "$.fFloat")]
+    [InlineData("""{"fFloat":"-3.5e38"}""", "\"-3.5e38\" is out of range for float", "$.fFloat")]
+    [InlineData("""{"fDouble":1e400}""", "1e400 is out of range for double", "$.fDouble")]
+    [InlineData("""{"fDouble":"nan"}""", "expected a double but got \"nan\"", "$.fDouble")]
+    [InlineData("""{"fDouble":""}""", "expected a double but got \"\"", "$.fDouble")]
+    [InlineData("""{"fDouble":[]}""", "expected a double but got an array", "$.fDouble")]
+    [InlineData("""{"fBool":"true"}""", "expected a bool but got \"true\"", "$.fBool")]
+    [InlineData("""{"fBool":1}""", "expected a bool but got 1", "$.fBool")]
+    [InlineData("""{"fString":1}""", "expected a string but got 1", "$.fString")]
+    [InlineData("""{"fString":{}}""", "expected a string but got an object", "$.fString")]
+    [InlineData("""{"fBytes":"A"}""", "expected base64-encoded bytes but got \"A\"", "$.fBytes")]
+    [InlineData("""{"fBytes":"AA AA"}""", "expected base64-encoded bytes but got \"AA AA\"", "$.fBytes")]
+    [InlineData("""{"fBytes":"AA="}""", "expected base64-encoded bytes but got \"AA=\"", "$.fBytes")]
+    [InlineData("""{"fEnum":"COLOR_BOGUS"}""", "'COLOR_BOGUS' is not a value of enum strait.tests.json.Color", "$.fEnum")]
+    [InlineData("""{"fEnum":"1"}""", "'1' is not a value of enum strait.tests.json.Color", "$.fEnum")]
+    [InlineData("""{"fEnum":1.5}""", "expected a value of enum strait.tests.json.Color but got 1.5", "$.fEnum")]
+    [InlineData("""{"fEnum":true}""", "expected a value of enum strait.tests.json.Color but got true", "$.fEnum")]
+    public void ScalarMismatchesNameTheExpectedType(string json, string message, string path) =>
+        AssertError(json, Scalars.Descriptor, message, path);
+
+    [Theory]
+    [InlineData("""{"child":{"child":{"value":"x"}}}""", "expected an int32 but got \"x\"", "$.child.child.value")]
+    [InlineData("""{"children":[{},{"children":[{"name":5}]}]}""", "expected a string but got 5", "$.children[1].children[0].name")]
+    [InlineData("""{"child":[]}""", "expected an object for strait.tests.json.Nested but got an array", "$.child")]
+    [InlineData("""{"children":{}}""", "expected an array for repeated field 'children' but got an object", "$.children")]
+    [InlineData("""{"scalars":{"titel":1}}""", "unknown field 'titel' in strait.tests.json.Scalars", "$.scalars.titel")]
+    [InlineData("""{"child":{"@type":"x"}}""", "unknown field '@type' in strait.tests.json.Nested", "$.child.@type")]
+    public void NestedErrorsCarryTheFullPath(string json, string message, string path) =>
+        AssertError(json, Nested.Descriptor, message, path);
+
+    [Fact]
+    public void TopLevelValueMustMatchTheMessageType()
+    {
+        AssertError("[]", Scalars.Descriptor, "expected an object for strait.tests.json.Scalars but got an array", "$");
+        AssertError("null", Scalars.Descriptor, "expected an object for strait.tests.json.Scalars but got null", "$");
+    }
+
+    [Theory]
+    [InlineData("""{"rInt32":[1,2,"x"]}""", "expected an int32 but got \"x\"", "$.rInt32[2]")]
+    [InlineData("""{"rInt32":[1,null]}""", "null is not allowed as an element of repeated field 'rInt32'", "$.rInt32[1]")]
+    [InlineData("""{"rMessage":[null]}""", "null is not allowed as an element of repeated field 'rMessage'", "$.rMessage[0]")]
+    [InlineData("""{"uInt64":[[1]]}""", "expected an int64 but got an array", "$.uInt64[0]")]
+    [InlineData("""{"rInt32":1}""", "expected an array for repeated field 'rInt32' but got 1", "$.rInt32")]
+    public void RepeatedFieldErrors(string json, string message, string path) =>
+        AssertError(json, Repeateds.Descriptor, message, path);
+
+    [Theory]
+    [InlineData("""{"stringMessage":{"k":{"value":"x"}}}""", "expected an int32 but got \"x\"", "$.stringMessage[\"k\"].value")]
+    [InlineData("""{"int32Int32":{"abc":1}}""", "expected an int32 but got \"abc\"", "$.int32Int32[\"abc\"]")]
+    [InlineData("""{"int32Int32":{"2147483648":1}}""", "\"2147483648\" is out of range for int32", "$.int32Int32[\"2147483648\"]")]
+    [InlineData("""{"boolBool":{"yes":true}}""", "expected a bool map key (\"true\" or \"false\") but got \"yes\"", "$.boolBool[\"yes\"]")]
+    [InlineData("""{"int32Int32":{"1":null}}""", "null is not allowed as a value of map field 'int32Int32'", "$.int32Int32[\"1\"]")]
+    [InlineData("""{"stringMessage":{"a\"b":null}}""", "null is not allowed as a value of map field 'stringMessage'", "$.stringMessage[\"a\\\"b\"]")]
+    [InlineData("""{"stringString":[]}""", "expected an object for map field 'stringString' but got an array", "$.stringString")]
+    [InlineData("""{"stringValue":{"k":{"deep":[1,{"x":1e999}]}}}""", "1e999 is out of range for double", "$.stringValue[\"k\"][\"deep\"][1][\"x\"]")]
+    public void MapErrorsCarryTheKey(string json, string message, string path) =>
+        AssertError(json, Maps.Descriptor, message, path);
+
+    [Fact]
+    public void UnknownFieldIsRejectedUnlessIgnored()
+    {
+        AssertError("""{"fInt32":1,"titel":"x"}""", Scalars.Descriptor, "unknown field 'titel' in strait.tests.json.Scalars", "$.titel");
+        AssertError("""{"titel":null}""", Scalars.Descriptor, "unknown field 'titel' in strait.tests.json.Scalars", "$.titel");
+        Assert.Equal(new Scalars { FInt32 = 1 }, FromJson<Scalars>("""{"fInt32":1,"titel":"x"}""", new JsonReadOptions { IgnoreUnknownFields = true }));
+    }
+
+    [Fact]
+    public void TwoMembersOfOneOneofAreRejected() =>
+        AssertError(
+            """{"choiceInt":1,"plain":2,"choiceString":"x"}""",
+            Oneofs.Descriptor,
+            "multiple values for oneof 'choice' in strait.tests.json.Oneofs: 'choiceInt' and 'choiceString'",
+            "$.choiceString");
+
+    [Fact]
+    public void InvalidUnicodeInStringsIsRejected()
+    {
+        var invalidUtf8 = "{\"fString\":\"\u00ff\"}"u8.ToArray();
+        invalidUtf8[12] = 0xC3;
+        invalidUtf8[13] = 0x28;
+        var error = Assert.Throws<ProtoJsonException>(() => Codec.JsonToBinary(invalidUtf8, Scalars.Descriptor, new ArrayBufferWriter<byte>(), JsonReadOptions.Default));
+        Assert.Equal("string is not valid UTF-8", error.Message);
+        Assert.Equal("$.fString", error.JsonPath);
+
+        var loneSurrogate = JsonError("""{"fString":"a\ud800b"}""", Scalars.Descriptor);
+        Assert.StartsWith("invalid string: ", loneSurrogate.Message);
+        Assert.Equal("$.fString", loneSurrogate.JsonPath);
+
+        var reversedPair = JsonError("""{"rString":["ok","\ude00\ud83d"]}""", Repeateds.Descriptor);
+        Assert.StartsWith("invalid string: ", reversedPair.Message);
+        Assert.Equal("$.rString[1]", reversedPair.JsonPath);
+    }
+
+    [Theory]
+    [InlineData("\"0000-12-31T23:59:59Z\"")]
+    [InlineData("\"10000-01-01T00:00:00Z\"")]
+    [InlineData("\"0001-01-01T00:00:00+00:01\"")]
+    [InlineData("\"9999-12-31T23:59:59-00:01\"")]
+    [InlineData("\"1972-01-01t10:00:20Z\"")]
+    [InlineData("\"1972-01-01T10:00:20z\"")]
+    [InlineData("\"1972-01-01 10:00:20Z\"")]
+    [InlineData("\"1972-01-01T10:00:20\"")]
+    [InlineData("\"1972-02-30T10:00:20Z\"")]
+    [InlineData("\"1972-01-01T24:00:00Z\"")]
+    [InlineData("\"1972-01-01T23:59:60Z\"")]
+    [InlineData("\"1972-01-01T10:00:20.1234567891Z\"")]
+    [InlineData("\"1972-01-01T10:00:20.Z\"")]
+    [InlineData("\"1972-01-01T10:00:20+0100\"")]
+    public void InvalidTimestampsAreRejected(string json)
+    {
+        var error = JsonError($$"""{"timestamp":{{json}}}""", WellKnown.Descriptor);
+        Assert.Equal($"{json} is not a valid google.protobuf.Timestamp: expected RFC 3339 such as \"1972-01-01T10:00:20.021Z\" between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999999Z", error.Message);
+        Assert.Equal("$.timestamp", error.JsonPath);
+    }
+
+    [Theory]
+    [InlineData("\"1.5\"")]
+    [InlineData("\"-1.-5s\"")]
+    [InlineData("\"1.0000000001s\"")]
+    [InlineData("\"315576000001s\"")]
+    [InlineData("\"-315576000001s\"")]
+    [InlineData("\"+1s\"")]
+    [InlineData("\".5s\"")]
+    [InlineData("\"1.s\"")]
+    [InlineData("\"1e3s\"")]
+    [InlineData("\"1S\"")]
+    public void InvalidDurationsAreRejected(string json)
+    {
+        var error = JsonError($$"""{"rDuration":["1s",{{json}}]}""", WellKnown.Descriptor);
+        Assert.StartsWith($"{json} is not a valid google.protobuf.Duration", error.Message);
+        Assert.Equal("$.rDuration[1]", error.JsonPath);
+    }
+
+    [Fact]
+    public void DurationSignAppliesToTheFraction()
+    {
+        Assert.Equal(new Google.Protobuf.WellKnownTypes.Duration { Nanos = -500_000_000 }, FromJson<WellKnown>("""{"duration":"-0.5s"}""").Duration);
+        Assert.Equal(new Google.Protobuf.WellKnownTypes.Duration { Seconds = -315_576_000_000, Nanos = -999_999_999 }, FromJson<WellKnown>("""{"duration":"-315576000000.999999999s"}""").Duration);
+    }
+
+    [Fact]
+    public void FieldMaskPathsMustBeLowerCamelCase() =>
+        AssertError(
+            """{"fieldMask":"name,foo_bar"}""",
+            WellKnown.Descriptor,
+            "field mask path \"foo_bar\" is not lowerCamelCase (underscores are not allowed in JSON field masks)",
+            "$.fieldMask");
+
+    [Fact]
+    public void AnyErrors()
+    {
+        AssertError(
+            """{"any":{"@type":"type.googleapis.com/x.Unknown","a":1}}""",
+            WellKnown.Descriptor,
+            "unknown type URL 'type.googleapis.com/x.Unknown' in google.protobuf.Any",
+            "$.any.@type");
+        AssertError("""{"any":{"@type":"NoSlash"}}""", WellKnown.Descriptor, "invalid type URL 'NoSlash': expected 'type.googleapis.com/<message full name>'", "$.any.@type");
+        AssertError("""{"any":{"value":1}}""", WellKnown.Descriptor, "google.protobuf.Any is missing its '@type' property", "$.any");
+        AssertError("""{"any":{"@type":1}}""", WellKnown.Descriptor, "expected a type URL string but got 1", "$.any.@type");
+        AssertError(
+            """{"any":{"@type":"type.googleapis.com/google.protobuf.Duration","value":"1s","extra":1}}""",
+            WellKnown.Descriptor,
+            "unknown field 'extra' in google.protobuf.Any holding google.protobuf.Duration (expected 'value')",
+            "$.any.extra");
+        AssertError(
+            """{"any":{"@type":"type.googleapis.com/google.protobuf.Duration","value":5}}""",
+            WellKnown.Descriptor,
+            "expected a duration string such as \"1.5s\" but got 5",
+            "$.any.value");
+        AssertError(
+            """{"rAny":[{"fInt32":"x","@type":"type.googleapis.com/strait.tests.json.Scalars"}]}""",
+            WellKnown.Descriptor,
+            "expected an int32 but got \"x\"",
+            "$.rAny[0].fInt32");
+    }
+
+    [Fact]
+    public void ValueRejectsNonFiniteNumbers() =>
+        AssertError("""{"value":{"a":[1e999]}}""", WellKnown.Descriptor, "1e999 is out of range for double", "$.value[\"a\"][0]");
+
+    [Fact]
+    public void DeepNestingIsRejectedWithoutExhaustingTheStack()
+    {
+        const int Depth = 10_000;
+        var deepArray = "{\"value\":" + new string('[', Depth) + new string(']', Depth) + "}";
+        AssertDepthError(deepArray, WellKnown.Descriptor);
+
+        var deepStruct = new StringBuilder("{\"struct\":");
+        for (var i = 0; i < Depth; i++)
+        {
+            deepStruct.Append("{\"a\":");
+        }
+
+        deepStruct.Append("null").Append('}', Depth + 1);
+        AssertDepthError(deepStruct.ToString(), WellKnown.Descriptor);
+
+        var deepMessage = new StringBuilder();
+        for (var i = 0; i < Depth; i++)
+        {
+            deepMessage.Append("{\"child\":");
+        }
+
+        deepMessage.Append("{}").Append('}', Depth);
+        AssertDepthError(deepMessage.ToString(), Nested.Descriptor);
+
+        AssertDepthError(new string('[', Depth) + new string(']', Depth), Google.Protobuf.WellKnownTypes.Value.Descriptor);
+        AssertDepthError("{\"ignored\":" + new string('[', Depth) + new string(']', Depth) + "}", Scalars.Descriptor, new JsonReadOptions { IgnoreUnknownFields = true });
+        AssertDepthError("{\"any\":{\"a\":" + new string('[', Depth) + new string(']', Depth) + ",\"@type\":\"type.googleapis.com/google.protobuf.Empty\"}}", WellKnown.Descriptor);
+    }
+
+    [Fact]
+    public void MaxDepthCountsEveryJsonContainer()
+    {
+        var options = new JsonReadOptions { MaxDepth = 3 };
+        Assert.Equal(Google.Protobuf.WellKnownTypes.Value.ForList(Google.Protobuf.WellKnownTypes.Value.ForList()), FromJson<WellKnown>("""{"value":[[]]}""", options).Value);
+        AssertDepthError("""{"value":[[[]]]}""", WellKnown.Descriptor, options);
+        AssertDepthError("""{"any":{"@type":"type.googleapis.com/google.protobuf.Value","value":[[]]}}""", WellKnown.Descriptor, options);
+    }
+
+    private static void AssertDepthError(string json, Google.Protobuf.Reflection.MessageDescriptor type, JsonReadOptions? options = null)
+    {
+        var error = JsonError(json, type, options);
+        Assert.Equal($"JSON nesting exceeds the maximum depth of {(options ?? JsonReadOptions.Default).MaxDepth}", error.Message);
+    }
+
+    private static void AssertError(string json, Google.Protobuf.Reflection.MessageDescriptor type, string message, string path)
+    {
+        var error = JsonError(json, type);
+        Assert.Equal(message, error.Message);
+        Assert.Equal(path, error.JsonPath);
+    }
+}

@@ -1,0 +1,254 @@
+using System.Buffers;
+using System.Text.Json;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Strait.Json;
+using Strait.Tests.Json.Protos;
+using static Strait.Tests.Json.JsonTestSupport;
+
+namespace Strait.Tests.Json;
+
+public sealed class BinaryToJsonTests
+{
+    private static readonly Scalars SampleScalars = new()
+    {
+        FDouble = 1.5,
+        FFloat = 0.1f,
+        FInt32 = -1,
+        FInt64 = -2,
+        FUint32 = uint.MaxValue,
+        FUint64 = ulong.MaxValue,
+        FSint32 = -3,
+        FSint64 = long.MinValue,
+        FFixed32 = 4,
+        FFixed64 = 5,
+        FSfixed32 = -6,
+        FSfixed64 = -7,
+        FBool = true,
+        FString = "é\"",
+        FBytes = ByteString.CopyFrom(0, 255),
+        FEnum = Color.Crimson,
+    };
+
+    [Fact]
+    public void WritesEveryScalarKind() =>
+        Assert.Equal(
+            """{"fDouble":1.5,"fFloat":0.1,"fInt32":-1,"fInt64":"-2","fUint32":4294967295,"fUint64":"18446744073709551615","fSint32":-3,"fSint64":"-9223372036854775808","fFixed32":4,"fFixed64":"5","fSfixed32":-6,"fSfixed64":"-7","fBool":true,"fString":"\u00E9\u0022","fBytes":"AP8=","fEnum":"COLOR_RED"}""",
+            ToJson(SampleScalars));
+
+    [Fact]
+    public void HonoursProtoNamesAndEnumsAsIntegers()
+    {
+        var json = ToJson(new Scalars { FInt32 = 1, FEnum = Color.Negative }, new JsonWriteOptions { UseProtoFieldNames = true, EnumsAsIntegers = true });
+        Assert.Equal("""{"f_int32":1,"f_enum":-5}""", json);
+        Assert.Equal("""{"_leading":2,"custom":1}""", ToJson(new Names { Custom = 1, Leading = 2 }, new JsonWriteOptions { UseProtoFieldNames = true }));
+        Assert.Equal("""{"Leading":2,"renamed":1}""", ToJson(new Names { Custom = 1, Leading = 2 }));
+    }
+
+    [Fact]
+    public void SpecialFloatingPointValuesAreStrings() =>
+        Assert.Equal(
+            """{"rDouble":["NaN","Infinity","-Infinity",-0,1E+300],"rFloat":[3.4028235E+38,1E-45]}""",
+            ToJson(new Repeateds { RDouble = { double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 1e300 }, RFloat = { float.MaxValue, float.Epsilon } }));
+
+    [Fact]
+    public void UnknownEnumNumbersAreWrittenAsNumbers() =>
+        Assert.Equal("""{"fEnum":42}""", ToJson(new Scalars { FEnum = (Color)42 }));
+
+    [Fact]
+    public void EmitUnpopulatedWritesDefaultsForFieldsWithoutPresenceOnly()
+    {
+        Assert.Equal(
+            """{"fDouble":0,"fFloat":0,"fInt32":0,"fInt64":"0","fUint32":0,"fUint64":"0","fSint32":0,"fSint64":"0","fFixed32":0,"fFixed64":"0","fSfixed32":0,"fSfixed64":"0","fBool":false,"fString":"","fBytes":"","fEnum":"COLOR_UNSPECIFIED"}""",
+            ToJson(new Scalars(), new JsonWriteOptions { EmitUnpopulated = true }));
+        Assert.Equal("{}", ToJson(new Optionals(), new JsonWriteOptions { EmitUnpopulated = true }));
+        Assert.Equal("""{"plain":0}""", ToJson(new Oneofs(), new JsonWriteOptions { EmitUnpopulated = true }));
+        Assert.Equal("""{"value":0,"name":"","children":[]}""", ToJson(new Nested(), new JsonWriteOptions { EmitUnpopulated = true }));
+        Assert.Equal("""{"oInt32":0,"oNull":null}""", ToJson(new Optionals { OInt32 = 0, ONull = NullValue.NullValue }));
+    }
+
+    [Fact]
+    public void UnknownFieldsAreSkipped()
+    {
+        var known = new Scalars { FInt32 = 1, FString = "x" }.ToByteArray();
+        // Field 99 as varint, fixed64, length-delimited, group (with a nested field) and fixed32.
+        var unknown = Convert.FromHexString("98060199060102030405060708" + "9A0603616263" + "9B06A0060A9C06" + "9D0601020304");
+        Assert.Equal("""{"fInt32":1,"fString":"x"}""", ToJson([.. unknown, .. known, .. unknown], Scalars.Descriptor));
+    }
+
+    [Fact]
+    public void RepeatedElementsAreCollectedAcrossTheMessageInPackedOrUnpackedForm()
+    {
+        // rInt32 (3) packed [1,2], rString (14) "a", rInt32 unpacked 3, rInt32 packed [4], uInt32 (23) packed [5] and unpacked 6.
+        var data = Convert.FromHexString("1A020102" + "720161" + "1803" + "1A0104" + "BA010105" + "B80106");
+        Assert.Equal("""{"rInt32":[1,2,3,4],"rString":["a"],"uInt32":[5,6]}""", ToJson(data, Repeateds.Descriptor));
+    }
+
+    [Fact]
+    public void RepeatedOccurrencesFollowProtobufMergeSemantics()
+    {
+        // fInt32 = 1 then 2: the last wins.
+        Assert.Equal("""{"fInt32":2}""", ToJson(Convert.FromHexString("18011802"), Scalars.Descriptor));
+
+        // child {value:1} then child {name:"x", value:3}: messages merge.
+        var first = new Nested { Child = new Nested { Value = 1, Children = { new Nested { Value = 7 } } } }.ToByteArray();
+        var second = new Nested { Child = new Nested { Name = "x", Value = 3, Children = { new Nested { Value = 8 } } } }.ToByteArray();
+        var merged = Nested.Parser.ParseFrom([.. first, .. second]);
+        Assert.Equal("""{"child":{"value":3,"name":"x","children":[{"value":7},{"value":8}]}}""", ToJson([.. first, .. second], Nested.Descriptor));
+        AssertJsonEquivalent(Formatter().Format(merged), ToJson([.. first, .. second], Nested.Descriptor));
+
+        // choiceInt then choiceString: the last oneof member wins.
+        var oneofs = new Oneofs { ChoiceInt = 5 }.ToByteArray().Concat(new Oneofs { ChoiceString = "s" }.ToByteArray()).ToArray();
+        Assert.Equal("""{"choiceString":"s"}""", ToJson(oneofs, Oneofs.Descriptor));
+    }
+
+    [Fact]
+    public void MapEntriesKeepTheLastValueForAKeyAndDefaultMissingParts()
+    {
+        var entries = new[]
+        {
+            new Maps { StringString = { ["a"] = "1" } },
+            new Maps { StringString = { ["b"] = "2" } },
+            new Maps { StringString = { ["a"] = "3" } },
+        }.SelectMany(m => m.ToByteArray()).ToArray();
+        Assert.Equal("""{"stringString":{"b":"2","a":"3"}}""", ToJson(entries, Maps.Descriptor));
+
+        // Entry with neither key nor value, and an int32 entry with value before key.
+        Assert.Equal("""{"stringString":{"":""},"int32Int32":{"7":9}}""", ToJson(Convert.FromHexString("0A00" + "1204" + "1009" + "0807"), Maps.Descriptor));
+
+        // Many entries exercise the hashed duplicate detection.
+        var many = new Maps();
+        for (var i = 0; i < 100; i++)
+        {
+            many.Int64Int64[i % 10] = i;
+        }
+
+        var duplicated = Enumerable.Range(0, 100).SelectMany(i => new Maps { Int64Int64 = { [i % 10] = i } }.ToByteArray()).ToArray();
+        AssertJsonEquivalent(Formatter().Format(many), ToJson(duplicated, Maps.Descriptor));
+    }
+
+    [Fact]
+    public void WellKnownTypesUseTheirSpecialForms()
+    {
+        var message = new WellKnown
+        {
+            Timestamp = new Timestamp { Seconds = 0, Nanos = 10_000_000 },
+            Duration = new Duration { Seconds = -1, Nanos = -500_000_000 },
+            FieldMask = new FieldMask { Paths = { "name", "author.display_name" } },
+            Struct = new Struct { Fields = { ["a"] = Value.ForList(Value.ForNull(), Value.ForBool(true)) } },
+            Value = Value.ForString("s"),
+            ListValue = new ListValue(),
+            Empty = new Empty(),
+            Int64Wrapper = 0,
+            StringWrapper = "w",
+            RTimestamp = { new Timestamp { Nanos = 1_000 }, new Timestamp { Nanos = 1 }, new Timestamp { Seconds = 253_402_300_799, Nanos = 999_999_999 } },
+            RDuration = { new Duration { Nanos = 1 }, new Duration { Seconds = 315_576_000_000 } },
+        };
+        Assert.Equal(
+            """{"timestamp":"1970-01-01T00:00:00.010Z","duration":"-1.500s","fieldMask":"name,author.displayName","struct":{"a":[null,true]},"value":"s","listValue":[],"empty":{},"int64Wrapper":"0","stringWrapper":"w","rTimestamp":["1970-01-01T00:00:00.000001Z","1970-01-01T00:00:00.000000001Z","9999-12-31T23:59:59.999999999Z"],"rDuration":["0.000000001s","315576000000s"]}""",
+            ToJson(message));
+    }
+
+    [Fact]
+    public void AnyIsWrittenWithItsTypeAndPayload()
+    {
+        Assert.Equal(
+            """{"any":{"@type":"type.googleapis.com/strait.tests.json.Nested","value":1,"child":{"name":"c"}}}""",
+            ToJson(new WellKnown { Any = Any.Pack(new Nested { Value = 1, Child = new Nested { Name = "c" } }) }));
+        Assert.Equal(
+            """{"any":{"@type":"type.googleapis.com/google.protobuf.Any","value":{"@type":"type.googleapis.com/google.protobuf.Duration","value":"2s"}}}""",
+            ToJson(new WellKnown { Any = Any.Pack(Any.Pack(new Duration { Seconds = 2 })) }));
+        Assert.Equal("""{"any":{}}""", ToJson(new WellKnown { Any = new Any() }));
+    }
+
+    [Fact]
+    public void AnyHoldingEmptyFollowsTheSpecRatherThanJsonFormatter()
+    {
+        var message = new WellKnown { Any = Any.Pack(new Empty()) };
+        Assert.Equal("""{"any":{"@type":"type.googleapis.com/google.protobuf.Empty"}}""", ToJson(message));
+        // Google.Protobuf writes {"@type": …, "value": {}} and cannot parse the spec form.
+        Assert.Contains("\"value\": { }", Formatter().Format(message), StringComparison.Ordinal);
+        Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<WellKnown>(ToJson(message)));
+    }
+
+    [Fact]
+    public void Proto2GroupIsWrittenAsAnObject() =>
+        Assert.Equal("""{"text":"","item":{"id":1}}""", ToJson(new Legacy { Text = "", Item = new Legacy.Types.Item { Id = 1 } }));
+
+    [Theory]
+    [InlineData("18", "truncated varint (at byte 1)")]
+    [InlineData("1880", "truncated varint (at byte 2)")]
+    [InlineData("18FFFFFFFFFFFFFFFFFF02", "varint is longer than 64 bits (at byte 10)")]
+    [InlineData("18FFFFFFFFFFFFFFFFFF8001", "varint is longer than 64 bits (at byte 10)")]
+    [InlineData("720561", "length-delimited field runs past the end of its message (at byte 1)")]
+    [InlineData("72FFFFFFFF0F61", "length-delimited field runs past the end of its message (at byte 1)")]
+    [InlineData("1D00000000", "field strait.tests.json.Scalars.f_int32 (number 3) has wire type 5, expected 0 (at byte 0)")]
+    [InlineData("0A03616263", "field strait.tests.json.Scalars.f_double (number 1) has wire type 2, expected 1 (at byte 0)")]
+    [InlineData("0900", "truncated fixed64 value (at byte 1)")]
+    [InlineData("15000000", "truncated fixed32 value (at byte 1)")]
+    [InlineData("7202C328", "string field f_string is not valid UTF-8 (at byte 2)")]
+    [InlineData("93039C03", "end-group tag for field 51 inside group 50 (at byte 2)")]
+    [InlineData("9C03", "end-group tag for field 51 without a matching start-group (at byte 0)")]
+    [InlineData("9303", "group 50 has no end-group tag (at byte 2)")]
+    [InlineData("1E", "invalid wire type 6 for field 3 (at byte 0)")]
+    [InlineData("0000", "invalid field number (at byte 0)")]
+    public void MalformedBinaryIsRejected(string hex, string problem)
+    {
+        var error = BinaryError(Convert.FromHexString(hex), Scalars.Descriptor);
+        Assert.Equal("malformed protobuf: " + problem, error.Message);
+    }
+
+    [Fact]
+    public void MalformedPackedAndNestedDataIsRejected()
+    {
+        Assert.Equal(
+            "malformed protobuf: packed field r_fixed32 has a length that is not a multiple of 4 (at byte 2)",
+            BinaryError(Convert.FromHexString("4A03010203"), Repeateds.Descriptor).Message);
+        Assert.Equal("malformed protobuf: truncated varint (at byte 4)", BinaryError(Convert.FromHexString("1A0201FF"), Repeateds.Descriptor).Message);
+        Assert.Equal("malformed protobuf: truncated varint (at byte 4)", BinaryError(Convert.FromHexString("1A021880"), Nested.Descriptor).Message);
+    }
+
+    [Fact]
+    public void DeeplyNestedBinaryIsRejectedWithoutExhaustingTheStack()
+    {
+        var message = new Nested();
+        for (var i = 0; i < 150; i++)
+        {
+            message = new Nested { Child = message };
+        }
+
+        Assert.Equal("malformed protobuf: messages are nested deeper than 100 levels", BinaryError(message.ToByteArray(), Nested.Descriptor).Message);
+        Assert.StartsWith("{\"child\":", ToJson(message.ToByteArray(), Nested.Descriptor, new JsonWriteOptions { MaxDepth = 200 }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValuesWithoutAJsonFormAreRejected()
+    {
+        Assert.StartsWith("google.protobuf.Timestamp 253402300800s 0ns is outside the range", BinaryError(new WellKnown { Timestamp = new Timestamp { Seconds = 253_402_300_800 } }.ToByteArray(), WellKnown.Descriptor).Message);
+        Assert.StartsWith("google.protobuf.Timestamp 0s -1ns", BinaryError(new WellKnown { Timestamp = new Timestamp { Nanos = -1 } }.ToByteArray(), WellKnown.Descriptor).Message);
+        Assert.Equal("google.protobuf.Duration 1s -1ns is out of range or has mismatched signs", BinaryError(new WellKnown { Duration = new Duration { Seconds = 1, Nanos = -1 } }.ToByteArray(), WellKnown.Descriptor).Message);
+        Assert.Equal("google.protobuf.Value has no kind set, so it has no JSON form", BinaryError(new WellKnown { Value = new Value() }.ToByteArray(), WellKnown.Descriptor).Message);
+        Assert.Equal("google.protobuf.Value holds NaN or Infinity, which JSON numbers cannot express", BinaryError(new WellKnown { Value = Value.ForNumber(double.NaN) }.ToByteArray(), WellKnown.Descriptor).Message);
+        Assert.Equal(
+            "cannot write google.protobuf.Any as JSON: unknown type URL 'type.googleapis.com/x.Unknown'",
+            BinaryError(new WellKnown { Any = new Any { TypeUrl = "type.googleapis.com/x.Unknown" } }.ToByteArray(), WellKnown.Descriptor).Message);
+        foreach (var path in new[] { "fooBar", "foo__bar", "foo_3", "foo_" })
+        {
+            var error = BinaryError(new WellKnown { FieldMask = new FieldMask { Paths = { path } } }.ToByteArray(), WellKnown.Descriptor);
+            Assert.Equal($"google.protobuf.FieldMask path \"{path}\" has no ProtoJSON form (it does not round-trip through lowerCamelCase)", error.Message);
+        }
+    }
+
+    [Fact]
+    public void WritesIntoTheCallersWriter()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        writer.WriteStartArray();
+        Codec.BinaryToJson(new Scalars { FInt32 = 1 }.ToByteArray(), Scalars.Descriptor, writer, JsonWriteOptions.Default);
+        Codec.BinaryToJson([], Scalars.Descriptor, writer, JsonWriteOptions.Default);
+        writer.WriteEndArray();
+        writer.Flush();
+        AssertJsonEquivalent("""[{"fInt32":1},{}]""", System.Text.Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+}
