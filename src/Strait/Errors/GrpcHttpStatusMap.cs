@@ -30,22 +30,6 @@ public static class GrpcHttpStatusMap
         _ => 500,
     };
 
-    /// <summary>The gRPC code a gateway-side HTTP error stands for, used by the google.rpc.Status body format.</summary>
-    public static GrpcStatusCode FromHttpStatus(int status) => status switch
-    {
-        400 or 413 or 415 => GrpcStatusCode.InvalidArgument,
-        401 => GrpcStatusCode.Unauthenticated,
-        403 => GrpcStatusCode.PermissionDenied,
-        404 => GrpcStatusCode.NotFound,
-        405 or 501 => GrpcStatusCode.Unimplemented,
-        409 => GrpcStatusCode.Aborted,
-        429 => GrpcStatusCode.ResourceExhausted,
-        ClientClosedRequest => GrpcStatusCode.Cancelled,
-        502 or 503 => GrpcStatusCode.Unavailable,
-        504 => GrpcStatusCode.DeadlineExceeded,
-        _ => status < 500 ? GrpcStatusCode.InvalidArgument : GrpcStatusCode.Internal,
-    };
-
     /// <summary>A readable title for a gRPC code ("Not Found"), used as the problem title.</summary>
     public static string Title(GrpcStatusCode code) => code switch
     {
