@@ -47,7 +47,7 @@ public sealed class ProblemResponseWriter
         {
             if (format == ErrorBodyFormat.ProblemJson)
             {
-                WriteProblemJson(writer, problem, context.Request.Path.Value ?? "/", identity, detailRenderer);
+                WriteProblemJson(writer, problem, context.Request.Path.ToUriComponent(), identity, detailRenderer);
             }
             else
             {

@@ -8,6 +8,8 @@ namespace Strait.Errors;
 /// <summary>The problems Strait itself raises, and the translation of a gRPC status into a problem.</summary>
 public static class Problems
 {
+    private const long MaxRetryAfterSeconds = 86_400;
+
     public static Problem RouteNotFound(string method, string path) =>
         new(404, "route-not-found", "Route Not Found", GrpcStatusCode.NotFound)
         {
@@ -33,6 +35,13 @@ public static class Problems
         new(413, "payload-too-large", "Payload Too Large", GrpcStatusCode.InvalidArgument)
         {
             Detail = $"The request body is larger than the limit of {limit} bytes.",
+        };
+
+    /// <summary>The HTTP server rejected the body's framing or timing (Kestrel's 400, 408 or 413).</summary>
+    public static Problem UnreadableBody(int status) =>
+        new(status is 408 or 413 ? status : 400, "unreadable-body", "Unreadable Request Body", GrpcStatusCode.InvalidArgument)
+        {
+            Detail = status == 408 ? "The request body arrived too slowly." : "The request body could not be read (malformed chunked encoding or a body shorter than its Content-Length).",
         };
 
     public static Problem UnsupportedMediaType(string? contentType) =>
@@ -100,9 +109,9 @@ public static class Problems
             {
                 errorInfo = info;
             }
-            else if (any.Is(RetryInfo.Descriptor) && retryAfter is null && TryUnpack<RetryInfo>(any, out var retry) && retry.RetryDelay is not null)
+            else if (any.Is(RetryInfo.Descriptor) && retryAfter is null && TryUnpack<RetryInfo>(any, out var retry))
             {
-                retryAfter = retry.RetryDelay.ToTimeSpan();
+                retryAfter = RetryDelay(retry);
             }
         }
 
@@ -114,6 +123,18 @@ public static class Problems
             RetryAfter = retryAfter,
             Details = [.. anys],
         };
+    }
+
+    // A backend's hint, not a command: a malformed or absurd delay is ignored rather than failing the reply.
+    private static TimeSpan? RetryDelay(RetryInfo retry)
+    {
+        var delay = retry.RetryDelay;
+        if (delay is null || delay.Seconds < 0 || delay.Seconds > MaxRetryAfterSeconds || delay.Nanos is < 0 or > 999_999_999)
+        {
+            return null;
+        }
+
+        return TimeSpan.FromSeconds(delay.Seconds) + TimeSpan.FromTicks(delay.Nanos / 100);
     }
 
     private static bool TryUnpack<T>(Any any, out T message)

@@ -16,13 +16,26 @@ public static class DefaultHeaderForwarding
 
     private static readonly string[] PassThrough = ["authorization", "traceparent", "tracestate"];
 
+    // Keys Strait sets itself or passes through from their own headers: a client must not forge them by prefix.
+    private static readonly HashSet<string> OwnedKeys = new(StringComparer.Ordinal)
+    {
+        "authorization", "traceparent", "tracestate", RequestIdentity.RequestIdHeader, "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+    };
+
     /// <summary>Builds the call's metadata, or returns false with a message naming the offending header.</summary>
     public static bool TryBuild(HttpRequest request, RequestIdentity identity, out GrpcMetadata metadata, out string? error)
     {
         metadata = new GrpcMetadata();
         error = null;
+        var connectionOptions = request.Headers.Connection;
         foreach (var name in PassThrough)
         {
+            // A header the client named in Connection is hop-by-hop for this request (RFC 9110 §7.6.1).
+            if (NamedIn(connectionOptions, name))
+            {
+                continue;
+            }
+
             foreach (var value in request.Headers[name])
             {
                 if (!string.IsNullOrEmpty(value) && GrpcMetadata.IsValidTextValue(value))
@@ -40,9 +53,9 @@ public static class DefaultHeaderForwarding
             }
 
             var key = header[MetadataPrefix.Length..].ToLowerInvariant();
-            if (!GrpcMetadata.IsValidKey(key) || GrpcMetadata.IsReservedKey(key) || IsHopByHop(key))
+            if (!GrpcMetadata.IsValidKey(key) || GrpcMetadata.IsReservedKey(key) || IsHopByHop(key) || OwnedKeys.Contains(key))
             {
-                error = $"header '{header}' does not name a metadata key that can be forwarded (letters, digits, '-', '_', '.'; not a reserved or hop-by-hop name)";
+                error = $"header '{header}' does not name a metadata key that can be forwarded (letters, digits, '-', '_', '.'; not a reserved, hop-by-hop or gateway-owned name)";
                 return false;
             }
 
@@ -101,6 +114,22 @@ public static class DefaultHeaderForwarding
         {
             metadata.Add("x-forwarded-for", value);
         }
+    }
+
+    private static bool NamedIn(Microsoft.Extensions.Primitives.StringValues connection, string name)
+    {
+        foreach (var value in connection)
+        {
+            foreach (var token in (value ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (token.Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static bool IsHopByHop(string key) => key is "connection" or "keep-alive" or "proxy-connection"

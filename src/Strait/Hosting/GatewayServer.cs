@@ -36,6 +36,8 @@ public sealed class GatewayServer : IAsyncDisposable
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Strait", minimumLevel);
+        // A failed start is reported once, as a configuration error, not as the host's stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
 
         builder.WebHost.UseKestrel(kestrel =>
         {
@@ -49,17 +51,26 @@ public sealed class GatewayServer : IAsyncDisposable
         builder.Services.AddSingleton(new GatewaySnapshotHolder(snapshot));
         builder.Services.AddSingleton<RestTranscodingEndpoint>();
 
-        var app = builder.Build();
+        WebApplication app;
+        try
+        {
+            app = builder.Build();
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            throw new StraitConfigurationException($"cannot listen on '{options.Listen}': {e.Message}", e);
+        }
+
         var endpoint = app.Services.GetRequiredService<RestTranscodingEndpoint>();
         app.Run(endpoint.InvokeAsync);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or FormatException or InvalidOperationException)
         {
             await app.DisposeAsync().ConfigureAwait(false);
-            throw new StraitConfigurationException($"cannot listen on {options.Listen}: {e.Message}", e);
+            throw new StraitConfigurationException($"cannot listen on '{options.Listen}': {e.Message}", e);
         }
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];

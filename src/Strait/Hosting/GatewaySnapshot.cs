@@ -22,7 +22,9 @@ public sealed class GatewaySnapshot : IDisposable
 
     private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamPool upstream)
     {
-        Options = options;
+        // Values are copied out of the (mutable) options: the snapshot must not change after it is built.
+        BackendTimeout = options.Backend.Timeout;
+        MaxRequestBodySize = options.Limits.MaxRequestBodySize;
         Schema = schema;
         RouteTable = routeTable;
         Upstream = upstream;
@@ -42,7 +44,10 @@ public sealed class GatewaySnapshot : IDisposable
         grpcPaths = schema.MethodsByPath.ToFrozenDictionary(p => p.Value, p => p.Key);
     }
 
-    public StraitOptions Options { get; }
+    /// <summary>Deadline of a call whose client set none.</summary>
+    public TimeSpan BackendTimeout { get; }
+
+    public long MaxRequestBodySize { get; }
 
     public SchemaRegistry Schema { get; }
 

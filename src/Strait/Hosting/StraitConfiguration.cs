@@ -11,6 +11,9 @@ public static class StraitConfiguration
 {
     public const string EnvironmentPrefix = "STRAIT_";
 
+    /// <summary>The longest unary deadline accepted; longer ones are almost certainly a unit mistake.</summary>
+    public static readonly TimeSpan MaxBackendTimeout = TimeSpan.FromHours(24);
+
     public static StraitOptions Load(string? configFile, IReadOnlyDictionary<string, string?> overrides)
     {
         var builder = new ConfigurationBuilder();
@@ -80,9 +83,40 @@ public static class StraitConfiguration
             throw new StraitConfigurationException($"json.maxDepth{where} must be between 1 and 1000");
         }
 
-        if (options.Backend.Timeout <= TimeSpan.Zero)
+        var listenUrls = options.Listen.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (listenUrls.Length == 0)
         {
-            throw new StraitConfigurationException($"backend.timeout{where} must be positive");
+            throw new StraitConfigurationException($"listen{where} is empty; give a URL such as http://127.0.0.1:8080");
+        }
+
+        foreach (var url in listenUrls)
+        {
+            // Kestrel's wildcard hosts ("*", "+") are not URI hosts; anything else must be a plain http URL.
+            var checkable = url.Replace("://*", "://wildcard", StringComparison.Ordinal).Replace("://+", "://wildcard", StringComparison.Ordinal);
+            if (!Uri.TryCreate(checkable, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.AbsolutePath != "/")
+            {
+                throw new StraitConfigurationException($"listen URL '{url}'{where} is not http://HOST:PORT (TLS is terminated in front of Strait in this release)");
+            }
+        }
+
+        if (options.Backend.Timeout <= TimeSpan.Zero || options.Backend.Timeout > MaxBackendTimeout)
+        {
+            throw new StraitConfigurationException($"backend.timeout{where} must be between 0 and {MaxBackendTimeout} (it is {options.Backend.Timeout})");
+        }
+
+        if (options.Backend.ConnectTimeout <= TimeSpan.Zero)
+        {
+            throw new StraitConfigurationException($"backend.connectTimeout{where} must be positive");
+        }
+
+        if (options.Backend.MaxResponseMessageSize <= 0)
+        {
+            throw new StraitConfigurationException($"backend.maxResponseMessageSize{where} must be positive");
+        }
+
+        if (options.Backend.ClientCertificate is "" || options.Backend.ClientKey is "" || options.Backend.CaCertificate is "")
+        {
+            throw new StraitConfigurationException($"backend.clientCertificate, clientKey and caCertificate{where} must be file paths when set");
         }
 
         if (options.Errors.Format is not ("problem" or "google-rpc-status"))

@@ -10,7 +10,7 @@ public static class YamlConfigurationExtensions
         var fullPath = System.IO.Path.GetFullPath(path);
         return builder.Add(new YamlConfigurationSource
         {
-            FileProvider = new PhysicalFileProvider(System.IO.Path.GetDirectoryName(fullPath)!),
+            FileProvider = new PhysicalFileProvider(System.IO.Path.GetDirectoryName(fullPath)!, Microsoft.Extensions.FileProviders.Physical.ExclusionFilters.None),
             Path = System.IO.Path.GetFileName(fullPath),
             Optional = optional,
             ReloadOnChange = false,

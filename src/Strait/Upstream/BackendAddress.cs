@@ -15,7 +15,7 @@ public static class BackendAddress
             return false;
         }
 
-        if (uri.IsDefaultPort && !text.Contains("://", StringComparison.Ordinal))
+        if (!text.Contains("://", StringComparison.Ordinal) && !HasExplicitPort(text))
         {
             error = $"backend address '{text}' has no port";
             return false;
@@ -29,5 +29,12 @@ public static class BackendAddress
 
         address = uri;
         return true;
+    }
+
+    // Uri reports ":80" on http as the default port, so the text itself is asked (after an IPv6 "]").
+    private static bool HasExplicitPort(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        return colon > text.LastIndexOf(']') && colon < text.Length - 1;
     }
 }

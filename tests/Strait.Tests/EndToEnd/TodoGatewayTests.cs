@@ -217,6 +217,46 @@ public sealed class TodoGatewayTests(TodoGatewayFixture fixture) : IClassFixture
         Assert.Equal(TimeSpan.FromSeconds(30), reply.Message.Headers.RetryAfter?.Delta);
     }
 
+    [Fact]
+    public async Task Malformed_chunked_body_is_a_400_not_a_500()
+    {
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(Gateway.Address.Host, Gateway.Address.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync("POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"u8.ToArray());
+
+        using var reader = new StreamReader(stream);
+        var statusLine = await reader.ReadLineAsync();
+
+        Assert.Equal("HTTP/1.1 400 Bad Request", statusLine);
+    }
+
+    [Fact]
+    public async Task Head_is_served_by_the_get_route()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, "/v1/tasks");
+
+        using var response = await Gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Grpc-Metadata-X-Request-Id")]
+    [InlineData("Grpc-Metadata-X-Forwarded-For")]
+    [InlineData("Grpc-Metadata-Authorization")]
+    [InlineData("Grpc-Metadata-Grpc-Timeout")]
+    public async Task Gateway_owned_metadata_cannot_be_forged_by_prefix(string header)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/tasks");
+        request.Headers.Add(header, "forged");
+
+        var reply = await JsonReply.ReadAsync(await Gateway.Http.SendAsync(request));
+
+        reply.AssertProblem(400, "INVALID_ARGUMENT");
+        Assert.Contains(header, reply.Text("detail"), StringComparison.OrdinalIgnoreCase);
+    }
+
     private async Task<JsonReply> SendAsync(HttpMethod method, string path, string? json = null) =>
         await JsonReply.ReadAsync(await Gateway.SendJsonAsync(method, path, json));
 }

@@ -87,6 +87,21 @@ public sealed class ProblemsTests
         Assert.Equal(3, problem.Details.Count);
     }
 
+    [Theory]
+    [InlineData(long.MaxValue, 0)]
+    [InlineData(1, -5)]
+    [InlineData(-3, 0)]
+    public void Absurd_retry_delay_is_ignored_not_fatal(long seconds, int nanos)
+    {
+        var status = new Google.Rpc.Status { Code = 14 };
+        status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = new Duration { Seconds = seconds, Nanos = nanos } }));
+
+        var problem = Problems.FromStatus(new GrpcStatus(GrpcStatusCode.Unavailable, "later", status));
+
+        Assert.Equal(503, problem.Status);
+        Assert.Null(problem.RetryAfter);
+    }
+
     [Fact]
     public void Undecodable_detail_is_kept_for_rendering_but_not_interpreted()
     {

@@ -46,9 +46,16 @@ public sealed partial class RestTranscodingEndpoint
                 await snapshot.ProblemWriter.WriteAsync(context, problem, identity, snapshot.DetailRenderer).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
         {
+            // The client went away (a cancelled read or a reset connection): nobody is left to answer.
             outcome.GrpcStatus = GrpcStatusCode.Cancelled;
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            // Kestrel's verdict on the body itself: bad chunk framing, a short body, a client too slow to send it.
+            outcome.GrpcStatus = GrpcStatusCode.InvalidArgument;
+            await snapshot.ProblemWriter.WriteAsync(context, Problems.UnreadableBody(e.StatusCode), identity, snapshot.DetailRenderer).ConfigureAwait(false);
         }
         catch (Exception e) when (!context.Response.HasStarted)
         {
@@ -75,6 +82,16 @@ public sealed partial class RestTranscodingEndpoint
         // 1. Route: the raw target keeps %2F apart from '/', which the path variables' decoding rules depend on.
         var (rawPath, rawQuery) = SplitTarget(context);
         var match = snapshot.RouteTable.Match(context.Request.Method, rawPath);
+        if (!match.IsMatched && HttpMethods.IsHead(context.Request.Method))
+        {
+            // HEAD is GET without the body (RFC 9110 §9.3.2); Kestrel drops the body it is sent.
+            var asGet = snapshot.RouteTable.Match(HttpMethods.Get, rawPath);
+            if (asGet.IsMatched)
+            {
+                match = asGet;
+            }
+        }
+
         switch (match.Kind)
         {
             case RouteMatchKind.NotFound:
@@ -125,7 +142,7 @@ public sealed partial class RestTranscodingEndpoint
             return Problems.FromStatus(new GrpcStatus(GrpcStatusCode.Unavailable, "no backend", origin: StatusOrigin.Transport));
         }
 
-        var deadline = DateTime.UtcNow + snapshot.Options.Backend.Timeout;
+        var deadline = DateTime.UtcNow + snapshot.BackendTimeout;
         using var result = await snapshot.Upstream.Next()
             .InvokeUnaryAsync(snapshot.GrpcPathOf(route.Method), message.WrittenMemory, metadata, deadline, context.RequestAborted)
             .ConfigureAwait(false);
@@ -155,10 +172,16 @@ public sealed partial class RestTranscodingEndpoint
 
     private static async Task<Problem?> ReadBodyAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, ArrayBufferWriter<byte> message)
     {
-        var limit = snapshot.Options.Limits.MaxRequestBodySize;
+        var limit = snapshot.MaxRequestBodySize;
         if (context.Request.ContentLength > limit)
         {
             return Problems.PayloadTooLarge(limit);
+        }
+
+        // Checked before reading: a body that cannot be JSON is refused without being received.
+        if (context.Request.ContentLength != 0 && !IsJson(context.Request.ContentType))
+        {
+            return Problems.UnsupportedMediaType(context.Request.ContentType);
         }
 
         var body = await RequestBodyReader.ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
@@ -170,11 +193,6 @@ public sealed partial class RestTranscodingEndpoint
         if (body.Length == 0)
         {
             return null;
-        }
-
-        if (!IsJson(context.Request.ContentType))
-        {
-            return Problems.UnsupportedMediaType(context.Request.ContentType);
         }
 
         try
