@@ -11,6 +11,8 @@ namespace Strait.Wire;
 /// Call outcomes are never thrown: they come back as a <see cref="GrpcStatus"/> whose <see cref="GrpcStatus.Origin"/>
 /// tells a backend's answer from transport, protocol and local (deadline, cancellation, send limit) failures.
 /// Only misuse (an invalid method path, a disposed client) throws.
+/// Repeated request metadata keys go out as one comma-joined header field (HttpClient's behaviour, equivalent under
+/// HTTP and gRPC semantics); binary values are split again on receipt, text values cannot be.
 /// </remarks>
 public sealed class GrpcClient : IDisposable
 {
