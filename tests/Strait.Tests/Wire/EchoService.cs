@@ -43,6 +43,9 @@ internal sealed class EchoService
     /// <summary>The HTTP protocol and scheme of the last Echo request, e.g. "HTTP/2 https".</summary>
     public string? LastTransport { get; private set; }
 
+    /// <summary>What the last Echo call's context said, captured while the call was running.</summary>
+    public (string Method, string Peer, DateTime Deadline, GrpcMetadata RequestHeaders)? LastContext { get; private set; }
+
     public static GrpcException CreateValidationFailure()
     {
         var badRequest = new BadRequest
@@ -64,6 +67,7 @@ internal sealed class EchoService
         Interlocked.Increment(ref _calls);
         LastRequestEncoding = context.HttpContext.Request.Headers["grpc-encoding"].ToString();
         LastTransport = $"{context.HttpContext.Request.Protocol} {context.HttpContext.Request.Scheme}";
+        LastContext = (context.Method, context.Peer, context.Deadline, context.RequestHeaders);
 
         var echoed = new GrpcMetadata();
         foreach (var entry in context.RequestHeaders)
