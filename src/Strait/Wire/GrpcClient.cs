@@ -20,6 +20,7 @@ public sealed class GrpcClient : IDisposable
 
     private readonly GrpcClientOptions _options;
     private readonly HttpMessageInvoker _invoker;
+    private bool _disposed;
 
     public GrpcClient(Uri address, GrpcClientOptions? options = null)
     {
@@ -30,7 +31,7 @@ public sealed class GrpcClient : IDisposable
         }
 
         Address = address;
-        _options = options ?? new GrpcClientOptions();
+        _options = (options ?? new GrpcClientOptions()).Snapshot();
         _invoker = _options.HttpHandler is { } injected
             ? new HttpMessageInvoker(injected, disposeHandler: false)
             : new HttpMessageInvoker(GrpcHttpHandlerFactory.Create(_options), disposeHandler: true);
@@ -112,7 +113,12 @@ public sealed class GrpcClient : IDisposable
         return GrpcCall.Start(_invoker, request, content, scope, _options);
     }
 
-    public void Dispose() => _invoker.Dispose();
+    /// <summary>Closes the connection pool; calls still running fail, new calls throw.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _invoker.Dispose();
+    }
 
     internal static GrpcStatus SendLimitExceeded(int length) => new(
         GrpcStatusCode.ResourceExhausted,
@@ -217,6 +223,7 @@ public sealed class GrpcClient : IDisposable
 
     private Uri ResolveMethodUri(string method)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentException.ThrowIfNullOrEmpty(method);
         if (method[0] != '/' || method.IndexOf('/', 1) <= 1 || method.EndsWith('/'))
         {
