@@ -9,6 +9,24 @@ namespace Strait.Wire;
 /// </summary>
 internal static class ClientFailures
 {
+    private static readonly string[] s_http2ErrorNames =
+    [
+        "NO_ERROR",
+        "PROTOCOL_ERROR",
+        "INTERNAL_ERROR",
+        "FLOW_CONTROL_ERROR",
+        "SETTINGS_TIMEOUT",
+        "STREAM_CLOSED",
+        "FRAME_SIZE_ERROR",
+        "REFUSED_STREAM",
+        "CANCEL",
+        "COMPRESSION_ERROR",
+        "CONNECT_ERROR",
+        "ENHANCE_YOUR_CALM",
+        "INADEQUATE_SECURITY",
+        "HTTP_1_1_REQUIRED",
+    ];
+
     /// <summary>Whether <paramref name="exception"/> is an outcome of the call rather than a programming error.</summary>
     public static bool IsCallFailure(Exception exception) => exception is
         GrpcException or HttpRequestException or IOException or OperationCanceledException or AuthenticationException or ObjectDisposedException;
@@ -27,7 +45,7 @@ internal static class ClientFailures
 
         if (FindInChain<HttpProtocolException>(exception) is { } reset)
         {
-            return FromStreamReset(reset);
+            return FromHttp2Error(reset);
         }
 
         var requestError = (exception as HttpRequestException)?.HttpRequestError ?? (exception as HttpIOException)?.HttpRequestError;
@@ -44,18 +62,23 @@ internal static class ClientFailures
         };
     }
 
-    /// <summary>The RST_STREAM error code mapping of gRPC's PROTOCOL-HTTP2.md.</summary>
-    private static GrpcStatus FromStreamReset(HttpProtocolException reset)
+    /// <summary>
+    /// An HTTP/2 error code from RST_STREAM or GOAWAY, or one the client raised on invalid frames, mapped as in gRPC's
+    /// PROTOCOL-HTTP2.md. CANCEL and REFUSED_STREAM are the peer ending the stream in an orderly way (transport);
+    /// the rest mean the exchange broke down (protocol).
+    /// </summary>
+    private static GrpcStatus FromHttp2Error(HttpProtocolException error)
     {
-        var code = reset.ErrorCode switch
+        var (code, origin) = error.ErrorCode switch
         {
-            0x7 => GrpcStatusCode.Unavailable, // REFUSED_STREAM: not processed, safe to retry.
-            0x8 => GrpcStatusCode.Cancelled, // CANCEL
-            0xB => GrpcStatusCode.ResourceExhausted, // ENHANCE_YOUR_CALM
-            0xC => GrpcStatusCode.PermissionDenied, // INADEQUATE_SECURITY
-            _ => GrpcStatusCode.Internal,
+            0x7 => (GrpcStatusCode.Unavailable, StatusOrigin.Transport), // REFUSED_STREAM: not processed, safe to retry.
+            0x8 => (GrpcStatusCode.Cancelled, StatusOrigin.Transport), // CANCEL
+            0xB => (GrpcStatusCode.ResourceExhausted, StatusOrigin.Protocol), // ENHANCE_YOUR_CALM
+            0xC => (GrpcStatusCode.PermissionDenied, StatusOrigin.Protocol), // INADEQUATE_SECURITY
+            _ => (GrpcStatusCode.Internal, StatusOrigin.Protocol),
         };
-        return new GrpcStatus(code, "The upstream reset the HTTP/2 stream.", origin: StatusOrigin.Transport, debugException: reset);
+        var name = (ulong)error.ErrorCode < (ulong)s_http2ErrorNames.Length ? s_http2ErrorNames[error.ErrorCode] : "unknown";
+        return new GrpcStatus(code, $"The HTTP/2 exchange with the upstream failed ({name}).", origin: origin, debugException: error);
     }
 
     private static GrpcStatus Transport(string message, Exception exception) =>

@@ -18,8 +18,8 @@ public sealed class GrpcCall : IAsyncDisposable
     private readonly GrpcClientOptions? _options;
     private readonly HttpRequestMessage? _request;
     private readonly StreamingRequestContent? _content;
-    private CancellationTokenRegistration _abortRegistration;
-    private Task<GrpcMetadata> _headersTask = null!;
+    private readonly CancellationTokenRegistration _abortRegistration;
+    private readonly Task<GrpcMetadata> _headersTask;
     private HttpResponseMessage? _response;
     private PipeReader? _responseBody;
     private GrpcFrameReader? _frames;
@@ -28,12 +28,26 @@ public sealed class GrpcCall : IAsyncDisposable
     private bool _requestCompleted;
     private bool _disposed;
 
-    private GrpcCall(ClientCallScope scope, GrpcClientOptions? options, HttpRequestMessage? request, StreamingRequestContent? content)
+    private GrpcCall(
+        ClientCallScope scope,
+        GrpcClientOptions options,
+        HttpRequestMessage request,
+        StreamingRequestContent content,
+        HttpMessageInvoker invoker)
     {
         _scope = scope;
         _options = options;
         _request = request;
         _content = content;
+        _abortRegistration = scope.Token.UnsafeRegister(static state => ((GrpcCall)state!).OnScopeCancelled(), this);
+        _headersTask = ReceiveHeadersAsync(invoker);
+    }
+
+    private GrpcCall(ClientCallScope scope, GrpcStatus status)
+    {
+        _scope = scope;
+        _status = status;
+        _headersTask = Task.FromResult(new GrpcMetadata());
     }
 
     /// <summary>
@@ -57,7 +71,7 @@ public sealed class GrpcCall : IAsyncDisposable
         Volatile.Read(ref _status) ?? throw new InvalidOperationException("The call has not completed; read responses until MoveNextAsync returns false.");
 
     /// <summary>Sends one request message, waiting while the transport applies backpressure.</summary>
-    /// <param name="message">The serialized message; copied before this method returns.</param>
+    /// <param name="message">The serialized message; copied into the request stream before the first await.</param>
     /// <param name="cancellationToken">Cancelling a write cancels the whole call.</param>
     /// <returns>
     /// <see langword="false"/> when the message was not sent because the call is over (ended by the upstream, failed,
@@ -173,23 +187,10 @@ public sealed class GrpcCall : IAsyncDisposable
         HttpRequestMessage request,
         StreamingRequestContent content,
         ClientCallScope scope,
-        GrpcClientOptions options)
-    {
-        var call = new GrpcCall(scope, options, request, content);
-        call._abortRegistration = scope.Token.UnsafeRegister(static state => ((GrpcCall)state!).OnScopeCancelled(), call);
-        call._headersTask = call.ReceiveHeadersAsync(invoker);
-        return call;
-    }
+        GrpcClientOptions options) => new(scope, options, request, content, invoker);
 
-    internal static GrpcCall CreateCompleted(GrpcStatus status, ClientCallScope scope)
-    {
-        var call = new GrpcCall(scope, options: null, request: null, content: null)
-        {
-            _headersTask = Task.FromResult(new GrpcMetadata()),
-        };
-        call.Complete(status);
-        return call;
-    }
+    /// <summary>A call that ended before anything was sent, e.g. because its deadline had already passed.</summary>
+    internal static GrpcCall CreateCompleted(GrpcStatus status, ClientCallScope scope) => new(scope, status);
 
     private async Task<GrpcMetadata> ReceiveHeadersAsync(HttpMessageInvoker invoker)
     {

@@ -11,6 +11,8 @@ namespace Strait.Wire;
 /// Call outcomes are never thrown: they come back as a <see cref="GrpcStatus"/> whose <see cref="GrpcStatus.Origin"/>
 /// tells a backend's answer from transport, protocol and local (deadline, cancellation, send limit) failures.
 /// Only misuse (an invalid method path, a disposed client) throws.
+/// Repeated request metadata keys go out as one comma-joined header field (HttpClient's behaviour, equivalent under
+/// HTTP and gRPC semantics); binary values are split again on receipt, text values cannot be.
 /// </remarks>
 public sealed class GrpcClient : IDisposable
 {
@@ -18,6 +20,7 @@ public sealed class GrpcClient : IDisposable
 
     private readonly GrpcClientOptions _options;
     private readonly HttpMessageInvoker _invoker;
+    private bool _disposed;
 
     public GrpcClient(Uri address, GrpcClientOptions? options = null)
     {
@@ -28,7 +31,7 @@ public sealed class GrpcClient : IDisposable
         }
 
         Address = address;
-        _options = options ?? new GrpcClientOptions();
+        _options = (options ?? new GrpcClientOptions()).Snapshot();
         _invoker = _options.HttpHandler is { } injected
             ? new HttpMessageInvoker(injected, disposeHandler: false)
             : new HttpMessageInvoker(GrpcHttpHandlerFactory.Create(_options), disposeHandler: true);
@@ -110,7 +113,12 @@ public sealed class GrpcClient : IDisposable
         return GrpcCall.Start(_invoker, request, content, scope, _options);
     }
 
-    public void Dispose() => _invoker.Dispose();
+    /// <summary>Closes the connection pool; calls still running fail, new calls throw.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _invoker.Dispose();
+    }
 
     internal static GrpcStatus SendLimitExceeded(int length) => new(
         GrpcStatusCode.ResourceExhausted,
@@ -215,6 +223,7 @@ public sealed class GrpcClient : IDisposable
 
     private Uri ResolveMethodUri(string method)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentException.ThrowIfNullOrEmpty(method);
         if (method[0] != '/' || method.IndexOf('/', 1) <= 1 || method.EndsWith('/'))
         {

@@ -50,4 +50,13 @@ public sealed class GrpcClientOptions
     /// then ignored). The client does not dispose it.
     /// </summary>
     public HttpMessageHandler? HttpHandler { get; set; }
+
+    /// <summary>A copy taken by the client, so later changes to this instance cannot race with calls in flight.</summary>
+    internal GrpcClientOptions Snapshot()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxReceiveMessageSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxSendMessageSize);
+        ArgumentNullException.ThrowIfNull(UserAgent);
+        return (GrpcClientOptions)MemberwiseClone();
+    }
 }

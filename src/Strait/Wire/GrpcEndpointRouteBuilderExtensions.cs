@@ -14,7 +14,7 @@ public static class GrpcEndpointRouteBuilderExtensions
     /// Maps <c>POST /{service}/{method}</c> for every method of <paramref name="service"/>, plus a catch-all under the
     /// service's path that answers unknown methods with a Trailers-Only UNIMPLEMENTED. Requests that are not gRPC get
     /// HTTP 415 (wrong content type) or 426 (not HTTP/2). Uses the <see cref="GrpcServerOptions"/> registered in the
-    /// service provider, or the defaults, and logs handler exceptions through <see cref="ILoggerFactory"/>.
+    /// service provider at mapping time, or the defaults, and logs handler exceptions through <see cref="ILoggerFactory"/>.
     /// Unknown services are answered only with <see cref="MapGrpcFallback"/>.
     /// </summary>
     public static IEndpointConventionBuilder MapGrpcService(this IEndpointRouteBuilder endpoints, GrpcServiceDefinition service)
@@ -22,7 +22,7 @@ public static class GrpcEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(service);
 
-        var options = endpoints.ServiceProvider.GetService<GrpcServerOptions>() ?? new GrpcServerOptions();
+        var options = (endpoints.ServiceProvider.GetService<GrpcServerOptions>() ?? new GrpcServerOptions()).Snapshot();
         var logger = endpoints.ServiceProvider.GetService<ILoggerFactory>()?.CreateLogger(GrpcServerLog.CategoryName) ?? NullLogger.Instance;
         var builders = new List<IEndpointConventionBuilder>();
         foreach (var method in service.Methods)

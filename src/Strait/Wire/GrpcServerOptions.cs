@@ -14,4 +14,12 @@ public sealed class GrpcServerOptions
 
     /// <summary>Compression of response messages, applied only when the client's <c>grpc-accept-encoding</c> lists it.</summary>
     public GrpcCompression ResponseCompression { get; set; }
+
+    /// <summary>A copy taken when services are mapped, so later changes cannot race with calls in flight.</summary>
+    internal GrpcServerOptions Snapshot()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxReceiveMessageSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxSendMessageSize);
+        return (GrpcServerOptions)MemberwiseClone();
+    }
 }

@@ -35,7 +35,7 @@ public static class GrpcTimeout
 
         foreach (var (unit, ticksPerUnit) in s_unitsForEncoding)
         {
-            var value = (ticks + ticksPerUnit - 1) / ticksPerUnit;
+            var value = (ticks / ticksPerUnit) + (ticks % ticksPerUnit == 0 ? 0 : 1);
             if (value <= MaxValue)
             {
                 return Format(value, unit);

@@ -2,7 +2,11 @@ using Microsoft.AspNetCore.Http;
 
 namespace Strait.Wire;
 
-/// <summary>What a server handler knows about its call, and how it adds response metadata.</summary>
+/// <summary>
+/// What a server handler knows about its call, and how it adds response metadata. Valid only while the handler runs:
+/// the underlying <see cref="HttpContext"/> is recycled when the call ends. A handler must observe
+/// <see cref="CancellationToken"/>; its status is sent only once it returns.
+/// </summary>
 public sealed class ServerCallContext
 {
     private readonly GrpcServerCall _call;
