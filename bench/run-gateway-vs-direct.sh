@@ -11,11 +11,14 @@ dotnet build "$root/src/Strait.Server" -c Release -o "$out/strait" --nologo -v q
 dotnet build "$root/samples/TaskService" -c Release -o "$out/taskservice" --nologo -v quiet -clp:ErrorsOnly
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -f "${stdin_pipe:-}"; }
 trap cleanup EXIT
 
-backend_log="$(mktemp)"; gateway_log="$(mktemp)"
-dotnet "$out/taskservice/TaskService.dll" --port 0 > "$backend_log" 2>&1 < <(sleep infinity) & pids+=($!)
+backend_log="$(mktemp)"; gateway_log="$(mktemp)"; stdin_pipe="$(mktemp -u)"
+# The backend exits when its (redirected) stdin closes, so it is fed from a pipe held open until cleanup.
+mkfifo "$stdin_pipe"
+sleep infinity > "$stdin_pipe" & pids+=($!)
+dotnet "$out/taskservice/TaskService.dll" --port 0 > "$backend_log" 2>&1 < "$stdin_pipe" & pids+=($!)
 for _ in $(seq 100); do grep -q LISTENING "$backend_log" && break; sleep 0.1; done
 port=$(awk '/LISTENING/ {print $2}' "$backend_log")
 
