@@ -22,6 +22,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public string Output => process.Output;
 
+    public Task<string> WaitForLogLineAsync(Func<string, bool> match) => process.WaitForLineAsync(match);
+
     public static Task<GatewayProcess> StartAsync(params string[] serveArguments) => StartAsync(null, serveArguments);
 
     public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] serveArguments)

@@ -257,6 +257,23 @@ public sealed class TodoGatewayTests(TodoGatewayFixture fixture) : IClassFixture
         Assert.Contains(header, reply.Text("detail"), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task Client_disconnect_cancels_the_upstream_call()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/tasks");
+        request.Headers.Add("Grpc-Metadata-X-Strait-Demo-Delay-Ms", "20000");
+        request.Headers.Add("X-Request-ID", "cancel-me-1");
+        using var gone = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Gateway.Http.SendAsync(request, gone.Token));
+
+        // The access line is written when the gateway gives up on the call, long before the backend's 20 s delay.
+        var logged = Gateway.WaitForLogLineAsync(l => l.Contains("(request cancel-me-1)", StringComparison.Ordinal));
+        var first = await Task.WhenAny(logged, Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.True(first == logged, "the gateway kept waiting for the backend after the client left");
+        Assert.Contains("→ 499 CANCELLED", await logged, StringComparison.Ordinal);
+    }
+
     private async Task<JsonReply> SendAsync(HttpMethod method, string path, string? json = null) =>
         await JsonReply.ReadAsync(await Gateway.SendJsonAsync(method, path, json));
 }
