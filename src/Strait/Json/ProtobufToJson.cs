@@ -193,14 +193,7 @@ internal ref struct ProtobufToJson
             var end = segment.Start + segment.Length;
             while (position < end)
             {
-                var tagStart = position;
-                WireReader.ReadTag(_data[..end], ref position, out var number, out var wireType);
-                if (wireType == WireType.EndGroup)
-                {
-                    throw WireReader.Malformed($"end-group tag for field {number} without a matching start-group", tagStart);
-                }
-
-                WireReader.SkipValue(_data, ref position, end, number, wireType, _options.MaxDepth, out var contentStart, out var contentEnd);
+                ReadField(ref position, end, out var tagStart, out var number, out var wireType, out var contentStart, out var contentEnd);
                 if (plan.FindByNumber(number) is not { } field)
                 {
                     continue;
@@ -535,6 +528,19 @@ internal ref struct ProtobufToJson
     /// Reads a map entry: returns its key (last occurrence wins; <see cref="FieldRecord.Length"/> of -1 when
     /// absent) and pushes the records of its value field.
     /// </summary>
+    // One field of a message or map entry: its number, wire type and the bounds of its content.
+    private void ReadField(ref int position, int end, out int tagStart, out int number, out WireType wireType, out int contentStart, out int contentEnd)
+    {
+        tagStart = position;
+        WireReader.ReadTag(_data[..end], ref position, out number, out wireType);
+        if (wireType == WireType.EndGroup)
+        {
+            throw WireReader.Malformed($"end-group tag for field {number} without a matching start-group", tagStart);
+        }
+
+        WireReader.SkipValue(_data, ref position, end, number, wireType, _options.MaxDepth, out contentStart, out contentEnd);
+    }
+
     private FieldRecord ParseEntry(FieldPlan mapField, FieldRecord entry, out int valueCount)
     {
         var keyField = mapField.MapKey;
@@ -545,14 +551,7 @@ internal ref struct ProtobufToJson
         var end = entry.Start + entry.Length;
         while (position < end)
         {
-            var tagStart = position;
-            WireReader.ReadTag(_data[..end], ref position, out var number, out var wireType);
-            if (wireType == WireType.EndGroup)
-            {
-                throw WireReader.Malformed($"end-group tag for field {number} without a matching start-group", tagStart);
-            }
-
-            WireReader.SkipValue(_data, ref position, end, number, wireType, _options.MaxDepth, out var contentStart, out var contentEnd);
+            ReadField(ref position, end, out var tagStart, out var number, out var wireType, out var contentStart, out var contentEnd);
             var expected = number switch
             {
                 1 => keyField.WireType,
