@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using Google.Protobuf.Reflection;
+using Strait.Wire;
 
 namespace Strait.Json;
 
@@ -29,7 +30,7 @@ internal ref struct JsonToProtobuf
     private ProtoBuffer _output;
     private byte[] _scratch;
 
-    private JsonToProtobuf(ReadOnlySpan<byte> json, PlanCache plans, IMessageTypeResolver resolver, JsonReadOptions options)
+    private JsonToProtobuf(ReadOnlySpan<byte> json, PlanCache plans, IMessageTypeResolver resolver, JsonReadOptions options, ProtoBuffer output)
     {
         _json = json;
         _plans = plans;
@@ -37,13 +38,33 @@ internal ref struct JsonToProtobuf
         _options = options;
         // One level of slack so our own depth check, with its clearer message, fires before the reader's.
         _reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = options.MaxDepth + 1 });
-        _output = new ProtoBuffer(Math.Max(InitialOutputCapacity, json.Length / 2));
+        _output = output;
         _scratch = [];
     }
 
+    /// <summary>Transcodes a whole message.</summary>
     public static void Transcode(
         ReadOnlySpan<byte> json,
         MessagePlan plan,
+        PlanCache plans,
+        IMessageTypeResolver resolver,
+        JsonReadOptions options,
+        IBufferWriter<byte> output) =>
+        Transcode(json, plan, field: null, plans, resolver, options, output);
+
+    /// <summary>
+    /// Transcodes <paramref name="json"/> as the value of <paramref name="field"/> of <paramref name="plan"/>, or as
+    /// the whole message when <paramref name="field"/> is null.
+    /// </summary>
+    /// <remarks>
+    /// When <paramref name="output"/> is a <see cref="PooledBufferWriter"/> the message is built in its array,
+    /// after what it already holds, so a large message exists once; any other writer receives a copy at the end.
+    /// Either way the output changes only on success.
+    /// </remarks>
+    public static void Transcode(
+        ReadOnlySpan<byte> json,
+        MessagePlan plan,
+        FieldPlan? field,
         PlanCache plans,
         IMessageTypeResolver resolver,
         JsonReadOptions options,
@@ -54,13 +75,25 @@ internal ref struct JsonToProtobuf
             throw new ProtoJsonException("request body is empty");
         }
 
-        var transcoder = new JsonToProtobuf(json, plans, resolver, options);
+        var pooled = output is PooledBufferWriter { IsUnbounded: true } unbounded ? unbounded : null;
+        var adoptedLength = pooled?.WrittenCount ?? 0;
+        var initialCapacity = Math.Max(InitialOutputCapacity, json.Length / 2);
+        var buffer = pooled is null ? new ProtoBuffer(initialCapacity) : ProtoBuffer.Adopt(pooled, initialCapacity);
+        var transcoder = new JsonToProtobuf(json, plans, resolver, options, buffer);
+        var succeeded = false;
         try
         {
             try
             {
                 transcoder.Read();
-                transcoder.WriteMessageBody(plan);
+                if (field is null)
+                {
+                    transcoder.WriteMessageBody(plan);
+                }
+                else
+                {
+                    transcoder.WriteSingleMember(field);
+                }
 
                 // Reading past the top-level value is what makes the reader reject trailing content.
                 _ = transcoder._reader.Read();
@@ -70,17 +103,30 @@ internal ref struct JsonToProtobuf
                 throw new ProtoJsonException("invalid JSON: " + ex.Message, ex);
             }
 
-            transcoder._output.CopyTo(output);
+            if (pooled is null)
+            {
+                transcoder._output.CopyTo(output);
+            }
+
+            succeeded = true;
         }
         finally
         {
-            transcoder.Dispose();
+            if (pooled is null)
+            {
+                transcoder._output.Dispose();
+            }
+            else
+            {
+                transcoder._output.ReturnTo(pooled, adoptedLength, succeeded);
+            }
+
+            transcoder.ReleaseScratch();
         }
     }
 
-    private void Dispose()
+    private void ReleaseScratch()
     {
-        _output.Dispose();
         if (_scratch.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_scratch);
@@ -110,7 +156,7 @@ internal ref struct JsonToProtobuf
         switch (plan.Kind)
         {
             case WellKnownType.None:
-                ExpectStartObject($"an object for {plan.FullName}");
+                ExpectStartObject(plan.FullName);
                 WriteMembers(plan, skipTypeProperty: false);
                 break;
             case WellKnownType.Any:
@@ -140,11 +186,11 @@ internal ref struct JsonToProtobuf
         }
     }
 
-    private void ExpectStartObject(string expected)
+    private void ExpectStartObject(string messageType)
     {
         if (_reader.TokenType != JsonTokenType.StartObject)
         {
-            throw Mismatch(expected);
+            throw Mismatch("an object for " + messageType);
         }
 
         EnterContainer();
@@ -249,6 +295,23 @@ internal ref struct JsonToProtobuf
         if (outOfOrder)
         {
             CanonicalOrder.SortByFieldNumber(ref _output, messageStart);
+        }
+    }
+
+    /// <summary>Encodes the current JSON value as the one member <paramref name="field"/>; errors name it as a property.</summary>
+    private void WriteSingleMember(FieldPlan field)
+    {
+        try
+        {
+            if (_reader.TokenType != JsonTokenType.Null || (!field.IsRepeated && !field.IsMap && field.ElementAcceptsNull))
+            {
+                WriteField(field);
+            }
+        }
+        catch (ProtoJsonException ex)
+        {
+            ex.AtProperty(field.ProtoNameText);
+            throw;
         }
     }
 
@@ -619,7 +682,7 @@ internal ref struct JsonToProtobuf
 
     private void WriteAny()
     {
-        ExpectStartObject("an object for google.protobuf.Any");
+        ExpectStartObject("google.protobuf.Any");
         var objectStart = _reader;
         string? typeUrl = null;
         var typeFirst = false;
@@ -819,7 +882,7 @@ internal ref struct JsonToProtobuf
 
     private void WriteStruct()
     {
-        ExpectStartObject("an object for google.protobuf.Struct");
+        ExpectStartObject("google.protobuf.Struct");
         var entryTag = Varint.MakeTag(1, WireType.LengthDelimited);
         var keyTag = Varint.MakeTag(1, WireType.LengthDelimited);
         var valueTag = Varint.MakeTag(2, WireType.LengthDelimited);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Strait.Wire;
 
 namespace Strait.Json;
 
@@ -21,7 +22,30 @@ internal struct ProtoBuffer : IDisposable
         _position = 0;
     }
 
+    private ProtoBuffer(byte[] buffer, int position)
+    {
+        _buffer = buffer;
+        _position = position;
+    }
+
     public readonly int Position => _position;
+
+    /// <summary>Continues in <paramref name="writer"/>'s array after what it holds; <see cref="ReturnTo"/> gives it back.</summary>
+    public static ProtoBuffer Adopt(PooledBufferWriter writer, int sizeHint)
+    {
+        var array = writer.Lend(out var written);
+        var buffer = new ProtoBuffer(array, written);
+        buffer.GetSpan(sizeHint);
+        return buffer;
+    }
+
+    /// <summary>Hands the array back to the writer it was adopted from, with this output appended only if <paramref name="keep"/>.</summary>
+    public void ReturnTo(PooledBufferWriter writer, int adoptedLength, bool keep)
+    {
+        writer.Restore(_buffer, keep ? _position : adoptedLength);
+        _buffer = [];
+        _position = 0;
+    }
 
     public readonly ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _position);
 

@@ -10,7 +10,8 @@ namespace Strait.Json;
 /// </summary>
 /// <remarks>
 /// Per-call state lives in stack-only transcoders with pooled buffers, so concurrent calls share nothing
-/// mutable. Output is written only on success for <see cref="JsonToBinary"/> and
+/// mutable. JSON→binary into an unbounded pooled writer (the gateway's own) builds the message in that writer's
+/// array, so a large message is never held twice. Output is written only on success for the JSON→binary methods and
 /// <see cref="WriteFieldFromText"/>; <see cref="BinaryToJson"/> writes as it goes, so a caller that may see
 /// an exception should point the writer at a buffer it can discard.
 /// </remarks>
@@ -32,6 +33,26 @@ public sealed class ProtoJsonCodec
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(output);
         JsonToProtobuf.Transcode(utf8Json, _plans.GetMessagePlan(type), _plans, _resolver, options ?? JsonReadOptions.Default, output);
+    }
+
+    /// <summary>
+    /// Validates <paramref name="utf8Json"/> as the ProtoJSON value of <paramref name="field"/> and appends that
+    /// field's encoding, as if the JSON were <c>{"field": value}</c> — how an HTTP rule's <c>body: "field"</c> maps a
+    /// request body. Error paths start at the field (<c>$.field…</c>).
+    /// </summary>
+    /// <exception cref="ProtoJsonException">The input is empty, not one JSON value, or not valid for the field.</exception>
+    public void JsonToBinary(ReadOnlySpan<byte> utf8Json, FieldDescriptor field, IBufferWriter<byte> output, JsonReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        ArgumentNullException.ThrowIfNull(output);
+        if (field.IsExtension)
+        {
+            throw new ArgumentException($"{field.FullName} is an extension; only a message's own fields have a JSON form here", nameof(field));
+        }
+
+        var message = _plans.GetMessagePlan(field.ContainingType);
+        var plan = message.FindByNumber(field.FieldNumber)!;
+        JsonToProtobuf.Transcode(utf8Json, message, plan, _plans, _resolver, options ?? JsonReadOptions.Default, output);
     }
 
     /// <summary>Writes a protobuf-encoded <paramref name="type"/> as ProtoJSON. Unknown fields are skipped.</summary>

@@ -53,6 +53,27 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         return detached;
     }
 
+    /// <summary>Whether the writer may grow without bound, so another writer may fill its array in its place.</summary>
+    public bool IsUnbounded => _maxCapacity == Array.MaxLength;
+
+    /// <summary>Lends the array to a writer that appends in place; <see cref="Restore"/> must hand it (or its replacement) back.</summary>
+    public byte[] Lend(out int written)
+    {
+        var buffer = _buffer;
+        written = _written;
+        _buffer = [];
+        _written = 0;
+        return buffer;
+    }
+
+    /// <summary>Takes back an array from <see cref="Lend"/>, or a larger one from the shared pool that replaced it.</summary>
+    public void Restore(byte[] buffer, int written)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(written, buffer.Length);
+        _buffer = buffer;
+        _written = written;
+    }
+
     public void Dispose()
     {
         if (_buffer.Length > 0)

@@ -1,14 +1,18 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
+using Strait.Wire;
 
 namespace Strait.Edge.Rest;
 
-/// <summary>Reads a whole request body, stopping as soon as it exceeds the limit (so an oversized body is never buffered whole).</summary>
+/// <summary>
+/// Reads a whole request body into a pooled buffer, stopping as soon as it exceeds the limit (so an oversized body is
+/// never buffered whole, and a large one does not land on the large-object heap).
+/// </summary>
 internal static class RequestBodyReader
 {
-    /// <returns>The body, or null when it is larger than <paramref name="limit"/>.</returns>
-    public static async Task<byte[]?> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    /// <returns>The body, which the caller disposes, or null when it is larger than <paramref name="limit"/>.</returns>
+    public static async Task<PooledBufferWriter?> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         var reader = request.BodyReader;
         while (true)
@@ -23,7 +27,12 @@ internal static class RequestBodyReader
 
             if (result.IsCompleted)
             {
-                var body = buffer.ToArray();
+                var body = new PooledBufferWriter((int)buffer.Length);
+                foreach (var segment in buffer)
+                {
+                    body.Write(segment.Span);
+                }
+
                 reader.AdvanceTo(buffer.End);
                 return body;
             }

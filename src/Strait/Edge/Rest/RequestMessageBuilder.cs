@@ -13,29 +13,16 @@ namespace Strait.Edge.Rest;
 internal static class RequestMessageBuilder
 {
     /// <summary>Transcodes the body into <paramref name="output"/>, as the whole message or as the route's body field.</summary>
-    public static void AppendBody(GatewaySnapshot snapshot, HttpRoute route, byte[] body, IBufferWriter<byte> output)
+    public static void AppendBody(GatewaySnapshot snapshot, HttpRoute route, ReadOnlySpan<byte> body, IBufferWriter<byte> output)
     {
-        var field = route.Body!.Field;
-        if (field is null)
+        if (route.Body!.Field is { } field)
+        {
+            snapshot.Codec.JsonToBinary(body, field, output, snapshot.ReadOptions);
+        }
+        else
         {
             snapshot.Codec.JsonToBinary(body, route.Method.InputType, output, snapshot.ReadOptions);
-            return;
         }
-
-        // The body is the value of one field. Checking first that it is exactly one JSON value makes it safe to
-        // wrap as {"field": body}, which reuses the codec for every field kind and keeps the JSON paths of errors
-        // relative to the request (`$.task.title`); without the check a body could smuggle in sibling fields.
-        EnsureSingleJsonValue(body, snapshot.ReadOptions.MaxDepth);
-        var name = Encoding.UTF8.GetBytes(field.Name);
-        var wrapped = new byte[body.Length + name.Length + 5];
-        wrapped[0] = (byte)'{';
-        wrapped[1] = (byte)'"';
-        name.CopyTo(wrapped, 2);
-        wrapped[name.Length + 2] = (byte)'"';
-        wrapped[name.Length + 3] = (byte)':';
-        body.CopyTo(wrapped, name.Length + 4);
-        wrapped[^1] = (byte)'}';
-        snapshot.Codec.JsonToBinary(wrapped, route.Method.InputType, output, snapshot.ReadOptions);
     }
 
     /// <summary>Appends one protobuf fragment per binding; returns the problem for the first value that does not convert.</summary>
@@ -84,22 +71,6 @@ internal static class RequestMessageBuilder
             }
 
             payload = wrapper;
-        }
-    }
-
-    private static void EnsureSingleJsonValue(byte[] body, int maxDepth)
-    {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = maxDepth });
-        try
-        {
-            if (!reader.Read() || !reader.TrySkip() || reader.Read())
-            {
-                throw new ProtoJsonException("the body must be exactly one JSON value", "$");
-            }
-        }
-        catch (JsonException e)
-        {
-            throw new ProtoJsonException($"invalid JSON at byte {reader.BytesConsumed}: {e.Message}", "$");
         }
     }
 

@@ -107,7 +107,7 @@ public sealed partial class RestTranscodingEndpoint
 
         // 2. Request message: body first, then query, then path bindings, appended as protobuf fragments so that
         //    protobuf's merge rules apply (the path wins over the body; repeated values append).
-        var message = new ArrayBufferWriter<byte>(256);
+        using var message = new PooledBufferWriter(256);
         if (route.Body is not null)
         {
             var bodyProblem = await ReadBodyAsync(context, snapshot, route, message).ConfigureAwait(false);
@@ -153,7 +153,7 @@ public sealed partial class RestTranscodingEndpoint
         }
 
         // 5. The reply, transcoded aside so that a malformed message still gets a clean 502.
-        var json = new ArrayBufferWriter<byte>(Math.Max(256, result.Message.Length * 2));
+        using var json = new PooledBufferWriter(Math.Max(256, result.Message.Length * 2));
         try
         {
             ResponseWriter.Write(snapshot, route, result.Message.Span, json);
@@ -170,7 +170,7 @@ public sealed partial class RestTranscodingEndpoint
         return null;
     }
 
-    private static async Task<Problem?> ReadBodyAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, ArrayBufferWriter<byte> message)
+    private static async Task<Problem?> ReadBodyAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, PooledBufferWriter message)
     {
         var limit = snapshot.MaxRequestBodySize;
         if (context.Request.ContentLength > limit)
@@ -184,20 +184,20 @@ public sealed partial class RestTranscodingEndpoint
             return Problems.UnsupportedMediaType(context.Request.ContentType);
         }
 
-        var body = await RequestBodyReader.ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
+        using var body = await RequestBodyReader.ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
             return Problems.PayloadTooLarge(limit);
         }
 
-        if (body.Length == 0)
+        if (body.WrittenCount == 0)
         {
             return null;
         }
 
         try
         {
-            RequestMessageBuilder.AppendBody(snapshot, route, body, message);
+            RequestMessageBuilder.AppendBody(snapshot, route, body.WrittenSpan, message);
             return null;
         }
         catch (ProtoJsonException e)

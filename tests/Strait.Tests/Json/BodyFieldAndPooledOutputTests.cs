@@ -1,0 +1,87 @@
+using System.Buffers;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Strait.Json;
+using Strait.Tests.Json.Protos;
+using Strait.Wire;
+using static Strait.Tests.Json.JsonTestSupport;
+
+namespace Strait.Tests.Json;
+
+/// <summary>
+/// The JSON→binary entry point for an HTTP rule's <c>body: "field"</c>, and building a message in place in the
+/// gateway's pooled writer.
+/// </summary>
+public sealed class BodyFieldAndPooledOutputTests
+{
+    private static byte[] FieldToBinary(string json, int fieldNumber, IBufferWriter<byte>? output = null)
+    {
+        var field = Everything.Descriptor.FindFieldByNumber(fieldNumber);
+        var target = output ?? new ArrayBufferWriter<byte>();
+        Codec.JsonToBinary(System.Text.Encoding.UTF8.GetBytes(json), field, target);
+        return target is ArrayBufferWriter<byte> array ? array.WrittenSpan.ToArray() : [];
+    }
+
+    [Fact]
+    public void BodyFieldEncodesTheValueAsThatFieldOfTheMessage()
+    {
+        var bytes = FieldToBinary("""{"fInt32":5,"fString":"x"}""", Everything.ScalarsFieldNumber);
+        Assert.Equal(new Everything { Scalars = new Scalars { FInt32 = 5, FString = "x" } }, Everything.Parser.ParseFrom(bytes));
+    }
+
+    [Fact]
+    public void BodyFieldOfAWellKnownTypeUsesItsJsonForm()
+    {
+        var field = WellKnown.Descriptor.FindFieldByNumber(WellKnown.TimestampFieldNumber);
+        var output = new ArrayBufferWriter<byte>();
+        Codec.JsonToBinary("\"1972-01-01T10:00:20.021Z\""u8, field, output);
+        Assert.Equal(Timestamp.FromDateTime(new DateTime(1972, 1, 1, 10, 0, 20, 21, DateTimeKind.Utc)), WellKnown.Parser.ParseFrom(output.WrittenSpan).Timestamp);
+    }
+
+    [Fact]
+    public void BodyFieldThatIsNullLeavesTheFieldUnset() =>
+        Assert.Empty(FieldToBinary("null", Everything.ScalarsFieldNumber));
+
+    [Fact]
+    public void ErrorPathsStartAtTheBodyField()
+    {
+        var error = Assert.Throws<ProtoJsonException>(() => FieldToBinary("""{"fInt32":"x"}""", Everything.ScalarsFieldNumber));
+        Assert.Equal("$.scalars.fInt32", error.JsonPath);
+    }
+
+    [Theory]
+    [InlineData("""{"fInt32":1} {"fInt32":2}""")]
+    [InlineData("""{"fInt32":1},"names":{}""")]
+    public void BodyFieldMustBeExactlyOneJsonValue(string json) =>
+        Assert.Throws<ProtoJsonException>(() => FieldToBinary(json, Everything.ScalarsFieldNumber));
+
+    [Fact]
+    public void AnExtensionCannotBeTheBodyField()
+    {
+        var extension = Google.Api.AnnotationsReflection.Descriptor.Extensions.UnorderedExtensions[0];
+        Assert.Throws<ArgumentException>(() => Codec.JsonToBinary("{}"u8, extension, new ArrayBufferWriter<byte>()));
+    }
+
+    [Fact]
+    public void PooledWriterGetsTheMessageAfterWhatItHolds()
+    {
+        using var output = new PooledBufferWriter(16);
+        output.Write(new Scalars { FInt32 = 1 }.ToByteArray());
+        var large = new string('x', 100_000);
+        Codec.JsonToBinary(System.Text.Encoding.UTF8.GetBytes($$"""{"fString":"{{large}}","fBool":true}"""), Scalars.Descriptor, output);
+        Assert.Equal(new Scalars { FInt32 = 1, FString = large, FBool = true }, Scalars.Parser.ParseFrom(output.WrittenSpan));
+    }
+
+    [Fact]
+    public void PooledWriterIsUnchangedWhenTheJsonIsRejected()
+    {
+        using var output = new PooledBufferWriter(16);
+        var prefix = new Scalars { FInt32 = 1 }.ToByteArray();
+        output.Write(prefix);
+        Assert.Throws<ProtoJsonException>(() => Codec.JsonToBinary("""{"fString":"ok","fBool":"no"}"""u8, Scalars.Descriptor, output));
+        Assert.Equal(prefix, output.WrittenSpan.ToArray());
+
+        output.Write(new Scalars { FBool = true }.ToByteArray());
+        Assert.Equal(new Scalars { FInt32 = 1, FBool = true }, Scalars.Parser.ParseFrom(output.WrittenSpan));
+    }
+}
