@@ -42,6 +42,11 @@ public sealed class GatewaySnapshot : IDisposable
             options.Errors.TypeBaseUri);
         DetailRenderer = new CodecErrorDetailRenderer(Codec, WriteOptions);
         grpcPaths = schema.MethodsByPath.ToFrozenDictionary(p => p.Value, p => p.Key);
+        foreach (var method in grpcPaths.Keys)
+        {
+            Codec.Prepare(method.InputType);
+            Codec.Prepare(method.OutputType);
+        }
     }
 
     /// <summary>Deadline of a call whose client set none.</summary>

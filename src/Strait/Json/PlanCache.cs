@@ -15,4 +15,30 @@ internal sealed class PlanCache
     public MessagePlan GetMessagePlan(MessageDescriptor descriptor) => _messages.GetOrAdd(descriptor, _createMessagePlan);
 
     public EnumPlan GetEnumPlan(EnumDescriptor descriptor) => _enums.GetOrAdd(descriptor, static d => new EnumPlan(d));
+
+    /// <summary>Builds the plans of <paramref name="descriptor"/> and of every type reachable from its fields.</summary>
+    public void Prepare(MessageDescriptor descriptor)
+    {
+        var pending = new Stack<MessagePlan>();
+        var seen = new HashSet<MessageDescriptor>();
+        if (seen.Add(descriptor))
+        {
+            pending.Push(GetMessagePlan(descriptor));
+        }
+
+        while (pending.TryPop(out var plan))
+        {
+            foreach (var field in plan.Fields)
+            {
+                if (field.Type is FieldType.Message or FieldType.Group && seen.Add(field.Descriptor.MessageType))
+                {
+                    pending.Push(field.Message);
+                }
+                else if (field.Type == FieldType.Enum)
+                {
+                    _ = field.Enum;
+                }
+            }
+        }
+    }
 }

@@ -26,6 +26,16 @@ public sealed class ProtoJsonCodec
         _resolver = resolver;
     }
 
+    /// <summary>
+    /// Builds the plans for <paramref name="type"/> and every type it reaches now, so the first request of a
+    /// route does not pay for them. Types first seen later (inside an Any) still get plans on first use.
+    /// </summary>
+    public void Prepare(MessageDescriptor type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        _plans.Prepare(type);
+    }
+
     /// <summary>Validates ProtoJSON for <paramref name="type"/> and appends its canonical protobuf encoding.</summary>
     /// <exception cref="ProtoJsonException">The input is empty, not JSON, or not a valid <paramref name="type"/>.</exception>
     public void JsonToBinary(ReadOnlySpan<byte> utf8Json, MessageDescriptor type, IBufferWriter<byte> output, JsonReadOptions? options = null)

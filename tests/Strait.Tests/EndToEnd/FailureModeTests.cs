@@ -40,16 +40,28 @@ public sealed class FailureModeTests
         Assert.Equal("urn:strait:problem:bad-upstream-response", reply.Text("type"));
     }
 
-    [Fact]
-    public async Task Undecodable_response_message_is_502()
+    public static TheoryData<string, byte[]> UndecodableTasks => new()
     {
-        // A well-framed message whose bytes are not a todo.v1.Task (field 1 claims 100 bytes that never come).
-        await using var garbage = await StartGarbageBackendAsync("application/grpc", [0, 0, 0, 0, 2, 0x0A, 100], trailers: true);
+        { "length past the end", [0x0A, 100] },
+        { "truncated varint", [0x20, 0x80] },
+        { "wrong wire type", [0x0D, 0, 0, 0, 0] },
+        { "invalid UTF-8 in a string", [0x0A, 0x02, 0xC3, 0x28] },
+        { "unknown groups nested 5000 deep", [.. Enumerable.Repeat<byte[]>([0xA3, 0x01], 5000).SelectMany(tag => tag)] },
+    };
+
+    [Theory]
+    [MemberData(nameof(UndecodableTasks))]
+    public async Task Undecodable_response_message_is_502(string defect, byte[] task)
+    {
+        // A well-framed message whose bytes are not a todo.v1.Task.
+        byte[] frame = [0, .. BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(task.Length)), .. task];
+        await using var garbage = await StartGarbageBackendAsync("application/grpc", frame, trailers: true);
         await using var gateway = await StartTodoGatewayAsync(garbage.Urls.Single());
 
         var reply = await JsonReply.ReadAsync(await gateway.SendJsonAsync(HttpMethod.Get, "/v1/tasks/x", null));
 
         reply.AssertProblem(502, "INTERNAL");
+        Assert.True(reply.Text("type") == "urn:strait:problem:bad-upstream-response", defect);
     }
 
     [Fact]

@@ -90,6 +90,30 @@ public sealed class AllocationTests
         Assert.True(perMessage < 1, $"binary→JSON of '{name}' allocated {perMessage:0.##} bytes per message");
     }
 
+    [Fact]
+    public void PreparedCodecTranscodesItsFirstMessageWithoutBuildingPlans()
+    {
+        var message = new Everything { Nested = (Nested)Sample("nested"), Maps = (Maps)Sample("maps"), Scalars = (Scalars)Sample("scalars") };
+        var json = Encoding.UTF8.GetBytes(Formatter().Format(message));
+        var output = new ArrayBufferWriter<byte>(4096);
+        Codec.JsonToBinary(json, Everything.Descriptor, output); // compiles the code paths, on another codec's plans
+
+        // Building plans allocates; a prepared codec's first call must not. Recursive types (Nested) must not loop.
+        var prepared = new ProtoJsonCodec(new TypeRegistryResolver(Registry));
+        prepared.Prepare(Everything.Descriptor);
+        var unprepared = new ProtoJsonCodec(new TypeRegistryResolver(Registry));
+
+        Assert.Equal(0, AllocatedBy(() => prepared.JsonToBinary(json, Everything.Descriptor, output)));
+        Assert.True(AllocatedBy(() => unprepared.JsonToBinary(json, Everything.Descriptor, output)) > 0);
+    }
+
+    private static long AllocatedBy(Action call)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        call();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
     private static double BytesPerCall(Action call)
     {
         for (var i = 0; i < Warmup; i++)
