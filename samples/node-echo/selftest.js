@@ -13,7 +13,7 @@ const { loadDefinitions } = require('./server');
 const STARTUP_TIMEOUT_MS = 10000;
 const EXIT_TIMEOUT_MS = 5000;
 
-const { EchoService, Health } = loadDefinitions();
+const { EchoService, ConformanceEcho, Health } = loadDefinitions();
 
 /** Every field set, in the loader's object form, so the echoed object must be deeply equal to it. */
 const FULL_REQUEST = {
@@ -52,6 +52,27 @@ const FULL_REQUEST = {
   string_wrapper: { value: '' },
   int64_wrapper: { value: '-42' },
   optional_text: '',
+};
+
+/** A strait.tests.json.Everything with every kind of field, in the loader's object form (see FULL_REQUEST). */
+const EVERYTHING = {
+  scalars: {
+    f_double: -0.1, f_float: 1.5, f_int32: -7, f_int64: '-9223372036854775808', f_uint64: '18446744073709551615',
+    f_sint64: '-2', f_fixed64: '1', f_sfixed32: -3, f_bool: true, f_string: 'é中😀', f_bytes: Buffer.from([0, 255]), f_enum: 42,
+  },
+  repeateds: { r_double: [NaN, -Infinity], r_int64: ['1', '-1'], r_enum: ['COLOR_NEGATIVE', 7], u_sint32: [-1, 0], u_bool: [false] },
+  optionals: { o_int32: 0, o_string: '', o_bytes: Buffer.alloc(0), o_enum: 'COLOR_UNSPECIFIED', o_null: 'NULL_VALUE' },
+  nested: { value: 1, child: { name: 'c', children: [{}, { value: 2 }] } },
+  oneofs: { choice_time: { seconds: '-62135596800', nanos: 1 }, other_double: 0, plain: 3 },
+  maps: { string_string: { '': '', 10: 'ten', 2: 'two' }, int32_int32: { '-1': 0 }, bool_bool: { true: false }, string_enum: { e: 42 } },
+  well_known: {
+    any: { typeUrl: 'type.googleapis.com/strait.tests.json.Nested', value: Buffer.from([8, 1]) },
+    struct: { fields: { list: { listValue: { values: [{ nullValue: 'NULL_VALUE' }, { numberValue: 2.5 }] } } } },
+    empty: {},
+    int64_wrapper: { value: '-5' },
+    r_bytes_wrapper: [{}, { value: Buffer.from([1]) }],
+  },
+  names: { _leading: 1, __double: 2, camelCase: 3, trailing_: 4 },
 };
 
 function startServer() {
@@ -125,7 +146,7 @@ async function expectStatus(promise, code, details) {
   });
 }
 
-function checks(echo, health) {
+function checks(echo, conformance, health) {
   return {
     'Echo returns every field kind unchanged': async () => {
       const response = await unary(echo, 'Echo', FULL_REQUEST);
@@ -153,6 +174,11 @@ function checks(echo, health) {
       assert.equal(response.metadata['x-forwarded-test'], 'one, two');
       assert.equal(response.metadata['x-binary-bin'], undefined);
     },
+    'ConformanceEcho re-encodes what it decoded, byte for byte': async () => {
+      const sent = ConformanceEcho.service.Echo.requestSerialize(EVERYTHING);
+      const received = await rawUnary(conformance, '/strait.conformance.v1.ConformanceEcho/Echo', sent);
+      assert.deepEqual(received, sent);
+    },
     'Fail responds with the requested status': async () => {
       await expectStatus(unary(echo, 'Fail', { code: 5, message: 'no such thing' }), grpc.status.NOT_FOUND, 'no such thing');
       await expectStatus(unary(echo, 'Fail', { code: 14, message: 'try later' }), grpc.status.UNAVAILABLE, 'try later');
@@ -161,9 +187,10 @@ function checks(echo, health) {
       assert.deepEqual(await unary(echo, 'Fail', { code: 0 }), {});
       await expectStatus(unary(echo, 'Fail', { code: 17 }), grpc.status.INVALID_ARGUMENT);
     },
-    'Health reports SERVING for the server and the echo service': async () => {
+    'Health reports SERVING for the server and its services': async () => {
       assert.equal((await unary(health, 'Check', {})).status, 'SERVING');
       assert.equal((await unary(health, 'Check', { service: 'strait.echo.v1.EchoService' })).status, 'SERVING');
+      assert.equal((await unary(health, 'Check', { service: 'strait.conformance.v1.ConformanceEcho' })).status, 'SERVING');
       await expectStatus(unary(health, 'Check', { service: 'no.such.Service' }), grpc.status.NOT_FOUND);
     },
   };
@@ -188,11 +215,13 @@ async function main() {
     servers.push(server);
     const address = `127.0.0.1:${await server.port}`;
     const echo = new EchoService(address, grpc.credentials.createInsecure());
+    const conformance = new ConformanceEcho(address, grpc.credentials.createInsecure());
     const health = new Health(address, grpc.credentials.createInsecure());
-    for (const [name, check] of Object.entries(checks(echo, health))) {
+    for (const [name, check] of Object.entries(checks(echo, conformance, health))) {
       await run(name, check, results);
     }
     echo.close();
+    conformance.close();
     health.close();
 
     await run('Server prints nothing but the LISTENING line and exits cleanly on SIGTERM', async () => {

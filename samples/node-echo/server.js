@@ -10,6 +10,7 @@ const protoLoader = require('@grpc/proto-loader');
 const HOST = '127.0.0.1';
 const SHUTDOWN_GRACE_MS = 2000;
 const ECHO_SERVICE = 'strait.echo.v1.EchoService';
+const CONFORMANCE_SERVICE = 'strait.conformance.v1.ConformanceEcho';
 
 // The echo must re-encode exactly what it decoded, so the loader must not lose or invent anything:
 // 64-bit integers stay decimal strings (JS numbers would round them), enums keep their names (unknown numbers
@@ -21,15 +22,22 @@ const LOADER_OPTIONS = {
   enums: String,
   defaults: false,
   oneofs: false,
-  includeDirs: [path.join(__dirname, 'protos'), path.join(__dirname, '..', '..', 'protos')],
+  // The last directory holds the C# tests' protos, so conformance.proto imports the very test_messages.proto
+  // Google.Protobuf generates its classes from instead of a copy that could drift.
+  includeDirs: [
+    path.join(__dirname, 'protos'),
+    path.join(__dirname, '..', '..', 'protos'),
+    path.join(__dirname, '..', '..', 'tests', 'Strait.Tests', 'Protos'),
+  ],
 };
 
-/** Loads echo.proto and health.proto; google/protobuf imports come bundled with proto-loader. */
+/** Loads the services' protos; google/protobuf imports come bundled with proto-loader. */
 function loadDefinitions() {
-  const definition = protoLoader.loadSync(['echo.proto', 'health.proto'], LOADER_OPTIONS);
+  const definition = protoLoader.loadSync(['echo.proto', 'health.proto', 'conformance.proto'], LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(definition);
   return {
     EchoService: loaded.strait.echo.v1.EchoService,
+    ConformanceEcho: loaded.strait.conformance.v1.ConformanceEcho,
     Health: loaded.grpc.health.v1.Health,
   };
 }
@@ -53,6 +61,14 @@ function echo(call, callback) {
   });
 }
 
+/**
+ * Hands the decoded request back to be encoded again: protobufjs's decode → toObject on the way in and
+ * fromObject → encode on the way out, so the reply bytes are what a second implementation makes of the request.
+ */
+function conformanceEcho(call, callback) {
+  callback(null, call.request);
+}
+
 function fail(call, callback) {
   const code = call.request.code ?? grpc.status.OK;
   const message = call.request.message ?? '';
@@ -67,7 +83,7 @@ function fail(call, callback) {
 
 function check(call, callback) {
   const service = call.request.service ?? '';
-  if (service === '' || service === ECHO_SERVICE) {
+  if (service === '' || service === ECHO_SERVICE || service === CONFORMANCE_SERVICE) {
     callback(null, { status: 'SERVING' });
   } else {
     callback({ code: grpc.status.NOT_FOUND, details: `unknown service '${service}'` });
@@ -75,9 +91,10 @@ function check(call, callback) {
 }
 
 function createServer() {
-  const { EchoService, Health } = loadDefinitions();
+  const { EchoService, ConformanceEcho, Health } = loadDefinitions();
   const server = new grpc.Server();
   server.addService(EchoService.service, { Echo: echo, Fail: fail });
+  server.addService(ConformanceEcho.service, { Echo: conformanceEcho });
   server.addService(Health.service, { Check: check });
   return server;
 }
