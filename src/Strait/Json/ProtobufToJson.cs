@@ -168,6 +168,19 @@ internal ref struct ProtobufToJson
                 continue;
             }
 
+            // A sender may write a default explicitly (protobufjs writes any property a handler sets); without
+            // presence that is indistinguishable from absence, so it prints as absence does.
+            if (!field.HasPresence && field.IsSingularScalar && IsDefault(field, _records[next - 1]))
+            {
+                if (_options.EmitUnpopulated)
+                {
+                    WritePropertyName(field);
+                    WriteDefault(field);
+                }
+
+                continue;
+            }
+
             WritePropertyName(field);
             WriteFieldValue(field, groupStart, next - groupStart, depth);
         }
@@ -348,6 +361,24 @@ internal ref struct ProtobufToJson
             _ => ReadVarintAt(record.Start),
         };
         WriteNumeric(field, bits);
+    }
+
+    private readonly bool IsDefault(FieldPlan field, FieldRecord record)
+    {
+        if (field.Type is FieldType.String or FieldType.Bytes)
+        {
+            return record.Length == 0;
+        }
+
+        var bits = record.WireType switch
+        {
+            WireType.Fixed32 => BinaryPrimitives.ReadUInt32LittleEndian(_data.Slice(record.Start, record.Length)),
+            WireType.Fixed64 => BinaryPrimitives.ReadUInt64LittleEndian(_data.Slice(record.Start, record.Length)),
+            _ => _data[record.Start] == 0 ? 0 : ReadVarintAt(record.Start),
+        };
+
+        // 32-bit kinds read only the low half of a varint, as every parser does; -0.0 has bits and is not a default.
+        return field.Type is FieldType.Int32 or FieldType.UInt32 or FieldType.SInt32 or FieldType.Enum ? (uint)bits == 0 : bits == 0;
     }
 
     private readonly ulong ReadVarintAt(int position) => WireReader.ReadVarint(_data, ref position);

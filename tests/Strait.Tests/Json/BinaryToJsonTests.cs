@@ -67,6 +67,35 @@ public sealed class BinaryToJsonTests
         Assert.Equal("""{"oInt32":0,"oNull":null}""", ToJson(new Optionals { OInt32 = 0, ONull = NullValue.NullValue }));
     }
 
+    [Theory]
+    [InlineData("1800")] // int32 0
+    [InlineData("188080808010")] // int32 whose low 32 bits are 0
+    [InlineData("7200")] // empty string
+    [InlineData("7A00")] // empty bytes
+    [InlineData("6800")] // bool false
+    [InlineData("8001" + "00")] // enum 0
+    [InlineData("0900000000" + "00000000")] // double 0.0
+    [InlineData("1500000000")] // float 0.0
+    [InlineData("18808000")] // int32 0 in a non-minimal varint
+    public void ExplicitDefaultsOfFieldsWithoutPresencePrintAsAbsent(string hex)
+    {
+        var data = Convert.FromHexString(hex);
+        Assert.Equal(new Scalars(), Scalars.Parser.ParseFrom(data));
+        Assert.Equal("{}", ToJson(data, Scalars.Descriptor));
+        AssertJsonEquivalent(
+            Formatter(emitUnpopulated: true).Format(Scalars.Parser.ParseFrom(data)),
+            ToJson(data, Scalars.Descriptor, new JsonWriteOptions { EmitUnpopulated = true }));
+    }
+
+    [Fact]
+    public void ExplicitDefaultsKeepTheirPresenceWhereFieldsHaveIt()
+    {
+        Assert.Equal("""{"oInt32":0,"oString":""}""", ToJson(Convert.FromHexString("18007200"), Optionals.Descriptor));
+        Assert.Equal("""{"choiceInt":0}""", ToJson(Convert.FromHexString("0800"), Oneofs.Descriptor));
+        Assert.Equal("""{"fDouble":-0}""", ToJson(Convert.FromHexString("090000000000000080"), Scalars.Descriptor));
+        Assert.Equal("{}", ToJson(Convert.FromHexString("4000"), WellKnown.Descriptor));
+    }
+
     [Fact]
     public void UnknownFieldsAreSkipped()
     {
