@@ -35,6 +35,7 @@ public sealed class GatewaySnapshot : IDisposable
             EmitUnpopulated = options.Json.EmitUnpopulated,
             UseProtoFieldNames = options.Json.UseProtoFieldNames,
             EnumsAsIntegers = options.Json.EnumsAsIntegers,
+            MaxDepth = options.Json.MaxResponseDepth,
         };
         QueryOptions = new QueryBindingOptions { IgnoreUnknown = options.Routing.IgnoreUnknownQueryParameters };
         ProblemWriter = new ProblemResponseWriter(

@@ -83,6 +83,11 @@ public static class StraitConfiguration
             throw new StraitConfigurationException($"json.maxDepth{where} must be between 1 and 1000");
         }
 
+        if (options.Json.MaxResponseDepth is < 1 or > 1000)
+        {
+            throw new StraitConfigurationException($"json.maxResponseDepth{where} must be between 1 and 1000");
+        }
+
         var listenUrls = options.Listen.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (listenUrls.Length == 0)
         {

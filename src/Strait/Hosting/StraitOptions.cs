@@ -130,6 +130,9 @@ public sealed class JsonOptions
 
     /// <summary>Deepest JSON nesting accepted in a request body.</summary>
     public int MaxDepth { get; set; } = 64;
+
+    /// <summary>Deepest message nesting written from a reply; a deeper reply is a malformed upstream response.</summary>
+    public int MaxResponseDepth { get; set; } = 100;
 }
 
 public sealed class LimitsOptions

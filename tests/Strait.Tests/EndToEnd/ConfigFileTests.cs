@@ -62,6 +62,7 @@ public sealed class ConfigFileTests : IDisposable
     [Theory]
     [InlineData("backend:\n  adresses: [\"a:1\"]\n", "adresses")]
     [InlineData("json:\n  maxDepth: lots\n", "lots")]
+    [InlineData("json:\n  maxResponseDepth: 0\n", "json.maxResponseDepth")]
     [InlineData("errors:\n  format: xml\n", "errors.format")]
     [InlineData("schema: [unclosed\n", "strait.yaml")]
     public async Task Bad_configuration_exits_2_naming_the_problem(string yaml, string mentioned)
