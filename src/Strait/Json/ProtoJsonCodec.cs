@@ -53,15 +53,8 @@ public sealed class ProtoJsonCodec
     /// <exception cref="ProtoJsonException">The input is empty, not one JSON value, or not valid for the field.</exception>
     public void JsonToBinary(ReadOnlySpan<byte> utf8Json, FieldDescriptor field, IBufferWriter<byte> output, JsonReadOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(field);
         ArgumentNullException.ThrowIfNull(output);
-        if (field.IsExtension)
-        {
-            throw new ArgumentException($"{field.FullName} is an extension; only a message's own fields have a JSON form here", nameof(field));
-        }
-
-        var message = _plans.GetMessagePlan(field.ContainingType);
-        var plan = message.FindByNumber(field.FieldNumber)!;
+        var (message, plan) = PlanOf(field);
         JsonToProtobuf.Transcode(utf8Json, message, plan, _plans, _resolver, options ?? JsonReadOptions.Default, output);
     }
 
@@ -72,6 +65,19 @@ public sealed class ProtoJsonCodec
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(writer);
         ProtobufToJson.Transcode(protobuf, _plans.GetMessagePlan(type), _plans, _resolver, options ?? JsonWriteOptions.Default, writer);
+    }
+
+    /// <summary>
+    /// Writes only the value of <paramref name="field"/> from a protobuf-encoded message of its containing type, as
+    /// an HTTP rule's <c>response_body: "field"</c> asks. An absent field with presence is <c>null</c>; one without
+    /// presence is its default (<c>0</c>, <c>""</c>, <c>[]</c>, <c>{}</c>).
+    /// </summary>
+    /// <exception cref="ProtobufFormatException">The input is malformed or holds a value with no JSON form.</exception>
+    public void BinaryToJson(ReadOnlySpan<byte> protobuf, FieldDescriptor field, Utf8JsonWriter writer, JsonWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var (message, plan) = PlanOf(field);
+        ProtobufToJson.TranscodeField(protobuf, message, plan, _plans, _resolver, options ?? JsonWriteOptions.Default, writer);
     }
 
     /// <summary>
@@ -105,5 +111,17 @@ public sealed class ProtoJsonCodec
         written += Varint.Write(span[written..], (ulong)payload.Length);
         payload.CopyTo(span[written..]);
         output.Advance(written + payload.Length);
+    }
+
+    private (MessagePlan Message, FieldPlan Field) PlanOf(FieldDescriptor field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        if (field.IsExtension)
+        {
+            throw new ArgumentException($"{field.FullName} is an extension; only a message's own fields have a JSON form here", nameof(field));
+        }
+
+        var message = _plans.GetMessagePlan(field.ContainingType);
+        return (message, message.FindByNumber(field.FieldNumber)!);
     }
 }

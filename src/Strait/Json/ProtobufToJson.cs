@@ -66,6 +66,62 @@ internal ref struct ProtobufToJson
         }
     }
 
+    /// <summary>Writes only the value of <paramref name="field"/> of the message <paramref name="plan"/> in <paramref name="data"/>.</summary>
+    public static void TranscodeField(
+        ReadOnlySpan<byte> data,
+        MessagePlan plan,
+        FieldPlan field,
+        PlanCache plans,
+        IMessageTypeResolver resolver,
+        JsonWriteOptions options,
+        Utf8JsonWriter writer)
+    {
+        var transcoder = new ProtobufToJson(data, writer, plans, resolver, options);
+        try
+        {
+            var root = transcoder.Push(new FieldRecord(-1, WireType.LengthDelimited, 0, data.Length));
+            transcoder.WriteOneField(plan, field, root);
+        }
+        finally
+        {
+            ArrayPool<FieldRecord>.Shared.Return(transcoder._records);
+        }
+    }
+
+    private void WriteOneField(MessagePlan plan, FieldPlan field, int segment)
+    {
+        var oneofCount = plan.OneofNames.Length;
+        Span<int> oneofCases = oneofCount <= 64 ? stackalloc int[oneofCount] : new int[oneofCount];
+        var recordsStart = Scan(plan, segment, 1, oneofCases);
+        var groupStart = recordsStart;
+        while (groupStart < _recordCount && _records[groupStart].FieldIndex != field.Index)
+        {
+            groupStart++;
+        }
+
+        var groupEnd = groupStart;
+        while (groupEnd < _recordCount && _records[groupEnd].FieldIndex == field.Index)
+        {
+            groupEnd++;
+        }
+
+        var present = groupEnd > groupStart && (field.OneofIndex < 0 || oneofCases[field.OneofIndex] == field.Index);
+        if (present)
+        {
+            WriteFieldValue(field, groupStart, groupEnd - groupStart, depth: 1);
+        }
+        else if (field.HasPresence)
+        {
+            _writer.WriteNullValue();
+        }
+        else
+        {
+            WriteDefault(field);
+        }
+
+        _recordCount = recordsStart;
+    }
+
     private int Push(FieldRecord record)
     {
         if (_recordCount == _records.Length)

@@ -9,10 +9,10 @@ using static Strait.Tests.Json.JsonTestSupport;
 namespace Strait.Tests.Json;
 
 /// <summary>
-/// The JSON→binary entry point for an HTTP rule's <c>body: "field"</c>, and building a message in place in the
-/// gateway's pooled writer.
+/// The entry points for an HTTP rule's <c>body: "field"</c> and <c>response_body: "field"</c>, and building a
+/// message in place in the gateway's pooled writer.
 /// </summary>
-public sealed class BodyFieldAndPooledOutputTests
+public sealed class SingleFieldAndPooledOutputTests
 {
     private static byte[] FieldToBinary(string json, int fieldNumber, IBufferWriter<byte>? output = null)
     {
@@ -60,6 +60,64 @@ public sealed class BodyFieldAndPooledOutputTests
     {
         var extension = Google.Api.AnnotationsReflection.Descriptor.Extensions.UnorderedExtensions[0];
         Assert.Throws<ArgumentException>(() => Codec.JsonToBinary("{}"u8, extension, new ArrayBufferWriter<byte>()));
+    }
+
+    public static TheoryData<string, int, string> ResponseBodies => new()
+    {
+        { "message", Everything.NestedFieldNumber, """{"value":1,"name":"n"}""" },
+        { "scalar", Nested.ValueFieldNumber, "7" },
+        { "repeated", Nested.ChildrenFieldNumber, """[{"value":2},{}]""" },
+        { "map", Maps.StringStringFieldNumber, """{"k":"v"}""" },
+        { "timestamp", WellKnown.TimestampFieldNumber, "\"1970-01-01T00:00:01Z\"" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ResponseBodies))]
+    public void ResponseBodyFieldIsWrittenAlone(string kind, int fieldNumber, string expected)
+    {
+        IMessage reply = kind switch
+        {
+            "message" => new Everything { Nested = new Nested { Value = 1, Name = "n" }, Names = new Names { Custom = 3 } },
+            "scalar" => new Nested { Value = 7, Name = "other" },
+            "repeated" => new Nested { Children = { new Nested { Value = 2 }, new Nested() } },
+            "map" => new Maps { StringString = { ["k"] = "v" }, Int32Int32 = { [1] = 2 } },
+            _ => new WellKnown { Timestamp = new Timestamp { Seconds = 1 }, Duration = new Duration { Seconds = 2 } },
+        };
+        Assert.Equal(expected, FieldToJson(reply.ToByteArray(), reply.Descriptor.FindFieldByNumber(fieldNumber)));
+    }
+
+    [Fact]
+    public void ResponseBodyMessageMergesEveryOccurrence()
+    {
+        var bytes = new Everything { Nested = new Nested { Value = 1 } }.ToByteArray()
+            .Concat(new Everything { Nested = new Nested { Name = "n" } }.ToByteArray()).ToArray();
+        Assert.Equal("""{"value":1,"name":"n"}""", FieldToJson(bytes, Everything.Descriptor.FindFieldByNumber(Everything.NestedFieldNumber)));
+    }
+
+    [Fact]
+    public void AbsentResponseBodyIsNullWithPresenceAndTheDefaultWithout()
+    {
+        Assert.Equal("null", FieldToJson([], Everything.Descriptor.FindFieldByNumber(Everything.NestedFieldNumber)));
+        Assert.Equal("0", FieldToJson([], Nested.Descriptor.FindFieldByNumber(Nested.ValueFieldNumber)));
+        Assert.Equal("[]", FieldToJson([], Nested.Descriptor.FindFieldByNumber(Nested.ChildrenFieldNumber)));
+        Assert.Equal("{}", FieldToJson([], Maps.Descriptor.FindFieldByNumber(Maps.StringStringFieldNumber)));
+        var otherMember = new Oneofs { ChoiceString = "s" }.ToByteArray();
+        Assert.Equal("null", FieldToJson(otherMember, Oneofs.Descriptor.FindFieldByNumber(Oneofs.ChoiceIntFieldNumber)));
+    }
+
+    [Fact]
+    public void MalformedReplyIsAFormatErrorEvenOutsideTheResponseBodyField() =>
+        Assert.Throws<ProtobufFormatException>(() => FieldToJson([0x12, 0x05, 0x61], Nested.Descriptor.FindFieldByNumber(Nested.ValueFieldNumber)));
+
+    private static string FieldToJson(byte[] reply, Google.Protobuf.Reflection.FieldDescriptor field)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(output))
+        {
+            Codec.BinaryToJson(reply, field, writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
     [Fact]
