@@ -191,7 +191,8 @@ internal ref struct JsonToProtobuf
                     continue;
                 }
 
-                var unknown = _reader.GetString()!;
+                // Decoded leniently: the name may hold bytes that are not UTF-8, which must not escape as another exception type.
+                var unknown = Encoding.UTF8.GetString(PropertyName());
                 throw new ProtoJsonException($"unknown field '{unknown}' in {plan.FullName}").AtProperty(unknown);
             }
 
@@ -636,7 +637,7 @@ internal ref struct JsonToProtobuf
                 break;
             }
 
-            var isType = _reader.ValueTextEquals(TypeProperty);
+            var isType = PropertyNameIs(TypeProperty);
             Read();
             if (!isType)
             {
@@ -649,7 +650,16 @@ internal ref struct JsonToProtobuf
                 throw Mismatch("a type URL string").AtProperty("@type");
             }
 
-            typeUrl = _reader.GetString()!;
+            try
+            {
+                typeUrl = Encoding.UTF8.GetString(ValidatedStringValue());
+            }
+            catch (ProtoJsonException ex)
+            {
+                ex.AtProperty("@type");
+                throw;
+            }
+
             if (memberIndex == 0)
             {
                 typeFirst = true;
@@ -721,16 +731,16 @@ internal ref struct JsonToProtobuf
                 return;
             }
 
-            if (_reader.ValueTextEquals(TypeProperty))
+            if (PropertyNameIs(TypeProperty))
             {
                 Read();
                 SkipValue();
                 continue;
             }
 
-            if (!_reader.ValueTextEquals(ValueProperty))
+            if (!PropertyNameIs(ValueProperty))
             {
-                var unknown = _reader.GetString()!;
+                var unknown = Encoding.UTF8.GetString(PropertyName());
                 throw new ProtoJsonException($"unknown field '{unknown}' in google.protobuf.Any holding {payload.FullName} (expected 'value')")
                     .AtProperty(unknown);
             }
@@ -953,6 +963,9 @@ internal ref struct JsonToProtobuf
 
     /// <summary>The current property name as UTF-8, unescaped only when it contains escapes.</summary>
     private ReadOnlySpan<byte> PropertyName() => StringValue();
+
+    // Unlike Utf8JsonReader.ValueTextEquals, reports a name with invalid escapes as a ProtoJsonException.
+    private bool PropertyNameIs(ReadOnlySpan<byte> name) => PropertyName().SequenceEqual(name);
 
     /// <summary>The current string or property name as UTF-8; valid until the next call.</summary>
     private ReadOnlySpan<byte> StringValue()

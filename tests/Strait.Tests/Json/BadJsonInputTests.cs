@@ -146,6 +146,26 @@ public sealed class BadJsonInputTests
         Assert.Equal("$.rString[1]", reversedPair.JsonPath);
     }
 
+    [Fact]
+    public void InvalidUnicodeInPropertyNamesAndTypeUrlsIsBadInput()
+    {
+        const string DurationAny = "\"@type\":\"type.googleapis.com/google.protobuf.Duration\"";
+        AssertInvalidUtf8("""{"a~":1}""", Scalars.Descriptor, "unknown field 'a\uFFFD' in strait.tests.json.Scalars", "$.a\uFFFD");
+        AssertInvalidUtf8("""{"any":{"@type":"type.googleapis.com/~"}}""", WellKnown.Descriptor, "string is not valid UTF-8", "$.any.@type");
+        AssertInvalidUtf8("""{"any":{"value":1,"@type":"~"}}""", WellKnown.Descriptor, "string is not valid UTF-8", "$.any.@type");
+        AssertInvalidUtf8("{\"any\":{" + DurationAny + ",\"~\":1}}", WellKnown.Descriptor, "unknown field '\uFFFD' in google.protobuf.Any holding google.protobuf.Duration (expected 'value')", "$.any.\uFFFD");
+
+        var loneSurrogateType = JsonError("""{"any":{"@type":"type.googleapis.com/\ud800"}}""", WellKnown.Descriptor);
+        Assert.StartsWith("invalid string: ", loneSurrogateType.Message);
+        Assert.Equal("$.any.@type", loneSurrogateType.JsonPath);
+        var loneSurrogateKey = JsonError("{\"any\":{" + DurationAny + ",\"\\udc00\":1}}", WellKnown.Descriptor);
+        Assert.StartsWith("invalid string: ", loneSurrogateKey.Message);
+        Assert.Equal("$.any", loneSurrogateKey.JsonPath);
+        var loneSurrogateBeforeType = JsonError("{\"any\":{\"\\udc00\":1," + DurationAny + "}}", WellKnown.Descriptor);
+        Assert.StartsWith("invalid string: ", loneSurrogateBeforeType.Message);
+        Assert.Equal("$.any", loneSurrogateBeforeType.JsonPath);
+    }
+
     [Theory]
     [InlineData("\"0000-12-31T23:59:59Z\"")]
     [InlineData("\"10000-01-01T00:00:00Z\"")]
@@ -281,6 +301,15 @@ public sealed class BadJsonInputTests
     private static void AssertError(string json, Google.Protobuf.Reflection.MessageDescriptor type, string message, string path)
     {
         var error = JsonError(json, type);
+        Assert.Equal(message, error.Message);
+        Assert.Equal(path, error.JsonPath);
+    }
+
+    /// <summary>Checks the error for <paramref name="json"/> with each '~' replaced by the byte 0xFF, which UTF-8 never uses.</summary>
+    private static void AssertInvalidUtf8(string json, Google.Protobuf.Reflection.MessageDescriptor type, string message, string path)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json).Select(b => b == '~' ? (byte)0xFF : b).ToArray();
+        var error = Assert.Throws<ProtoJsonException>(() => Codec.JsonToBinary(bytes, type, new ArrayBufferWriter<byte>(), JsonReadOptions.Default));
         Assert.Equal(message, error.Message);
         Assert.Equal(path, error.JsonPath);
     }
