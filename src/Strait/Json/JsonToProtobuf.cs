@@ -805,7 +805,7 @@ internal ref struct JsonToProtobuf
             throw Mismatch("a field mask string such as \"name,author.displayName\"");
         }
 
-        var text = StringValue();
+        var text = ValidatedStringValue();
         var pathTag = Varint.MakeTag(1, WireType.LengthDelimited);
         foreach (var range in text.Split((byte)','))
         {

@@ -214,6 +214,10 @@ public sealed class BadJsonInputTests
     }
 
     [Fact]
+    public void FieldMaskMustBeValidUtf8() =>
+        AssertInvalidUtf8("""{"fieldMask":"name,a~"}""", WellKnown.Descriptor, "string is not valid UTF-8", "$.fieldMask");
+
+    [Fact]
     public void FieldMaskPathsMustBeLowerCamelCase() =>
         AssertError(
             """{"fieldMask":"name,foo_bar"}""",
