@@ -153,9 +153,10 @@ internal ref struct JsonToProtobuf
     /// <summary>
     /// Encodes object members until the matching end of object; the next <see cref="Read"/> must yield a
     /// property name or the end. Tracks which fields were written so a repeated key replaces the earlier
-    /// value (the spec's "last wins") and two members of one oneof are rejected.
+    /// value (the spec's "last wins") and two members of one oneof are rejected. Inside an Any,
+    /// <paramref name="skipTypeProperty"/> skips <c>"@type"</c>, which is a duplicate if <paramref name="typeAlreadyRead"/>.
     /// </summary>
-    private void WriteMembers(MessagePlan plan, bool skipTypeProperty)
+    private void WriteMembers(MessagePlan plan, bool skipTypeProperty, bool typeAlreadyRead = false)
     {
         const int StackFieldLimit = 1024;
         var fieldCount = plan.Fields.Length;
@@ -179,6 +180,11 @@ internal ref struct JsonToProtobuf
             {
                 if (skipTypeProperty && _reader.ValueTextEquals(TypeProperty))
                 {
+                    if (typeAlreadyRead)
+                    {
+                        throw DuplicateTypeProperty();
+                    }
+
                     Read();
                     SkipValue();
                     continue;
@@ -650,6 +656,11 @@ internal ref struct JsonToProtobuf
                 throw Mismatch("a type URL string").AtProperty("@type");
             }
 
+            if (typeUrl is not null)
+            {
+                throw DuplicateTypeProperty();
+            }
+
             try
             {
                 typeUrl = Encoding.UTF8.GetString(ValidatedStringValue());
@@ -690,11 +701,11 @@ internal ref struct JsonToProtobuf
         // Empty has no special form, but Google.Protobuf writes it as {"@type": …, "value": {}}; accept both.
         if (payload.HasSpecialJson || payload.FullName == EmptyFullName)
         {
-            WriteAnySpecialValue(payload);
+            WriteAnySpecialValue(payload, typeAlreadyRead: typeFirst);
         }
         else
         {
-            WriteMembers(payload, skipTypeProperty: true);
+            WriteMembers(payload, skipTypeProperty: true, typeAlreadyRead: typeFirst);
         }
 
         if (_output.Position == valueStart)
@@ -706,6 +717,11 @@ internal ref struct JsonToProtobuf
             _output.EndLengthDelimited(valueStart);
         }
     }
+
+    // The payload is encoded for the first '@type' before a later one shows up, so "last wins" is impractical,
+    // and the spec prefers rejecting duplicates to letting an arbitrary one win.
+    private static ProtoJsonException DuplicateTypeProperty() =>
+        new ProtoJsonException("duplicate '@type' in google.protobuf.Any").AtProperty("@type");
 
     private readonly MessageDescriptor ResolveTypeUrl(string typeUrl)
     {
@@ -720,7 +736,7 @@ internal ref struct JsonToProtobuf
     }
 
     /// <summary>Well-known payloads with a special JSON form sit under <c>"value"</c>, next to <c>"@type"</c>.</summary>
-    private void WriteAnySpecialValue(MessagePlan payload)
+    private void WriteAnySpecialValue(MessagePlan payload, bool typeAlreadyRead)
     {
         var payloadStart = _output.Position;
         while (true)
@@ -733,6 +749,11 @@ internal ref struct JsonToProtobuf
 
             if (PropertyNameIs(TypeProperty))
             {
+                if (typeAlreadyRead)
+                {
+                    throw DuplicateTypeProperty();
+                }
+
                 Read();
                 SkipValue();
                 continue;

@@ -253,6 +253,14 @@ public sealed class BadJsonInputTests
             "$.rAny[0].fInt32");
     }
 
+    [Theory]
+    [InlineData("""{"@type":"type.googleapis.com/strait.tests.json.Nested","@type":"type.googleapis.com/strait.tests.json.Scalars"}""")]
+    [InlineData("""{"@type":"type.googleapis.com/strait.tests.json.Nested","value":1,"@type":"type.googleapis.com/strait.tests.json.Nested"}""")]
+    [InlineData("""{"value":1,"@type":"type.googleapis.com/strait.tests.json.Nested","@type":"type.googleapis.com/strait.tests.json.Scalars"}""")]
+    [InlineData("""{"@type":"type.googleapis.com/google.protobuf.Duration","value":"1s","@type":"type.googleapis.com/google.protobuf.Duration"}""")]
+    public void DuplicateAnyTypeIsRejected(string any) =>
+        AssertError($$"""{"any":{{any}}}""", WellKnown.Descriptor, "duplicate '@type' in google.protobuf.Any", "$.any.@type");
+
     [Fact]
     public void ValueRejectsNonFiniteNumbers() =>
         AssertError("""{"value":{"a":[1e999]}}""", WellKnown.Descriptor, "1e999 is out of range for double", "$.value[\"a\"][0]");
