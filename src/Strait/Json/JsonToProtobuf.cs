@@ -168,6 +168,10 @@ internal ref struct JsonToProtobuf
         var lastNumber = 0;
         var outOfOrder = false;
 
+        // Per field index, where its latest value starts; earlier records of a repeated key are dropped in one
+        // pass at the end, since removing them at each repetition rescans the message and is quadratic.
+        int[]? supersededBefore = null;
+
         while (true)
         {
             Read();
@@ -210,7 +214,7 @@ internal ref struct JsonToProtobuf
                 ref var writtenWord = ref written[field.Index >> 6];
                 if ((writtenWord & isWrittenBit) != 0)
                 {
-                    CanonicalOrder.RemoveField(ref _output, messageStart, field.Number);
+                    (supersededBefore ??= new int[fieldCount])[field.Index] = _output.Position;
                     writtenWord &= ~isWrittenBit;
                     if (field.OneofIndex >= 0 && oneofCases[field.OneofIndex] == field.Index)
                     {
@@ -251,6 +255,11 @@ internal ref struct JsonToProtobuf
                 ex.AtProperty(name.Text);
                 throw;
             }
+        }
+
+        if (supersededBefore is not null)
+        {
+            CanonicalOrder.RemoveSuperseded(ref _output, messageStart, plan, supersededBefore);
         }
 
         if (outOfOrder)
