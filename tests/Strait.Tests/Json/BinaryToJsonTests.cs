@@ -206,6 +206,9 @@ public sealed class BinaryToJsonTests
             BinaryError(Convert.FromHexString("4A03010203"), Repeateds.Descriptor).Message);
         Assert.Equal("malformed protobuf: truncated varint (at byte 4)", BinaryError(Convert.FromHexString("1A0201FF"), Repeateds.Descriptor).Message);
         Assert.Equal("malformed protobuf: truncated varint (at byte 4)", BinaryError(Convert.FromHexString("1A021880"), Nested.Descriptor).Message);
+
+        // child {name: <length prefix cut off by the end of child>}, value: 1. The bytes after child must not complete the prefix.
+        Assert.Equal("malformed protobuf: truncated varint (at byte 4)", BinaryError(Convert.FromHexString("1A021280" + "0801"), Nested.Descriptor).Message);
     }
 
     [Fact]
