@@ -152,7 +152,7 @@ internal ref struct ProtobufToJson
                 next++;
             }
 
-            if (groupStart == next)
+            if (groupStart == next || HoldsImplicitDefault(field, _records[next - 1]))
             {
                 if (_options.EmitUnpopulated && !field.HasPresence)
                 {
@@ -173,6 +173,33 @@ internal ref struct ProtobufToJson
         }
 
         _recordCount = recordsStart;
+    }
+
+    /// <summary>
+    /// Whether a singular field without presence ends up holding its default: the wire may carry one (an
+    /// explicit zero, or a zero after other values), yet ProtoJSON omits it as if it were absent.
+    /// </summary>
+    private readonly bool HoldsImplicitDefault(FieldPlan field, FieldRecord last)
+    {
+        if (field.HasPresence || field.IsRepeated || field.IsMap)
+        {
+            return false;
+        }
+
+        if (field.Type is FieldType.String or FieldType.Bytes)
+        {
+            return last.Length == 0;
+        }
+
+        var bits = last.WireType switch
+        {
+            WireType.Fixed32 => BinaryPrimitives.ReadUInt32LittleEndian(_data[last.Start..]),
+            WireType.Fixed64 => BinaryPrimitives.ReadUInt64LittleEndian(_data[last.Start..]),
+            _ => ReadVarintAt(last.Start),
+        };
+
+        // 32-bit varint types keep only the low 32 bits, as WriteNumeric does; -0.0 has a bit set, so it is not a default.
+        return field.Type is FieldType.Int32 or FieldType.SInt32 or FieldType.UInt32 or FieldType.Enum ? (uint)bits == 0 : bits == 0;
     }
 
     /// <summary>

@@ -67,6 +67,31 @@ public sealed class BinaryToJsonTests
         Assert.Equal("""{"oInt32":0,"oNull":null}""", ToJson(new Optionals { OInt32 = 0, ONull = NullValue.NullValue }));
     }
 
+    [Theory]
+    [InlineData("1800")] // fInt32 0
+    [InlineData("18051800")] // fInt32 5, then 0: the last wins
+    [InlineData("188080808010")] // fInt32 2^32, which is 0 as an int32
+    [InlineData("090000000000000000")] // fDouble +0.0
+    [InlineData("6800")] // fBool false
+    [InlineData("7200")] // fString ""
+    [InlineData("7A00")] // fBytes empty
+    [InlineData("800100")] // fEnum COLOR_UNSPECIFIED
+    public void ImplicitPresenceFieldsHoldingTheirDefaultAreOmittedEvenWhenOnTheWire(string hex)
+    {
+        var data = Convert.FromHexString(hex);
+        Assert.Equal("{}", ToJson(data, Scalars.Descriptor));
+        Assert.Equal(ToJson([], Scalars.Descriptor, new JsonWriteOptions { EmitUnpopulated = true }), ToJson(data, Scalars.Descriptor, new JsonWriteOptions { EmitUnpopulated = true }));
+    }
+
+    [Fact]
+    public void FieldsWithPresenceAndNegativeZeroAreWrittenWhenOnTheWire()
+    {
+        Assert.Equal("""{"fDouble":-0}""", ToJson(Convert.FromHexString("090000000000000080"), Scalars.Descriptor));
+        Assert.Equal("""{"oInt32":0}""", ToJson(Convert.FromHexString("1800"), Optionals.Descriptor));
+        Assert.Equal("""{"choiceInt":0}""", ToJson(Convert.FromHexString("0800"), Oneofs.Descriptor));
+        Assert.Equal("""{"number":0}""", ToJson(Convert.FromHexString("0800"), Legacy.Descriptor));
+    }
+
     [Fact]
     public void UnknownFieldsAreSkipped()
     {

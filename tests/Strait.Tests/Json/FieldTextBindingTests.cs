@@ -42,7 +42,8 @@ public sealed class FieldTextBindingTests
     public void BindsEveryScalarKind(string field, string text, string jsonName, string jsonValue)
     {
         var bytes = Bind(Path(Scalars.Descriptor, field), text);
-        AssertJsonEquivalent($$"""{"{{jsonName}}":{{jsonValue}}}""", ToJson(bytes, Scalars.Descriptor));
+        // Compared as messages: ProtoJSON output would omit the false and 0 that the binder writes on purpose.
+        Assert.Equal(Parser.Parse<Scalars>($$"""{"{{jsonName}}":{{jsonValue}}}"""), Scalars.Parser.ParseFrom(bytes));
     }
 
     [Fact]
