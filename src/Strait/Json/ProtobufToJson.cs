@@ -152,7 +152,7 @@ internal ref struct ProtobufToJson
                 next++;
             }
 
-            if (groupStart == next || HoldsImplicitDefault(field, _records[next - 1]))
+            if (groupStart == next || HoldsDefault(field, groupStart, next))
             {
                 if (_options.EmitUnpopulated && !field.HasPresence)
                 {
@@ -176,16 +176,36 @@ internal ref struct ProtobufToJson
     }
 
     /// <summary>
-    /// Whether a singular field without presence ends up holding its default: the wire may carry one (an
-    /// explicit zero, or a zero after other values), yet ProtoJSON omits it as if it were absent.
+    /// Whether a field that is on the wire still holds its default, which ProtoJSON omits as if it were
+    /// absent: a repeated field with nothing but empty packed runs, or a singular field without presence
+    /// whose last value is the default (an explicit zero, or a zero after other values).
     /// </summary>
-    private readonly bool HoldsImplicitDefault(FieldPlan field, FieldRecord last)
+    private readonly bool HoldsDefault(FieldPlan field, int groupStart, int groupEnd)
     {
-        if (field.HasPresence || field.IsRepeated || field.IsMap)
+        if (field.IsRepeated)
+        {
+            if (!field.IsPackable)
+            {
+                return false;
+            }
+
+            for (var i = groupStart; i < groupEnd; i++)
+            {
+                if (_records[i].WireType != WireType.LengthDelimited || _records[i].Length > 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        if (field.HasPresence || field.IsMap)
         {
             return false;
         }
 
+        var last = _records[groupEnd - 1];
         if (field.Type is FieldType.String or FieldType.Bytes)
         {
             return last.Length == 0;

@@ -110,6 +110,16 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
+    public void RepeatedFieldsWithOnlyEmptyPackedRecordsAreOmitted()
+    {
+        // rDouble (1) and rInt32 (3) as packed records of length 0, then rInt32 [5] between two of them.
+        Assert.Equal("{}", ToJson(Convert.FromHexString("0A00" + "1A00"), Repeateds.Descriptor));
+        Assert.Equal("""{"rInt32":[5]}""", ToJson(Convert.FromHexString("1A00" + "1805" + "1A00"), Repeateds.Descriptor));
+        var emitUnpopulated = new JsonWriteOptions { EmitUnpopulated = true };
+        Assert.Equal(ToJson([], Repeateds.Descriptor, emitUnpopulated), ToJson(Convert.FromHexString("0A00" + "1A00"), Repeateds.Descriptor, emitUnpopulated));
+    }
+
+    [Fact]
     public void RepeatedOccurrencesFollowProtobufMergeSemantics()
     {
         // fInt32 = 1 then 2: the last wins.
