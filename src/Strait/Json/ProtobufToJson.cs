@@ -165,6 +165,11 @@ internal ref struct ProtobufToJson
 
             if (field.OneofIndex >= 0 && oneofCases[field.OneofIndex] != field.Index)
             {
+                for (var i = groupStart; i < next; i++)
+                {
+                    CheckUnwritten(field, i, depth);
+                }
+
                 continue;
             }
 
@@ -342,7 +347,55 @@ internal ref struct ProtobufToJson
         }
     }
 
-    private void WritePacked(FieldPlan field, FieldRecord record)
+    /// <summary>
+    /// Checks the wire format and UTF-8 of a value that is never written (a oneof member or map entry that a
+    /// later one replaces): it is still part of the input, and malformed input is rejected wherever it is.
+    /// </summary>
+    private void CheckUnwritten(FieldPlan field, int recordIndex, int depth)
+    {
+        var record = _records[recordIndex];
+        if (field.IsMap)
+        {
+            var valuesStart = _recordCount;
+            var key = ParseEntry(field, record, out var valueCount);
+            if (field.MapKey.Type == FieldType.String && key.Length > 0 && !Utf8.IsValid(_data.Slice(key.Start, key.Length)))
+            {
+                throw WireReader.Malformed("map key is not valid UTF-8", key.Start);
+            }
+
+            for (var i = valuesStart; i < valuesStart + valueCount; i++)
+            {
+                CheckUnwritten(field.MapValue, i, depth + 1);
+            }
+
+            _recordCount = valuesStart;
+        }
+        else if (field.Type is FieldType.Message or FieldType.Group)
+        {
+            CheckDepth(depth + 1);
+            var plan = field.Message;
+            var oneofCount = plan.OneofNames.Length;
+            Span<int> oneofCases = oneofCount <= 64 ? stackalloc int[oneofCount] : new int[oneofCount];
+            var recordsStart = Scan(plan, recordIndex, 1, oneofCases);
+            var recordsEnd = _recordCount;
+            for (var i = recordsStart; i < recordsEnd; i++)
+            {
+                CheckUnwritten(plan.Fields[_records[i].FieldIndex], i, depth + 1);
+            }
+
+            _recordCount = recordsStart;
+        }
+        else if (field.Type == FieldType.String && !Utf8.IsValid(_data.Slice(record.Start, record.Length)))
+        {
+            throw WireReader.Malformed($"string field {field.ProtoNameText} is not valid UTF-8", record.Start);
+        }
+        else if (field.IsPackable && record.WireType == WireType.LengthDelimited)
+        {
+            WritePacked(field, record, write: false);
+        }
+    }
+
+    private void WritePacked(FieldPlan field, FieldRecord record, bool write = true)
     {
         var position = record.Start;
         var end = record.Start + record.Length;
@@ -366,7 +419,10 @@ internal ref struct ProtobufToJson
                 _ => WireReader.ReadVarint(_data[..end], ref position),
             };
             position += elementSize;
-            WriteNumeric(field, bits);
+            if (write)
+            {
+                WriteNumeric(field, bits);
+            }
         }
     }
 
@@ -537,6 +593,7 @@ internal ref struct ProtobufToJson
             {
                 if (superseded is not null && superseded[i])
                 {
+                    CheckUnwritten(field, entryStart + i, depth);
                     continue;
                 }
 

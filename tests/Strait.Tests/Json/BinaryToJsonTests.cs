@@ -246,6 +246,20 @@ public sealed class BinaryToJsonTests
         Assert.Equal("malformed protobuf: truncated varint (at byte 4)", BinaryError(Convert.FromHexString("1A021280" + "0801"), Nested.Descriptor).Message);
     }
 
+    [Theory]
+    [InlineData("1A031A0500" + "0801", "length-delimited field runs past the end of its message (at byte 3)")] // choiceMessage {child: cut off}, choiceInt 1
+    [InlineData("1A041202C328" + "0801", "string field name is not valid UTF-8 (at byte 4)")] // choiceMessage {name: not UTF-8}, choiceInt 1
+    [InlineData("1A021880" + "0801", "truncated varint (at byte 4)")] // choiceMessage {value: cut off}, choiceInt 1
+    public void MalformedOneofMembersAreRejectedEvenWhenALaterMemberWins(string hex, string problem) =>
+        Assert.Equal("malformed protobuf: " + problem, BinaryError(Convert.FromHexString(hex), Oneofs.Descriptor).Message);
+
+    [Fact]
+    public void MalformedMapValuesAreRejectedEvenWhenALaterEntryWins() =>
+        // stringMessage {"a": {child: cut off}}, then stringMessage {"a": {}}.
+        Assert.Equal(
+            "malformed protobuf: length-delimited field runs past the end of its message (at byte 8)",
+            BinaryError(Convert.FromHexString("6A080A016112031A0500" + "6A030A0161"), Maps.Descriptor).Message);
+
     [Fact]
     public void DeeplyNestedBinaryIsRejectedWithoutExhaustingTheStack()
     {
