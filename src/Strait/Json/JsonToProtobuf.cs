@@ -748,11 +748,18 @@ internal ref struct JsonToProtobuf
     private void WriteAnySpecialValue(MessagePlan payload, bool typeAlreadyRead)
     {
         var payloadStart = _output.Position;
+        var hasValue = false;
         while (true)
         {
             Read();
             if (_reader.TokenType == JsonTokenType.EndObject)
             {
+                // Unlike fields, a special form cannot be left out: a Value without a kind would have no JSON form.
+                if (!hasValue && payload.HasSpecialJson)
+                {
+                    throw new ProtoJsonException($"google.protobuf.Any holding {payload.FullName} is missing its 'value' property");
+                }
+
                 return;
             }
 
@@ -777,6 +784,7 @@ internal ref struct JsonToProtobuf
 
             // A repeated "value" key replaces the earlier one, as for any other duplicated key.
             _output.Truncate(payloadStart);
+            hasValue = true;
             Read();
             try
             {

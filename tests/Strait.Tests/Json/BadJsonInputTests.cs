@@ -235,6 +235,16 @@ public sealed class BadJsonInputTests
             "$.any.@type");
         AssertError("""{"any":{"@type":"NoSlash"}}""", WellKnown.Descriptor, "invalid type URL 'NoSlash': expected 'type.googleapis.com/<message full name>'", "$.any.@type");
         AssertError("""{"any":{"value":1}}""", WellKnown.Descriptor, "google.protobuf.Any is missing its '@type' property", "$.any");
+        AssertError(
+            """{"any":{"@type":"type.googleapis.com/google.protobuf.Value"}}""",
+            WellKnown.Descriptor,
+            "google.protobuf.Any holding google.protobuf.Value is missing its 'value' property",
+            "$.any");
+        AssertError(
+            """{"rAny":[{"@type":"type.googleapis.com/google.protobuf.Duration"}]}""",
+            WellKnown.Descriptor,
+            "google.protobuf.Any holding google.protobuf.Duration is missing its 'value' property",
+            "$.rAny[0]");
         AssertError("""{"any":{"@type":1}}""", WellKnown.Descriptor, "expected a type URL string but got 1", "$.any.@type");
         AssertError(
             """{"any":{"@type":"type.googleapis.com/google.protobuf.Duration","value":"1s","extra":1}}""",
