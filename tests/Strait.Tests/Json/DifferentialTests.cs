@@ -6,14 +6,13 @@ using static Strait.Tests.Json.JsonTestSupport;
 namespace Strait.Tests.Json;
 
 /// <summary>
-/// Compares the transcoder with Google.Protobuf's JsonFormatter/JsonParser on seeded random messages
-/// (20 batches × 20 messages × 4 option sets in each direction).
+/// Compares the transcoder with Google.Protobuf's JsonFormatter/JsonParser on seeded random messages, in
+/// <see cref="ConformanceCases.BatchCount"/> batches of <see cref="ConformanceCases.DifferentialPerBatch"/>
+/// messages, each under 4 option sets.
 /// </summary>
 public sealed class DifferentialTests
 {
-    private const int MessagesPerBatch = 20;
-
-    public static TheoryData<int> Batches => [.. Enumerable.Range(0, 20)];
+    public static TheoryData<int> Batches => ConformanceCases.Batches;
 
     public static IEnumerable<(JsonWriteOptions Options, JsonFormatter Formatter)> OptionSets()
     {
@@ -28,7 +27,7 @@ public sealed class DifferentialTests
     public void BinaryToJson_AgreesWithJsonFormatter(int batch)
     {
         var generator = new RandomMessageGenerator(batch);
-        for (var i = 0; i < MessagesPerBatch; i++)
+        for (var i = 0; i < ConformanceCases.DifferentialPerBatch; i++)
         {
             var message = generator.Next<Everything>();
             foreach (var (options, formatter) in OptionSets())
@@ -45,7 +44,7 @@ public sealed class DifferentialTests
     public void JsonToBinary_OfJsonFormatterOutput_IsCanonicalEncodingOfOriginal(int batch)
     {
         var generator = new RandomMessageGenerator(1000 + batch);
-        for (var i = 0; i < MessagesPerBatch; i++)
+        for (var i = 0; i < ConformanceCases.DifferentialPerBatch; i++)
         {
             var message = generator.Next<Everything>();
             foreach (var (_, formatter) in OptionSets())
@@ -62,7 +61,7 @@ public sealed class DifferentialTests
     public void BinaryToJsonToBinary_RoundTrips(int batch)
     {
         var generator = new RandomMessageGenerator(2000 + batch);
-        for (var i = 0; i < MessagesPerBatch; i++)
+        for (var i = 0; i < ConformanceCases.DifferentialPerBatch; i++)
         {
             var message = generator.Next<Everything>();
             foreach (var (options, _) in OptionSets())
@@ -71,4 +70,42 @@ public sealed class DifferentialTests
             }
         }
     }
+}
+
+/// <summary>
+/// Feeds both parsers valid but non-canonical ProtoJSON for seeded random messages (see
+/// <see cref="ProtoJsonVariantWriter"/>). Forms that JsonParser also accepts must give JsonParser's message
+/// and its canonical encoding; forms only the spec allows must still give the original message.
+/// </summary>
+public sealed class VariedJsonDifferentialTests
+{
+    public static TheoryData<int> Batches => ConformanceCases.Batches;
+
+    [Theory]
+    [MemberData(nameof(Batches))]
+    public void JsonToBinary_OfVariedJson_AgreesWithJsonParser(int batch)
+    {
+        var generator = new RandomMessageGenerator(3000 + batch);
+        for (var i = 0; i < ConformanceCases.DifferentialPerBatch; i++)
+        {
+            var message = generator.Next<Everything>();
+            var seed = (batch * 1_000_000) + i;
+
+            var json = new ProtoJsonVariantWriter(seed, JsonVariants.AcceptedByJsonParser).Write(message);
+            var google = Parser.Parse<Everything>(json);
+            var ours = ToBinary(json, Everything.Descriptor);
+            AssertSame(message, Everything.Parser.ParseFrom(ours), seed, json);
+            AssertSame(google, Everything.Parser.ParseFrom(ours), seed, json);
+            Assert.True(google.ToByteArray().AsSpan().SequenceEqual(ours), $"not JsonParser's canonical encoding (writer seed {seed}): {json}");
+
+            var specJson = new ProtoJsonVariantWriter(seed, JsonVariants.AllowedBySpec).Write(message);
+            var specBytes = ToBinary(specJson, Everything.Descriptor);
+            var specOurs = Everything.Parser.ParseFrom(specBytes);
+            AssertSame(message, specOurs, seed, specJson);
+            Assert.True(specOurs.ToByteArray().AsSpan().SequenceEqual(specBytes), $"not a canonical encoding (writer seed {seed}): {specJson}");
+        }
+    }
+
+    private static void AssertSame(Everything expected, Everything actual, int seed, string json) =>
+        Assert.True(expected.Equals(actual), $"writer seed {seed}\njson     {json}\nexpected {expected}\nactual   {actual}");
 }
