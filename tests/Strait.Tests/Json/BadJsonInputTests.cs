@@ -146,6 +146,32 @@ public sealed class BadJsonInputTests
         Assert.Equal("$.rString[1]", reversedPair.JsonPath);
     }
 
+    [Theory]
+    [InlineData("Maps", """{"stringString":{"~":"x"}}""", "map key is not valid UTF-8", "$.stringString[\"?\"]")]
+    [InlineData("Maps", """{"stringString":{"k":"~"}}""", "string is not valid UTF-8", "$.stringString[\"k\"]")]
+    [InlineData("Maps", """{"stringValue":{"k":{"~":1}}}""", "object key is not valid UTF-8", "$.stringValue[\"k\"][\"?\"]")]
+    [InlineData("WellKnown", """{"struct":{"~":1}}""", "object key is not valid UTF-8", "$.struct[\"?\"]")]
+    [InlineData("WellKnown", """{"value":"~"}""", "string is not valid UTF-8", "$.value")]
+    [InlineData("WellKnown", """{"listValue":[{"a":["~"]}]}""", "string is not valid UTF-8", "$.listValue[0][\"a\"][0]")]
+    [InlineData("WellKnown", """{"stringWrapper":"~"}""", "string is not valid UTF-8", "$.stringWrapper")]
+    [InlineData("Repeateds", """{"rString":["ok","~"]}""", "string is not valid UTF-8", "$.rString[1]")]
+    public void InvalidUtf8IsRejectedWhereverAStringIsKept(string type, string json, string message, string path) =>
+        AssertInvalidUtf8(json, Registry.Find("strait.tests.json." + type)!, message, path);
+
+    [Theory]
+    [InlineData("Maps", """{"stringString":{"\ud800":"x"}}""", "$.stringString[\"?\"]")]
+    [InlineData("WellKnown", """{"struct":{"a":{"\udc00":1}}}""", "$.struct[\"a\"][\"?\"]")]
+    [InlineData("WellKnown", """{"value":["\ud83d"]}""", "$.value[0]")]
+    [InlineData("Scalars", """{"fBytes":"\ud800"}""", "$.fBytes")]
+    [InlineData("Scalars", """{"fEnum":"\ud800"}""", "$.fEnum")]
+    [InlineData("WellKnown", """{"timestamp":"\udfff"}""", "$.timestamp")]
+    public void LoneSurrogatesAreRejectedWhereverAStringIsRead(string type, string json, string path)
+    {
+        var error = JsonError(json, Registry.Find("strait.tests.json." + type)!);
+        Assert.StartsWith("invalid string: ", error.Message);
+        Assert.Equal(path, error.JsonPath);
+    }
+
     [Fact]
     public void InvalidUnicodeInPropertyNamesAndTypeUrlsIsBadInput()
     {
@@ -305,6 +331,21 @@ public sealed class BadJsonInputTests
         AssertDepthError("{\"any\":{\"a\":" + new string('[', Depth) + new string(']', Depth) + ",\"@type\":\"type.googleapis.com/google.protobuf.Empty\"}}", WellKnown.Descriptor);
     }
 
+    public static TheoryData<string> DeepDocumentKinds => [.. DeepDocuments.Keys];
+
+    [Theory]
+    [MemberData(nameof(DeepDocumentKinds))]
+    public void DepthLimitAdmitsExactlyMaxDepthContainers(string kind)
+    {
+        var (type, document) = DeepDocuments[kind];
+        foreach (var maxDepth in new[] { 3, 64 })
+        {
+            var options = new JsonReadOptions { MaxDepth = maxDepth };
+            ToBinary(document(maxDepth), type, options);
+            AssertDepthError(document(maxDepth + 1), type, options);
+        }
+    }
+
     [Fact]
     public void MaxDepthCountsEveryJsonContainer()
     {
@@ -313,6 +354,18 @@ public sealed class BadJsonInputTests
         AssertDepthError("""{"value":[[[]]]}""", WellKnown.Descriptor, options);
         AssertDepthError("""{"any":{"@type":"type.googleapis.com/google.protobuf.Value","value":[[]]}}""", WellKnown.Descriptor, options);
     }
+
+    /// <summary>Documents that nest exactly the given number of JSON containers, the top-level object included.</summary>
+    private static readonly Dictionary<string, (Google.Protobuf.Reflection.MessageDescriptor Type, Func<int, string> Document)> DeepDocuments = new()
+    {
+        ["Struct"] = (WellKnown.Descriptor, depth => "{\"struct\":" + Repeat("{\"a\":", depth - 1) + "null" + new string('}', depth)),
+        ["ListValue"] = (WellKnown.Descriptor, depth => "{\"listValue\":" + new string('[', depth - 1) + new string(']', depth - 1) + "}"),
+        ["Value in a map"] = (Maps.Descriptor, depth => "{\"stringValue\":{\"k\":" + new string('[', depth - 2) + new string(']', depth - 2) + "}}"),
+        ["Value in an Any"] = (WellKnown.Descriptor, depth => "{\"any\":{\"@type\":\"type.googleapis.com/google.protobuf.Value\",\"value\":" + new string('[', depth - 2) + new string(']', depth - 2) + "}}"),
+        ["message"] = (Nested.Descriptor, depth => Repeat("{\"child\":", depth - 1) + "{}" + new string('}', depth - 1)),
+    };
+
+    private static string Repeat(string text, int count) => new StringBuilder().Insert(0, text, count).ToString();
 
     private static void AssertDepthError(string json, Google.Protobuf.Reflection.MessageDescriptor type, JsonReadOptions? options = null)
     {
