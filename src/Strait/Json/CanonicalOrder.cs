@@ -2,27 +2,34 @@ namespace Strait.Json;
 
 /// <summary>
 /// Slow paths that keep JSON→binary output canonical when the JSON itself is not: a duplicated key
-/// (last one wins, so the earlier encoding is removed) and keys out of field-number order.
+/// (last one wins, so the earlier encodings are removed) and keys out of field-number order.
 /// Both operate on the already-encoded fields of one message, <c>[start, Position)</c>.
 /// </summary>
 internal static class CanonicalOrder
 {
-    public static void RemoveField(ref ProtoBuffer buffer, int start, int fieldNumber)
+    /// <summary>
+    /// Drops each record whose field has a later value: one that starts before that field's entry in
+    /// <paramref name="supersededBefore"/> (absolute positions, indexed by <see cref="FieldPlan.Index"/>).
+    /// </summary>
+    public static void RemoveSuperseded(ref ProtoBuffer buffer, int start, MessagePlan plan, ReadOnlySpan<int> supersededBefore)
     {
-        var position = start;
-        while (position < buffer.Position)
+        var data = buffer.WrittenFrom(start);
+        var position = 0;
+        var kept = 0;
+        while (position < data.Length)
         {
-            var data = buffer.Written;
             var recordStart = position;
             WireReader.ReadTag(data, ref position, out var number, out var wireType);
             WireReader.SkipValue(data, ref position, data.Length, number, wireType, int.MaxValue, out _, out _);
 
-            if (number == fieldNumber)
+            if (start + recordStart >= supersededBefore[plan.FindByNumber(number)!.Index])
             {
-                buffer.Remove(recordStart, position - recordStart);
-                position = recordStart;
+                data[recordStart..position].CopyTo(data[kept..]);
+                kept += position - recordStart;
             }
         }
+
+        buffer.Truncate(start + kept);
     }
 
     public static void SortByFieldNumber(ref ProtoBuffer buffer, int start)

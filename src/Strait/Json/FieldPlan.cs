@@ -63,9 +63,6 @@ internal sealed class FieldPlan
 
     public bool HasPresence { get; }
 
-    /// <summary>Neither repeated, a map, nor a message: one value of a scalar, string, bytes or enum type.</summary>
-    public bool IsSingularScalar => !IsRepeated && !IsMap && Type is not (FieldType.Message or FieldType.Group);
-
     /// <summary>Repeated scalar that a parser must accept in packed form.</summary>
     public bool IsPackable { get; }
 

@@ -199,9 +199,10 @@ internal ref struct JsonToProtobuf
     /// <summary>
     /// Encodes object members until the matching end of object; the next <see cref="Read"/> must yield a
     /// property name or the end. Tracks which fields were written so a repeated key replaces the earlier
-    /// value (the spec's "last wins") and two members of one oneof are rejected.
+    /// value (the spec's "last wins") and two members of one oneof are rejected. Inside an Any,
+    /// <paramref name="skipTypeProperty"/> skips <c>"@type"</c>, which is a duplicate if <paramref name="typeAlreadyRead"/>.
     /// </summary>
-    private void WriteMembers(MessagePlan plan, bool skipTypeProperty)
+    private void WriteMembers(MessagePlan plan, bool skipTypeProperty, bool typeAlreadyRead = false)
     {
         const int StackFieldLimit = 1024;
         var fieldCount = plan.Fields.Length;
@@ -212,6 +213,10 @@ internal ref struct JsonToProtobuf
         var messageStart = _output.Position;
         var lastNumber = 0;
         var outOfOrder = false;
+
+        // Per field index, where its latest value starts; earlier records of a repeated key are dropped in one
+        // pass at the end, since removing them at each repetition rescans the message and is quadratic.
+        int[]? supersededBefore = null;
 
         while (true)
         {
@@ -225,6 +230,11 @@ internal ref struct JsonToProtobuf
             {
                 if (skipTypeProperty && _reader.ValueTextEquals(TypeProperty))
                 {
+                    if (typeAlreadyRead)
+                    {
+                        throw DuplicateTypeProperty();
+                    }
+
                     Read();
                     SkipValue();
                     continue;
@@ -237,7 +247,8 @@ internal ref struct JsonToProtobuf
                     continue;
                 }
 
-                var unknown = _reader.GetString()!;
+                // Decoded leniently: the name may hold bytes that are not UTF-8, which must not escape as another exception type.
+                var unknown = Encoding.UTF8.GetString(PropertyName());
                 throw new ProtoJsonException($"unknown field '{unknown}' in {plan.FullName}").AtProperty(unknown);
             }
 
@@ -249,7 +260,7 @@ internal ref struct JsonToProtobuf
                 ref var writtenWord = ref written[field.Index >> 6];
                 if ((writtenWord & isWrittenBit) != 0)
                 {
-                    CanonicalOrder.RemoveField(ref _output, messageStart, field.Number);
+                    (supersededBefore ??= new int[fieldCount])[field.Index] = _output.Position;
                     writtenWord &= ~isWrittenBit;
                     if (field.OneofIndex >= 0 && oneofCases[field.OneofIndex] == field.Index)
                     {
@@ -290,6 +301,11 @@ internal ref struct JsonToProtobuf
                 ex.AtProperty(name.Text);
                 throw;
             }
+        }
+
+        if (supersededBefore is not null)
+        {
+            CanonicalOrder.RemoveSuperseded(ref _output, messageStart, plan, supersededBefore);
         }
 
         if (outOfOrder)
@@ -699,7 +715,7 @@ internal ref struct JsonToProtobuf
                 break;
             }
 
-            var isType = _reader.ValueTextEquals(TypeProperty);
+            var isType = PropertyNameIs(TypeProperty);
             Read();
             if (!isType)
             {
@@ -712,7 +728,21 @@ internal ref struct JsonToProtobuf
                 throw Mismatch("a type URL string").AtProperty("@type");
             }
 
-            typeUrl = _reader.GetString()!;
+            if (typeUrl is not null)
+            {
+                throw DuplicateTypeProperty();
+            }
+
+            try
+            {
+                typeUrl = Encoding.UTF8.GetString(ValidatedStringValue());
+            }
+            catch (ProtoJsonException ex)
+            {
+                ex.AtProperty("@type");
+                throw;
+            }
+
             if (memberIndex == 0)
             {
                 typeFirst = true;
@@ -743,11 +773,11 @@ internal ref struct JsonToProtobuf
         // Empty has no special form, but Google.Protobuf writes it as {"@type": …, "value": {}}; accept both.
         if (payload.HasSpecialJson || payload.FullName == EmptyFullName)
         {
-            WriteAnySpecialValue(payload);
+            WriteAnySpecialValue(payload, typeAlreadyRead: typeFirst);
         }
         else
         {
-            WriteMembers(payload, skipTypeProperty: true);
+            WriteMembers(payload, skipTypeProperty: true, typeAlreadyRead: typeFirst);
         }
 
         if (_output.Position == valueStart)
@@ -759,6 +789,11 @@ internal ref struct JsonToProtobuf
             _output.EndLengthDelimited(valueStart);
         }
     }
+
+    // The payload is encoded for the first '@type' before a later one shows up, so "last wins" is impractical,
+    // and the spec prefers rejecting duplicates to letting an arbitrary one win.
+    private static ProtoJsonException DuplicateTypeProperty() =>
+        new ProtoJsonException("duplicate '@type' in google.protobuf.Any").AtProperty("@type");
 
     private readonly MessageDescriptor ResolveTypeUrl(string typeUrl)
     {
@@ -773,33 +808,46 @@ internal ref struct JsonToProtobuf
     }
 
     /// <summary>Well-known payloads with a special JSON form sit under <c>"value"</c>, next to <c>"@type"</c>.</summary>
-    private void WriteAnySpecialValue(MessagePlan payload)
+    private void WriteAnySpecialValue(MessagePlan payload, bool typeAlreadyRead)
     {
         var payloadStart = _output.Position;
+        var hasValue = false;
         while (true)
         {
             Read();
             if (_reader.TokenType == JsonTokenType.EndObject)
             {
+                // Unlike fields, a special form cannot be left out: a Value without a kind would have no JSON form.
+                if (!hasValue && payload.HasSpecialJson)
+                {
+                    throw new ProtoJsonException($"google.protobuf.Any holding {payload.FullName} is missing its 'value' property");
+                }
+
                 return;
             }
 
-            if (_reader.ValueTextEquals(TypeProperty))
+            if (PropertyNameIs(TypeProperty))
             {
+                if (typeAlreadyRead)
+                {
+                    throw DuplicateTypeProperty();
+                }
+
                 Read();
                 SkipValue();
                 continue;
             }
 
-            if (!_reader.ValueTextEquals(ValueProperty))
+            if (!PropertyNameIs(ValueProperty))
             {
-                var unknown = _reader.GetString()!;
+                var unknown = Encoding.UTF8.GetString(PropertyName());
                 throw new ProtoJsonException($"unknown field '{unknown}' in google.protobuf.Any holding {payload.FullName} (expected 'value')")
                     .AtProperty(unknown);
             }
 
             // A repeated "value" key replaces the earlier one, as for any other duplicated key.
             _output.Truncate(payloadStart);
+            hasValue = true;
             Read();
             try
             {
@@ -858,7 +906,7 @@ internal ref struct JsonToProtobuf
             throw Mismatch("a field mask string such as \"name,author.displayName\"");
         }
 
-        var text = StringValue();
+        var text = ValidatedStringValue();
         var pathTag = Varint.MakeTag(1, WireType.LengthDelimited);
         foreach (var range in text.Split((byte)','))
         {
@@ -1016,6 +1064,9 @@ internal ref struct JsonToProtobuf
 
     /// <summary>The current property name as UTF-8, unescaped only when it contains escapes.</summary>
     private ReadOnlySpan<byte> PropertyName() => StringValue();
+
+    // Unlike Utf8JsonReader.ValueTextEquals, reports a name with invalid escapes as a ProtoJsonException.
+    private bool PropertyNameIs(ReadOnlySpan<byte> name) => PropertyName().SequenceEqual(name);
 
     /// <summary>The current string or property name as UTF-8; valid until the next call.</summary>
     private ReadOnlySpan<byte> StringValue()

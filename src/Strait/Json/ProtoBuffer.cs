@@ -139,13 +139,6 @@ internal struct ProtoBuffer : IDisposable
         Varint.Write(_buffer.AsSpan(payloadStart - 1), (ulong)length);
     }
 
-    /// <summary>Removes <paramref name="length"/> bytes at <paramref name="start"/>, closing the gap.</summary>
-    public void Remove(int start, int length)
-    {
-        _buffer.AsSpan(start + length, _position - start - length).CopyTo(_buffer.AsSpan(start));
-        _position -= length;
-    }
-
     public readonly void CopyTo(IBufferWriter<byte> output)
     {
         if (_position == 0)

@@ -208,7 +208,7 @@ internal ref struct ProtobufToJson
                 next++;
             }
 
-            if (groupStart == next)
+            if (groupStart == next || HoldsDefault(field, groupStart, next))
             {
                 if (_options.EmitUnpopulated && !field.HasPresence)
                 {
@@ -221,17 +221,9 @@ internal ref struct ProtobufToJson
 
             if (field.OneofIndex >= 0 && oneofCases[field.OneofIndex] != field.Index)
             {
-                continue;
-            }
-
-            // A sender may write a default explicitly (protobufjs writes any property a handler sets); without
-            // presence that is indistinguishable from absence, so it prints as absence does.
-            if (!field.HasPresence && field.IsSingularScalar && IsDefault(field, _records[next - 1]))
-            {
-                if (_options.EmitUnpopulated)
+                for (var i = groupStart; i < next; i++)
                 {
-                    WritePropertyName(field);
-                    WriteDefault(field);
+                    CheckUnwritten(field, i, depth);
                 }
 
                 continue;
@@ -242,6 +234,53 @@ internal ref struct ProtobufToJson
         }
 
         _recordCount = recordsStart;
+    }
+
+    /// <summary>
+    /// Whether a field that is on the wire still holds its default, which ProtoJSON omits as if it were
+    /// absent: a repeated field with nothing but empty packed runs, or a singular field without presence
+    /// whose last value is the default (an explicit zero, or a zero after other values).
+    /// </summary>
+    private readonly bool HoldsDefault(FieldPlan field, int groupStart, int groupEnd)
+    {
+        if (field.IsRepeated)
+        {
+            if (!field.IsPackable)
+            {
+                return false;
+            }
+
+            for (var i = groupStart; i < groupEnd; i++)
+            {
+                if (_records[i].WireType != WireType.LengthDelimited || _records[i].Length > 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        if (field.HasPresence || field.IsMap)
+        {
+            return false;
+        }
+
+        var last = _records[groupEnd - 1];
+        if (field.Type is FieldType.String or FieldType.Bytes)
+        {
+            return last.Length == 0;
+        }
+
+        var bits = last.WireType switch
+        {
+            WireType.Fixed32 => BinaryPrimitives.ReadUInt32LittleEndian(_data[last.Start..]),
+            WireType.Fixed64 => BinaryPrimitives.ReadUInt64LittleEndian(_data[last.Start..]),
+            _ => ReadVarintAt(last.Start),
+        };
+
+        // 32-bit varint types keep only the low 32 bits, as WriteNumeric does; -0.0 has a bit set, so it is not a default.
+        return field.Type is FieldType.Int32 or FieldType.SInt32 or FieldType.UInt32 or FieldType.Enum ? (uint)bits == 0 : bits == 0;
     }
 
     /// <summary>
@@ -364,7 +403,55 @@ internal ref struct ProtobufToJson
         }
     }
 
-    private void WritePacked(FieldPlan field, FieldRecord record)
+    /// <summary>
+    /// Checks the wire format and UTF-8 of a value that is never written (a oneof member or map entry that a
+    /// later one replaces): it is still part of the input, and malformed input is rejected wherever it is.
+    /// </summary>
+    private void CheckUnwritten(FieldPlan field, int recordIndex, int depth)
+    {
+        var record = _records[recordIndex];
+        if (field.IsMap)
+        {
+            var valuesStart = _recordCount;
+            var key = ParseEntry(field, record, out var valueCount);
+            if (field.MapKey.Type == FieldType.String && key.Length > 0 && !Utf8.IsValid(_data.Slice(key.Start, key.Length)))
+            {
+                throw WireReader.Malformed("map key is not valid UTF-8", key.Start);
+            }
+
+            for (var i = valuesStart; i < valuesStart + valueCount; i++)
+            {
+                CheckUnwritten(field.MapValue, i, depth + 1);
+            }
+
+            _recordCount = valuesStart;
+        }
+        else if (field.Type is FieldType.Message or FieldType.Group)
+        {
+            CheckDepth(depth + 1);
+            var plan = field.Message;
+            var oneofCount = plan.OneofNames.Length;
+            Span<int> oneofCases = oneofCount <= 64 ? stackalloc int[oneofCount] : new int[oneofCount];
+            var recordsStart = Scan(plan, recordIndex, 1, oneofCases);
+            var recordsEnd = _recordCount;
+            for (var i = recordsStart; i < recordsEnd; i++)
+            {
+                CheckUnwritten(plan.Fields[_records[i].FieldIndex], i, depth + 1);
+            }
+
+            _recordCount = recordsStart;
+        }
+        else if (field.Type == FieldType.String && !Utf8.IsValid(_data.Slice(record.Start, record.Length)))
+        {
+            throw WireReader.Malformed($"string field {field.ProtoNameText} is not valid UTF-8", record.Start);
+        }
+        else if (field.IsPackable && record.WireType == WireType.LengthDelimited)
+        {
+            WritePacked(field, record, write: false);
+        }
+    }
+
+    private void WritePacked(FieldPlan field, FieldRecord record, bool write = true)
     {
         var position = record.Start;
         var end = record.Start + record.Length;
@@ -388,7 +475,10 @@ internal ref struct ProtobufToJson
                 _ => WireReader.ReadVarint(_data[..end], ref position),
             };
             position += elementSize;
-            WriteNumeric(field, bits);
+            if (write)
+            {
+                WriteNumeric(field, bits);
+            }
         }
     }
 
@@ -417,24 +507,6 @@ internal ref struct ProtobufToJson
             _ => ReadVarintAt(record.Start),
         };
         WriteNumeric(field, bits);
-    }
-
-    private readonly bool IsDefault(FieldPlan field, FieldRecord record)
-    {
-        if (field.Type is FieldType.String or FieldType.Bytes)
-        {
-            return record.Length == 0;
-        }
-
-        var bits = record.WireType switch
-        {
-            WireType.Fixed32 => BinaryPrimitives.ReadUInt32LittleEndian(_data.Slice(record.Start, record.Length)),
-            WireType.Fixed64 => BinaryPrimitives.ReadUInt64LittleEndian(_data.Slice(record.Start, record.Length)),
-            _ => _data[record.Start] == 0 ? 0 : ReadVarintAt(record.Start),
-        };
-
-        // 32-bit kinds read only the low half of a varint, as every parser does; -0.0 has bits and is not a default.
-        return field.Type is FieldType.Int32 or FieldType.UInt32 or FieldType.SInt32 or FieldType.Enum ? (uint)bits == 0 : bits == 0;
     }
 
     private readonly ulong ReadVarintAt(int position) => WireReader.ReadVarint(_data, ref position);
@@ -577,6 +649,7 @@ internal ref struct ProtobufToJson
             {
                 if (superseded is not null && superseded[i])
                 {
+                    CheckUnwritten(field, entryStart + i, depth);
                     continue;
                 }
 

@@ -61,7 +61,8 @@ internal static class WireReader
     public static int ReadLength(ReadOnlySpan<byte> data, ref int position, int end)
     {
         var start = position;
-        var length = ReadVarint(data, ref position);
+        // Bounded by end: a prefix completed by bytes past the enclosing message would leave position past end.
+        var length = ReadVarint(data[..end], ref position);
         if (length > (ulong)(end - position))
         {
             throw Malformed("length-delimited field runs past the end of its message", start);

@@ -147,6 +147,52 @@ public sealed class BadJsonInputTests
     }
 
     [Theory]
+    [InlineData("Maps", """{"stringString":{"~":"x"}}""", "map key is not valid UTF-8", "$.stringString[\"?\"]")]
+    [InlineData("Maps", """{"stringString":{"k":"~"}}""", "string is not valid UTF-8", "$.stringString[\"k\"]")]
+    [InlineData("Maps", """{"stringValue":{"k":{"~":1}}}""", "object key is not valid UTF-8", "$.stringValue[\"k\"][\"?\"]")]
+    [InlineData("WellKnown", """{"struct":{"~":1}}""", "object key is not valid UTF-8", "$.struct[\"?\"]")]
+    [InlineData("WellKnown", """{"value":"~"}""", "string is not valid UTF-8", "$.value")]
+    [InlineData("WellKnown", """{"listValue":[{"a":["~"]}]}""", "string is not valid UTF-8", "$.listValue[0][\"a\"][0]")]
+    [InlineData("WellKnown", """{"stringWrapper":"~"}""", "string is not valid UTF-8", "$.stringWrapper")]
+    [InlineData("Repeateds", """{"rString":["ok","~"]}""", "string is not valid UTF-8", "$.rString[1]")]
+    public void InvalidUtf8IsRejectedWhereverAStringIsKept(string type, string json, string message, string path) =>
+        AssertInvalidUtf8(json, Registry.Find("strait.tests.json." + type)!, message, path);
+
+    [Theory]
+    [InlineData("Maps", """{"stringString":{"\ud800":"x"}}""", "$.stringString[\"?\"]")]
+    [InlineData("WellKnown", """{"struct":{"a":{"\udc00":1}}}""", "$.struct[\"a\"][\"?\"]")]
+    [InlineData("WellKnown", """{"value":["\ud83d"]}""", "$.value[0]")]
+    [InlineData("Scalars", """{"fBytes":"\ud800"}""", "$.fBytes")]
+    [InlineData("Scalars", """{"fEnum":"\ud800"}""", "$.fEnum")]
+    [InlineData("WellKnown", """{"timestamp":"\udfff"}""", "$.timestamp")]
+    public void LoneSurrogatesAreRejectedWhereverAStringIsRead(string type, string json, string path)
+    {
+        var error = JsonError(json, Registry.Find("strait.tests.json." + type)!);
+        Assert.StartsWith("invalid string: ", error.Message);
+        Assert.Equal(path, error.JsonPath);
+    }
+
+    [Fact]
+    public void InvalidUnicodeInPropertyNamesAndTypeUrlsIsBadInput()
+    {
+        const string DurationAny = "\"@type\":\"type.googleapis.com/google.protobuf.Duration\"";
+        AssertInvalidUtf8("""{"a~":1}""", Scalars.Descriptor, "unknown field 'a\uFFFD' in strait.tests.json.Scalars", "$.a\uFFFD");
+        AssertInvalidUtf8("""{"any":{"@type":"type.googleapis.com/~"}}""", WellKnown.Descriptor, "string is not valid UTF-8", "$.any.@type");
+        AssertInvalidUtf8("""{"any":{"value":1,"@type":"~"}}""", WellKnown.Descriptor, "string is not valid UTF-8", "$.any.@type");
+        AssertInvalidUtf8("{\"any\":{" + DurationAny + ",\"~\":1}}", WellKnown.Descriptor, "unknown field '\uFFFD' in google.protobuf.Any holding google.protobuf.Duration (expected 'value')", "$.any.\uFFFD");
+
+        var loneSurrogateType = JsonError("""{"any":{"@type":"type.googleapis.com/\ud800"}}""", WellKnown.Descriptor);
+        Assert.StartsWith("invalid string: ", loneSurrogateType.Message);
+        Assert.Equal("$.any.@type", loneSurrogateType.JsonPath);
+        var loneSurrogateKey = JsonError("{\"any\":{" + DurationAny + ",\"\\udc00\":1}}", WellKnown.Descriptor);
+        Assert.StartsWith("invalid string: ", loneSurrogateKey.Message);
+        Assert.Equal("$.any", loneSurrogateKey.JsonPath);
+        var loneSurrogateBeforeType = JsonError("{\"any\":{\"\\udc00\":1," + DurationAny + "}}", WellKnown.Descriptor);
+        Assert.StartsWith("invalid string: ", loneSurrogateBeforeType.Message);
+        Assert.Equal("$.any", loneSurrogateBeforeType.JsonPath);
+    }
+
+    [Theory]
     [InlineData("\"0000-12-31T23:59:59Z\"")]
     [InlineData("\"10000-01-01T00:00:00Z\"")]
     [InlineData("\"0001-01-01T00:00:00+00:01\"")]
@@ -194,6 +240,10 @@ public sealed class BadJsonInputTests
     }
 
     [Fact]
+    public void FieldMaskMustBeValidUtf8() =>
+        AssertInvalidUtf8("""{"fieldMask":"name,a~"}""", WellKnown.Descriptor, "string is not valid UTF-8", "$.fieldMask");
+
+    [Fact]
     public void FieldMaskPathsMustBeLowerCamelCase() =>
         AssertError(
             """{"fieldMask":"name,foo_bar"}""",
@@ -211,6 +261,16 @@ public sealed class BadJsonInputTests
             "$.any.@type");
         AssertError("""{"any":{"@type":"NoSlash"}}""", WellKnown.Descriptor, "invalid type URL 'NoSlash': expected 'type.googleapis.com/<message full name>'", "$.any.@type");
         AssertError("""{"any":{"value":1}}""", WellKnown.Descriptor, "google.protobuf.Any is missing its '@type' property", "$.any");
+        AssertError(
+            """{"any":{"@type":"type.googleapis.com/google.protobuf.Value"}}""",
+            WellKnown.Descriptor,
+            "google.protobuf.Any holding google.protobuf.Value is missing its 'value' property",
+            "$.any");
+        AssertError(
+            """{"rAny":[{"@type":"type.googleapis.com/google.protobuf.Duration"}]}""",
+            WellKnown.Descriptor,
+            "google.protobuf.Any holding google.protobuf.Duration is missing its 'value' property",
+            "$.rAny[0]");
         AssertError("""{"any":{"@type":1}}""", WellKnown.Descriptor, "expected a type URL string but got 1", "$.any.@type");
         AssertError(
             """{"any":{"@type":"type.googleapis.com/google.protobuf.Duration","value":"1s","extra":1}}""",
@@ -228,6 +288,14 @@ public sealed class BadJsonInputTests
             "expected an int32 but got \"x\"",
             "$.rAny[0].fInt32");
     }
+
+    [Theory]
+    [InlineData("""{"@type":"type.googleapis.com/strait.tests.json.Nested","@type":"type.googleapis.com/strait.tests.json.Scalars"}""")]
+    [InlineData("""{"@type":"type.googleapis.com/strait.tests.json.Nested","value":1,"@type":"type.googleapis.com/strait.tests.json.Nested"}""")]
+    [InlineData("""{"value":1,"@type":"type.googleapis.com/strait.tests.json.Nested","@type":"type.googleapis.com/strait.tests.json.Scalars"}""")]
+    [InlineData("""{"@type":"type.googleapis.com/google.protobuf.Duration","value":"1s","@type":"type.googleapis.com/google.protobuf.Duration"}""")]
+    public void DuplicateAnyTypeIsRejected(string any) =>
+        AssertError($$"""{"any":{{any}}}""", WellKnown.Descriptor, "duplicate '@type' in google.protobuf.Any", "$.any.@type");
 
     [Fact]
     public void ValueRejectsNonFiniteNumbers() =>
@@ -263,6 +331,21 @@ public sealed class BadJsonInputTests
         AssertDepthError("{\"any\":{\"a\":" + new string('[', Depth) + new string(']', Depth) + ",\"@type\":\"type.googleapis.com/google.protobuf.Empty\"}}", WellKnown.Descriptor);
     }
 
+    public static TheoryData<string> DeepDocumentKinds => [.. DeepDocuments.Keys];
+
+    [Theory]
+    [MemberData(nameof(DeepDocumentKinds))]
+    public void DepthLimitAdmitsExactlyMaxDepthContainers(string kind)
+    {
+        var (type, document) = DeepDocuments[kind];
+        foreach (var maxDepth in new[] { 3, 64 })
+        {
+            var options = new JsonReadOptions { MaxDepth = maxDepth };
+            ToBinary(document(maxDepth), type, options);
+            AssertDepthError(document(maxDepth + 1), type, options);
+        }
+    }
+
     [Fact]
     public void MaxDepthCountsEveryJsonContainer()
     {
@@ -271,6 +354,18 @@ public sealed class BadJsonInputTests
         AssertDepthError("""{"value":[[[]]]}""", WellKnown.Descriptor, options);
         AssertDepthError("""{"any":{"@type":"type.googleapis.com/google.protobuf.Value","value":[[]]}}""", WellKnown.Descriptor, options);
     }
+
+    /// <summary>Documents that nest exactly the given number of JSON containers, the top-level object included.</summary>
+    private static readonly Dictionary<string, (Google.Protobuf.Reflection.MessageDescriptor Type, Func<int, string> Document)> DeepDocuments = new()
+    {
+        ["Struct"] = (WellKnown.Descriptor, depth => "{\"struct\":" + Repeat("{\"a\":", depth - 1) + "null" + new string('}', depth)),
+        ["ListValue"] = (WellKnown.Descriptor, depth => "{\"listValue\":" + new string('[', depth - 1) + new string(']', depth - 1) + "}"),
+        ["Value in a map"] = (Maps.Descriptor, depth => "{\"stringValue\":{\"k\":" + new string('[', depth - 2) + new string(']', depth - 2) + "}}"),
+        ["Value in an Any"] = (WellKnown.Descriptor, depth => "{\"any\":{\"@type\":\"type.googleapis.com/google.protobuf.Value\",\"value\":" + new string('[', depth - 2) + new string(']', depth - 2) + "}}"),
+        ["message"] = (Nested.Descriptor, depth => Repeat("{\"child\":", depth - 1) + "{}" + new string('}', depth - 1)),
+    };
+
+    private static string Repeat(string text, int count) => new StringBuilder().Insert(0, text, count).ToString();
 
     private static void AssertDepthError(string json, Google.Protobuf.Reflection.MessageDescriptor type, JsonReadOptions? options = null)
     {
@@ -281,6 +376,15 @@ public sealed class BadJsonInputTests
     private static void AssertError(string json, Google.Protobuf.Reflection.MessageDescriptor type, string message, string path)
     {
         var error = JsonError(json, type);
+        Assert.Equal(message, error.Message);
+        Assert.Equal(path, error.JsonPath);
+    }
+
+    /// <summary>Checks the error for <paramref name="json"/> with each '~' replaced by the byte 0xFF, which UTF-8 never uses.</summary>
+    private static void AssertInvalidUtf8(string json, Google.Protobuf.Reflection.MessageDescriptor type, string message, string path)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json).Select(b => b == '~' ? (byte)0xFF : b).ToArray();
+        var error = Assert.Throws<ProtoJsonException>(() => Codec.JsonToBinary(bytes, type, new ArrayBufferWriter<byte>(), JsonReadOptions.Default));
         Assert.Equal(message, error.Message);
         Assert.Equal(path, error.JsonPath);
     }

@@ -29,8 +29,8 @@ public sealed class FieldTextBindingTests
     [InlineData("f_sfixed64", "-10", "fSfixed64", "\"-10\"")]
     [InlineData("f_bool", "true", "fBool", "true")]
     [InlineData("f_bool", "1", "fBool", "true")]
-    [InlineData("f_bool", "false", "fBool", null)]
-    [InlineData("f_bool", "0", "fBool", null)]
+    [InlineData("f_bool", "false", "fBool", "false")]
+    [InlineData("f_bool", "0", "fBool", "false")]
     [InlineData("f_string", "a b/é😀", "fString", "\"a b/é😀\"")]
     [InlineData("f_bytes", "AP8=", "fBytes", "\"AP8=\"")]
     [InlineData("f_bytes", "AP-_", "fBytes", "\"AP+/\"")]
@@ -39,12 +39,11 @@ public sealed class FieldTextBindingTests
     [InlineData("f_enum", "COLOR_CRIMSON", "fEnum", "\"COLOR_RED\"")]
     [InlineData("f_enum", "-5", "fEnum", "\"COLOR_NEGATIVE\"")]
     [InlineData("f_enum", "42", "fEnum", "42")]
-    public void BindsEveryScalarKind(string field, string text, string jsonName, string? jsonValue)
+    public void BindsEveryScalarKind(string field, string text, string jsonName, string jsonValue)
     {
-        // A null jsonValue is the field's default, which is written (see below) but prints as absent.
         var bytes = Bind(Path(Scalars.Descriptor, field), text);
-        Assert.NotEmpty(bytes);
-        AssertJsonEquivalent(jsonValue is null ? "{}" : $$"""{"{{jsonName}}":{{jsonValue}}}""", ToJson(bytes, Scalars.Descriptor));
+        // Compared as messages: ProtoJSON output would omit the false and 0 that the binder writes on purpose.
+        Assert.Equal(Parser.Parse<Scalars>($$"""{"{{jsonName}}":{{jsonValue}}}"""), Scalars.Parser.ParseFrom(bytes));
     }
 
     [Fact]

@@ -7,8 +7,9 @@ using static Strait.Tests.Json.JsonTestSupport;
 namespace Strait.Tests.Json;
 
 /// <summary>
-/// Cases where Google.Protobuf 3.25.1 departs from the ProtoJSON spec. Each test pins down both
-/// behaviours, so an upgrade that fixes Google.Protobuf shows up here.
+/// Cases where Google.Protobuf 3.25.1 departs from the ProtoJSON spec, then cases where the spec leaves
+/// room and the two differ. Each test pins down both behaviours, so an upgrade that changes Google.Protobuf
+/// shows up here. docs/conformance.md lists them all.
 /// </summary>
 public sealed class GoogleProtobufDeviationTests
 {
@@ -23,6 +24,17 @@ public sealed class GoogleProtobufDeviationTests
     }
 
     [Theory]
+    [InlineData("1e-400", 0)]
+    [InlineData("1.0000000000000001", 1)]
+    public void IntegersRejectFractionsThatADoubleRoundsAway(string json, int google)
+    {
+        // JsonParser reads numbers as doubles, in which these lose their fraction.
+        Assert.Equal(google, Parser.Parse<Scalars>($$"""{"fInt32":{{json}}}""").FInt32);
+
+        Assert.Equal($"expected an int32 but got {json}", JsonError($$"""{"fInt32":{{json}}}""", Scalars.Descriptor).Message);
+    }
+
+    [Theory]
     [InlineData("\"AP8\"")]
     [InlineData("\"AP-_\"")]
     public void UrlSafeAndUnpaddedBase64AreAccepted(string json)
@@ -31,19 +43,71 @@ public sealed class GoogleProtobufDeviationTests
         Assert.NotEmpty(FromJson<Scalars>($$"""{"fBytes":{{json}}}""").FBytes);
     }
 
-    [Fact]
-    public void NullOneofMemberDoesNotCountAsSet()
+    [Theory]
+    [InlineData("""{"choiceInt":null,"choiceString":"x"}""")]
+    [InlineData("""{"choiceString":"x","choiceInt":null}""")]
+    [InlineData("""{"choiceInt":null,"choiceString":null}""")]
+    public void NullOneofMemberDoesNotCountAsSet(string json)
     {
-        Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<Oneofs>("""{"choiceInt":null,"choiceString":"x"}"""));
-        Assert.Equal("x", FromJson<Oneofs>("""{"choiceInt":null,"choiceString":"x"}""").ChoiceString);
+        Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<Oneofs>(json));
+
+        Assert.Equal(json.Contains("\"x\"", StringComparison.Ordinal) ? "x" : "", FromJson<Oneofs>(json).ChoiceString);
     }
 
     [Fact]
-    public void DuplicateRepeatedKeysKeepOnlyTheLastArray()
+    public void DuplicateRepeatedAndMapKeysKeepOnlyTheLastValue()
     {
         Assert.Equal([1, 2], Parser.Parse<Repeateds>("""{"rInt32":[1],"rInt32":[2]}""").RInt32);
+        Assert.Equal(2, Parser.Parse<Maps>("""{"stringString":{"a":"1"},"stringString":{"b":"2"}}""").StringString.Count);
 
         Assert.Equal([2], FromJson<Repeateds>("""{"rInt32":[1],"rInt32":[2]}""").RInt32);
+        Assert.Equal(new Dictionary<string, string> { ["b"] = "2" }, FromJson<Maps>("""{"stringString":{"a":"1"},"stringString":{"b":"2"}}""").StringString);
+    }
+
+    [Theory]
+    [InlineData("""{"choiceInt":1,"choiceInt":2}""")]
+    [InlineData("""{"choiceInt":1,"choice_int":2}""")]
+    public void DuplicateOneofMemberKeepsTheLastValue(string json)
+    {
+        Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<Oneofs>(json));
+
+        Assert.Equal(new Oneofs { ChoiceInt = 2 }, FromJson<Oneofs>(json));
+    }
+
+    [Fact]
+    public void DuplicateOptionalFieldKeepsTheLastValue()
+    {
+        // JsonParser treats a proto3 optional field as a oneof of its own.
+        Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<Optionals>("""{"oInt32":1,"oInt32":2}"""));
+
+        Assert.Equal(new Optionals { OInt32 = 2 }, FromJson<Optionals>("""{"oInt32":1,"oInt32":2}"""));
+    }
+
+    [Theory]
+    [InlineData("+18:01", "1971-12-31T15:59:20Z")]
+    [InlineData("+23:59", "1971-12-31T10:01:20Z")]
+    [InlineData("-20:00", "1972-01-02T06:00:20Z")]
+    [InlineData("-00:00", "1972-01-01T10:00:20Z")]
+    public void TimestampOffsetsCoverRfc3339(string offset, string utc)
+    {
+        // RFC 3339 allows offset hours 00-23 and "-00:00"; JsonParser stops at ±18:00 and rejects "-00:00".
+        var json = $$"""{"timestamp":"1972-01-01T10:00:20{{offset}}"}""";
+        Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<WellKnown>(json));
+
+        Assert.Equal($$"""{"timestamp":"{{utc}}"}""", ToJson(FromJson<WellKnown>(json)));
+    }
+
+    [Theory]
+    [InlineData("fUint32")]
+    [InlineData("fUint64")]
+    [InlineData("fFixed32")]
+    [InlineData("fFixed64")]
+    public void NegativeZeroIsZeroForUnsignedIntegers(string field)
+    {
+        var json = $$"""{"{{field}}":"-0.0"}""";
+        Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<Scalars>(json));
+
+        Assert.Equal(new Scalars(), FromJson<Scalars>(json));
     }
 
     [Fact]
@@ -69,5 +133,72 @@ public sealed class GoogleProtobufDeviationTests
         var message = new WellKnown { Value = Value.ForNumber(double.NaN) };
         Assert.Contains("\"NaN\"", Formatter().Format(message), StringComparison.Ordinal);
         Assert.Throws<ProtobufFormatException>(() => ToJson(message));
+    }
+
+    [Fact]
+    public void InvalidUtf8InBinaryStringsIsRejected()
+    {
+        // Proto3 strings must be UTF-8; Google.Protobuf's C# parser substitutes U+FFFD instead of failing.
+        var data = Convert.FromHexString("7202C328");
+        Assert.Equal("\uFFFD(", Scalars.Parser.ParseFrom(data).FString);
+
+        Assert.Throws<ProtobufFormatException>(() => ToJson(data, Scalars.Descriptor));
+    }
+
+    // Where the spec leaves room.
+
+    [Fact]
+    public void AnyWithoutTypeUrlIsAnEmptyObject()
+    {
+        Assert.Throws<InvalidOperationException>(() => Formatter().Format(new WellKnown { Any = new Any() }));
+        Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<WellKnown>("""{"any":{}}"""));
+
+        Assert.Equal("""{"any":{}}""", ToJson(new WellKnown { Any = new Any() }));
+        Assert.Equal(new WellKnown { Any = new Any() }, FromJson<WellKnown>("""{"any":{}}"""));
+    }
+
+    [Fact]
+    public void NullForAWrapperWithNoFieldToLeaveUnsetIsRejected()
+    {
+        // null leaves a wrapper field unset; an Any payload or a top-level wrapper has no field.
+        const string AnyJson = """{"any":{"@type":"type.googleapis.com/google.protobuf.Int32Value","value":null}}""";
+        Assert.Equal(new Int32Value(), Parser.Parse<Int32Value>("null"));
+        Assert.Equal(Any.Pack(new Int32Value()), Parser.Parse<WellKnown>(AnyJson).Any);
+
+        Assert.Equal("expected an int32 but got null", JsonError("null", Int32Value.Descriptor).Message);
+        Assert.Equal("expected an int32 but got null", JsonError(AnyJson, WellKnown.Descriptor).Message);
+    }
+
+    [Fact]
+    public void NegativeZeroIsNotTheDefaultOfAnImplicitPresenceFloat()
+    {
+        // -0.0 differs from the default in its bits; Google.Protobuf compares values and drops it.
+        var message = new Scalars { FDouble = -0.0, FFloat = -0f };
+        Assert.Empty(message.ToByteArray());
+        Assert.Equal("{ }", Formatter().Format(Parser.Parse<Scalars>("""{"fDouble":-0,"fFloat":-0}""")));
+
+        var bytes = ToBinary("""{"fDouble":-0,"fFloat":-0}""", Scalars.Descriptor);
+        Assert.Equal("""{"fDouble":-0,"fFloat":-0}""", ToJson(bytes, Scalars.Descriptor));
+        Assert.True(double.IsNegative(Scalars.Parser.ParseFrom(bytes).FDouble));
+    }
+
+    [Fact]
+    public void DurationSecondsMayHaveLeadingZeros()
+    {
+        Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<WellKnown>("""{"duration":"01.5s"}"""));
+
+        Assert.Equal(new Duration { Seconds = 1, Nanos = 500_000_000 }, FromJson<WellKnown>("""{"duration":"01.5s"}""").Duration);
+    }
+
+    [Fact]
+    public void FieldMaskPathStartingUpperCaseKeepsItsCase()
+    {
+        // "Foo" is not lowerCamelCase. Strait maps the capital to "_f" so the path converts back to "Foo";
+        // Google.Protobuf lower-cases it to "foo".
+        Assert.Equal(["foo"], Parser.Parse<WellKnown>("""{"fieldMask":"Foo"}""").FieldMask.Paths);
+
+        var message = FromJson<WellKnown>("""{"fieldMask":"Foo"}""");
+        Assert.Equal(["_foo"], message.FieldMask.Paths);
+        Assert.Equal("""{"fieldMask":"Foo"}""", ToJson(message));
     }
 }

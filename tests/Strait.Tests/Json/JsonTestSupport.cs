@@ -100,8 +100,10 @@ internal static class JsonTestSupport
 
     public static void AssertJsonEquivalent(string expected, string actual)
     {
-        using var expectedDocument = JsonDocument.Parse(expected);
-        using var actualDocument = JsonDocument.Parse(actual);
+        // Deep enough for any message the transcoder writes under its own depth limits.
+        var options = new JsonDocumentOptions { MaxDepth = 1_000 };
+        using var expectedDocument = JsonDocument.Parse(expected, options);
+        using var actualDocument = JsonDocument.Parse(actual, options);
         Assert.True(JsonEquals(expectedDocument.RootElement, actualDocument.RootElement), $"expected {expected}\nactual   {actual}");
     }
 }

@@ -21,6 +21,13 @@ internal sealed class RandomMessageGenerator(int seed)
         return message;
     }
 
+    public IMessage Next(MessageDescriptor type)
+    {
+        var message = (IMessage)Activator.CreateInstance(type.ClrType)!;
+        Fill(message, 0);
+        return message;
+    }
+
     private void Fill(IMessage message, int depth)
     {
         foreach (var field in message.Descriptor.Fields.InDeclarationOrder())
