@@ -31,6 +31,7 @@ internal sealed class FieldPlan
         JsonNameText = descriptor.JsonName;
         ProtoNameText = descriptor.Name;
         JsonName = JsonEncodedText.Encode(JsonNameText);
+        JsonNameUtf8 = System.Text.Encoding.UTF8.GetBytes(JsonNameText);
         ProtoName = JsonEncodedText.Encode(ProtoNameText);
         if (Type is FieldType.Message or FieldType.Group)
         {
@@ -76,6 +77,9 @@ internal sealed class FieldPlan
     public uint PackedTag { get; }
 
     public string JsonNameText { get; }
+
+    /// <summary><see cref="JsonNameText"/> as UTF-8, unescaped: what a JSON property name token holds.</summary>
+    public byte[] JsonNameUtf8 { get; }
 
     public string ProtoNameText { get; }
 

@@ -213,6 +213,7 @@ internal ref struct JsonToProtobuf
         var messageStart = _output.Position;
         var lastNumber = 0;
         var outOfOrder = false;
+        var expectedField = 0;
 
         // Per field index, where its latest value starts; earlier records of a repeated key are dropped in one
         // pass at the end, since removing them at each repetition rescans the message and is quadratic.
@@ -226,7 +227,7 @@ internal ref struct JsonToProtobuf
                 break;
             }
 
-            if (!plan.TryFindByName(PropertyName(), out var name))
+            if (!plan.TryFindByName(PropertyName(), ref expectedField, out var name))
             {
                 if (skipTypeProperty && _reader.ValueTextEquals(TypeProperty))
                 {

@@ -88,8 +88,32 @@ internal sealed class MessagePlan
         return _sparseByNumber!.GetValueOrDefault(number);
     }
 
-    /// <summary>Finds a field by JSON name or proto name.</summary>
-    public bool TryFindByName(ReadOnlySpan<byte> utf8Name, out FieldName field) => _byName.TryGetValue(utf8Name, out field);
+    /// <summary>
+    /// Finds a field by JSON name or proto name, trying the field at <paramref name="expected"/> first: JSON written by protobuf
+    /// libraries (and most hand-written JSON) lists fields in field-number order, so one comparison usually
+    /// replaces hashing the name. On a match <paramref name="expected"/> moves to the following field.
+    /// </summary>
+    public bool TryFindByName(ReadOnlySpan<byte> utf8Name, ref int expected, out FieldName field)
+    {
+        if ((uint)expected < (uint)Fields.Length)
+        {
+            var candidate = Fields[expected];
+            if (utf8Name.SequenceEqual(candidate.JsonNameUtf8))
+            {
+                field = new FieldName(candidate, UsedProtoName: false);
+                expected++;
+                return true;
+            }
+        }
+
+        if (_byName.TryGetValue(utf8Name, out field))
+        {
+            expected = field.Field.Index + 1;
+            return true;
+        }
+
+        return false;
+    }
 }
 
 /// <summary>A field matched by name, remembering which spelling matched so error paths echo the input.</summary>

@@ -19,8 +19,25 @@ internal static class NumberText
     // Saturating the exponent here keeps the arithmetic exact for any input that fits in memory.
     private const long ExponentLimit = 1_000_000_000_000;
 
+    // Up to 15 decimal digits are below 2^53 and 10^22 is the largest power of ten a double holds exactly; for
+    // float, 7 digits are below 2^24 and 10^10 (2^10 × 5^10, with 5^10 < 2^24) is exact.
+    private const int MaxExactDoubleDigits = 15;
+    private const int MaxExactDoubleScale = 22;
+    private const int MaxExactFloatDigits = 7;
+    private const int MaxExactFloatScale = 10;
+
+    private static readonly double[] ExactPowersOfTen =
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+
     public static IntegerParseResult ParseInteger(ReadOnlySpan<byte> text, out bool negative, out ulong magnitude)
     {
+        if (TryParsePlainInteger(text, out negative, out magnitude))
+        {
+            return IntegerParseResult.Ok;
+        }
+
         magnitude = 0;
         if (!TrySplit(text, out negative, out var integerDigits, out var fractionDigits, out var exponent))
         {
@@ -78,6 +95,37 @@ internal static class NumberText
         return IntegerParseResult.Ok;
     }
 
+    /// <summary>
+    /// The common form: an optional '-' and up to 19 digits without a leading zero, which always fit in 64 bits,
+    /// read in one loop without splitting the text into parts.
+    /// </summary>
+    private static bool TryParsePlainInteger(ReadOnlySpan<byte> text, out bool negative, out ulong magnitude)
+    {
+        const int MaxPlainDigits = 19;
+        magnitude = 0;
+        negative = text.Length > 0 && text[0] == '-';
+        var digits = negative ? text[1..] : text;
+        if (digits.IsEmpty || digits.Length > MaxPlainDigits || (digits[0] == '0' && digits.Length > 1))
+        {
+            return false;
+        }
+
+        ulong value = 0;
+        foreach (var b in digits)
+        {
+            var digit = (uint)(b - '0');
+            if (digit > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + digit;
+        }
+
+        magnitude = value;
+        return true;
+    }
+
     /// <summary>Whether <paramref name="text"/> follows the JSON number grammar exactly.</summary>
     public static bool IsJsonNumber(ReadOnlySpan<byte> text) => TrySplit(text, out _, out _, out _, out _);
 
@@ -90,7 +138,18 @@ internal static class NumberText
         }
 
         value = 0;
-        return IsJsonNumber(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+        if (!TrySplit(text, out var negative, out var integerDigits, out var fractionDigits, out var exponent))
+        {
+            return false;
+        }
+
+        if (TryComposeExactly(integerDigits, fractionDigits, exponent, MaxExactDoubleDigits, MaxExactDoubleScale, out var magnitude))
+        {
+            value = negative ? -magnitude : magnitude;
+            return true;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
     }
 
     public static bool TryParseFloat(ReadOnlySpan<byte> text, bool allowSpecial, out float value)
@@ -102,7 +161,55 @@ internal static class NumberText
         }
 
         value = 0;
-        return IsJsonNumber(text) && float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+        if (!TrySplit(text, out var negative, out var integerDigits, out var fractionDigits, out var exponent))
+        {
+            return false;
+        }
+
+        // Float's operands (at most 7 digits, 10^10) are exact in float too, and one double operation rounded to
+        // float is correctly rounded because double has more than twice float's precision.
+        if (TryComposeExactly(integerDigits, fractionDigits, exponent, MaxExactFloatDigits, MaxExactFloatScale, out var magnitude))
+        {
+            value = (float)(negative ? -magnitude : magnitude);
+            return true;
+        }
+
+        return float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>
+    /// Clinger's fast path: when the digits form an integer m that is exact in binary and the decimal scale s is
+    /// small enough that 10^|s| is exact too, m × 10^s (or m / 10^-s) is a single correctly rounded IEEE operation,
+    /// which is the correctly rounded value of the text — what the general parser computes, at a fraction of the cost.
+    /// </summary>
+    private static bool TryComposeExactly(
+        ReadOnlySpan<byte> integerDigits,
+        ReadOnlySpan<byte> fractionDigits,
+        long exponent,
+        int maxDigits,
+        int maxScale,
+        out double magnitude)
+    {
+        magnitude = 0;
+        var scale = exponent - fractionDigits.Length;
+        if (integerDigits.Length + fractionDigits.Length > maxDigits || scale < -maxScale || scale > maxScale)
+        {
+            return false;
+        }
+
+        ulong digits = 0;
+        foreach (var digit in integerDigits)
+        {
+            digits = (digits * 10) + (ulong)(digit - '0');
+        }
+
+        foreach (var digit in fractionDigits)
+        {
+            digits = (digits * 10) + (ulong)(digit - '0');
+        }
+
+        magnitude = scale < 0 ? digits / ExactPowersOfTen[-scale] : digits * ExactPowersOfTen[scale];
+        return true;
     }
 
     public static bool IsSpecialFloatingText(ReadOnlySpan<byte> text) => TryParseSpecial(text, out _);

@@ -272,12 +272,7 @@ internal ref struct ProtobufToJson
             return last.Length == 0;
         }
 
-        var bits = last.WireType switch
-        {
-            WireType.Fixed32 => BinaryPrimitives.ReadUInt32LittleEndian(_data[last.Start..]),
-            WireType.Fixed64 => BinaryPrimitives.ReadUInt64LittleEndian(_data[last.Start..]),
-            _ => ReadVarintAt(last.Start),
-        };
+        var bits = last.Bits;
 
         // 32-bit varint types keep only the low 32 bits, as WriteNumeric does; -0.0 has a bit set, so it is not a default.
         return field.Type is FieldType.Int32 or FieldType.SInt32 or FieldType.UInt32 or FieldType.Enum ? (uint)bits == 0 : bits == 0;
@@ -301,7 +296,7 @@ internal ref struct ProtobufToJson
             var end = segment.Start + segment.Length;
             while (position < end)
             {
-                ReadField(ref position, end, out var tagStart, out var number, out var wireType, out var contentStart, out var contentEnd);
+                ReadField(ref position, end, out var tagStart, out var number, out var wireType, out var contentStart, out var contentEnd, out var bits);
                 if (plan.FindByNumber(number) is not { } field)
                 {
                     continue;
@@ -314,7 +309,7 @@ internal ref struct ProtobufToJson
                         tagStart);
                 }
 
-                Push(new FieldRecord(field.Index, wireType, contentStart, contentEnd - contentStart));
+                Push(new FieldRecord(field.Index, wireType, contentStart, contentEnd - contentStart, bits));
                 grouped &= field.Index >= lastIndex;
                 lastIndex = field.Index;
                 if (field.OneofIndex >= 0)
@@ -500,16 +495,8 @@ internal ref struct ProtobufToJson
                 return;
         }
 
-        var bits = record.WireType switch
-        {
-            WireType.Fixed32 => BinaryPrimitives.ReadUInt32LittleEndian(content),
-            WireType.Fixed64 => BinaryPrimitives.ReadUInt64LittleEndian(content),
-            _ => ReadVarintAt(record.Start),
-        };
-        WriteNumeric(field, bits);
+        WriteNumeric(field, record.Bits);
     }
-
-    private readonly ulong ReadVarintAt(int position) => WireReader.ReadVarint(_data, ref position);
 
     private readonly void WriteNumeric(FieldPlan field, ulong bits)
     {
@@ -563,7 +550,16 @@ internal ref struct ProtobufToJson
     {
         if (float.IsFinite(value))
         {
-            _writer.WriteNumberValue(value);
+            Span<byte> text = stackalloc byte[ShortDecimalText.MaxLength];
+            var length = ShortDecimalText.TryFormat(value, text);
+            if (length > 0)
+            {
+                _writer.WriteRawValue(text[..length], skipInputValidation: true);
+            }
+            else
+            {
+                _writer.WriteNumberValue(value);
+            }
         }
         else
         {
@@ -575,11 +571,25 @@ internal ref struct ProtobufToJson
     {
         if (double.IsFinite(value))
         {
-            _writer.WriteNumberValue(value);
+            WriteFiniteDouble(value);
         }
         else
         {
             WriteNonFinite(value);
+        }
+    }
+
+    private readonly void WriteFiniteDouble(double value)
+    {
+        Span<byte> text = stackalloc byte[ShortDecimalText.MaxLength];
+        var length = ShortDecimalText.TryFormat(value, text);
+        if (length > 0)
+        {
+            _writer.WriteRawValue(text[..length], skipInputValidation: true);
+        }
+        else
+        {
+            _writer.WriteNumberValue(value);
         }
     }
 
@@ -689,16 +699,31 @@ internal ref struct ProtobufToJson
     /// absent) and pushes the records of its value field.
     /// </summary>
     // One field of a message or map entry: its number, wire type and the bounds of its content.
-    private void ReadField(ref int position, int end, out int tagStart, out int number, out WireType wireType, out int contentStart, out int contentEnd)
+    private void ReadField(ref int position, int end, out int tagStart, out int number, out WireType wireType, out int contentStart, out int contentEnd, out ulong bits)
     {
         tagStart = position;
         WireReader.ReadTag(_data[..end], ref position, out number, out wireType);
-        if (wireType == WireType.EndGroup)
+        contentStart = position;
+        switch (wireType)
         {
-            throw WireReader.Malformed($"end-group tag for field {number} without a matching start-group", tagStart);
+            case WireType.Varint:
+                bits = WireReader.ReadVarint(_data[..end], ref position);
+                break;
+            case WireType.Fixed32:
+                bits = WireReader.ReadFixed32(_data, ref position, end);
+                break;
+            case WireType.Fixed64:
+                bits = WireReader.ReadFixed64(_data, ref position, end);
+                break;
+            case WireType.EndGroup:
+                throw WireReader.Malformed($"end-group tag for field {number} without a matching start-group", tagStart);
+            default:
+                bits = 0;
+                WireReader.SkipValue(_data, ref position, end, number, wireType, _options.MaxDepth, out contentStart, out contentEnd);
+                return;
         }
 
-        WireReader.SkipValue(_data, ref position, end, number, wireType, _options.MaxDepth, out contentStart, out contentEnd);
+        contentEnd = position;
     }
 
     private FieldRecord ParseEntry(FieldPlan mapField, FieldRecord entry, out int valueCount)
@@ -711,7 +736,7 @@ internal ref struct ProtobufToJson
         var end = entry.Start + entry.Length;
         while (position < end)
         {
-            ReadField(ref position, end, out var tagStart, out var number, out var wireType, out var contentStart, out var contentEnd);
+            ReadField(ref position, end, out var tagStart, out var number, out var wireType, out var contentStart, out var contentEnd, out var bits);
             var expected = number switch
             {
                 1 => keyField.WireType,
@@ -725,11 +750,11 @@ internal ref struct ProtobufToJson
 
             if (number == 1)
             {
-                key = new FieldRecord(0, wireType, contentStart, contentEnd - contentStart);
+                key = new FieldRecord(0, wireType, contentStart, contentEnd - contentStart, bits);
             }
             else if (number == 2)
             {
-                Push(new FieldRecord(1, wireType, contentStart, contentEnd - contentStart));
+                Push(new FieldRecord(1, wireType, contentStart, contentEnd - contentStart, bits));
                 valueCount++;
             }
         }
@@ -752,16 +777,9 @@ internal ref struct ProtobufToJson
         }
 
         Span<byte> buffer = stackalloc byte[MaxInt64TextLength];
-        var written = FormatKey(keyField.Type, KeyBits(key), buffer);
+        var written = FormatKey(keyField.Type, key.Bits, buffer);
         _writer.WritePropertyName(buffer[..written]);
     }
-
-    private readonly ulong KeyBits(FieldRecord key) => key.Length < 0 ? 0 : key.WireType switch
-    {
-        WireType.Fixed32 => BinaryPrimitives.ReadUInt32LittleEndian(_data[key.Start..]),
-        WireType.Fixed64 => BinaryPrimitives.ReadUInt64LittleEndian(_data[key.Start..]),
-        _ => ReadVarintAt(key.Start),
-    };
 
     /// <summary>Formats a non-string map key as its JSON property name; equal keys give equal text.</summary>
     private static int FormatKey(FieldType type, ulong bits, Span<byte> destination)
@@ -820,7 +838,7 @@ internal ref struct ProtobufToJson
                 }
                 else
                 {
-                    var length = FormatKey(keyField.Type, KeyBits(key), formatted.AsSpan(i * MaxInt64TextLength, MaxInt64TextLength));
+                    var length = FormatKey(keyField.Type, key.Bits, formatted.AsSpan(i * MaxInt64TextLength, MaxInt64TextLength));
                     keys[i] = new MapKeyRef(i, i * MaxInt64TextLength, length, Hash(formatted.AsSpan(i * MaxInt64TextLength, length)));
                 }
             }
@@ -940,8 +958,8 @@ internal ref struct ProtobufToJson
         var recordsStart = Scan(plan, segmentStart, segmentCount, []);
         var secondsRecord = LastOf(recordsStart, 0);
         var nanosRecord = LastOf(recordsStart, 1);
-        seconds = secondsRecord < 0 ? 0 : (long)ReadVarintAt(_records[secondsRecord].Start);
-        nanos = nanosRecord < 0 ? 0 : (int)ReadVarintAt(_records[nanosRecord].Start);
+        seconds = secondsRecord < 0 ? 0 : (long)_records[secondsRecord].Bits;
+        nanos = nanosRecord < 0 ? 0 : (int)_records[nanosRecord].Bits;
         _recordCount = recordsStart;
     }
 
@@ -1039,13 +1057,13 @@ internal ref struct ProtobufToJson
                 _writer.WriteNullValue();
                 break;
             case 2:
-                var number = BitConverter.UInt64BitsToDouble(BinaryPrimitives.ReadUInt64LittleEndian(_data[_records[groupEnd - 1].Start..]));
+                var number = BitConverter.UInt64BitsToDouble(_records[groupEnd - 1].Bits);
                 if (!double.IsFinite(number))
                 {
                     throw new ProtobufFormatException("google.protobuf.Value holds NaN or Infinity, which JSON numbers cannot express");
                 }
 
-                _writer.WriteNumberValue(number);
+                WriteFiniteDouble(number);
                 break;
             case 5 or 6:
                 WriteMessage(field.Message, groupStart, groupEnd - groupStart, depth + 1);
@@ -1091,7 +1109,8 @@ internal ref struct ProtobufToJson
 }
 
 /// <summary>Where one occurrence of a field lies in the input: its value bytes or payload.</summary>
-internal readonly record struct FieldRecord(int FieldIndex, WireType WireType, int Start, int Length);
+/// <summary>Where one field's value lies; <see cref="Bits"/> holds a varint or fixed value, decoded once by the scan.</summary>
+internal readonly record struct FieldRecord(int FieldIndex, WireType WireType, int Start, int Length, ulong Bits = 0);
 
 /// <summary>A map key located in a byte source, ordered by hash then entry so duplicates end up adjacent.</summary>
 internal readonly record struct MapKeyRef(int Entry, int Start, int Length, int Hash) : IComparable<MapKeyRef>
