@@ -53,12 +53,40 @@ function asciiMetadata(metadata) {
   return result;
 }
 
+const REPLY_HEADER_PREFIX = 'echo-reply-header-';
+const REPLY_TRAILER_PREFIX = 'echo-reply-trailer-';
+
+/**
+ * Reply metadata for header-mapping tests: every Echo reply carries the header `x-server-version` and the
+ * trailer `processing-time`, and request metadata `echo-reply-header-<key>` / `echo-reply-trailer-<key>` add
+ * `<key>` to the reply's headers / trailers (all values, in order).
+ */
+function replyMetadata(requestMetadata, started) {
+  const headers = new grpc.Metadata();
+  const trailers = new grpc.Metadata();
+  headers.add('x-server-version', 'node-echo/1.0');
+  for (const [key, values] of Object.entries(requestMetadata.toJSON())) {
+    for (const [prefix, target] of [[REPLY_HEADER_PREFIX, headers], [REPLY_TRAILER_PREFIX, trailers]]) {
+      if (key.startsWith(prefix) && key.length > prefix.length) {
+        for (const value of values) {
+          target.add(key.slice(prefix.length), String(value));
+        }
+      }
+    }
+  }
+  trailers.add('processing-time', `${Number(process.hrtime.bigint() - started) / 1e6}ms`);
+  return { headers, trailers };
+}
+
 function echo(call, callback) {
+  const started = process.hrtime.bigint();
+  const { headers, trailers } = replyMetadata(call.metadata, started);
+  call.sendMetadata(headers);
   callback(null, {
     request: call.request,
     metadata: asciiMetadata(call.metadata),
     peer_method: call.getPath(),
-  });
+  }, trailers);
 }
 
 /**

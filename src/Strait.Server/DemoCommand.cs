@@ -11,7 +11,8 @@ internal static class DemoCommand
     {
         await using var replicas = await TaskServiceReplicas.StartAsync(3, cancellationToken: cancellation).ConfigureAwait(false);
 
-        var options = new StraitOptions { Listen = listen };
+        // grpc-gateway mode forwards Grpc-Metadata-* headers, which the demo backend's fault injection reads.
+        var options = new StraitOptions { Listen = listen, Headers = { Mode = Strait.Headers.HeaderMappingModes.GrpcGateway } };
         options.Backend.Addresses.AddRange(replicas.Addresses.Select(a => a.ToString()));
         var schema = new FileDescriptorSet();
         schema.File.Add(FileDescriptorProto.Parser.ParseFrom(Todo.V1.TodoReflection.Descriptor.SerializedData));

@@ -5,7 +5,7 @@ using Strait.Schema;
 namespace Strait.Server;
 
 /// <summary>
-/// The <c>strait</c> command line: <c>serve</c>, <c>routes</c> and <c>demo</c>. Exit codes: 0 success,
+/// The <c>strait</c> command line: <c>serve</c>, <c>routes</c>, <c>validate</c> and <c>demo</c>. Exit codes: 0 success,
 /// 2 usage or configuration error (one message naming the problem, never a stack trace), 1 failure at run time.
 /// </summary>
 internal static class StraitCommand
@@ -53,13 +53,18 @@ internal static class StraitCommand
         AddSchemaOptions(serve);
         serve.Add(BackendOption);
         serve.Add(ListenOption);
-        serve.SetAction((parse, cancellation) => Guard(() => ServeAsync(parse, cancellation)));
+        serve.SetAction((parse, cancellation) => Guard(() => ServeAsync(parse, cancellation), parse.GetValue(ConfigOption)));
         root.Add(serve);
 
         var routes = new Command("routes", "Print the route table the schema and configuration produce.");
         AddSchemaOptions(routes);
-        routes.SetAction((parse, cancellation) => Guard(() => Task.FromResult(PrintRoutes(parse))));
+        routes.SetAction((parse, cancellation) => Guard(() => Task.FromResult(PrintRoutes(parse)), parse.GetValue(ConfigOption)));
         root.Add(routes);
+
+        var validate = new Command("validate", "Check the configuration, schema, routes and header mapping without serving; exit 0 when all are valid.");
+        AddSchemaOptions(validate);
+        validate.SetAction((parse, cancellation) => Guard(() => Task.FromResult(Validate(parse)), parse.GetValue(ConfigOption)));
+        root.Add(validate);
 
         var demo = new Command("demo", "Run the gateway with three in-process replicas of the todo.v1 demo backend.");
         var demoListen = new Option<string>("--listen")
@@ -112,6 +117,16 @@ internal static class StraitCommand
         return Success;
     }
 
+    private static int Validate(ParseResult parse)
+    {
+        var options = LoadOptions(parse);
+        using var snapshot = GatewaySnapshot.Build(options, requireBackend: false);
+        Console.Out.WriteLine(
+            $"strait: configuration is valid: {snapshot.RouteTable.Routes.Count} routes, "
+            + $"{snapshot.Headers.Incoming.Count} incoming and {snapshot.Headers.Outgoing.Count} outgoing header rules ({options.Headers.Mode} mode)");
+        return Success;
+    }
+
     private static StraitOptions LoadOptions(ParseResult parse)
     {
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -139,8 +154,9 @@ internal static class StraitCommand
         }
     }
 
-    // User errors (bad flags, files, schemas, configuration) end with one line and exit code 2.
-    private static async Task<int> Guard(Func<Task<int>> action)
+    // User errors (bad flags, files, schemas, configuration) end with one line per problem and exit code 2; with a
+    // configuration file, each line names it.
+    private static async Task<int> Guard(Func<Task<int>> action, string? configFile = null)
     {
         try
         {
@@ -148,7 +164,12 @@ internal static class StraitCommand
         }
         catch (Exception e) when (e is StraitConfigurationException or SchemaException)
         {
-            await Console.Error.WriteLineAsync("strait: " + e.Message).ConfigureAwait(false);
+            var where = configFile is null ? string.Empty : configFile + ": ";
+            foreach (var line in e.Message.Split(Environment.NewLine))
+            {
+                await Console.Error.WriteLineAsync("strait: " + (line.StartsWith("headers.", StringComparison.Ordinal) ? where : string.Empty) + line).ConfigureAwait(false);
+            }
+
             return UsageError;
         }
         catch (OperationCanceledException)

@@ -31,6 +31,40 @@ public static class Problems
             Errors = field is null ? [] : [new ProblemFieldError(field, fieldDescription ?? detail)],
         };
 
+    /// <summary>A request header broke a mapping rule or a safety rule; <paramref name="header"/> is named in <c>errors</c>.</summary>
+    public static Problem InvalidHeader(string header, string detail) =>
+        new(400, "invalid-header", "Invalid Request Header", GrpcStatusCode.InvalidArgument)
+        {
+            Detail = detail,
+            Errors = [new ProblemFieldError(header, detail)],
+        };
+
+    public static Problem MissingHeader(string header) =>
+        new(400, "missing-header", "Missing Request Header", GrpcStatusCode.InvalidArgument)
+        {
+            Detail = $"The request header '{header}' is required.",
+            Errors = [new ProblemFieldError(header, "is required")],
+        };
+
+    public static Problem TooManyHeaders(int count, int limit) =>
+        new(431, "request-header-fields-too-large", "Request Header Fields Too Large", GrpcStatusCode.InvalidArgument)
+        {
+            Detail = $"The request has {count} headers; at most {limit} are accepted.",
+        };
+
+    public static Problem MetadataTooLarge(int size, int limit) =>
+        new(400, "metadata-too-large", "Request Metadata Too Large", GrpcStatusCode.InvalidArgument)
+        {
+            Detail = $"The headers mapped to {size} bytes of gRPC metadata; at most {limit} are sent to the backend.",
+        };
+
+    /// <summary>Strict outgoing mapping: the backend's reply lacks metadata a rule requires.</summary>
+    public static Problem MissingResponseMetadata(string key) =>
+        new(502, "bad-upstream-response", "Bad Gateway", GrpcStatusCode.Internal)
+        {
+            Detail = $"The backend's reply lacks the required metadata '{key}'.",
+        };
+
     public static Problem PayloadTooLarge(long limit) =>
         new(413, "payload-too-large", "Payload Too Large", GrpcStatusCode.InvalidArgument)
         {

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Google.Api;
 using Google.Protobuf.Reflection;
 using Strait.Errors;
+using Strait.Headers;
 using Strait.Json;
 using Strait.Routing;
 using Strait.Schema;
@@ -20,8 +21,9 @@ public sealed class GatewaySnapshot : IDisposable
 {
     private readonly FrozenDictionary<MethodDescriptor, string> grpcPaths;
 
-    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamPool upstream)
+    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamPool upstream, HeaderMappingPlan headers)
     {
+        Headers = headers;
         // Values are copied out of the (mutable) options: the snapshot must not change after it is built.
         BackendTimeout = options.Backend.Timeout;
         MaxRequestBodySize = options.Limits.MaxRequestBodySize;
@@ -73,6 +75,8 @@ public sealed class GatewaySnapshot : IDisposable
 
     public UpstreamPool Upstream { get; }
 
+    public HeaderMappingPlan Headers { get; }
+
     /// <summary>The gRPC request path of a method of this schema, computed once.</summary>
     public string GrpcPathOf(MethodDescriptor method) => grpcPaths[method];
 
@@ -81,8 +85,14 @@ public sealed class GatewaySnapshot : IDisposable
     /// <see cref="StraitConfigurationException"/> or <see cref="SchemaException"/> naming what is wrong.
     /// </summary>
     /// <param name="schemaSets">Descriptor sets given directly (the demo's compiled schema) in addition to the options' files.</param>
-    public static GatewaySnapshot Build(StraitOptions options, bool requireBackend = true, IEnumerable<FileDescriptorSet>? schemaSets = null)
+    /// <param name="transforms">Header transforms beyond the built-ins, for embedders; the built-ins when null.</param>
+    public static GatewaySnapshot Build(
+        StraitOptions options,
+        bool requireBackend = true,
+        IEnumerable<FileDescriptorSet>? schemaSets = null,
+        HeaderTransformRegistry? transforms = null)
     {
+        var headers = CompileHeaders(options.Headers, transforms ?? new HeaderTransformRegistry());
         var sets = new List<FileDescriptorSet>(schemaSets ?? []);
         sets.AddRange(options.Schema.DescriptorSets.Select(SchemaLoader.ReadDescriptorSetFile));
         if (options.Schema.Protos.Count > 0)
@@ -99,7 +109,20 @@ public sealed class GatewaySnapshot : IDisposable
         var routeTable = BuildRoutes(schema, options);
         var addresses = ParseAddresses(options.Backend, requireBackend);
         var upstream = new UpstreamPool(addresses, ClientOptions(options.Backend));
-        return new GatewaySnapshot(options, schema, routeTable, upstream);
+        return new GatewaySnapshot(options, schema, routeTable, upstream, headers);
+    }
+
+    /// <summary>Checks the header mapping alone, as <c>strait validate</c> does before anything else is loaded.</summary>
+    public static HeaderMappingPlan CompileHeaders(HeaderMappingOptions options, HeaderTransformRegistry transforms)
+    {
+        try
+        {
+            return HeaderMappingCompiler.Compile(options, transforms);
+        }
+        catch (HeaderMappingException e)
+        {
+            throw new StraitConfigurationException(e.Message, e);
+        }
     }
 
     public void Dispose() => Upstream.Dispose();

@@ -25,6 +25,8 @@ public sealed class StraitOptions
     public LimitsOptions Limits { get; set; } = new();
 
     public ErrorOptions Errors { get; set; } = new();
+
+    public Headers.HeaderMappingOptions Headers { get; set; } = new();
 }
 
 public sealed class SchemaOptions

@@ -541,9 +541,12 @@ internal ref struct ProtobufToJson
     private readonly void WriteQuoted<T>(T value)
         where T : IUtf8SpanFormattable
     {
-        Span<byte> buffer = stackalloc byte[MaxInt64TextLength];
-        value.TryFormat(buffer, out var written, default, null);
-        _writer.WriteStringValue(buffer[..written]);
+        // Digits never need escaping, so the quoted text goes out raw instead of through the writer's escaping scan.
+        Span<byte> buffer = stackalloc byte[MaxInt64TextLength + 2];
+        value.TryFormat(buffer[1..], out var written, default, null);
+        buffer[0] = (byte)'"';
+        buffer[written + 1] = (byte)'"';
+        _writer.WriteRawValue(buffer[..(written + 2)], skipInputValidation: true);
     }
 
     private readonly void WriteFloat(float value)

@@ -111,6 +111,28 @@ public sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
         _entries.Add(new GrpcMetadataEntry(normalized, value));
     }
 
+    /// <summary>Removes every entry of <paramref name="key"/>; returns how many there were.</summary>
+    public int RemoveAll(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _entries.RemoveAll(entry => entry.Key.Equals(key, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Whether any entry has <paramref name="key"/>.</summary>
+    public bool ContainsKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        foreach (var entry in _entries)
+        {
+            if (entry.Key.Equals(key, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The values of <paramref name="key"/> in order; for a binary key, their wire (base64) form.</summary>
     public IReadOnlyList<string> GetValues(string key)
     {

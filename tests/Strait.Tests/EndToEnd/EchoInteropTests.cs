@@ -16,7 +16,15 @@ public sealed class EchoGatewayFixture : IAsyncLifetime
         backend = await BackendProcess.StartNodeEchoAsync();
         // Only the echo proto's own folder: google/api and the well-known types come from Strait's bundled set.
         var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
-        gateway = await GatewayProcess.StartAsync("--proto", Path.Combine(protos, "echo.proto"), "--proto-path", protos, "--backend", backend.Address);
+        // grpc-gateway header mode, so these tests also pin that mode's defaults against a backend we did not write.
+        gateway = await GatewayProcess.StartAsync(
+            new Dictionary<string, string> { ["STRAIT_HEADERS__MODE"] = "grpc-gateway" },
+            "--proto",
+            Path.Combine(protos, "echo.proto"),
+            "--proto-path",
+            protos,
+            "--backend",
+            backend.Address);
     }
 
     public async Task DisposeAsync()
@@ -95,7 +103,7 @@ public sealed class EchoInteropTests(EchoGatewayFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Headers_are_forwarded_by_the_safe_default()
+    public async Task Headers_are_forwarded_as_grpc_gateway_does_in_its_mode()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/echo") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
         request.Headers.Add("Authorization", "Bearer alice");
@@ -107,7 +115,10 @@ public sealed class EchoInteropTests(EchoGatewayFixture fixture) : IClassFixture
 
         var metadata = reply.Body.GetProperty("metadata");
         Assert.Equal("Bearer alice", metadata.GetProperty("authorization").GetString());
+        Assert.Equal("Bearer alice", metadata.GetProperty("grpcgateway-authorization").GetString());
         Assert.Equal("acme", metadata.GetProperty("tenant").GetString());
+        Assert.Equal("node-echo/1.0", reply.Message.Headers.GetValues("Grpc-Metadata-x-server-version").Single());
+        Assert.Contains("ms", reply.Message.Headers.GetValues("Grpc-Trailer-processing-time").Single(), StringComparison.Ordinal);
         Assert.Equal("echo-req-1", metadata.GetProperty("x-request-id").GetString());
         Assert.Equal("127.0.0.1", metadata.GetProperty("x-forwarded-for").GetString());
         Assert.False(metadata.TryGetProperty("x-not-forwarded", out _));

@@ -15,8 +15,9 @@ namespace Strait.Edge.Rest;
 
 /// <summary>
 /// REST/JSON → gRPC unary transcoding. One request runs top to bottom:
-/// identify → route → read body → build the request message → forward headers → call the backend →
-/// transcode the reply. Every failure on the way becomes one <see cref="Problem"/>, rendered once at the end.
+/// identify → route → map headers to metadata → read body → build the request message → call the backend →
+/// map reply metadata to headers and trailers → transcode the reply. Every failure on the way becomes one
+/// <see cref="Problem"/>, rendered once at the end.
 /// </summary>
 public sealed partial class RestTranscodingEndpoint
 {
@@ -39,7 +40,7 @@ public sealed partial class RestTranscodingEndpoint
         var outcome = new CallOutcome();
         try
         {
-            var problem = await TranscodeAsync(context, snapshot, identity, outcome).ConfigureAwait(false);
+            var problem = await TranscodeAsync(context, snapshot, identity, outcome, logger).ConfigureAwait(false);
             if (problem is not null && !context.RequestAborted.IsCancellationRequested)
             {
                 outcome.GrpcStatus ??= problem.GrpcStatus;
@@ -77,7 +78,7 @@ public sealed partial class RestTranscodingEndpoint
         }
     }
 
-    private static async Task<Problem?> TranscodeAsync(HttpContext context, GatewaySnapshot snapshot, RequestIdentity identity, CallOutcome outcome)
+    private static async Task<Problem?> TranscodeAsync(HttpContext context, GatewaySnapshot snapshot, RequestIdentity identity, CallOutcome outcome, ILogger logger)
     {
         // 1. Route: the raw target keeps %2F apart from '/', which the path variables' decoding rules depend on.
         var (rawPath, rawQuery) = SplitTarget(context);
@@ -105,7 +106,14 @@ public sealed partial class RestTranscodingEndpoint
         var route = match.Route!;
         outcome.Method = route.Method.FullName;
 
-        // 2. Request message: body first, then query, then path bindings, appended as protobuf fragments so that
+        // 2. Metadata, by the header mapping rules: checked before the body is received.
+        var metadata = new GrpcMetadata();
+        if (IncomingHeaderMapper.Map(context.Request, route, snapshot.Headers, identity, metadata, logger) is { } headerProblem)
+        {
+            return headerProblem;
+        }
+
+        // 3. Request message: body first, then query, then path bindings, appended as protobuf fragments so that
         //    protobuf's merge rules apply (the path wins over the body; repeated values append).
         using var message = new PooledBufferWriter(256);
         if (route.Body is not null)
@@ -130,12 +138,6 @@ public sealed partial class RestTranscodingEndpoint
             return bindingProblem;
         }
 
-        // 3. Metadata.
-        if (!DefaultHeaderForwarding.TryBuild(context.Request, identity, out var metadata, out var headerError))
-        {
-            return Problems.InvalidRequest(headerError!);
-        }
-
         // 4. The call. Client disconnects cancel it (RST_STREAM upstream).
         if (snapshot.Upstream.IsEmpty)
         {
@@ -147,9 +149,23 @@ public sealed partial class RestTranscodingEndpoint
             .InvokeUnaryAsync(snapshot.GrpcPathOf(route.Method), message.WrittenMemory, metadata, deadline, context.RequestAborted)
             .ConfigureAwait(false);
         outcome.GrpcStatus = result.Status.Code;
-        if (result.Status.Code != GrpcStatusCode.Ok)
+        var succeeded = result.Status.Code == GrpcStatusCode.Ok;
+        var mappingProblem = OutgoingHeaderMapper.Apply(
+            context, route, snapshot.Headers, result.ResponseHeaders, result.Trailers, succeeded, logger, out var successStatus);
+        if (!succeeded)
         {
             return context.RequestAborted.IsCancellationRequested ? null : Problems.FromStatus(result.Status);
+        }
+
+        if (mappingProblem is not null)
+        {
+            return mappingProblem;
+        }
+
+        if (successStatus == StatusCodes.Status204NoContent)
+        {
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return null;
         }
 
         // 5. The reply, transcoded aside so that a malformed message still gets a clean 502.
@@ -163,7 +179,7 @@ public sealed partial class RestTranscodingEndpoint
             return Problems.FromStatus(new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol));
         }
 
-        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = json.WrittenCount;
         await context.Response.Body.WriteAsync(json.WrittenMemory, context.RequestAborted).ConfigureAwait(false);

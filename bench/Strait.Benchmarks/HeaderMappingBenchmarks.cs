@@ -1,0 +1,104 @@
+using System.Net;
+using BenchmarkDotNet.Attributes;
+using Google.Api;
+using Google.Protobuf.Reflection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Strait.Headers;
+using Strait.Observability;
+using Strait.Routing;
+using Strait.Wire;
+
+namespace Strait.Benchmarks;
+
+/// <summary>
+/// The incoming header mapping of one request: 20 rules against 30 request headers, of which none, or 10, are
+/// named by a rule, plus a request with no headers at all as the fixed cost (Strait's own metadata) that the
+/// others add to.
+/// </summary>
+[MemoryDiagnoser]
+public class HeaderMappingBenchmarks
+{
+    private const int RuleCount = 20;
+    private const int HeaderCount = 30;
+
+    private HeaderMappingPlan _plan = null!;
+    private HttpRoute _route = null!;
+    private RequestIdentity _identity = null!;
+    private HttpContext _noHeaders = null!;
+    private HttpContext _noneMatch = null!;
+    private HttpContext _tenMatch = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var options = new HeaderMappingOptions();
+        for (var i = 0; i < RuleCount; i++)
+        {
+            options.Rules.Add(new HeaderRuleOptions
+            {
+                HttpHeader = $"X-Rule-{i}",
+                GrpcMetadata = $"rule-{i}",
+                Transforms = i % 4 == 0 ? ["trim", "lower"] : [],
+            });
+        }
+
+        _plan = HeaderMappingCompiler.Compile(options, new HeaderTransformRegistry());
+        var method = Protos.BenchReflection.Descriptor.Services[0].FindMethodByName("GetOrder");
+        var read = HttpRuleReader.Read(method, new HttpRule { Get = "/v1/orders/{id}" }, RouteSource.Config);
+        _route = read.Routes[0];
+        _identity = new RequestIdentity("9f2c1c0de8b84d3b9b3a2f44c1f0a7e1", "4bf92f3577b34da6a3ce929d0e0e4736");
+        _noHeaders = Request(0, 0);
+        _noneMatch = Request(HeaderCount, 0);
+        _tenMatch = Request(HeaderCount, 10);
+    }
+
+    [Benchmark(Baseline = true, Description = "no headers (Strait's own metadata only)")]
+    public GrpcMetadata NoHeaders() => Map(_noHeaders);
+
+    [Benchmark(Description = "30 headers, none named by the 20 rules")]
+    public GrpcMetadata NoneMatch() => Map(_noneMatch);
+
+    [Benchmark(Description = "30 headers, 10 named by the 20 rules")]
+    public GrpcMetadata TenMatch() => Map(_tenMatch);
+
+    private GrpcMetadata Map(HttpContext context)
+    {
+        var metadata = new GrpcMetadata();
+        if (IncomingHeaderMapper.Map(context.Request, _route, _plan, _identity, metadata, NullLogger.Instance) is not null)
+        {
+            throw new InvalidOperationException("the benchmark request was rejected");
+        }
+
+        return metadata;
+    }
+
+    // Typical browser and proxy headers first, then rule headers, then custom unmatched ones up to the count.
+    private static DefaultHttpContext Request(int headers, int matched)
+    {
+        string[] common =
+        [
+            "Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "Cookie", "Origin", "Referer", "User-Agent", "Sec-Fetch-Mode",
+            "Sec-Fetch-Site", "Sec-Fetch-Dest", "Sec-Ch-Ua", "Sec-Ch-Ua-Mobile", "Sec-Ch-Ua-Platform", "Pragma", "Priority", "X-Amzn-Trace-Id",
+            "X-Envoy-Attempt-Count", "Via", "Forwarded",
+        ];
+        var context = new DefaultHttpContext();
+        context.Request.Method = "GET";
+        context.Request.Scheme = "http";
+        context.Request.Host = new HostString("api.example.com");
+        context.Request.Path = "/v1/orders/42";
+        context.Connection.RemoteIpAddress = IPAddress.Parse("10.1.2.3");
+        var count = 1; // Host
+        for (var i = 0; i < matched; i++, count++)
+        {
+            context.Request.Headers[$"X-Rule-{i * 2}"] = i % 2 == 0 ? " Value-" + i : "value-" + i;
+        }
+
+        for (var i = 0; count < headers; i++, count++)
+        {
+            context.Request.Headers[i < common.Length ? common[i] : $"X-Custom-{i}"] = "some value " + i;
+        }
+
+        return context;
+    }
+}

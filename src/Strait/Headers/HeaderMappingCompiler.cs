@@ -1,0 +1,273 @@
+using System.Net;
+using Strait.Observability;
+using Strait.Wire;
+
+namespace Strait.Headers;
+
+/// <summary>
+/// Validates <see cref="HeaderMappingOptions"/> and compiles them into a <see cref="HeaderMappingPlan"/>. Every problem
+/// is reported at once, each with its place in the configuration (<c>headers.rules[2].transforms[0]</c>).
+/// </summary>
+public static class HeaderMappingCompiler
+{
+    /// <exception cref="HeaderMappingException">The options hold one or more errors; the message lists them all.</exception>
+    public static HeaderMappingPlan Compile(HeaderMappingOptions options, HeaderTransformRegistry transforms)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(transforms);
+        var errors = new List<string>();
+        if (options.Mode is not (HeaderMappingModes.Explicit or HeaderMappingModes.GrpcGateway))
+        {
+            errors.Add($"headers.mode: '{options.Mode}' is not a mode; use '{HeaderMappingModes.Explicit}' or '{HeaderMappingModes.GrpcGateway}'");
+        }
+
+        for (var i = 0; i < options.SkipPaths.Count; i++)
+        {
+            if (string.IsNullOrEmpty(options.SkipPaths[i]) || options.SkipPaths[i][0] != '/')
+            {
+                errors.Add($"headers.skipPaths[{i}]: '{options.SkipPaths[i]}' must start with '/' (end it with '*' for a prefix)");
+            }
+        }
+
+        if (!HttpHeaderNames.IsToken(options.TrailerPrefix))
+        {
+            errors.Add($"headers.trailerPrefix: '{options.TrailerPrefix}' is not a valid HTTP header name prefix");
+        }
+
+        if (options.MaxHeaderCount < 1)
+        {
+            errors.Add("headers.maxHeaderCount: must be at least 1");
+        }
+
+        if (options.MaxMetadataSize < 1)
+        {
+            errors.Add("headers.maxMetadataSize: must be at least 1");
+        }
+
+        var owned = new List<string>();
+        for (var i = 0; i < options.GatewayOwned.Count; i++)
+        {
+            var name = options.GatewayOwned[i];
+            if (!HttpHeaderNames.IsToken(name))
+            {
+                errors.Add($"headers.gatewayOwned[{i}]: '{name}' is not a valid HTTP header name");
+            }
+            else
+            {
+                owned.Add(name);
+            }
+        }
+
+        var proxies = new List<IPNetwork>();
+        for (var i = 0; i < options.TrustedProxies.Count; i++)
+        {
+            var text = options.TrustedProxies[i]?.Trim() ?? string.Empty;
+            if (IPNetwork.TryParse(text, out var network))
+            {
+                proxies.Add(network);
+            }
+            else if (IPAddress.TryParse(text, out var address))
+            {
+                proxies.Add(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else
+            {
+                errors.Add($"headers.trustedProxies[{i}]: '{text}' is neither an IP address nor a CIDR range (10.0.0.0/8)");
+            }
+        }
+
+        var incoming = new List<HeaderRule>();
+        var outgoing = new List<HeaderRule>();
+        var seen = new Dictionary<string, (int Index, string Fingerprint)>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Rules.Count; i++)
+        {
+            var rule = CompileRule(options.Rules[i], i, transforms, owned, options.CaseSensitive, errors);
+            if (rule is null)
+            {
+                continue;
+            }
+
+            var (compiled, direction) = rule.Value;
+            foreach (var side in direction == HeaderDirections.Both ? [HeaderDirections.Incoming, HeaderDirections.Outgoing] : new[] { direction })
+            {
+                var header = options.CaseSensitive ? compiled.HttpHeader : compiled.HttpHeader.ToLowerInvariant();
+                var identity = string.Join('\u0001', side, header, compiled.MetadataKey, ScopeText(options.Rules[i].Scope));
+                var fingerprint = string.Join('\u0001', compiled.Required, compiled.Default, string.Join(',', compiled.Transforms), compiled.Target);
+                if (seen.TryGetValue(identity, out var earlier))
+                {
+                    errors.Add(earlier.Fingerprint == fingerprint
+                        ? $"headers.rules[{i}]: duplicates headers.rules[{earlier.Index}] ({side} {compiled.HttpHeader} ⇄ {compiled.MetadataKey})"
+                        : $"headers.rules[{i}]: contradicts headers.rules[{earlier.Index}]: both map {side} {compiled.HttpHeader} ⇄ {compiled.MetadataKey} in the same scope with different settings");
+                    continue;
+                }
+
+                seen.Add(identity, (i, fingerprint));
+                (side == HeaderDirections.Incoming ? incoming : outgoing).Add(compiled);
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new HeaderMappingException(errors);
+        }
+
+        return new HeaderMappingPlan(
+            options.Mode == HeaderMappingModes.GrpcGateway,
+            options.CaseSensitive,
+            options.Overwrite,
+            options.TrailerPrefix,
+            options.Strict,
+            options.SkipPaths,
+            owned,
+            proxies,
+            [.. SensitiveHeaders.BuiltIn, .. options.SensitiveHeaders],
+            options.Rules.Count,
+            options.MaxHeaderCount,
+            options.MaxMetadataSize,
+            incoming,
+            outgoing);
+    }
+
+    private static (HeaderRule Rule, string Direction)? CompileRule(
+        HeaderRuleOptions options,
+        int index,
+        HeaderTransformRegistry registry,
+        List<string> owned,
+        bool caseSensitive,
+        List<string> errors)
+    {
+        var at = $"headers.rules[{index}]";
+        var errorCount = errors.Count;
+        var header = options.HttpHeader?.Trim() ?? string.Empty;
+        if (header.Length == 0)
+        {
+            errors.Add($"{at}.httpHeader: is empty; every rule names an HTTP header");
+        }
+        else if (!HttpHeaderNames.IsToken(header))
+        {
+            errors.Add($"{at}.httpHeader: '{header}' is not a valid HTTP header name");
+        }
+        else if (HttpHeaderNames.IsHopByHop(header) || HttpHeaderNames.IsReserved(header))
+        {
+            errors.Add($"{at}.httpHeader: '{header}' is a hop-by-hop or protocol header and cannot be mapped");
+        }
+
+        var key = (options.GrpcMetadata ?? header).Trim();
+        if (options.GrpcMetadata is not null && !key.Equals(key.ToLowerInvariant(), StringComparison.Ordinal))
+        {
+            errors.Add($"{at}.grpcMetadata: '{key}' must be lower case (gRPC metadata keys are)");
+        }
+
+        key = key.ToLowerInvariant();
+        if (header.Length > 0 && !GrpcMetadata.IsValidKey(key))
+        {
+            errors.Add($"{at}.grpcMetadata: '{key}' is not a valid metadata key (letters, digits, '-', '_', '.')");
+        }
+        else if (GrpcMetadata.IsReservedKey(key) || HttpHeaderNames.IsHopByHop(key))
+        {
+            errors.Add($"{at}.grpcMetadata: '{key}' is reserved by the gRPC protocol");
+        }
+        else if (GatewayMetadata.IsGatewaySet(key))
+        {
+            errors.Add($"{at}.grpcMetadata: '{key}' is set by Strait itself (request id, trace context, X-Forwarded-*)");
+        }
+
+        var direction = options.Direction?.Trim().ToLowerInvariant() ?? HeaderDirections.Incoming;
+        if (direction is not (HeaderDirections.Incoming or HeaderDirections.Outgoing or HeaderDirections.Both))
+        {
+            errors.Add($"{at}.direction: '{options.Direction}' is not a direction; use incoming, outgoing or both");
+        }
+
+        if (direction != HeaderDirections.Outgoing && owned.Contains(header, caseSensitive ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"{at}.httpHeader: '{header}' is gateway-owned (headers.gatewayOwned); a client's value must never be mapped");
+        }
+
+        var target = OutgoingTarget.Source;
+        switch (options.Target?.Trim().ToLowerInvariant())
+        {
+            case null:
+                break;
+            case "header" or "trailer" when direction == HeaderDirections.Outgoing:
+                target = options.Target.Trim().Equals("header", StringComparison.OrdinalIgnoreCase) ? OutgoingTarget.Header : OutgoingTarget.Trailer;
+                break;
+            case "header" or "trailer":
+                errors.Add($"{at}.target: applies only to outgoing rules");
+                break;
+            default:
+                errors.Add($"{at}.target: '{options.Target}' is not a target; use header or trailer");
+                break;
+        }
+
+        if (options.Required && options.Default is not null)
+        {
+            errors.Add($"{at}: is required and has a default, so it can never be missing; keep one of the two");
+        }
+
+        if (options.Default is { } fallback && !GrpcMetadata.IsBinaryKey(key) && !GrpcMetadata.IsValidTextValue(fallback))
+        {
+            errors.Add($"{at}.default: '{fallback}' holds characters that are not printable ASCII");
+        }
+        else if (options.Default is { } binaryFallback && GrpcMetadata.IsBinaryKey(key) && !GrpcBinaryHeader.TryDecode(binaryFallback, out _))
+        {
+            errors.Add($"{at}.default: '{binaryFallback}' is not base64, which a -bin key's default must be");
+        }
+
+        var transforms = new List<HeaderTransform>();
+        for (var t = 0; t < options.Transforms.Count; t++)
+        {
+            try
+            {
+                transforms.Add(registry.Create(options.Transforms[t]));
+            }
+            catch (FormatException e)
+            {
+                errors.Add($"{at}.transforms[{t}]: {e.Message}");
+            }
+        }
+
+        var scope = options.Scope is null
+            ? HeaderRuleScope.Everywhere
+            : new HeaderRuleScope(options.Scope.Routes, options.Scope.Services, options.Scope.Methods);
+        if (options.Scope is not null)
+        {
+            for (var r = 0; r < options.Scope.Routes.Count; r++)
+            {
+                if (!options.Scope.Routes[r].StartsWith('/'))
+                {
+                    errors.Add($"{at}.scope.routes[{r}]: '{options.Scope.Routes[r]}' must start with '/'");
+                }
+            }
+        }
+
+        return errors.Count > errorCount
+            ? null
+            : (new HeaderRule(index, header, key, options.Required, options.Default, transforms, target, scope), direction);
+    }
+
+    private static string ScopeText(HeaderRuleScopeOptions? scope) => scope is null
+        ? string.Empty
+        : string.Join('|', string.Join(',', scope.Routes), string.Join(',', scope.Services), string.Join(',', scope.Methods));
+}
+
+/// <summary>The header mapping configuration is invalid; <see cref="Errors"/> lists every problem with its location.</summary>
+public sealed class HeaderMappingException : Exception
+{
+    public HeaderMappingException(IReadOnlyList<string> errors)
+        : base(string.Join(Environment.NewLine, errors)) => Errors = errors;
+
+    public IReadOnlyList<string> Errors { get; }
+}
+
+/// <summary>Metadata only Strait sets, from its own view of the request.</summary>
+internal static class GatewayMetadata
+{
+    public const string ForwardedFor = "x-forwarded-for";
+    public const string ForwardedHost = "x-forwarded-host";
+    public const string ForwardedProto = "x-forwarded-proto";
+    public const string TraceParent = "traceparent";
+    public const string TraceState = "tracestate";
+
+    public static bool IsGatewaySet(string key) =>
+        key is RequestIdentity.RequestIdHeader or ForwardedFor or ForwardedHost or ForwardedProto or TraceParent or TraceState;
+}

@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using System.Net;
+using Strait.Routing;
+using Strait.Wire;
+
+namespace Strait.Headers;
+
+/// <summary>
+/// The compiled, immutable header mapping of one snapshot: rules indexed by HTTP name (incoming) and metadata key
+/// (outgoing), narrowed per route on first use, plus the global options.
+/// </summary>
+public sealed class HeaderMappingPlan
+{
+    private readonly ConcurrentDictionary<HttpRoute, RouteHeaderRules> _byRoute = new();
+    private readonly Func<HttpRoute, RouteHeaderRules> _narrow;
+    private readonly string[] _skipExact;
+    private readonly string[] _skipPrefixes;
+
+    internal HeaderMappingPlan(
+        bool compatible,
+        bool caseSensitive,
+        bool overwrite,
+        string trailerPrefix,
+        bool strict,
+        IReadOnlyList<string> skipPaths,
+        IReadOnlyCollection<string> gatewayOwned,
+        IReadOnlyList<IPNetwork> trustedProxies,
+        IReadOnlyCollection<string> sensitive,
+        int ruleCount,
+        int maxHeaderCount,
+        int maxMetadataSize,
+        IReadOnlyList<HeaderRule> incoming,
+        IReadOnlyList<HeaderRule> outgoing)
+    {
+        IsGrpcGatewayCompatible = compatible;
+        CaseSensitive = caseSensitive;
+        Overwrite = overwrite;
+        TrailerPrefix = trailerPrefix;
+        Strict = strict;
+        _skipExact = [.. skipPaths.Where(p => !p.EndsWith('*'))];
+        _skipPrefixes = [.. skipPaths.Where(p => p.EndsWith('*')).Select(p => p[..^1])];
+        GatewayOwned = gatewayOwned.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        TrustedProxies = [.. trustedProxies];
+        Sensitive = sensitive.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        RuleCount = ruleCount;
+        MaxHeaderCount = maxHeaderCount;
+        MaxMetadataSize = maxMetadataSize;
+        Incoming = incoming;
+        Outgoing = outgoing;
+        Counters = new HeaderRuleCounters();
+        _narrow = route => new RouteHeaderRules(this, route);
+    }
+
+    /// <summary>The mapping when the configuration has no <c>headers</c> section.</summary>
+    public static HeaderMappingPlan Default { get; } = HeaderMappingCompiler.Compile(new HeaderMappingOptions(), new HeaderTransformRegistry());
+
+    public bool IsGrpcGatewayCompatible { get; }
+
+    public bool CaseSensitive { get; }
+
+    public bool Overwrite { get; }
+
+    public string TrailerPrefix { get; }
+
+    public bool Strict { get; }
+
+    public FrozenSet<string> GatewayOwned { get; }
+
+    public IReadOnlyList<IPNetwork> TrustedProxies { get; }
+
+    /// <summary>Header names whose values logs mask.</summary>
+    public FrozenSet<string> Sensitive { get; }
+
+    /// <summary>Entries of <c>headers.rules</c>; bounds <see cref="HeaderRule.Index"/>.</summary>
+    public int RuleCount { get; }
+
+    public int MaxHeaderCount { get; }
+
+    public int MaxMetadataSize { get; }
+
+    public IReadOnlyList<HeaderRule> Incoming { get; }
+
+    public IReadOnlyList<HeaderRule> Outgoing { get; }
+
+    public HeaderRuleCounters Counters { get; }
+
+    public bool IsSkipped(string path)
+    {
+        foreach (var exact in _skipExact)
+        {
+            if (path.Equals(exact, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        foreach (var prefix in _skipPrefixes)
+        {
+            if (path.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public bool IsTrustedProxy(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return false;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        foreach (var network in TrustedProxies)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal RouteHeaderRules For(HttpRoute route) => _byRoute.GetOrAdd(route, _narrow);
+}
+
+/// <summary>The rules that apply on one route, indexed for the per-request loops.</summary>
+internal sealed class RouteHeaderRules
+{
+    public RouteHeaderRules(HeaderMappingPlan plan, HttpRoute route)
+    {
+        var comparer = plan.CaseSensitive ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
+        var incoming = plan.Incoming.Where(r => r.AppliesTo(route)).ToArray();
+        IncomingByHeader = incoming.GroupBy(r => r.HttpHeader, comparer).ToFrozenDictionary(g => g.Key, g => g.ToArray(), comparer);
+        IncomingWithFallback = [.. incoming.Where(r => r.Required || r.Default is not null)];
+        IncomingKeys = incoming.Select(r => r.MetadataKey).ToFrozenSet(StringComparer.Ordinal);
+        var outgoing = plan.Outgoing.Where(r => r.AppliesTo(route)).ToArray();
+        OutgoingByKey = outgoing.GroupBy(r => r.MetadataKey, StringComparer.Ordinal).ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        OutgoingWithFallback = [.. outgoing.Where(r => r.Required || r.Default is not null)];
+    }
+
+    public FrozenDictionary<string, HeaderRule[]> IncomingByHeader { get; }
+
+    /// <summary>Rules that act when their header is absent (required or defaulted).</summary>
+    public HeaderRule[] IncomingWithFallback { get; }
+
+    /// <summary>Metadata keys the rules produce, which no <c>Grpc-Metadata-</c> header may also supply.</summary>
+    public FrozenSet<string> IncomingKeys { get; }
+
+    public FrozenDictionary<string, HeaderRule[]> OutgoingByKey { get; }
+
+    public HeaderRule[] OutgoingWithFallback { get; }
+}

@@ -1,0 +1,266 @@
+using System.Collections.Frozen;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using Strait.Errors;
+using Strait.Observability;
+using Strait.Routing;
+using Strait.Wire;
+
+namespace Strait.Headers;
+
+/// <summary>
+/// HTTP request headers → gRPC metadata for one call, in one pass over the headers: safety checks, then the route's
+/// rules, then the grpc-gateway defaults (compatible mode), then absent headers' defaults and requirements, then the
+/// metadata only Strait sets (request id, trace context, <c>X-Forwarded-*</c>) and the size limit.
+/// </summary>
+/// <remarks>
+/// Any failure is a 4xx <see cref="Problem"/> naming the header, and nothing is forwarded. Headers no rule names
+/// cost a dictionary probe and allocate nothing.
+/// </remarks>
+public static partial class IncomingHeaderMapper
+{
+    public const string MetadataPrefix = "Grpc-Metadata-";
+    private const string CompatiblePrefix = "grpcgateway-";
+    private const int MaxStackRuleWords = 16;
+
+    // grpc-gateway's DefaultHeaderMatcher list (IANA permanent headers), forwarded as grpcgateway-<name>.
+    private static readonly FrozenSet<string> PermanentHeaders = new[]
+    {
+        "accept", "accept-charset", "accept-language", "accept-ranges", "authorization", "cache-control", "content-type", "cookie",
+        "date", "expect", "from", "if-match", "if-modified-since", "if-none-match", "if-schedule-tag-match", "if-unmodified-since",
+        "max-forwards", "origin", "pragma", "referer", "user-agent", "via", "warning",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Adds the call's metadata to <paramref name="metadata"/>, or returns the problem that stops the request.</summary>
+    public static Problem? Map(HttpRequest request, HttpRoute route, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata, ILogger logger)
+    {
+        var headers = request.Headers;
+        if (headers.Count > plan.MaxHeaderCount)
+        {
+            return Problems.TooManyHeaders(headers.Count, plan.MaxHeaderCount);
+        }
+
+        var rules = plan.IsSkipped(request.Path.Value ?? "/") ? null : plan.For(route);
+        var wordCount = (plan.RuleCount + 63) >> 6;
+        Span<ulong> mapped = wordCount <= MaxStackRuleWords ? stackalloc ulong[wordCount] : new ulong[wordCount];
+        mapped.Clear();
+        var connection = headers.Connection;
+        var debug = logger.IsEnabled(LogLevel.Debug);
+        foreach (var (name, values) in headers)
+        {
+            if (plan.GatewayOwned.Contains(name))
+            {
+                return Problems.InvalidHeader(name, $"The request header '{name}' is set by the gateway; clients cannot send it.");
+            }
+
+            if (HttpHeaderNames.IsHopByHop(name) || (connection.Count > 0 && HttpHeaderNames.IsNamedIn(connection, name)))
+            {
+                continue;
+            }
+
+            if (rules is not null && rules.IncomingByHeader.TryGetValue(name, out var matched))
+            {
+                foreach (var rule in matched)
+                {
+                    if (MapRule(rule, name, values, plan, metadata, debug, logger) is { } problem)
+                    {
+                        plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Rejected);
+                        return problem;
+                    }
+
+                    mapped[rule.Index >> 6] |= 1UL << (rule.Index & 63);
+                    plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Mapped);
+                }
+
+                continue;
+            }
+
+            if (rules is not null && plan.IsGrpcGatewayCompatible && MapCompatible(name, values, rules, metadata) is { } compatibleProblem)
+            {
+                return compatibleProblem;
+            }
+        }
+
+        if (rules is not null)
+        {
+            foreach (var rule in rules.IncomingWithFallback)
+            {
+                if ((mapped[rule.Index >> 6] & (1UL << (rule.Index & 63))) != 0)
+                {
+                    continue;
+                }
+
+                if (rule.Default is null)
+                {
+                    plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Missing);
+                    return Problems.MissingHeader(rule.HttpHeader);
+                }
+
+                AddChecked(metadata, rule.MetadataKey, rule.Default, plan.Overwrite);
+                plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Defaulted);
+            }
+        }
+
+        AddGatewayMetadata(request, plan, identity, metadata);
+        var size = SizeOf(metadata);
+        return size > plan.MaxMetadataSize ? Problems.MetadataTooLarge(size, plan.MaxMetadataSize) : null;
+    }
+
+    private static Problem? MapRule(HeaderRule rule, string name, StringValues values, HeaderMappingPlan plan, GrpcMetadata metadata, bool debug, ILogger logger)
+    {
+        if (plan.Overwrite)
+        {
+            metadata.RemoveAll(rule.MetadataKey);
+        }
+
+        foreach (var raw in values)
+        {
+            if (raw is null)
+            {
+                continue;
+            }
+
+            if (!rule.TryTransform(raw, out var value, out var error))
+            {
+                return Problems.InvalidHeader(name, $"The request header '{name}' cannot be mapped to '{rule.MetadataKey}': {error}.");
+            }
+
+            if (!TryAdd(metadata, rule.MetadataKey, value))
+            {
+                return Problems.InvalidHeader(name, rule.IsBinary
+                    ? $"The request header '{name}' is not valid base64, which metadata '{rule.MetadataKey}' needs."
+                    : $"The request header '{name}' contains characters that are not printable ASCII; map it to a '-bin' metadata key to send bytes.");
+            }
+
+            if (debug)
+            {
+                LogMapped(logger, name, rule.MetadataKey, SensitiveHeaders.Show(name, plan, value));
+            }
+        }
+
+        return null;
+    }
+
+    private static Problem? MapCompatible(string name, StringValues values, RouteHeaderRules rules, GrpcMetadata metadata)
+    {
+        if (name.StartsWith(MetadataPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            // Keys that come from their own header (Authorization) or from a rule must not be supplied a second way,
+            // which would slip past the rule's checks and transforms.
+            var key = name[MetadataPrefix.Length..].ToLowerInvariant();
+            if (!GrpcMetadata.IsValidKey(key) || GrpcMetadata.IsReservedKey(key) || HttpHeaderNames.IsHopByHop(key) || GatewayMetadata.IsGatewaySet(key)
+                || key == "authorization" || rules.IncomingKeys.Contains(key))
+            {
+                return Problems.InvalidHeader(name, $"The request header '{name}' does not name a metadata key that can be forwarded (letters, digits, '-', '_', '.'; not a reserved, hop-by-hop, gateway-set or rule-mapped name).");
+            }
+
+            return AddAll(name, key, values, metadata);
+        }
+
+        if (!PermanentHeaders.Contains(name))
+        {
+            return null;
+        }
+
+        // grpc-gateway always forwards Authorization under its own name as well.
+        if (name.Equals("authorization", StringComparison.OrdinalIgnoreCase) && AddAll(name, "authorization", values, metadata) is { } problem)
+        {
+            return problem;
+        }
+
+        return AddAll(name, CompatiblePrefix + name.ToLowerInvariant(), values, metadata);
+    }
+
+    private static Problem? AddAll(string name, string key, StringValues values, GrpcMetadata metadata)
+    {
+        foreach (var value in values)
+        {
+            if (value is not null && !TryAdd(metadata, key, value))
+            {
+                return Problems.InvalidHeader(name, GrpcMetadata.IsBinaryKey(key)
+                    ? $"The request header '{name}' is not valid base64."
+                    : $"The request header '{name}' contains characters that are not printable ASCII.");
+            }
+        }
+
+        return null;
+    }
+
+    private static bool TryAdd(GrpcMetadata metadata, string key, string value)
+    {
+        if (!GrpcMetadata.IsBinaryKey(key))
+        {
+            if (!GrpcMetadata.IsValidTextValue(value))
+            {
+                return false;
+            }
+
+            metadata.Add(key, value);
+            return true;
+        }
+
+        if (!GrpcBinaryHeader.TryDecode(value, out var bytes))
+        {
+            return false;
+        }
+
+        metadata.Add(key, bytes);
+        return true;
+    }
+
+    // Defaults are validated when the plan is compiled, so adding one cannot fail.
+    private static void AddChecked(GrpcMetadata metadata, string key, string value, bool overwrite)
+    {
+        if (overwrite)
+        {
+            metadata.RemoveAll(key);
+        }
+
+        TryAdd(metadata, key, value);
+    }
+
+    private static void AddGatewayMetadata(HttpRequest request, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata)
+    {
+        metadata.Add(RequestIdentity.RequestIdHeader, identity.RequestId);
+        AddIfValid(metadata, GatewayMetadata.TraceParent, request.Headers[GatewayMetadata.TraceParent]);
+        AddIfValid(metadata, GatewayMetadata.TraceState, request.Headers[GatewayMetadata.TraceState]);
+
+        var peer = request.HttpContext.Connection.RemoteIpAddress;
+        var trusted = plan.IsTrustedProxy(peer);
+        var peerText = peer?.IsIPv4MappedToIPv6 == true ? peer.MapToIPv4().ToString() : peer?.ToString();
+        var forwardedFor = trusted ? request.Headers[GatewayMetadata.ForwardedFor].ToString() : string.Empty;
+        var chain = string.IsNullOrEmpty(forwardedFor) ? peerText : peerText is null ? forwardedFor : forwardedFor + ", " + peerText;
+        AddIfValid(metadata, GatewayMetadata.ForwardedFor, chain);
+
+        var host = trusted ? request.Headers[GatewayMetadata.ForwardedHost].ToString() : string.Empty;
+        AddIfValid(metadata, GatewayMetadata.ForwardedHost, string.IsNullOrEmpty(host) ? request.Host.Value : host);
+        var proto = trusted ? request.Headers[GatewayMetadata.ForwardedProto].ToString() : string.Empty;
+        AddIfValid(metadata, GatewayMetadata.ForwardedProto, string.IsNullOrEmpty(proto) ? request.Scheme : proto);
+    }
+
+    private static void AddIfValid(GrpcMetadata metadata, string key, StringValues values)
+    {
+        foreach (var value in values)
+        {
+            if (!string.IsNullOrEmpty(value) && GrpcMetadata.IsValidTextValue(value))
+            {
+                metadata.Add(key, value);
+            }
+        }
+    }
+
+    private static int SizeOf(GrpcMetadata metadata)
+    {
+        var size = 0;
+        foreach (var entry in metadata)
+        {
+            size += entry.Key.Length + (entry.IsBinary ? entry.ValueBytes.Length : entry.Value.Length);
+        }
+
+        return size;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "header {Header} → metadata {Key}: {Value}")]
+    private static partial void LogMapped(ILogger logger, string header, string key, string value);
+}

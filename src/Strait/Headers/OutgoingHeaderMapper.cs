@@ -1,0 +1,202 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using Strait.Errors;
+using Strait.Routing;
+using Strait.Wire;
+
+namespace Strait.Headers;
+
+/// <summary>
+/// gRPC response metadata → HTTP response headers and trailers, before the response starts. Rules first; unmapped
+/// metadata become <c>Grpc-Metadata-*</c> headers in grpc-gateway mode and are dropped in explicit mode. Trailers
+/// are real HTTP trailers when the client can take them (<c>TE: trailers</c> over HTTP/2), otherwise headers under
+/// the trailer prefix.
+/// </summary>
+/// <remarks>
+/// The success-status convention: header metadata <c>x-http-code</c> of 200, 201, 202 or 204 sets the status of a
+/// successful reply, and <c>location</c> sets <c>Location</c>. Both are consumed here and never forwarded otherwise.
+/// A value a transform rejects or that is not printable ASCII is dropped and logged; it never fails the request.
+/// </remarks>
+public static partial class OutgoingHeaderMapper
+{
+    public const string StatusCodeKey = "x-http-code";
+    public const string LocationKey = "location";
+    private const string CompatiblePrefix = "Grpc-Metadata-";
+
+    /// <summary>Applies the mapping; returns the problem a strict plan answers when required metadata are missing.</summary>
+    /// <param name="succeeded">The call returned OK: only then do the status convention and required rules apply.</param>
+    public static Problem? Apply(
+        HttpContext context,
+        HttpRoute route,
+        HeaderMappingPlan plan,
+        GrpcMetadata responseHeaders,
+        GrpcMetadata trailers,
+        bool succeeded,
+        ILogger logger,
+        out int? successStatus)
+    {
+        successStatus = null;
+        var rules = plan.IsSkipped(context.Request.Path.Value ?? "/") ? null : plan.For(route);
+        var response = context.Response;
+        var realTrailers = AcceptsTrailers(context);
+        var wordCount = (plan.RuleCount + 63) >> 6;
+        Span<ulong> mapped = wordCount <= 16 ? stackalloc ulong[wordCount] : new ulong[wordCount];
+        mapped.Clear();
+
+        foreach (var entry in responseHeaders)
+        {
+            if (entry.Key == StatusCodeKey)
+            {
+                successStatus = succeeded ? ParseSuccessStatus(entry.Value, logger) : null;
+                continue;
+            }
+
+            if (entry.Key == LocationKey && succeeded && (rules is null || !rules.OutgoingByKey.ContainsKey(LocationKey)))
+            {
+                if (GrpcMetadata.IsValidTextValue(entry.Value))
+                {
+                    response.Headers.Location = entry.Value;
+                }
+
+                continue;
+            }
+
+            Forward(entry, fromTrailers: false, rules, plan, response, realTrailers, mapped, logger);
+        }
+
+        foreach (var entry in trailers)
+        {
+            Forward(entry, fromTrailers: true, rules, plan, response, realTrailers, mapped, logger);
+        }
+
+        if (rules is null)
+        {
+            return null;
+        }
+
+        foreach (var rule in rules.OutgoingWithFallback)
+        {
+            if ((mapped[rule.Index >> 6] & (1UL << (rule.Index & 63))) != 0)
+            {
+                continue;
+            }
+
+            if (rule.Default is { } fallback)
+            {
+                Deliver(response, rule.HttpHeader, fallback, toTrailer: rule.Target == OutgoingTarget.Trailer, plan, realTrailers);
+                plan.Counters.Record(rule, incoming: false, HeaderRuleOutcome.Defaulted);
+                continue;
+            }
+
+            if (succeeded)
+            {
+                plan.Counters.Record(rule, incoming: false, HeaderRuleOutcome.Missing);
+                LogMissing(logger, rule.MetadataKey, rule.Label);
+                if (plan.Strict)
+                {
+                    return Problems.MissingResponseMetadata(rule.MetadataKey);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>HTTP/2 (or later) with <c>TE: trailers</c> and a server that can send them.</summary>
+    public static bool AcceptsTrailers(HttpContext context)
+    {
+        var request = context.Request;
+        return !HttpProtocol.IsHttp10(request.Protocol) && !HttpProtocol.IsHttp11(request.Protocol)
+            && HttpHeaderNames.IsNamedIn(request.Headers.TE, "trailers")
+            && context.Response.SupportsTrailers();
+    }
+
+    private static void Forward(
+        GrpcMetadataEntry entry,
+        bool fromTrailers,
+        RouteHeaderRules? rules,
+        HeaderMappingPlan plan,
+        HttpResponse response,
+        bool realTrailers,
+        Span<ulong> mapped,
+        ILogger logger)
+    {
+        if (rules is not null && rules.OutgoingByKey.TryGetValue(entry.Key, out var matched))
+        {
+            foreach (var rule in matched)
+            {
+                if (!rule.TryTransform(entry.Value, out var value, out var error) || !GrpcMetadata.IsValidTextValue(value))
+                {
+                    plan.Counters.Record(rule, incoming: false, HeaderRuleOutcome.Rejected);
+                    LogDropped(logger, entry.Key, rule.Label, error ?? "the value is not printable ASCII");
+                    continue;
+                }
+
+                var toTrailer = rule.Target switch
+                {
+                    OutgoingTarget.Header => false,
+                    OutgoingTarget.Trailer => true,
+                    _ => fromTrailers,
+                };
+                Deliver(response, rule.HttpHeader, value, toTrailer, plan, realTrailers);
+                mapped[rule.Index >> 6] |= 1UL << (rule.Index & 63);
+                plan.Counters.Record(rule, incoming: false, HeaderRuleOutcome.Mapped);
+            }
+
+            return;
+        }
+
+        if (rules is not null && plan.IsGrpcGatewayCompatible)
+        {
+            if (fromTrailers)
+            {
+                Deliver(response, entry.Key, entry.Value, toTrailer: true, plan, realTrailers);
+            }
+            else
+            {
+                Append(response.Headers, CompatiblePrefix + entry.Key, entry.Value);
+            }
+        }
+    }
+
+    private static void Deliver(HttpResponse response, string name, string value, bool toTrailer, HeaderMappingPlan plan, bool realTrailers)
+    {
+        if (!toTrailer)
+        {
+            Append(response.Headers, name, value);
+        }
+        else if (realTrailers)
+        {
+            response.AppendTrailer(name, value);
+        }
+        else
+        {
+            Append(response.Headers, plan.TrailerPrefix + name, value);
+        }
+    }
+
+    private static void Append(IHeaderDictionary headers, string name, string value) =>
+        headers[name] = StringValues.Concat(headers[name], value);
+
+    private static int? ParseSuccessStatus(string value, ILogger logger)
+    {
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var status) && status is 200 or 201 or 202 or 204)
+        {
+            return status;
+        }
+
+        LogBadStatus(logger, value);
+        return null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Response metadata '{Key}' required by {Rule} is missing from the backend's reply")]
+    private static partial void LogMissing(ILogger logger, string key, string rule);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Response metadata '{Key}' dropped by {Rule}: {Reason}")]
+    private static partial void LogDropped(ILogger logger, string key, string rule, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored x-http-code '{Value}' from the backend: only 200, 201, 202 and 204 can be set")]
+    private static partial void LogBadStatus(ILogger logger, string value);
+}

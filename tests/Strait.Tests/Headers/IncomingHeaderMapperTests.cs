@@ -1,0 +1,300 @@
+using Strait.Headers;
+using static Strait.Tests.Headers.HeaderMappingTestSupport;
+
+namespace Strait.Tests.Headers;
+
+public sealed class IncomingHeaderMapperTests
+{
+    private static readonly HeaderRuleOptions[] GoldenRules =
+    [
+        new() { HttpHeader = "Authorization", GrpcMetadata = "authorization" },
+        new() { HttpHeader = "X-Request-ID", GrpcMetadata = "request-id" },
+        new() { HttpHeader = "X-User-Role", GrpcMetadata = "user-role" },
+    ];
+
+    [Fact]
+    public void The_golden_scenario_maps_the_three_headers()
+    {
+        var (metadata, problem) = MapIncoming(Plan(GoldenRules), Request(("Authorization", "Bearer abc123"), ("X-Request-ID", "req-456"), ("X-User-Role", "admin")));
+
+        Assert.Null(problem);
+        Assert.Equal("Bearer abc123", metadata.Single("authorization"));
+        Assert.Equal("req-456", metadata.Single("request-id"));
+        Assert.Equal("admin", metadata.Single("user-role"));
+        Assert.Equal("req-test", metadata.Single("x-request-id"));
+    }
+
+    [Fact]
+    public void Explicit_mode_forwards_only_what_rules_name()
+    {
+        var (metadata, _) = MapIncoming(Plan(GoldenRules), Request(("X-Other", "x"), ("Grpc-Metadata-Tenant", "acme"), ("Cookie", "a=b")));
+
+        Assert.DoesNotContain(metadata, e => e.Key is "x-other" or "tenant" or "cookie" or "grpcgateway-cookie");
+    }
+
+    [Fact]
+    public void A_missing_required_header_is_a_400_naming_it_and_nothing_is_forwarded()
+    {
+        var (metadata, problem) = MapIncoming(Plan(new HeaderRuleOptions { HttpHeader = "X-Tenant", Required = true }), Request());
+
+        Assert.NotNull(problem);
+        Assert.Equal(400, problem.Status);
+        Assert.Equal("missing-header", problem.TypeSlug);
+        Assert.Contains("X-Tenant", problem.Detail, StringComparison.Ordinal);
+        Assert.Equal("X-Tenant", Assert.Single(problem.Errors).Field);
+        Assert.Empty(metadata.GetValues("x-tenant"));
+    }
+
+    [Fact]
+    public void A_default_fills_an_absent_header_but_not_a_present_one()
+    {
+        var plan = Plan(new HeaderRuleOptions { HttpHeader = "X-User-Role", GrpcMetadata = "user-role", Default = "guest" });
+
+        Assert.Equal("guest", MapIncoming(plan, Request()).Metadata.Single("user-role"));
+        Assert.Equal("admin", MapIncoming(plan, Request(("X-User-Role", "admin"))).Metadata.Single("user-role"));
+    }
+
+    [Fact]
+    public void Every_value_of_a_multi_valued_header_is_kept_in_order()
+    {
+        var (metadata, _) = MapIncoming(Plan(new HeaderRuleOptions { HttpHeader = "X-Tag", GrpcMetadata = "tag" }), Request(("X-Tag", "a"), ("X-Tag", "b"), ("X-Tag", "c")));
+
+        Assert.Equal(["a", "b", "c"], metadata.GetValues("tag"));
+    }
+
+    [Fact]
+    public void Transforms_run_in_order_on_every_value()
+    {
+        var plan = Plan(new HeaderRuleOptions { HttpHeader = "Authorization", GrpcMetadata = "token", Transforms = ["bearer_token", "mask(3)"] });
+
+        Assert.Equal("***123", MapIncoming(plan, Request(("Authorization", "Bearer abc123"))).Metadata.Single("token"));
+    }
+
+    [Fact]
+    public void A_failing_transform_is_a_400_naming_the_header_and_the_transform()
+    {
+        var plan = Plan(new HeaderRuleOptions { HttpHeader = "Authorization", GrpcMetadata = "token", Transforms = ["bearer_token"] });
+
+        var (_, problem) = MapIncoming(plan, Request(("Authorization", "Basic dXNlcg==")));
+
+        Assert.Equal(400, problem!.Status);
+        Assert.Contains("'Authorization'", problem.Detail, StringComparison.Ordinal);
+        Assert.Contains("bearer_token", problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Binary_keys_take_base64_padded_or_not_and_reject_anything_else()
+    {
+        var plan = Plan(new HeaderRuleOptions { HttpHeader = "X-Trace", GrpcMetadata = "trace-bin" });
+
+        Assert.Equal([new byte[] { 1, 2, 3, 4 }], MapIncoming(plan, Request(("X-Trace", "AQIDBA=="))).Metadata.GetBinaryValues("trace-bin"));
+        Assert.Equal([new byte[] { 1, 2, 3, 4 }], MapIncoming(plan, Request(("X-Trace", "AQIDBA"))).Metadata.GetBinaryValues("trace-bin"));
+        var (_, problem) = MapIncoming(plan, Request(("X-Trace", "not base64!")));
+        Assert.Equal(400, problem!.Status);
+        Assert.Contains("base64", problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("caf\u00e9")]
+    [InlineData("tab\there")]
+    [InlineData("line\u0001")]
+    public void Values_that_are_not_printable_ASCII_are_a_400_for_text_keys(string value)
+    {
+        var (metadata, problem) = MapIncoming(Plan(new HeaderRuleOptions { HttpHeader = "X-Name", GrpcMetadata = "name" }), Request(("X-Name", value)));
+
+        Assert.Equal(400, problem!.Status);
+        Assert.Contains("-bin", problem.Detail, StringComparison.Ordinal);
+        Assert.Empty(metadata.GetValues("name"));
+    }
+
+    [Fact]
+    public void A_gateway_owned_header_from_the_client_is_a_400()
+    {
+        var plan = Plan(new HeaderMappingOptions { GatewayOwned = ["X-User-Id"] });
+
+        var (_, problem) = MapIncoming(plan, Request(("x-user-id", "forged")));
+
+        Assert.Equal(400, problem!.Status);
+        Assert.Contains("set by the gateway", problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Connection", "close")]
+    [InlineData("Keep-Alive", "timeout=5")]
+    [InlineData("Proxy-Authorization", "Basic x")]
+    [InlineData("Transfer-Encoding", "chunked")]
+    [InlineData("Upgrade", "websocket")]
+    [InlineData("TE", "trailers")]
+    public void Hop_by_hop_headers_never_cross_even_in_grpc_gateway_mode(string header, string value)
+    {
+        var plan = Plan(new HeaderMappingOptions { Mode = HeaderMappingModes.GrpcGateway });
+
+        var (metadata, problem) = MapIncoming(plan, Request((header, value)));
+
+        Assert.Null(problem);
+        Assert.DoesNotContain(metadata, e => e.Key.Contains(header.ToLowerInvariant(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_header_named_in_Connection_is_hop_by_hop_for_that_request()
+    {
+        var plan = Plan(new HeaderRuleOptions { HttpHeader = "X-Secret", GrpcMetadata = "secret" });
+
+        var (metadata, _) = MapIncoming(plan, Request(("Connection", "keep-alive, X-Secret"), ("X-Secret", "s")));
+
+        Assert.Empty(metadata.GetValues("secret"));
+    }
+
+    [Fact]
+    public void Names_match_case_insensitively_unless_configured_otherwise()
+    {
+        var rule = new HeaderRuleOptions { HttpHeader = "X-Tenant", GrpcMetadata = "tenant" };
+
+        Assert.Equal("a", MapIncoming(Plan(rule), Request(("x-tenant", "a"))).Metadata.Single("tenant"));
+        var sensitive = Plan(new HeaderMappingOptions { CaseSensitive = true, Rules = [rule] });
+        Assert.Empty(MapIncoming(sensitive, Request(("x-tenant", "a"))).Metadata.GetValues("tenant"));
+        Assert.Equal("b", MapIncoming(sensitive, Request(("X-Tenant", "b"))).Metadata.Single("tenant"));
+    }
+
+    [Fact]
+    public void Overwrite_replaces_what_an_earlier_rule_put_under_the_same_key()
+    {
+        HeaderRuleOptions[] rules =
+        [
+            new() { HttpHeader = "X-Tenant", GrpcMetadata = "tenant" },
+            new() { HttpHeader = "X-Tenant-Override", GrpcMetadata = "tenant" },
+        ];
+        var request = Request(("X-Tenant", "a"), ("X-Tenant-Override", "b"));
+
+        Assert.Equal(["a", "b"], MapIncoming(Plan(new HeaderMappingOptions { Rules = [.. rules] }), request).Metadata.GetValues("tenant"));
+        Assert.Equal(["b"], MapIncoming(Plan(new HeaderMappingOptions { Overwrite = true, Rules = [.. rules] }), request).Metadata.GetValues("tenant"));
+    }
+
+    [Theory]
+    [InlineData("/v1/users", null, null, true)]
+    [InlineData("/v1/todos", null, null, false)]
+    [InlineData(null, "strait.tests.routing.*", null, true)]
+    [InlineData(null, "acme.*", null, false)]
+    [InlineData(null, null, "*.Create*", true)]
+    [InlineData(null, null, "*.Get*", false)]
+    public void A_scoped_rule_applies_only_where_its_scope_matches(string? route, string? service, string? method, bool applies)
+    {
+        var plan = Plan(new HeaderRuleOptions
+        {
+            HttpHeader = "X-Tenant",
+            Required = true,
+            Scope = new() { Routes = route is null ? [] : [route], Services = service is null ? [] : [service], Methods = method is null ? [] : [method] },
+        });
+
+        var (_, problem) = MapIncoming(plan, Request(), CreateUser);
+
+        Assert.Equal(applies, problem is not null);
+    }
+
+    [Fact]
+    public void Skip_paths_bypass_the_rules_exactly_or_by_prefix()
+    {
+        var plan = Plan(new HeaderMappingOptions
+        {
+            SkipPaths = ["/healthz", "/internal/*"],
+            Rules = [new() { HttpHeader = "X-Tenant", Required = true }],
+        });
+
+        Assert.Null(MapIncoming(plan, Request("/healthz")).Problem);
+        Assert.Null(MapIncoming(plan, Request("/internal/x")).Problem);
+        Assert.NotNull(MapIncoming(plan, Request("/healthz/x")).Problem);
+    }
+
+    [Fact]
+    public void Too_many_headers_is_a_431()
+    {
+        var plan = Plan(new HeaderMappingOptions { MaxHeaderCount = 3 });
+
+        var (_, problem) = MapIncoming(plan, Request(("A", "1"), ("B", "2"), ("C", "3"), ("D", "4")));
+
+        Assert.Equal(431, problem!.Status);
+    }
+
+    [Fact]
+    public void Metadata_beyond_the_size_limit_is_a_400()
+    {
+        var plan = Plan(new HeaderMappingOptions { MaxMetadataSize = 200, Rules = [new() { HttpHeader = "X-Big", GrpcMetadata = "big" }] });
+
+        Assert.Null(MapIncoming(plan, Request(("X-Big", new string('a', 50)))).Problem);
+        var (_, problem) = MapIncoming(plan, Request(("X-Big", new string('a', 300))));
+        Assert.Equal(400, problem!.Status);
+        Assert.Equal("metadata-too-large", problem.TypeSlug);
+    }
+
+    [Fact]
+    public void X_Forwarded_headers_from_an_untrusted_peer_are_replaced()
+    {
+        var (metadata, _) = MapIncoming(Plan(), Request(("X-Forwarded-For", "10.9.9.9"), ("X-Forwarded-Host", "evil.test"), ("X-Forwarded-Proto", "https")));
+
+        Assert.Equal("192.0.2.7", metadata.Single("x-forwarded-for"));
+        Assert.Equal("gateway.test:8080", metadata.Single("x-forwarded-host"));
+        Assert.Equal("http", metadata.Single("x-forwarded-proto"));
+    }
+
+    [Fact]
+    public void X_Forwarded_headers_from_a_trusted_proxy_are_kept_and_appended_to()
+    {
+        var plan = Plan(new HeaderMappingOptions { TrustedProxies = ["192.0.2.0/24"] });
+
+        var (metadata, _) = MapIncoming(plan, Request(("X-Forwarded-For", "203.0.113.1"), ("X-Forwarded-Host", "api.example"), ("X-Forwarded-Proto", "https")));
+
+        Assert.Equal("203.0.113.1, 192.0.2.7", metadata.Single("x-forwarded-for"));
+        Assert.Equal("api.example", metadata.Single("x-forwarded-host"));
+        Assert.Equal("https", metadata.Single("x-forwarded-proto"));
+    }
+
+    [Fact]
+    public void Trace_context_passes_through()
+    {
+        var (metadata, _) = MapIncoming(Plan(), Request(("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")));
+
+        Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", metadata.Single("traceparent"));
+    }
+
+    [Fact]
+    public void Grpc_gateway_mode_forwards_permanent_headers_prefixed_and_metadata_headers_stripped()
+    {
+        var plan = Plan(new HeaderMappingOptions { Mode = HeaderMappingModes.GrpcGateway });
+
+        var (metadata, problem) = MapIncoming(plan, Request(("Authorization", "Bearer a"), ("Accept-Language", "pt"), ("Grpc-Metadata-Tenant", "acme"), ("X-Other", "x")));
+
+        Assert.Null(problem);
+        Assert.Equal("Bearer a", metadata.Single("authorization"));
+        Assert.Equal("Bearer a", metadata.Single("grpcgateway-authorization"));
+        Assert.Equal("pt", metadata.Single("grpcgateway-accept-language"));
+        Assert.Equal("acme", metadata.Single("tenant"));
+        Assert.Empty(metadata.GetValues("x-other"));
+    }
+
+    [Theory]
+    [InlineData("Grpc-Metadata-X-Request-Id")]
+    [InlineData("Grpc-Metadata-Authorization")]
+    [InlineData("Grpc-Metadata-Grpc-Timeout")]
+    [InlineData("Grpc-Metadata-Tenant")] // a rule maps X-Tenant to tenant
+    [InlineData("Grpc-Metadata-Bad/Key")]
+    public void Grpc_gateway_mode_rejects_metadata_headers_that_would_forge_or_bypass(string header)
+    {
+        var plan = Plan(new HeaderMappingOptions { Mode = HeaderMappingModes.GrpcGateway, Rules = [new() { HttpHeader = "X-Tenant", GrpcMetadata = "tenant" }] });
+
+        var (_, problem) = MapIncoming(plan, Request((header, "forged")));
+
+        Assert.Equal(400, problem!.Status);
+        Assert.Contains(header, problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rules_layer_on_top_of_grpc_gateway_defaults()
+    {
+        var plan = Plan(new HeaderMappingOptions { Mode = HeaderMappingModes.GrpcGateway, Rules = [new() { HttpHeader = "Accept-Language", GrpcMetadata = "locale", Transforms = ["lower"] }] });
+
+        var (metadata, _) = MapIncoming(plan, Request(("Accept-Language", "PT-BR")));
+
+        Assert.Equal("pt-br", metadata.Single("locale"));
+        Assert.Empty(metadata.GetValues("grpcgateway-accept-language"));
+    }
+}
