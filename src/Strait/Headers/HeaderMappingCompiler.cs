@@ -242,7 +242,7 @@ public static class HeaderMappingCompiler
 
         return errors.Count > errorCount
             ? null
-            : (new HeaderRule(index, header, key, options.Required, options.Default, transforms, target, scope), direction);
+            : (new HeaderRule(index, header, key, options.Required, options.Default, [.. transforms], target, scope), direction);
     }
 
     private static string ScopeText(HeaderRuleScopeOptions? scope) => scope is null

@@ -41,6 +41,7 @@ public sealed class HeaderMappingPlan
         _skipExact = [.. skipPaths.Where(p => !p.EndsWith('*'))];
         _skipPrefixes = [.. skipPaths.Where(p => p.EndsWith('*')).Select(p => p[..^1])];
         GatewayOwned = gatewayOwned.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        GatewayOwnedNames = [.. GatewayOwned];
         TrustedProxies = [.. trustedProxies];
         Sensitive = sensitive.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         RuleCount = ruleCount;
@@ -49,6 +50,7 @@ public sealed class HeaderMappingPlan
         Incoming = incoming;
         Outgoing = outgoing;
         Counters = new HeaderRuleCounters();
+
         _narrow = route => new RouteHeaderRules(this, route);
     }
 
@@ -67,6 +69,8 @@ public sealed class HeaderMappingPlan
 
     public FrozenSet<string> GatewayOwned { get; }
 
+    internal string[] GatewayOwnedNames { get; }
+
     public IReadOnlyList<IPNetwork> TrustedProxies { get; }
 
     /// <summary>Header names whose values logs mask.</summary>
@@ -84,6 +88,7 @@ public sealed class HeaderMappingPlan
     public IReadOnlyList<HeaderRule> Outgoing { get; }
 
     public HeaderRuleCounters Counters { get; }
+
 
     public bool IsSkipped(string path)
     {
@@ -137,9 +142,10 @@ internal sealed class RouteHeaderRules
 {
     public RouteHeaderRules(HeaderMappingPlan plan, HttpRoute route)
     {
-        var comparer = plan.CaseSensitive ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
         var incoming = plan.Incoming.Where(r => r.AppliesTo(route)).ToArray();
-        IncomingByHeader = incoming.GroupBy(r => r.HttpHeader, comparer).ToFrozenDictionary(g => g.Key, g => g.ToArray(), comparer);
+        Incoming = incoming;
+        NotForDefaults = HttpHeaderNames.HopByHopNames.Concat(plan.GatewayOwned).Concat(incoming.Select(r => r.HttpHeader))
+            .ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         IncomingWithFallback = [.. incoming.Where(r => r.Required || r.Default is not null)];
         IncomingKeys = incoming.Select(r => r.MetadataKey).ToFrozenSet(StringComparer.Ordinal);
         var outgoing = plan.Outgoing.Where(r => r.AppliesTo(route)).ToArray();
@@ -147,7 +153,14 @@ internal sealed class RouteHeaderRules
         OutgoingWithFallback = [.. outgoing.Where(r => r.Required || r.Default is not null)];
     }
 
-    public FrozenDictionary<string, HeaderRule[]> IncomingByHeader { get; }
+    /// <summary>The incoming rules that apply on the route, in configuration order.</summary>
+    public HeaderRule[] Incoming { get; }
+
+    /// <summary>
+    /// Header names grpc-gateway mode's defaults never forward: hop-by-hop, gateway-owned, and those a rule maps
+    /// (a header a rule maps is not forwarded a second way).
+    /// </summary>
+    public FrozenSet<string> NotForDefaults { get; }
 
     /// <summary>Rules that act when their header is absent (required or defaulted).</summary>
     public HeaderRule[] IncomingWithFallback { get; }

@@ -5,13 +5,15 @@ namespace Strait.Headers;
 /// <summary>A validated, compiled mapping rule of one direction.</summary>
 public sealed class HeaderRule
 {
+    private readonly HeaderTransform[] _transforms;
+
     internal HeaderRule(
         int index,
         string httpHeader,
         string metadataKey,
         bool required,
         string? defaultValue,
-        IReadOnlyList<HeaderTransform> transforms,
+        HeaderTransform[] transforms,
         OutgoingTarget target,
         HeaderRuleScope scope)
     {
@@ -21,7 +23,7 @@ public sealed class HeaderRule
         IsBinary = Wire.GrpcMetadata.IsBinaryKey(metadataKey);
         Required = required;
         Default = defaultValue;
-        Transforms = transforms;
+        _transforms = transforms;
         Target = target;
         Scope = scope;
         Label = $"headers.rules[{index}] ({httpHeader} ⇄ {metadataKey})";
@@ -40,7 +42,7 @@ public sealed class HeaderRule
 
     public string? Default { get; }
 
-    public IReadOnlyList<HeaderTransform> Transforms { get; }
+    public IReadOnlyList<HeaderTransform> Transforms => _transforms;
 
     /// <summary>Outgoing: whether the value goes out as a header, a trailer, or as what it arrived as.</summary>
     public OutgoingTarget Target { get; }
@@ -55,7 +57,7 @@ public sealed class HeaderRule
     {
         result = value;
         error = null;
-        foreach (var transform in Transforms)
+        foreach (var transform in _transforms)
         {
             if (!transform.TryApply(result, out result, out var reason))
             {

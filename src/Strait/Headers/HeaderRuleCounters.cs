@@ -34,11 +34,16 @@ public sealed class HeaderRuleCounters
 
     public void Record(HeaderRule rule, bool incoming, HeaderRuleOutcome outcome)
     {
-        if (!Events.Enabled)
+        if (Events.Enabled)
         {
-            return;
+            RecordMeasured(rule, incoming, outcome);
         }
+    }
 
+    // Apart from Record so that the request path, with no listener attached, does not zero a TagList per call.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void RecordMeasured(HeaderRule rule, bool incoming, HeaderRuleOutcome outcome)
+    {
         var tags = new TagList
         {
             { "rule", rule.Label },

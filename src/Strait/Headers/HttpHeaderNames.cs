@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Microsoft.Extensions.Primitives;
 
 namespace Strait.Headers;
@@ -5,6 +6,12 @@ namespace Strait.Headers;
 /// <summary>Classifies HTTP header names for the mapping's safety rules.</summary>
 internal static class HttpHeaderNames
 {
+    /// <summary>Connection-scoped headers (RFC 9110 §7.6.1) and Host; <see cref="IsHopByHop"/> adds the Proxy-* family.</summary>
+    public static readonly string[] HopByHopNames =
+    [
+        "connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer", "host", "proxy-connection", "proxy-authorization", "proxy-authenticate",
+    ];
+
     /// <summary>RFC 9110 token: what a header name may consist of.</summary>
     public static bool IsToken(string? name)
     {
@@ -24,16 +31,10 @@ internal static class HttpHeaderNames
         return true;
     }
 
+    private static readonly FrozenSet<string> HopByHopSet = HopByHopNames.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Headers that describe one connection (RFC 9110 §7.6.1) and never cross a proxy.</summary>
-    public static bool IsHopByHop(string name) =>
-        name.Equals("connection", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("upgrade", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("te", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("trailer", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("host", StringComparison.OrdinalIgnoreCase)
-        || name.StartsWith("proxy-", StringComparison.OrdinalIgnoreCase);
+    public static bool IsHopByHop(string name) => HopByHopSet.Contains(name) || name.StartsWith("proxy-", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Headers that describe the HTTP message itself, which the gRPC call has its own versions of.</summary>
     public static bool IsReserved(string name) =>

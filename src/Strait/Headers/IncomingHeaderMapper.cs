@@ -10,13 +10,13 @@ using Strait.Wire;
 namespace Strait.Headers;
 
 /// <summary>
-/// HTTP request headers → gRPC metadata for one call, in one pass over the headers: safety checks, then the route's
-/// rules, then the grpc-gateway defaults (compatible mode), then absent headers' defaults and requirements, then the
+/// HTTP request headers → gRPC metadata for one call: safety checks, then the route's rules in configuration order,
+/// then the grpc-gateway defaults (compatible mode), then absent headers' defaults and requirements, then the
 /// metadata only Strait sets (request id, trace context, <c>X-Forwarded-*</c>) and the size limit.
 /// </summary>
 /// <remarks>
-/// Any failure is a 4xx <see cref="Problem"/> naming the header, and nothing is forwarded. Headers no rule names
-/// cost a dictionary probe and allocate nothing.
+/// Any failure is a 4xx <see cref="Problem"/> naming the header, and nothing is forwarded. In explicit mode the cost
+/// grows with the number of rules, not of headers: headers no rule names are not even enumerated.
 /// </remarks>
 public static partial class IncomingHeaderMapper
 {
@@ -47,38 +47,57 @@ public static partial class IncomingHeaderMapper
         mapped.Clear();
         var connection = headers.Connection;
         var debug = logger.IsEnabled(LogLevel.Debug);
-        foreach (var (name, values) in headers)
+        foreach (var owned in plan.GatewayOwnedNames)
         {
-            if (plan.GatewayOwned.Contains(name))
+            if (headers.ContainsKey(owned))
             {
-                return Problems.InvalidHeader(name, $"The request header '{name}' is set by the gateway; clients cannot send it.");
+                return Problems.InvalidHeader(owned, $"The request header '{owned}' is set by the gateway; clients cannot send it.");
             }
+        }
 
-            if (HttpHeaderNames.IsHopByHop(name) || (connection.Count > 0 && HttpHeaderNames.IsNamedIn(connection, name)))
+        if (rules is null)
+        {
+            AddGatewayMetadata(request, plan, identity, metadata);
+            return CheckSize(metadata, plan);
+        }
+
+        // Rules look up their header rather than the headers their rule: the cost follows the rule count, in
+        // configuration order, and headers no rule names are never touched (only grpc-gateway mode walks them).
+        foreach (var rule in rules.Incoming)
+        {
+            if (!headers.TryGetValue(rule.HttpHeader, out var values)
+                || (plan.CaseSensitive && !HasExactName(headers, rule.HttpHeader))
+                || (connection.Count > 0 && HttpHeaderNames.IsNamedIn(connection, rule.HttpHeader)))
             {
                 continue;
             }
 
-            if (rules is not null && rules.IncomingByHeader.TryGetValue(name, out var matched))
+            if (MapRule(rule, rule.HttpHeader, values, plan, metadata, debug, logger) is { } problem)
             {
-                foreach (var rule in matched)
-                {
-                    if (MapRule(rule, name, values, plan, metadata, debug, logger) is { } problem)
-                    {
-                        plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Rejected);
-                        return problem;
-                    }
+                plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Rejected);
+                return problem;
+            }
 
-                    mapped[rule.Index >> 6] |= 1UL << (rule.Index & 63);
-                    plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Mapped);
+            mapped[rule.Index >> 6] |= 1UL << (rule.Index & 63);
+            plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Mapped);
+        }
+
+        if (plan.IsGrpcGatewayCompatible)
+        {
+            foreach (var (name, values) in headers)
+            {
+                // Hop-by-hop, gateway-owned and rule-mapped names are in the set; the rest of hop-by-hop is Proxy-*.
+                if (rules.NotForDefaults.Contains(name)
+                    || name.StartsWith("proxy-", StringComparison.OrdinalIgnoreCase)
+                    || (connection.Count > 0 && HttpHeaderNames.IsNamedIn(connection, name)))
+                {
+                    continue;
                 }
 
-                continue;
-            }
-
-            if (rules is not null && plan.IsGrpcGatewayCompatible && MapCompatible(name, values, rules, metadata) is { } compatibleProblem)
-            {
-                return compatibleProblem;
+                if (MapCompatible(name, values, rules, metadata) is { } compatibleProblem)
+                {
+                    return compatibleProblem;
+                }
             }
         }
 
@@ -103,8 +122,27 @@ public static partial class IncomingHeaderMapper
         }
 
         AddGatewayMetadata(request, plan, identity, metadata);
+        return CheckSize(metadata, plan);
+    }
+
+    private static Problem? CheckSize(GrpcMetadata metadata, HeaderMappingPlan plan)
+    {
         var size = SizeOf(metadata);
         return size > plan.MaxMetadataSize ? Problems.MetadataTooLarge(size, plan.MaxMetadataSize) : null;
+    }
+
+    // Kestrel keeps the case a client sent for names it does not know, and canonical case for those it does.
+    private static bool HasExactName(IHeaderDictionary headers, string name)
+    {
+        foreach (var key in headers.Keys)
+        {
+            if (key.Equals(name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static Problem? MapRule(HeaderRule rule, string name, StringValues values, HeaderMappingPlan plan, GrpcMetadata metadata, bool debug, ILogger logger)
@@ -196,7 +234,7 @@ public static partial class IncomingHeaderMapper
                 return false;
             }
 
-            metadata.Add(key, value);
+            metadata.AddValidated(key, value);
             return true;
         }
 
@@ -205,7 +243,7 @@ public static partial class IncomingHeaderMapper
             return false;
         }
 
-        metadata.Add(key, bytes);
+        metadata.AddValidated(key, bytes);
         return true;
     }
 
@@ -222,7 +260,7 @@ public static partial class IncomingHeaderMapper
 
     private static void AddGatewayMetadata(HttpRequest request, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata)
     {
-        metadata.Add(RequestIdentity.RequestIdHeader, identity.RequestId);
+        metadata.AddValidated(RequestIdentity.RequestIdHeader, identity.RequestId);
         AddIfValid(metadata, GatewayMetadata.TraceParent, request.Headers[GatewayMetadata.TraceParent]);
         AddIfValid(metadata, GatewayMetadata.TraceState, request.Headers[GatewayMetadata.TraceState]);
 
@@ -245,7 +283,7 @@ public static partial class IncomingHeaderMapper
         {
             if (!string.IsNullOrEmpty(value) && GrpcMetadata.IsValidTextValue(value))
             {
-                metadata.Add(key, value);
+                metadata.AddValidated(key, value);
             }
         }
     }

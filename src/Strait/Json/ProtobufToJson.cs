@@ -551,22 +551,16 @@ internal ref struct ProtobufToJson
 
     private readonly void WriteFloat(float value)
     {
-        if (float.IsFinite(value))
-        {
-            Span<byte> text = stackalloc byte[ShortDecimalText.MaxLength];
-            var length = ShortDecimalText.TryFormat(value, text);
-            if (length > 0)
-            {
-                _writer.WriteRawValue(text[..length], skipInputValidation: true);
-            }
-            else
-            {
-                _writer.WriteNumberValue(value);
-            }
-        }
-        else
+        if (!float.IsFinite(value))
         {
             WriteNonFinite(value);
+            return;
+        }
+
+        Span<byte> text = stackalloc byte[ShortDecimalText.MaxLength];
+        if (!TryWriteShortDecimal(text, ShortDecimalText.TryFormat(value, text)))
+        {
+            _writer.WriteNumberValue(value);
         }
     }
 
@@ -585,15 +579,22 @@ internal ref struct ProtobufToJson
     private readonly void WriteFiniteDouble(double value)
     {
         Span<byte> text = stackalloc byte[ShortDecimalText.MaxLength];
-        var length = ShortDecimalText.TryFormat(value, text);
-        if (length > 0)
-        {
-            _writer.WriteRawValue(text[..length], skipInputValidation: true);
-        }
-        else
+        if (!TryWriteShortDecimal(text, ShortDecimalText.TryFormat(value, text)))
         {
             _writer.WriteNumberValue(value);
         }
+    }
+
+    /// <summary>Writes the fast path's text when it produced one (<paramref name="length"/> &gt; 0).</summary>
+    private readonly bool TryWriteShortDecimal(ReadOnlySpan<byte> text, int length)
+    {
+        if (length == 0)
+        {
+            return false;
+        }
+
+        _writer.WriteRawValue(text[..length], skipInputValidation: true);
+        return true;
     }
 
     private readonly void WriteNonFinite(double value) =>

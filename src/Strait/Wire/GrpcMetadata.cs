@@ -118,20 +118,14 @@ public sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
         return _entries.RemoveAll(entry => entry.Key.Equals(key, StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>Whether any entry has <paramref name="key"/>.</summary>
-    public bool ContainsKey(string key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        foreach (var entry in _entries)
-        {
-            if (entry.Key.Equals(key, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
+    /// <summary>
+    /// Adds an entry whose key the caller has already validated (lower case, valid, not reserved) and whose text value
+    /// is printable ASCII, skipping the checks <see cref="Add(string, string)"/> repeats on every call.
+    /// </summary>
+    internal void AddValidated(string normalizedKey, string value) => _entries.Add(new GrpcMetadataEntry(normalizedKey, value));
 
-        return false;
-    }
+    /// <inheritdoc cref="AddValidated(string, string)"/>
+    internal void AddValidated(string normalizedKey, byte[] value) => _entries.Add(new GrpcMetadataEntry(normalizedKey, value));
 
     /// <summary>The values of <paramref name="key"/> in order; for a binary key, their wire (base64) form.</summary>
     public IReadOnlyList<string> GetValues(string key)
