@@ -21,6 +21,7 @@ internal ref struct ProtobufToJson
 {
     private const int InitialRecordCapacity = 64;
     private const int MaxInt64TextLength = 20; // "-9223372036854775808" or "18446744073709551615"
+    private const int SmallMapEntries = 8;
     private static readonly JsonEncodedText NaNText = JsonEncodedText.Encode("NaN");
     private static readonly JsonEncodedText InfinityText = JsonEncodedText.Encode("Infinity");
     private static readonly JsonEncodedText NegativeInfinityText = JsonEncodedText.Encode("-Infinity");
@@ -719,6 +720,12 @@ internal ref struct ProtobufToJson
             case WireType.Fixed64:
                 bits = WireReader.ReadFixed64(_data, ref position, end);
                 break;
+            case WireType.LengthDelimited:
+                bits = 0;
+                var length = WireReader.ReadLength(_data, ref position, end);
+                contentStart = position;
+                position += length;
+                break;
             case WireType.EndGroup:
                 throw WireReader.Malformed($"end-group tag for field {number} without a matching start-group", tagStart);
             default:
@@ -825,6 +832,12 @@ internal ref struct ProtobufToJson
         var keyField = mapField.MapKey;
         var superseded = ArrayPool<bool>.Shared.Rent(entryCount);
         Array.Clear(superseded, 0, entryCount);
+        if (entryCount <= SmallMapEntries)
+        {
+            FindSupersededInSmallMap(mapField, entryStart, entryCount, superseded);
+            return superseded;
+        }
+
         var keys = ArrayPool<MapKeyRef>.Shared.Rent(entryCount);
         var formatted = keyField.Type == FieldType.String ? null : ArrayPool<byte>.Shared.Rent(entryCount * MaxInt64TextLength);
         try
@@ -870,6 +883,49 @@ internal ref struct ProtobufToJson
             if (formatted is not null)
             {
                 ArrayPool<byte>.Shared.Return(formatted);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Most maps hold a handful of entries: comparing every pair of keys in place is cheaper than hashing and
+    /// sorting them, and needs no rented buffers.
+    /// </summary>
+    private void FindSupersededInSmallMap(FieldPlan mapField, int entryStart, int entryCount, bool[] superseded)
+    {
+        var keyField = mapField.MapKey;
+        var isString = keyField.Type == FieldType.String;
+        Span<int> starts = stackalloc int[SmallMapEntries];
+        Span<int> lengths = stackalloc int[SmallMapEntries];
+        Span<byte> formatted = stackalloc byte[isString ? 0 : SmallMapEntries * MaxInt64TextLength];
+        for (var i = 0; i < entryCount; i++)
+        {
+            var valuesStart = _recordCount;
+            var key = ParseEntry(mapField, _records[entryStart + i], out _);
+            _recordCount = valuesStart;
+            if (isString)
+            {
+                starts[i] = key.Length < 0 ? 0 : key.Start;
+                lengths[i] = Math.Max(key.Length, 0);
+            }
+            else
+            {
+                starts[i] = i * MaxInt64TextLength;
+                lengths[i] = FormatKey(keyField.Type, key.Bits, formatted.Slice(starts[i], MaxInt64TextLength));
+            }
+        }
+
+        ReadOnlySpan<byte> source = isString ? _data : formatted;
+        for (var i = 0; i < entryCount - 1; i++)
+        {
+            var text = source.Slice(starts[i], lengths[i]);
+            for (var j = i + 1; j < entryCount; j++)
+            {
+                if (text.SequenceEqual(source.Slice(starts[j], lengths[j])))
+                {
+                    superseded[i] = true;
+                    break;
+                }
             }
         }
     }

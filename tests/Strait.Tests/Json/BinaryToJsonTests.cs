@@ -154,6 +154,10 @@ public sealed class BinaryToJsonTests
         // Entry with neither key nor value, and an int32 entry with value before key.
         Assert.Equal("""{"stringString":{"":""},"int32Int32":{"7":9}}""", ToJson(Convert.FromHexString("0A00" + "1204" + "1009" + "0807"), Maps.Descriptor));
 
+        // Up to eight entries are compared pair by pair; numeric keys compare by value.
+        var fewDuplicated = Enumerable.Range(0, 6).SelectMany(i => new Maps { Int64Int64 = { [i % 3] = i } }.ToByteArray()).ToArray();
+        AssertJsonEquivalent("""{"int64Int64":{"0":"3","1":"4","2":"5"}}""", ToJson(fewDuplicated, Maps.Descriptor));
+
         // Many entries exercise the hashed duplicate detection.
         var many = new Maps();
         for (var i = 0; i < 100; i++)
