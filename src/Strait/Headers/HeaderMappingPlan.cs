@@ -54,9 +54,6 @@ public sealed class HeaderMappingPlan
         _narrow = route => new RouteHeaderRules(this, route);
     }
 
-    /// <summary>The mapping when the configuration has no <c>headers</c> section.</summary>
-    public static HeaderMappingPlan Default { get; } = HeaderMappingCompiler.Compile(new HeaderMappingOptions(), new HeaderTransformRegistry());
-
     public bool IsGrpcGatewayCompatible { get; }
 
     public bool CaseSensitive { get; }

@@ -31,8 +31,6 @@ public sealed class HeaderTransformRegistry
     public void RegisterSimple(string name, Func<string, string?> apply) =>
         Register(name, 0, 0, _ => new DelegateHeaderTransform(name, apply));
 
-    public bool IsKnown(string name) => _factories.ContainsKey(name);
-
     /// <summary>Parses and builds one transform.</summary>
     /// <exception cref="FormatException">Unknown name, wrong argument count or bad arguments; the message says which.</exception>
     public HeaderTransform Create(string text)

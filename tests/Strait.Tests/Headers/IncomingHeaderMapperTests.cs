@@ -288,6 +288,26 @@ public sealed class IncomingHeaderMapperTests
     }
 
     [Fact]
+    public void Debug_logs_mask_sensitive_values()
+    {
+        var plan = Plan(new HeaderMappingOptions
+        {
+            SensitiveHeaders = ["X-Session"],
+            Rules = [new() { HttpHeader = "Authorization" }, new() { HttpHeader = "X-Session", GrpcMetadata = "session" }, new() { HttpHeader = "X-Tenant" }],
+        });
+        var logger = new RecordingLogger();
+        var context = Request(("Authorization", "Bearer top-secret"), ("X-Session", "s3cr3t"), ("X-Tenant", "acme"));
+
+        Assert.Null(IncomingHeaderMapper.Map(context.Request, CreateUser, plan, new Strait.Observability.RequestIdentity("r", "t"), new Strait.Wire.GrpcMetadata(), logger));
+
+        var logged = string.Join("\n", logger.Lines);
+        Assert.DoesNotContain("top-secret", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", logged, StringComparison.Ordinal);
+        Assert.Contains("<17 characters, masked>", logged, StringComparison.Ordinal);
+        Assert.Contains("acme", logged, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Rules_layer_on_top_of_grpc_gateway_defaults()
     {
         var plan = Plan(new HeaderMappingOptions { Mode = HeaderMappingModes.GrpcGateway, Rules = [new() { HttpHeader = "Accept-Language", GrpcMetadata = "locale", Transforms = ["lower"] }] });
@@ -297,4 +317,17 @@ public sealed class IncomingHeaderMapperTests
         Assert.Equal("pt-br", metadata.Single("locale"));
         Assert.Empty(metadata.GetValues("grpcgateway-accept-language"));
     }
+}
+
+internal sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
+{
+    public List<string> Lines { get; } = [];
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Lines.Add(formatter(state, exception));
 }
