@@ -154,8 +154,22 @@ internal static class StraitCommand
         }
     }
 
-    // User errors (bad flags, files, schemas, configuration) end with one line per problem and exit code 2; with a
-    // configuration file, each line names it.
+    // User errors (bad flags, files, schemas, configuration) end with one line per problem and exit code 2. A problem
+    // that names a configuration key ("headers.rules[2].direction: …") is prefixed with the file, and with the line
+    // and column where a YAML file sets that key.
+    private static string Locate(string? configFile, string problem)
+    {
+        var colon = problem.IndexOf(':', StringComparison.Ordinal);
+        if (configFile is null || !problem.StartsWith("headers.", StringComparison.Ordinal) || colon < 0)
+        {
+            return string.Empty;
+        }
+
+        var isYaml = Path.GetExtension(configFile).ToLowerInvariant() is ".yaml" or ".yml";
+        var location = isYaml ? YamlLocations.Find(configFile, problem[..colon]) : null;
+        return location is null ? configFile + ": " : $"{configFile}:{location}: ";
+    }
+
     private static async Task<int> Guard(Func<Task<int>> action, string? configFile = null)
     {
         try
@@ -164,10 +178,9 @@ internal static class StraitCommand
         }
         catch (Exception e) when (e is StraitConfigurationException or SchemaException)
         {
-            var where = configFile is null ? string.Empty : configFile + ": ";
             foreach (var line in e.Message.Split(Environment.NewLine))
             {
-                await Console.Error.WriteLineAsync("strait: " + (line.StartsWith("headers.", StringComparison.Ordinal) ? where : string.Empty) + line).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("strait: " + Locate(configFile, line) + line).ConfigureAwait(false);
             }
 
             return UsageError;

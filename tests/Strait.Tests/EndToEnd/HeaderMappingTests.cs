@@ -219,8 +219,9 @@ public sealed class HeaderMappingTests(HeaderMappingFixture fixture) : IClassFix
         var goodOutput = valid.Output;
 
         Assert.Equal(2, exit);
-        Assert.Contains("bad.yaml: headers.rules[5].transforms[1]: unknown transform 'shout'", output, StringComparison.Ordinal);
-        Assert.Contains("bad.yaml: headers.rules[12]: duplicates headers.rules[1]", output, StringComparison.Ordinal);
+        // Each problem names the file, the line and column of the offending YAML node, and the configuration key.
+        Assert.Matches(@"bad\.yaml:22:\d+: headers\.rules\[5\]\.transforms\[1\]: unknown transform 'shout'", output);
+        Assert.Matches(@"bad\.yaml:30:7: headers\.rules\[12\]: duplicates headers\.rules\[1\]", output);
         Assert.Equal(0, goodExit);
         Assert.Contains("configuration is valid", goodOutput, StringComparison.Ordinal);
     }
