@@ -120,7 +120,7 @@ public static class HeaderMappingCompiler
             options.SkipPaths,
             owned,
             proxies,
-            [.. SensitiveHeaders.BuiltIn, .. options.SensitiveHeaders],
+            [.. SensitiveHeaders.BuiltIn, .. options.SensitiveHeaders.Where(name => !string.IsNullOrWhiteSpace(name))],
             options.Rules.Count,
             options.MaxHeaderCount,
             options.MaxMetadataSize,
@@ -163,7 +163,7 @@ public static class HeaderMappingCompiler
         {
             errors.Add($"{at}.grpcMetadata: '{key}' is not a valid metadata key (letters, digits, '-', '_', '.')");
         }
-        else if (GrpcMetadata.IsReservedKey(key) || HttpHeaderNames.IsHopByHop(key))
+        else if (GrpcMetadata.IsReservedKey(key) || HttpHeaderNames.IsHopByHop(key) || HttpHeaderNames.IsReserved(key))
         {
             errors.Add($"{at}.grpcMetadata: '{key}' is reserved by the gRPC protocol");
         }
@@ -188,11 +188,11 @@ public static class HeaderMappingCompiler
         {
             case null:
                 break;
-            case "header" or "trailer" when direction == HeaderDirections.Outgoing:
+            case "header" or "trailer" when direction is HeaderDirections.Outgoing or HeaderDirections.Both:
                 target = options.Target.Trim().Equals("header", StringComparison.OrdinalIgnoreCase) ? OutgoingTarget.Header : OutgoingTarget.Trailer;
                 break;
             case "header" or "trailer":
-                errors.Add($"{at}.target: applies only to outgoing rules");
+                errors.Add($"{at}.target: applies only to outgoing (or both-way) rules");
                 break;
             default:
                 errors.Add($"{at}.target: '{options.Target}' is not a target; use header or trailer");
@@ -233,9 +233,20 @@ public static class HeaderMappingCompiler
         {
             for (var r = 0; r < options.Scope.Routes.Count; r++)
             {
-                if (!options.Scope.Routes[r].StartsWith('/'))
+                if (options.Scope.Routes[r] is not { } route || !route.StartsWith('/'))
                 {
                     errors.Add($"{at}.scope.routes[{r}]: '{options.Scope.Routes[r]}' must start with '/'");
+                }
+            }
+
+            foreach (var (list, name) in new[] { (options.Scope.Services, "services"), (options.Scope.Methods, "methods") })
+            {
+                for (var p = 0; p < list.Count; p++)
+                {
+                    if (string.IsNullOrWhiteSpace(list[p]))
+                    {
+                        errors.Add($"{at}.scope.{name}[{p}]: is empty; give a full name or a pattern with '*'");
+                    }
                 }
             }
         }

@@ -59,11 +59,22 @@ public sealed class HeaderRule
         error = null;
         foreach (var transform in _transforms)
         {
-            if (!transform.TryApply(result, out result, out var reason))
+            string? reason;
+            try
             {
-                error = $"transform '{transform.Name}' failed: {reason}";
-                return false;
+                if (transform.TryApply(result, out result, out reason))
+                {
+                    continue;
+                }
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A custom transform that throws is a value it cannot transform, not a failure of the gateway.
+                reason = e.Message;
+            }
+
+            error = $"transform '{transform.Name}' failed: {reason}";
+            return false;
         }
 
         return true;

@@ -36,7 +36,7 @@ public sealed class DelegateHeaderTransform : HeaderTransform
     {
         var transformed = _apply(value);
         result = transformed ?? string.Empty;
-        error = transformed is null ? $"transform '{Name}' rejected the value" : null;
+        error = transformed is null ? "the value was rejected" : null;
         return transformed is not null;
     }
 }

@@ -37,9 +37,11 @@ internal static class HttpHeaderNames
     public static bool IsHopByHop(string name) => HopByHopSet.Contains(name) || name.StartsWith("proxy-", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Headers that describe the HTTP message itself, which the gRPC call has its own versions of.</summary>
-    public static bool IsReserved(string name) =>
+    public static bool IsReserved(string name) => DescribesTheBody(name) || name.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Headers that frame or describe the body Strait writes, which no metadata may set.</summary>
+    public static bool DescribesTheBody(string name) =>
         name.StartsWith(':')
-        || name.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase)
         || name.Equals("content-type", StringComparison.OrdinalIgnoreCase)
         || name.Equals("content-length", StringComparison.OrdinalIgnoreCase)
         || name.Equals("content-encoding", StringComparison.OrdinalIgnoreCase);

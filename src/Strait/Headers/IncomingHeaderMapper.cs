@@ -94,7 +94,7 @@ public static partial class IncomingHeaderMapper
                     continue;
                 }
 
-                if (MapCompatible(name, values, rules, metadata) is { } compatibleProblem)
+                if (MapCompatible(name, values, rules, plan, metadata) is { } compatibleProblem)
                 {
                     return compatibleProblem;
                 }
@@ -116,8 +116,12 @@ public static partial class IncomingHeaderMapper
                     return Problems.MissingHeader(rule.HttpHeader);
                 }
 
-                AddChecked(metadata, rule.MetadataKey, rule.Default, plan.Overwrite);
-                plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Defaulted);
+                // Another rule may already have filled the key from a header that is present; a default never replaces that.
+                if (!metadata.ContainsKey(rule.MetadataKey))
+                {
+                    TryAdd(metadata, rule.MetadataKey, rule.Default);
+                    plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Defaulted);
+                }
             }
         }
 
@@ -180,17 +184,18 @@ public static partial class IncomingHeaderMapper
         return null;
     }
 
-    private static Problem? MapCompatible(string name, StringValues values, RouteHeaderRules rules, GrpcMetadata metadata)
+    private static Problem? MapCompatible(string name, StringValues values, RouteHeaderRules rules, HeaderMappingPlan plan, GrpcMetadata metadata)
     {
         if (name.StartsWith(MetadataPrefix, StringComparison.OrdinalIgnoreCase))
         {
-            // Keys that come from their own header (Authorization) or from a rule must not be supplied a second way,
-            // which would slip past the rule's checks and transforms.
+            // Keys that come from their own header (Authorization, the mode's grpcgateway-*), from a rule or from the
+            // gateway must not be supplied a second way, which would slip past their checks and transforms.
             var key = name[MetadataPrefix.Length..].ToLowerInvariant();
-            if (!GrpcMetadata.IsValidKey(key) || GrpcMetadata.IsReservedKey(key) || HttpHeaderNames.IsHopByHop(key) || GatewayMetadata.IsGatewaySet(key)
-                || key == "authorization" || rules.IncomingKeys.Contains(key))
+            if (!GrpcMetadata.IsValidKey(key) || GrpcMetadata.IsReservedKey(key) || HttpHeaderNames.IsHopByHop(key) || HttpHeaderNames.IsReserved(key)
+                || GatewayMetadata.IsGatewaySet(key) || plan.GatewayOwned.Contains(key) || key == "authorization"
+                || key.StartsWith(CompatiblePrefix, StringComparison.Ordinal) || rules.IncomingKeys.Contains(key))
             {
-                return Problems.InvalidHeader(name, $"The request header '{name}' does not name a metadata key that can be forwarded (letters, digits, '-', '_', '.'; not a reserved, hop-by-hop, gateway-set or rule-mapped name).");
+                return Problems.InvalidHeader(name, $"The request header '{name}' does not name a metadata key that can be forwarded (letters, digits, '-', '_', '.'; not a reserved, hop-by-hop, gateway-set, gateway-owned or rule-mapped name).");
             }
 
             return AddAll(name, key, values, metadata);
@@ -201,8 +206,9 @@ public static partial class IncomingHeaderMapper
             return null;
         }
 
-        // grpc-gateway always forwards Authorization under its own name as well.
-        if (name.Equals("authorization", StringComparison.OrdinalIgnoreCase) && AddAll(name, "authorization", values, metadata) is { } problem)
+        // grpc-gateway always forwards Authorization under its own name as well, unless a rule produces that key.
+        if (name.Equals("authorization", StringComparison.OrdinalIgnoreCase) && !rules.IncomingKeys.Contains("authorization")
+            && AddAll(name, "authorization", values, metadata) is { } problem)
         {
             return problem;
         }
@@ -245,17 +251,6 @@ public static partial class IncomingHeaderMapper
 
         metadata.AddValidated(key, bytes);
         return true;
-    }
-
-    // Defaults are validated when the plan is compiled, so adding one cannot fail.
-    private static void AddChecked(GrpcMetadata metadata, string key, string value, bool overwrite)
-    {
-        if (overwrite)
-        {
-            metadata.RemoveAll(key);
-        }
-
-        TryAdd(metadata, key, value);
     }
 
     private static void AddGatewayMetadata(HttpRequest request, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata)

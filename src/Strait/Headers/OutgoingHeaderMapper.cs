@@ -127,6 +127,8 @@ public static partial class OutgoingHeaderMapper
         {
             foreach (var rule in matched)
             {
+                // The backend did send the metadata: a rejected value is dropped, but the rule is not "missing".
+                mapped[rule.Index >> 6] |= 1UL << (rule.Index & 63);
                 if (!rule.TryTransform(entry.Value, out var value, out var error) || !GrpcMetadata.IsValidTextValue(value))
                 {
                     plan.Counters.Record(rule, incoming: false, HeaderRuleOutcome.Rejected);
@@ -141,7 +143,6 @@ public static partial class OutgoingHeaderMapper
                     _ => fromTrailers,
                 };
                 Deliver(response, rule.HttpHeader, value, toTrailer, plan, realTrailers);
-                mapped[rule.Index >> 6] |= 1UL << (rule.Index & 63);
                 plan.Counters.Record(rule, incoming: false, HeaderRuleOutcome.Mapped);
             }
 
@@ -150,13 +151,15 @@ public static partial class OutgoingHeaderMapper
 
         if (rules is not null && plan.IsGrpcGatewayCompatible)
         {
-            if (fromTrailers)
+            // As grpc-gateway does: unmapped trailers keep the prefix whether they go out as trailers or as headers.
+            var name = (fromTrailers ? plan.TrailerPrefix : CompatiblePrefix) + entry.Key;
+            if (fromTrailers && realTrailers)
             {
-                Deliver(response, entry.Key, entry.Value, toTrailer: true, plan, realTrailers);
+                AppendTrailer(response, name, entry.Value);
             }
             else
             {
-                Append(response.Headers, CompatiblePrefix + entry.Key, entry.Value);
+                Append(response.Headers, name, entry.Value);
             }
         }
     }
@@ -169,7 +172,7 @@ public static partial class OutgoingHeaderMapper
         }
         else if (realTrailers)
         {
-            response.AppendTrailer(name, value);
+            AppendTrailer(response, name, value);
         }
         else
         {
@@ -177,8 +180,25 @@ public static partial class OutgoingHeaderMapper
         }
     }
 
-    private static void Append(IHeaderDictionary headers, string name, string value) =>
-        headers[name] = StringValues.Concat(headers[name], value);
+    // Rule names are checked when the plan is compiled, but a prefix and a backend's key can still spell a protocol
+    // header ("Content-" + "length"): such a name never goes out.
+    private static bool IsDeliverable(string name) => !HttpHeaderNames.IsHopByHop(name) && !HttpHeaderNames.DescribesTheBody(name);
+
+    private static void Append(IHeaderDictionary headers, string name, string value)
+    {
+        if (IsDeliverable(name))
+        {
+            headers[name] = StringValues.Concat(headers[name], value);
+        }
+    }
+
+    private static void AppendTrailer(HttpResponse response, string name, string value)
+    {
+        if (IsDeliverable(name))
+        {
+            response.AppendTrailer(name, value);
+        }
+    }
 
     private static int? ParseSuccessStatus(string value, ILogger logger)
     {

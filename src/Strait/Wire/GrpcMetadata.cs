@@ -118,6 +118,21 @@ public sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
         return _entries.RemoveAll(entry => entry.Key.Equals(key, StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>Whether any entry has <paramref name="key"/>.</summary>
+    public bool ContainsKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        foreach (var entry in _entries)
+        {
+            if (entry.Key.Equals(key, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// Adds an entry whose key the caller has already validated (lower case, valid, not reserved) and whose text value
     /// is printable ASCII, skipping the checks <see cref="Add(string, string)"/> repeats on every call.

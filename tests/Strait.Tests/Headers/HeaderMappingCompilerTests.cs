@@ -20,7 +20,7 @@ public sealed class HeaderMappingCompilerTests
         { "required with default", Rules(new HeaderRuleOptions { HttpHeader = "X-A", Required = true, Default = "x" }), "headers.rules[0]: is required and has a default" },
         { "non-ASCII default", Rules(new HeaderRuleOptions { HttpHeader = "X-A", Default = "é" }), "headers.rules[0].default: 'é' holds characters that are not printable ASCII" },
         { "non-base64 binary default", Rules(new HeaderRuleOptions { HttpHeader = "X-A", GrpcMetadata = "a-bin", Default = "!!" }), "is not base64" },
-        { "trailer target on incoming", Rules(new HeaderRuleOptions { HttpHeader = "X-A", Target = "trailer" }), "headers.rules[0].target: applies only to outgoing rules" },
+        { "trailer target on incoming", Rules(new HeaderRuleOptions { HttpHeader = "X-A", Target = "trailer" }), "headers.rules[0].target: applies only to outgoing (or both-way) rules" },
         { "bad target", Rules(new HeaderRuleOptions { HttpHeader = "X-A", Direction = "outgoing", Target = "body" }), "'body' is not a target" },
         { "scope route without slash", Rules(new HeaderRuleOptions { HttpHeader = "X-A", Scope = new() { Routes = ["v1/users"] } }), "headers.rules[0].scope.routes[0]: 'v1/users' must start with '/'" },
         {

@@ -288,6 +288,63 @@ public sealed class IncomingHeaderMapperTests
     }
 
     [Fact]
+    public void Grpc_gateway_mode_does_not_forward_Authorization_raw_when_a_rule_produces_that_key()
+    {
+        var plan = Plan(new HeaderMappingOptions
+        {
+            Mode = HeaderMappingModes.GrpcGateway,
+            Rules = [new() { HttpHeader = "X-Api-Token", GrpcMetadata = "authorization", Transforms = ["prefix('Bearer ')"] }],
+        });
+
+        var (metadata, _) = MapIncoming(plan, Request(("Authorization", "Bearer forged"), ("X-Api-Token", "t1")));
+
+        Assert.Equal(["Bearer t1"], metadata.GetValues("authorization"));
+    }
+
+    [Theory]
+    [InlineData("Grpc-Metadata-X-User-Id")] // gateway-owned
+    [InlineData("Grpc-Metadata-Grpcgateway-Cookie")] // the mode's own keys
+    [InlineData("Grpc-Metadata-Content-Encoding")]
+    public void Grpc_gateway_mode_rejects_metadata_headers_for_owned_mode_and_protocol_keys(string header)
+    {
+        var plan = Plan(new HeaderMappingOptions { Mode = HeaderMappingModes.GrpcGateway, GatewayOwned = ["X-User-Id"] });
+
+        var (_, problem) = MapIncoming(plan, Request((header, "forged")));
+
+        Assert.Equal(400, problem!.Status);
+    }
+
+    [Fact]
+    public void A_default_never_replaces_a_value_another_rule_mapped_to_the_same_key()
+    {
+        var plan = Plan(new HeaderMappingOptions
+        {
+            Overwrite = true,
+            Rules =
+            [
+                new() { HttpHeader = "X-Tenant", GrpcMetadata = "tenant" },
+                new() { HttpHeader = "X-Org", GrpcMetadata = "tenant", Default = "public" },
+            ],
+        });
+
+        Assert.Equal(["acme"], MapIncoming(plan, Request(("X-Tenant", "acme"))).Metadata.GetValues("tenant"));
+        Assert.Equal(["public"], MapIncoming(plan, Request()).Metadata.GetValues("tenant"));
+    }
+
+    [Fact]
+    public void A_custom_transform_that_throws_is_a_400_not_a_500()
+    {
+        var registry = new HeaderTransformRegistry();
+        registry.RegisterSimple("explode", _ => throw new InvalidOperationException("boom"));
+        var plan = HeaderMappingCompiler.Compile(new HeaderMappingOptions { Rules = [new() { HttpHeader = "X-A", Transforms = ["explode"] }] }, registry);
+
+        var (_, problem) = MapIncoming(plan, Request(("X-A", "1")));
+
+        Assert.Equal(400, problem!.Status);
+        Assert.Contains("boom", problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Debug_logs_mask_sensitive_values()
     {
         var plan = Plan(new HeaderMappingOptions

@@ -159,6 +159,43 @@ public sealed class OutgoingHeaderMapperTests
     }
 
     [Fact]
+    public void A_strict_required_rule_whose_value_is_rejected_drops_it_without_failing_the_reply()
+    {
+        var plan = Plan(new HeaderMappingOptions
+        {
+            Strict = true,
+            Rules = [new() { HttpHeader = "X-Created", GrpcMetadata = "created", Direction = "outgoing", Required = true, Transforms = ["unix_to_rfc3339"] }],
+        });
+        var context = Request();
+
+        Assert.Null(Apply(plan, context, Metadata(("created", "not-a-number")), out _));
+        Assert.False(context.Response.Headers.ContainsKey("X-Created"));
+    }
+
+    [Fact]
+    public void Unmapped_trailers_keep_their_prefix_as_real_trailers_in_grpc_gateway_mode()
+    {
+        var context = Http2Request(teTrailers: true);
+
+        Apply(Plan(new HeaderMappingOptions { Mode = HeaderMappingModes.GrpcGateway }), context, Metadata(), Metadata(("x-done", "yes")));
+
+        Assert.Equal("yes", context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseTrailersFeature>()!.Trailers["Grpc-Trailer-x-done"]);
+    }
+
+    [Theory]
+    [InlineData("Content-", "length")]
+    [InlineData("Transfer-", "encoding")]
+    [InlineData("Keep-", "alive")]
+    public void A_prefix_and_a_backend_key_never_spell_a_protocol_header(string prefix, string key)
+    {
+        var context = Request();
+
+        Apply(Plan(new HeaderMappingOptions { Mode = HeaderMappingModes.GrpcGateway, TrailerPrefix = prefix }), context, Metadata(), Metadata((key, "1")));
+
+        Assert.False(context.Response.Headers.ContainsKey(prefix + key));
+    }
+
+    [Fact]
     public void Incoming_outcomes_are_counted_per_rule()
     {
         using var counts = new OutcomeCounter();
