@@ -163,7 +163,7 @@ public static class HeaderMappingCompiler
         {
             errors.Add($"{at}.grpcMetadata: '{key}' is not a valid metadata key (letters, digits, '-', '_', '.')");
         }
-        else if (GrpcMetadata.IsReservedKey(key) || HttpHeaderNames.IsHopByHop(key) || HttpHeaderNames.IsReserved(key))
+        else if (HttpHeaderNames.IsProtocolKey(key))
         {
             errors.Add($"{at}.grpcMetadata: '{key}' is reserved by the gRPC protocol");
         }

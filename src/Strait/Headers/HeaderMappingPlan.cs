@@ -76,6 +76,9 @@ public sealed class HeaderMappingPlan
     /// <summary>Entries of <c>headers.rules</c>; bounds <see cref="HeaderRule.Index"/>.</summary>
     public int RuleCount { get; }
 
+    /// <summary>The size of a <see cref="SeenRules"/> set over this plan's rules.</summary>
+    internal int SeenRuleWords => (RuleCount + 63) >> 6;
+
     public int MaxHeaderCount { get; }
 
     public int MaxMetadataSize { get; }

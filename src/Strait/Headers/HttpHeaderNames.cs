@@ -39,6 +39,12 @@ internal static class HttpHeaderNames
     /// <summary>Headers that describe the HTTP message itself, which the gRPC call has its own versions of.</summary>
     public static bool IsReserved(string name) => DescribesTheBody(name) || name.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Keys metadata may never take from a header or a rule: gRPC's reserved keys, hop-by-hop names and headers that
+    /// describe the HTTP message (<c>content-encoding</c> included, which gRPC's own list lacks).
+    /// </summary>
+    public static bool IsProtocolKey(string key) => Wire.GrpcMetadata.IsReservedKey(key) || IsHopByHop(key) || IsReserved(key);
+
     /// <summary>Headers that frame or describe the body Strait writes, which no metadata may set.</summary>
     public static bool DescribesTheBody(string name) =>
         name.StartsWith(':')

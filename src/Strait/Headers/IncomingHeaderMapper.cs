@@ -22,7 +22,6 @@ public static partial class IncomingHeaderMapper
 {
     public const string MetadataPrefix = "Grpc-Metadata-";
     private const string CompatiblePrefix = "grpcgateway-";
-    private const int MaxStackRuleWords = 16;
 
     // grpc-gateway's DefaultHeaderMatcher list (IANA permanent headers), forwarded as grpcgateway-<name>.
     private static readonly FrozenSet<string> PermanentHeaders = new[]
@@ -42,9 +41,7 @@ public static partial class IncomingHeaderMapper
         }
 
         var rules = plan.IsSkipped(request.Path.Value ?? "/") ? null : plan.For(route);
-        var wordCount = (plan.RuleCount + 63) >> 6;
-        Span<ulong> mapped = wordCount <= MaxStackRuleWords ? stackalloc ulong[wordCount] : new ulong[wordCount];
-        mapped.Clear();
+        var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
         var connection = headers.Connection;
         var debug = logger.IsEnabled(LogLevel.Debug);
         foreach (var owned in plan.GatewayOwnedNames)
@@ -72,13 +69,13 @@ public static partial class IncomingHeaderMapper
                 continue;
             }
 
-            if (MapRule(rule, rule.HttpHeader, values, plan, metadata, debug, logger) is { } problem)
+            if (MapRule(rule, values, plan, metadata, debug, logger) is { } problem)
             {
                 plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Rejected);
                 return problem;
             }
 
-            mapped[rule.Index >> 6] |= 1UL << (rule.Index & 63);
+            mapped.Add(rule);
             plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Mapped);
         }
 
@@ -101,27 +98,24 @@ public static partial class IncomingHeaderMapper
             }
         }
 
-        if (rules is not null)
+        foreach (var rule in rules.IncomingWithFallback)
         {
-            foreach (var rule in rules.IncomingWithFallback)
+            if (mapped.Contains(rule))
             {
-                if ((mapped[rule.Index >> 6] & (1UL << (rule.Index & 63))) != 0)
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                if (rule.Default is null)
-                {
-                    plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Missing);
-                    return Problems.MissingHeader(rule.HttpHeader);
-                }
+            if (rule.Default is null)
+            {
+                plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Missing);
+                return Problems.MissingHeader(rule.HttpHeader);
+            }
 
-                // Another rule may already have filled the key from a header that is present; a default never replaces that.
-                if (!metadata.ContainsKey(rule.MetadataKey))
-                {
-                    TryAdd(metadata, rule.MetadataKey, rule.Default);
-                    plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Defaulted);
-                }
+            // Another rule may already have filled the key from a header that is present; a default never replaces that.
+            if (!metadata.ContainsKey(rule.MetadataKey))
+            {
+                TryAdd(metadata, rule.MetadataKey, rule.Default);
+                plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Defaulted);
             }
         }
 
@@ -149,8 +143,9 @@ public static partial class IncomingHeaderMapper
         return false;
     }
 
-    private static Problem? MapRule(HeaderRule rule, string name, StringValues values, HeaderMappingPlan plan, GrpcMetadata metadata, bool debug, ILogger logger)
+    private static Problem? MapRule(HeaderRule rule, StringValues values, HeaderMappingPlan plan, GrpcMetadata metadata, bool debug, ILogger logger)
     {
+        var name = rule.HttpHeader;
         if (plan.Overwrite)
         {
             metadata.RemoveAll(rule.MetadataKey);
@@ -191,8 +186,7 @@ public static partial class IncomingHeaderMapper
             // Keys that come from their own header (Authorization, the mode's grpcgateway-*), from a rule or from the
             // gateway must not be supplied a second way, which would slip past their checks and transforms.
             var key = name[MetadataPrefix.Length..].ToLowerInvariant();
-            if (!GrpcMetadata.IsValidKey(key) || GrpcMetadata.IsReservedKey(key) || HttpHeaderNames.IsHopByHop(key) || HttpHeaderNames.IsReserved(key)
-                || GatewayMetadata.IsGatewaySet(key) || plan.GatewayOwned.Contains(key) || key == "authorization"
+            if (!GrpcMetadata.IsValidKey(key) || HttpHeaderNames.IsProtocolKey(key) || GatewayMetadata.IsGatewaySet(key) || plan.GatewayOwned.Contains(key) || key == "authorization"
                 || key.StartsWith(CompatiblePrefix, StringComparison.Ordinal) || rules.IncomingKeys.Contains(key))
             {
                 return Problems.InvalidHeader(name, $"The request header '{name}' does not name a metadata key that can be forwarded (letters, digits, '-', '_', '.'; not a reserved, hop-by-hop, gateway-set, gateway-owned or rule-mapped name).");

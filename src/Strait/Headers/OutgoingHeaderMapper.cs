@@ -41,9 +41,7 @@ public static partial class OutgoingHeaderMapper
         var rules = plan.IsSkipped(context.Request.Path.Value ?? "/") ? null : plan.For(route);
         var response = context.Response;
         var realTrailers = AcceptsTrailers(context);
-        var wordCount = (plan.RuleCount + 63) >> 6;
-        Span<ulong> mapped = wordCount <= 16 ? stackalloc ulong[wordCount] : new ulong[wordCount];
-        mapped.Clear();
+        var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
 
         foreach (var entry in responseHeaders)
         {
@@ -63,12 +61,12 @@ public static partial class OutgoingHeaderMapper
                 continue;
             }
 
-            Forward(entry, fromTrailers: false, rules, plan, response, realTrailers, mapped, logger);
+            Forward(entry, fromTrailers: false, rules, plan, response, realTrailers, ref mapped, logger);
         }
 
         foreach (var entry in trailers)
         {
-            Forward(entry, fromTrailers: true, rules, plan, response, realTrailers, mapped, logger);
+            Forward(entry, fromTrailers: true, rules, plan, response, realTrailers, ref mapped, logger);
         }
 
         if (rules is null)
@@ -78,7 +76,7 @@ public static partial class OutgoingHeaderMapper
 
         foreach (var rule in rules.OutgoingWithFallback)
         {
-            if ((mapped[rule.Index >> 6] & (1UL << (rule.Index & 63))) != 0)
+            if (mapped.Contains(rule))
             {
                 continue;
             }
@@ -105,7 +103,7 @@ public static partial class OutgoingHeaderMapper
     }
 
     /// <summary>HTTP/2 (or later) with <c>TE: trailers</c> and a server that can send them.</summary>
-    public static bool AcceptsTrailers(HttpContext context)
+    private static bool AcceptsTrailers(HttpContext context)
     {
         var request = context.Request;
         return !HttpProtocol.IsHttp10(request.Protocol) && !HttpProtocol.IsHttp11(request.Protocol)
@@ -120,7 +118,7 @@ public static partial class OutgoingHeaderMapper
         HeaderMappingPlan plan,
         HttpResponse response,
         bool realTrailers,
-        Span<ulong> mapped,
+        ref SeenRules mapped,
         ILogger logger)
     {
         if (rules is not null && rules.OutgoingByKey.TryGetValue(entry.Key, out var matched))
@@ -128,7 +126,7 @@ public static partial class OutgoingHeaderMapper
             foreach (var rule in matched)
             {
                 // The backend did send the metadata: a rejected value is dropped, but the rule is not "missing".
-                mapped[rule.Index >> 6] |= 1UL << (rule.Index & 63);
+                mapped.Add(rule);
                 if (!rule.TryTransform(entry.Value, out var value, out var error) || !GrpcMetadata.IsValidTextValue(value))
                 {
                     plan.Counters.Record(rule, incoming: false, HeaderRuleOutcome.Rejected);

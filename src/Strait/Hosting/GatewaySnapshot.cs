@@ -112,8 +112,8 @@ public sealed class GatewaySnapshot : IDisposable
         return new GatewaySnapshot(options, schema, routeTable, upstream, headers);
     }
 
-    /// <summary>Checks the header mapping alone, as <c>strait validate</c> does before anything else is loaded.</summary>
-    public static HeaderMappingPlan CompileHeaders(HeaderMappingOptions options, HeaderTransformRegistry transforms)
+    // Header mapping errors are configuration errors: one exception type reaches the CLI, which names the file.
+    private static HeaderMappingPlan CompileHeaders(HeaderMappingOptions options, HeaderTransformRegistry transforms)
     {
         try
         {

@@ -26,7 +26,8 @@ internal static class NumberText
     private const int MaxExactFloatDigits = 7;
     private const int MaxExactFloatScale = 10;
 
-    private static readonly double[] ExactPowersOfTen =
+    /// <summary>10^0 … 10^22, every power of ten a double holds exactly.</summary>
+    internal static readonly double[] ExactPowersOfTen =
     [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ];

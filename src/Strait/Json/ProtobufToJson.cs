@@ -842,27 +842,15 @@ internal ref struct ProtobufToJson
         var formatted = keyField.Type == FieldType.String ? null : ArrayPool<byte>.Shared.Rent(entryCount * MaxInt64TextLength);
         try
         {
+            ReadOnlySpan<byte> source = formatted ?? _data;
             for (var i = 0; i < entryCount; i++)
             {
-                var valuesStart = _recordCount;
-                var key = ParseEntry(mapField, _records[entryStart + i], out _);
-                _recordCount = valuesStart;
-                if (formatted is null)
-                {
-                    var start = key.Length < 0 ? 0 : key.Start;
-                    var length = Math.Max(key.Length, 0);
-                    keys[i] = new MapKeyRef(i, start, length, Hash(_data.Slice(start, length)));
-                }
-                else
-                {
-                    var length = FormatKey(keyField.Type, key.Bits, formatted.AsSpan(i * MaxInt64TextLength, MaxInt64TextLength));
-                    keys[i] = new MapKeyRef(i, i * MaxInt64TextLength, length, Hash(formatted.AsSpan(i * MaxInt64TextLength, length)));
-                }
+                var (start, length) = KeyTextOf(mapField, entryStart + i, formatted.AsSpan(), i);
+                keys[i] = new MapKeyRef(i, start, length, Hash(source.Slice(start, length)));
             }
 
             var sorted = keys.AsSpan(0, entryCount);
             sorted.Sort();
-            ReadOnlySpan<byte> source = formatted ?? _data;
             for (var i = 0; i < entryCount; i++)
             {
                 for (var j = i + 1; j < entryCount && sorted[j].Hash == sorted[i].Hash; j++)
@@ -893,26 +881,13 @@ internal ref struct ProtobufToJson
     /// </summary>
     private void FindSupersededInSmallMap(FieldPlan mapField, int entryStart, int entryCount, bool[] superseded)
     {
-        var keyField = mapField.MapKey;
-        var isString = keyField.Type == FieldType.String;
+        var isString = mapField.MapKey.Type == FieldType.String;
         Span<int> starts = stackalloc int[SmallMapEntries];
         Span<int> lengths = stackalloc int[SmallMapEntries];
         Span<byte> formatted = stackalloc byte[isString ? 0 : SmallMapEntries * MaxInt64TextLength];
         for (var i = 0; i < entryCount; i++)
         {
-            var valuesStart = _recordCount;
-            var key = ParseEntry(mapField, _records[entryStart + i], out _);
-            _recordCount = valuesStart;
-            if (isString)
-            {
-                starts[i] = key.Length < 0 ? 0 : key.Start;
-                lengths[i] = Math.Max(key.Length, 0);
-            }
-            else
-            {
-                starts[i] = i * MaxInt64TextLength;
-                lengths[i] = FormatKey(keyField.Type, key.Bits, formatted.Slice(starts[i], MaxInt64TextLength));
-            }
+            (starts[i], lengths[i]) = KeyTextOf(mapField, entryStart + i, formatted, i);
         }
 
         ReadOnlySpan<byte> source = isString ? _data : formatted;
@@ -928,6 +903,24 @@ internal ref struct ProtobufToJson
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Where the text of a map entry's key lies: in the input for string keys, otherwise formatted into slot
+    /// <paramref name="slot"/> of <paramref name="formatted"/>, so that equal keys compare equal as bytes.
+    /// </summary>
+    private (int Start, int Length) KeyTextOf(FieldPlan mapField, int recordIndex, scoped Span<byte> formatted, int slot)
+    {
+        var valuesStart = _recordCount;
+        var key = ParseEntry(mapField, _records[recordIndex], out _);
+        _recordCount = valuesStart;
+        if (mapField.MapKey.Type == FieldType.String)
+        {
+            return (key.Length < 0 ? 0 : key.Start, Math.Max(key.Length, 0));
+        }
+
+        var start = slot * MaxInt64TextLength;
+        return (start, FormatKey(mapField.MapKey.Type, key.Bits, formatted.Slice(start, MaxInt64TextLength)));
     }
 
     private static int Hash(ReadOnlySpan<byte> text)

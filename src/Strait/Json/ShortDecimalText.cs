@@ -28,8 +28,6 @@ internal static class ShortDecimalText
     private const double MinMagnitude = 1e-4;
     private const double MaxMagnitude = 1e15;
 
-    private static readonly double[] PowersOfTen = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7];
-
     /// <summary>Writes <paramref name="value"/> into <paramref name="destination"/> (at least <see cref="MaxLength"/> bytes) or returns 0.</summary>
     public static int TryFormat(double value, Span<byte> destination)
     {
@@ -41,13 +39,13 @@ internal static class ShortDecimalText
 
         for (var k = 0; k <= MaxDoubleFractionDigits; k++)
         {
-            var candidate = Math.Round(magnitude * PowersOfTen[k]);
+            var candidate = Math.Round(magnitude * NumberText.ExactPowersOfTen[k]);
             if (candidate >= MaxDoubleCandidate)
             {
                 return 0;
             }
 
-            if (candidate / PowersOfTen[k] == magnitude)
+            if (candidate / NumberText.ExactPowersOfTen[k] == magnitude)
             {
                 return Write(value < 0, (ulong)candidate, k, destination);
             }
@@ -68,13 +66,13 @@ internal static class ShortDecimalText
         var wide = (double)magnitude;
         for (var k = 0; k <= MaxFloatFractionDigits; k++)
         {
-            var candidate = Math.Round(wide * PowersOfTen[k]);
+            var candidate = Math.Round(wide * NumberText.ExactPowersOfTen[k]);
             if (candidate >= MaxFloatCandidate)
             {
                 return 0;
             }
 
-            if ((float)(candidate / PowersOfTen[k]) == magnitude)
+            if ((float)(candidate / NumberText.ExactPowersOfTen[k]) == magnitude)
             {
                 return Write(value < 0, (ulong)candidate, k, destination);
             }
