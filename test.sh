@@ -5,6 +5,17 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
+# The DNS discovery tests run a real dnsmasq. /usr/sbin is not on every PATH, hence the second check.
+# `set -e` ignores a failure on the left of `&&`, so the install's failure is handled explicitly.
+if ! command -v dnsmasq >/dev/null 2>&1 && [ ! -x /usr/sbin/dnsmasq ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsmasq-base >/dev/null; } \
+            || { echo "test.sh: apt-get install dnsmasq-base failed" >&2; exit 1; }
+    else
+        echo "test.sh: dnsmasq not found and cannot apt-get install dnsmasq-base (not root or no apt-get); the DNS tests will fail" >&2
+    fi
+fi
+
 npm ci --prefix samples/node-echo --no-audit --no-fund --loglevel=error
 
 log="$(mktemp)"

@@ -3,11 +3,17 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Google.Rpc;
 using Strait.Samples.TaskService;
+using Strait.Wire;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 // The todo.v1.TaskService demo backend as a process of its own:
-//   TaskService [--port N] [--latency-ms N] [--jitter-ms N] [--error-rate R] [--error-code CODE] [--fail-first N]
-// Prints "LISTENING <port>" once ready; stops on SIGTERM/Ctrl+C, or when a redirected stdin closes (so a test
-// harness that dies never leaves it running).
+//   TaskService [--host ADDR] [--port N] [--replica-id ID] [--latency-ms N] [--jitter-ms N] [--error-rate R]
+//               [--error-code CODE] [--fail-first N]
+// Serves todo.v1.TaskService and grpc.health.v1.Health on ADDR:N (default 127.0.0.1, port 0 = any free port); every
+// reply carries the response header x-replica-id: ID (default taskservice-<port>). Prints "LISTENING <port>" once
+// ready; stops on SIGTERM/Ctrl+C, or when a redirected stdin closes (so a test harness that dies never leaves it
+// running). Lines on stdin are commands: "health serving" / "health not-serving" set the health status and print
+// "HEALTH SERVING" / "HEALTH NOT_SERVING" once it is in effect.
 var settings = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
 {
@@ -21,10 +27,21 @@ for (var i = 0; i < args.Length; i++)
 }
 
 FaultInjection faults;
+IPAddress address;
 int port;
+string? replicaId;
 try
 {
+    address = Setting("host", IPAddress.Loopback, (s, _) => IPAddress.Parse(s));
     port = Setting("port", 0, int.Parse);
+    if (port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort)
+    {
+        throw new ArgumentException($"--port needs a number from 0 to 65535, got {port}.");
+    }
+
+    replicaId = Setting<string?>("replica-id", null, (s, _) => s.Length > 0 && GrpcMetadata.IsValidTextValue(s)
+        ? s
+        : throw new ArgumentException("--replica-id needs a non-empty value of printable ASCII characters."));
     faults = new FaultInjection
     {
         Latency = TimeSpan.FromMilliseconds(Setting("latency-ms", 0, int.Parse)),
@@ -40,6 +57,7 @@ catch (Exception e) when (e is FormatException or ArgumentException or OverflowE
     return 2;
 }
 
+var health = new HealthService();
 using var stop = new CancellationTokenSource();
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -47,15 +65,16 @@ if (Console.IsInputRedirected)
 {
     _ = Task.Run(async () =>
     {
-        while (await Console.In.ReadLineAsync().ConfigureAwait(false) is not null)
+        while (await Console.In.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
+            await RunCommandAsync(line).ConfigureAwait(false);
         }
 
         await stop.CancelAsync().ConfigureAwait(false);
     });
 }
 
-await using var host = await TaskServiceReplicas.StartOneAsync(new InMemoryTaskService(faults), new IPEndPoint(IPAddress.Loopback, port)).ConfigureAwait(false);
+await using var host = await TaskServiceReplicas.StartOneAsync(new InMemoryTaskService(faults), new IPEndPoint(address, port), replicaId, health).ConfigureAwait(false);
 Console.WriteLine($"LISTENING {host.Address.Port}");
 try
 {
@@ -75,3 +94,24 @@ void Stop(PosixSignalContext context)
 
 T Setting<T>(string name, T fallback, Func<string, IFormatProvider, T> parse) =>
     settings.TryGetValue(name, out var text) ? parse(text, CultureInfo.InvariantCulture) : fallback;
+
+async Task RunCommandAsync(string line)
+{
+    var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+    switch (words)
+    {
+        case []:
+            return;
+        case ["health", "serving"]:
+            health.SetStatus(ServingStatus.Serving);
+            await Console.Out.WriteLineAsync("HEALTH SERVING").ConfigureAwait(false);
+            return;
+        case ["health", "not-serving"]:
+            health.SetStatus(ServingStatus.NotServing);
+            await Console.Out.WriteLineAsync("HEALTH NOT_SERVING").ConfigureAwait(false);
+            return;
+        default:
+            await Console.Error.WriteLineAsync($"TaskService: unknown command '{line}'; expected 'health serving' or 'health not-serving'").ConfigureAwait(false);
+            return;
+    }
+}

@@ -1,7 +1,8 @@
 'use strict';
 
 // Starts server.js as a child process exactly as a test harness would and checks the echo, the errors, the
-// health check and both ways of stopping it. Exits non-zero on the first failure.
+// replica header, the health check and its stdin commands, the flags, and the ways of stopping it. Reports every
+// check and exits non-zero if any failed.
 
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
@@ -75,9 +76,9 @@ const EVERYTHING = {
   names: { _leading: 1, __double: 2, camelCase: 3, trailing_: 4 },
 };
 
-function startServer() {
-  const child = spawn(process.execPath, [path.join(__dirname, 'server.js'), '--port', '0'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+function startServer(args = [], { stderr = 'inherit' } = {}) {
+  const child = spawn(process.execPath, [path.join(__dirname, 'server.js'), '--port', '0', ...args], {
+    stdio: ['pipe', 'pipe', stderr],
   });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const lines = readline.createInterface({ input: child.stdout });
@@ -97,7 +98,67 @@ function startServer() {
       extraOutput.push(line);
     }
   });
-  return { child, port, exited, extraOutput };
+  const errors = [];
+  if (child.stderr) {
+    readline.createInterface({ input: child.stderr }).on('line', (line) => errors.push(line));
+  }
+  return { child, port, exited, extraOutput, lines, errors };
+}
+
+/** Writes a command line to the server's stdin and waits for the stdout line it answers with. */
+function command(server, line, expected) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      server.lines.off('line', onLine);
+      reject(new Error(`no '${expected}' after '${line}'`));
+    }, STARTUP_TIMEOUT_MS);
+    const onLine = (printed) => {
+      if (printed === expected) {
+        clearTimeout(timer);
+        server.lines.off('line', onLine);
+        resolve();
+      }
+    };
+    server.lines.on('line', onLine);
+    server.child.stdin.write(`${line}\n`);
+  });
+}
+
+/** A unary call's outcome with its response headers, whether it succeeds or fails. */
+function unaryWithHeaders(client, method, request, options = {}) {
+  return new Promise((resolve) => {
+    let headers = null;
+    const call = client[method](request, new grpc.Metadata(), { deadline: Date.now() + 5000, ...options }, (error, response) => {
+      resolve({ error, response, headers });
+    });
+    call.on('metadata', (metadata) => {
+      headers = metadata;
+    });
+  });
+}
+
+/** Collects a Watch stream's statuses; `next(count)` waits until `count` have arrived. */
+function watchHealth(client, service) {
+  const statuses = [];
+  const waiters = [];
+  const call = client.Watch({ service });
+  call.on('data', (response) => {
+    statuses.push(response.status);
+    for (const waiter of waiters.filter((w) => statuses.length >= w.count)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve([...statuses]);
+    }
+  });
+  call.on('error', () => {});
+  const next = (count) => new Promise((resolve, reject) => {
+    if (statuses.length >= count) {
+      resolve([...statuses]);
+      return;
+    }
+    waiters.push({ count, resolve });
+    setTimeout(() => reject(new Error(`Watch got only ${JSON.stringify(statuses)}, expected ${count} statuses`)), STARTUP_TIMEOUT_MS).unref();
+  });
+  return { call, next };
 }
 
 async function expectExit(server, description) {
@@ -146,7 +207,7 @@ async function expectStatus(promise, code, details) {
   });
 }
 
-function checks(echo, conformance, health) {
+function checks(echo, conformance, health, port) {
   return {
     'Echo returns every field kind unchanged': async () => {
       const response = await unary(echo, 'Echo', FULL_REQUEST);
@@ -193,6 +254,63 @@ function checks(echo, conformance, health) {
       assert.equal((await unary(health, 'Check', { service: 'strait.conformance.v1.ConformanceEcho' })).status, 'SERVING');
       await expectStatus(unary(health, 'Check', { service: 'no.such.Service' }), grpc.status.NOT_FOUND);
     },
+    'Echo, Fail and Check replies carry x-replica-id node-echo-<port>, errors too': async () => {
+      const expected = `node-echo-${port}`;
+      const echoed = await unaryWithHeaders(echo, 'Echo', { id: 'r' });
+      assert.equal(echoed.error, null);
+      assert.deepEqual(echoed.headers.get('x-replica-id'), [expected]);
+      assert.deepEqual(echoed.headers.get('x-server-version'), ['node-echo/1.0']);
+      const failed = await unaryWithHeaders(echo, 'Fail', { code: 14, message: 'down' });
+      assert.equal(failed.error.code, grpc.status.UNAVAILABLE);
+      assert.deepEqual(failed.headers.get('x-replica-id'), [expected]);
+      const unknown = await unaryWithHeaders(health, 'Check', { service: 'no.such.Service' });
+      assert.equal(unknown.error.code, grpc.status.NOT_FOUND);
+      assert.deepEqual(unknown.headers.get('x-replica-id'), [expected]);
+    },
+  };
+}
+
+/** Checks of a second server started with every flag, whose stdin takes health commands. */
+function flagChecks(server, port) {
+  const address = `127.0.0.2:${port}`;
+  const echo = new EchoService(address, grpc.credentials.createInsecure());
+  const health = new Health(address, grpc.credentials.createInsecure());
+  return {
+    checks: {
+      '--host, --replica-id: the server answers on 127.0.0.2 with x-replica-id replica-b': async () => {
+        const failed = await unaryWithHeaders(echo, 'Fail', { code: 5, message: 'gone' });
+        assert.equal(failed.error.code, grpc.status.NOT_FOUND);
+        assert.deepEqual(failed.headers.get('x-replica-id'), ['replica-b']);
+      },
+      '--latency-ms delays Echo, and a call cancelled meanwhile ends at its deadline': async () => {
+        const started = Date.now();
+        const echoed = await unaryWithHeaders(echo, 'Echo', { id: 'slow' });
+        assert.equal(echoed.error, null);
+        assert.ok(Date.now() - started >= 290, `Echo took ${Date.now() - started} ms`);
+        assert.deepEqual(echoed.headers.get('x-replica-id'), ['replica-b']);
+        const cut = await unaryWithHeaders(echo, 'Echo', { id: 'cut' }, { deadline: Date.now() + 50 });
+        assert.equal(cut.error.code, grpc.status.DEADLINE_EXCEEDED);
+      },
+      'stdin health commands switch Check and Watch, and print HEALTH lines': async () => {
+        const watcher = watchHealth(health, '');
+        const unknownWatcher = watchHealth(health, 'no.such.Service');
+        assert.deepEqual(await watcher.next(1), ['SERVING']);
+        assert.deepEqual(await unknownWatcher.next(1), ['SERVICE_UNKNOWN']);
+        await command(server, 'health not-serving', 'HEALTH NOT_SERVING');
+        assert.equal((await unary(health, 'Check', {})).status, 'NOT_SERVING');
+        assert.equal((await unary(health, 'Check', { service: 'strait.echo.v1.EchoService' })).status, 'NOT_SERVING');
+        assert.deepEqual(await watcher.next(2), ['SERVING', 'NOT_SERVING']);
+        await command(server, 'health not-serving', 'HEALTH NOT_SERVING');
+        await command(server, 'health serving', 'HEALTH SERVING');
+        assert.equal((await unary(health, 'Check', {})).status, 'SERVING');
+        assert.deepEqual(await watcher.next(3), ['SERVING', 'NOT_SERVING', 'SERVING']);
+        watcher.call.cancel();
+      },
+    },
+    close: () => {
+      echo.close();
+      health.close();
+    },
   };
 }
 
@@ -217,12 +335,29 @@ async function main() {
     const echo = new EchoService(address, grpc.credentials.createInsecure());
     const conformance = new ConformanceEcho(address, grpc.credentials.createInsecure());
     const health = new Health(address, grpc.credentials.createInsecure());
-    for (const [name, check] of Object.entries(checks(echo, conformance, health))) {
+    for (const [name, check] of Object.entries(checks(echo, conformance, health, await server.port))) {
       await run(name, check, results);
     }
     echo.close();
     conformance.close();
     health.close();
+
+    const flagged = startServer(['--host', '127.0.0.2', '--replica-id', 'replica-b', '--latency-ms', '300'], { stderr: 'pipe' });
+    servers.push(flagged);
+    const flaggedChecks = flagChecks(flagged, await flagged.port);
+    for (const [name, check] of Object.entries(flaggedChecks.checks)) {
+      await run(name, check, results);
+    }
+
+    await run('An unknown stdin command is reported on stderr and ignored; end of stdin stops a server with a Watch open', async () => {
+      flagged.child.stdin.write('no such command\n');
+      await command(flagged, 'health serving', 'HEALTH SERVING');
+      assert.ok(flagged.errors.some((line) => line.includes("unknown command 'no such command'")), flagged.errors.join('\n'));
+      flagged.child.stdin.end();
+      await expectExit(flagged, 'stdin closed with a Watch open');
+      assert.deepEqual(flagged.extraOutput, ['HEALTH NOT_SERVING', 'HEALTH NOT_SERVING', 'HEALTH SERVING', 'HEALTH SERVING']);
+    }, results);
+    flaggedChecks.close();
 
     await run('Server prints nothing but the LISTENING line and exits cleanly on SIGTERM', async () => {
       server.child.kill('SIGTERM');

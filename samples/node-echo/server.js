@@ -1,16 +1,24 @@
 'use strict';
 
 // gRPC echo backend for Strait's interop tests: `node server.js --port 0` prints `LISTENING <port>` once ready.
+// Flags: --host ADDR (default 127.0.0.1), --port N (default 0, any free port), --replica-id ID (default
+// node-echo-<port>; sent as the response header x-replica-id), --latency-ms N (delays every Echo reply).
+// Stdin lines `health serving` / `health not-serving` set the health status and print `HEALTH SERVING` /
+// `HEALTH NOT_SERVING` once it is in effect.
 
 const fs = require('node:fs');
+const net = require('node:net');
 const path = require('node:path');
+const readline = require('node:readline');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
-const HOST = '127.0.0.1';
+const DEFAULT_HOST = '127.0.0.1';
 const SHUTDOWN_GRACE_MS = 2000;
 const ECHO_SERVICE = 'strait.echo.v1.EchoService';
 const CONFORMANCE_SERVICE = 'strait.conformance.v1.ConformanceEcho';
+const REPLICA_ID_HEADER = 'x-replica-id';
+const USAGE = 'usage: node server.js [--host ADDR] [--port N] [--replica-id ID] [--latency-ms N]';
 
 // The echo must re-encode exactly what it decoded, so the loader must not lose or invent anything:
 // 64-bit integers stay decimal strings (JS numbers would round them), enums keep their names (unknown numbers
@@ -56,13 +64,21 @@ function asciiMetadata(metadata) {
 const REPLY_HEADER_PREFIX = 'echo-reply-header-';
 const REPLY_TRAILER_PREFIX = 'echo-reply-trailer-';
 
-/**
- * Reply metadata for header-mapping tests: every Echo reply carries the header `x-server-version` and the
- * trailer `processing-time`, and request metadata `echo-reply-header-<key>` / `echo-reply-trailer-<key>` add
- * `<key>` to the reply's headers / trailers (all values, in order).
- */
-function replyMetadata(requestMetadata, started) {
+/** Response headers naming the replica: `x-replica-id: <id>`. */
+function replicaMetadata(replica) {
   const headers = new grpc.Metadata();
+  headers.add(REPLICA_ID_HEADER, replica.id);
+  return headers;
+}
+
+/**
+ * Reply metadata for header-mapping tests: every Echo reply carries the headers `x-replica-id` and
+ * `x-server-version` and the trailer `processing-time` (added when the reply is sent), and request metadata
+ * `echo-reply-header-<key>` / `echo-reply-trailer-<key>` add `<key>` to the reply's headers / trailers (all
+ * values, in order).
+ */
+function replyMetadata(requestMetadata, replica) {
+  const headers = replicaMetadata(replica);
   const trailers = new grpc.Metadata();
   headers.add('x-server-version', 'node-echo/1.0');
   for (const [key, values] of Object.entries(requestMetadata.toJSON())) {
@@ -74,19 +90,35 @@ function replyMetadata(requestMetadata, started) {
       }
     }
   }
-  trailers.add('processing-time', `${Number(process.hrtime.bigint() - started) / 1e6}ms`);
   return { headers, trailers };
 }
 
-function echo(call, callback) {
+/** Runs `reply` after `latencyMs`, or never if the call is cancelled first. */
+function afterLatency(call, latencyMs, reply) {
+  if (latencyMs <= 0) {
+    reply();
+    return;
+  }
+  const onCancelled = () => clearTimeout(timer);
+  const timer = setTimeout(() => {
+    call.off('cancelled', onCancelled);
+    reply();
+  }, latencyMs);
+  call.once('cancelled', onCancelled);
+}
+
+function echo(replica, call, callback) {
   const started = process.hrtime.bigint();
-  const { headers, trailers } = replyMetadata(call.metadata, started);
+  const { headers, trailers } = replyMetadata(call.metadata, replica);
   call.sendMetadata(headers);
-  callback(null, {
-    request: call.request,
-    metadata: asciiMetadata(call.metadata),
-    peer_method: call.getPath(),
-  }, trailers);
+  afterLatency(call, replica.latencyMs, () => {
+    trailers.add('processing-time', `${Number(process.hrtime.bigint() - started) / 1e6}ms`);
+    callback(null, {
+      request: call.request,
+      metadata: asciiMetadata(call.metadata),
+      peer_method: call.getPath(),
+    }, trailers);
+  });
 }
 
 /**
@@ -97,7 +129,8 @@ function conformanceEcho(call, callback) {
   callback(null, call.request);
 }
 
-function fail(call, callback) {
+function fail(replica, call, callback) {
+  call.sendMetadata(replicaMetadata(replica));
   const code = call.request.code ?? grpc.status.OK;
   const message = call.request.message ?? '';
   if (code < grpc.status.OK || code > grpc.status.UNAUTHENTICATED) {
@@ -109,52 +142,152 @@ function fail(call, callback) {
   }
 }
 
-function check(call, callback) {
+/**
+ * The health of the whole server: one status for `""` and both services, switched by stdin commands
+ * (`setHealth`). Watch calls get every change.
+ */
+function createHealth() {
+  return { status: 'SERVING', watchers: new Set() };
+}
+
+function isKnownService(service) {
+  return service === '' || service === ECHO_SERVICE || service === CONFORMANCE_SERVICE;
+}
+
+function setHealth(health, status) {
+  if (health.status === status) {
+    return;
+  }
+  health.status = status;
+  for (const watcher of health.watchers) {
+    watcher.notify(status);
+  }
+}
+
+function check(replica, health, call, callback) {
+  call.sendMetadata(replicaMetadata(replica));
   const service = call.request.service ?? '';
-  if (service === '' || service === ECHO_SERVICE || service === CONFORMANCE_SERVICE) {
-    callback(null, { status: 'SERVING' });
+  if (isKnownService(service)) {
+    callback(null, { status: health.status });
   } else {
     callback({ code: grpc.status.NOT_FOUND, details: `unknown service '${service}'` });
   }
 }
 
-function createServer() {
+/**
+ * The status now and after every change, until the client cancels or the server stops; SERVICE_UNKNOWN once
+ * (the call staying open) for a service the server does not know, as the health protocol asks.
+ */
+function watch(replica, health, call) {
+  call.sendMetadata(replicaMetadata(replica));
+  const service = call.request.service ?? '';
+  let last = isKnownService(service) ? health.status : 'SERVICE_UNKNOWN';
+  const watcher = {
+    call,
+    notify: (status) => {
+      if (isKnownService(service) && status !== last) {
+        last = status;
+        call.write({ status });
+      }
+    },
+  };
+  health.watchers.add(watcher);
+  call.once('cancelled', () => health.watchers.delete(watcher));
+  call.write({ status: last });
+}
+
+/** `replica` holds `id` (set once the port is known) and `latencyMs`; `health` comes from `createHealth`. */
+function createServer(replica, health) {
   const { EchoService, ConformanceEcho, Health } = loadDefinitions();
   const server = new grpc.Server();
-  server.addService(EchoService.service, { Echo: echo, Fail: fail });
+  server.addService(EchoService.service, {
+    Echo: (call, callback) => echo(replica, call, callback),
+    Fail: (call, callback) => fail(replica, call, callback),
+  });
   server.addService(ConformanceEcho.service, { Echo: conformanceEcho });
-  server.addService(Health.service, { Check: check });
+  server.addService(Health.service, {
+    Check: (call, callback) => check(replica, health, call, callback),
+    Watch: (call) => watch(replica, health, call),
+  });
   return server;
 }
 
-function parsePort(args) {
-  let port = 0;
+function parseInteger(flag, text, max) {
+  const value = Number(text);
+  if (!/^\d+$/.test(text ?? '') || value > max) {
+    throw new Error(`${flag} needs a number from 0 to ${max}, got '${text}'`);
+  }
+  return value;
+}
+
+function parseArgs(args) {
+  const options = { host: DEFAULT_HOST, port: 0, replicaId: undefined, latencyMs: 0 };
   for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split('=', 2);
-    if (flag !== '--port') {
-      throw new Error(`unknown argument '${args[i]}'; usage: node server.js [--port N]`);
-    }
-    const text = inline ?? args[++i];
-    port = Number(text);
-    if (!/^\d+$/.test(text ?? '') || port > 65535) {
-      throw new Error(`--port needs a number from 0 to 65535, got '${text}'`);
+    const arg = args[i];
+    const separator = arg.indexOf('=');
+    const flag = separator < 0 ? arg : arg.slice(0, separator);
+    const text = separator < 0 ? args[++i] : arg.slice(separator + 1);
+    switch (flag) {
+      case '--port':
+        options.port = parseInteger(flag, text, 65535);
+        break;
+      case '--latency-ms':
+        options.latencyMs = parseInteger(flag, text, 600000);
+        break;
+      case '--host':
+        if (net.isIP(text ?? '') === 0) {
+          throw new Error(`--host needs an IP address, got '${text}'`);
+        }
+        options.host = text;
+        break;
+      case '--replica-id':
+        if (!/^[\x20-\x7e]+$/.test(text ?? '')) {
+          throw new Error(`--replica-id needs a non-empty value of printable ASCII characters, got '${text}'`);
+        }
+        options.replicaId = text;
+        break;
+      default:
+        throw new Error(`unknown argument '${arg}'; ${USAGE}`);
     }
   }
-  return port;
+  return options;
+}
+
+/** Applies one stdin line: `health serving` or `health not-serving`; anything else is reported and ignored. */
+function runCommand(health, line) {
+  const words = line.trim().split(/\s+/).filter((word) => word.length > 0);
+  if (words.length === 0) {
+    return;
+  }
+  const command = words.join(' ');
+  if (command === 'health serving') {
+    setHealth(health, 'SERVING');
+    process.stdout.write('HEALTH SERVING\n');
+  } else if (command === 'health not-serving') {
+    setHealth(health, 'NOT_SERVING');
+    process.stdout.write('HEALTH NOT_SERVING\n');
+  } else {
+    process.stderr.write(`unknown command '${line}'; expected 'health serving' or 'health not-serving'\n`);
+  }
 }
 
 /**
  * Stops on SIGTERM, SIGINT, and end of stdin when stdin is a pipe: a harness that dies closes its end of the
  * pipe, so the server cannot outlive it. A stdin that is a file or terminal (e.g. /dev/null) is not watched,
- * since it would end at once or never.
+ * since it would end at once or never. While it is watched, its lines are commands (`runCommand`).
  */
-function stopWhenAsked(server) {
+function stopWhenAsked(server, health) {
   let stopping = false;
   const stop = () => {
     if (stopping) {
       return;
     }
     stopping = true;
+    // Watch calls never end by themselves; end them so the graceful shutdown need not wait for the grace period.
+    for (const { call } of health.watchers) {
+      call.end();
+    }
+    health.watchers.clear();
     setTimeout(() => {
       server.forceShutdown();
       process.exit(0);
@@ -166,6 +299,7 @@ function stopWhenAsked(server) {
   process.on('SIGINT', stop);
   const stdin = fs.fstatSync(0);
   if (stdin.isFIFO() || stdin.isSocket()) {
+    readline.createInterface({ input: process.stdin, terminal: false }).on('line', (line) => runCommand(health, line));
     process.stdin.on('end', stop);
     process.stdin.on('error', stop);
     process.stdin.resume();
@@ -173,21 +307,25 @@ function stopWhenAsked(server) {
 }
 
 function main() {
-  let port;
+  let options;
   try {
-    port = parsePort(process.argv.slice(2));
+    options = parseArgs(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }
 
-  const server = createServer();
-  server.bindAsync(`${HOST}:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
+  const replica = { id: options.replicaId, latencyMs: options.latencyMs };
+  const health = createHealth();
+  const server = createServer(replica, health);
+  const address = net.isIPv6(options.host) ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
+  server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
     if (error) {
-      process.stderr.write(`cannot listen on ${HOST}:${port}: ${error.message}\n`);
+      process.stderr.write(`cannot listen on ${address}: ${error.message}\n`);
       process.exit(1);
     }
-    stopWhenAsked(server);
+    replica.id ??= `node-echo-${boundPort}`;
+    stopWhenAsked(server, health);
     process.stdout.write(`LISTENING ${boundPort}\n`);
   });
 }

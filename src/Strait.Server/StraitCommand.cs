@@ -37,7 +37,12 @@ internal static class StraitCommand
 
     private static readonly Option<string[]> BackendOption = new("--backend")
     {
-        Description = "Backend gRPC address HOST:PORT, http://HOST:PORT or https://HOST:PORT (repeatable: replicas).",
+        Description = "Backend gRPC address HOST:PORT, http://HOST:PORT or https://HOST:PORT (repeatable: replicas of the default cluster). A DNS name stands for all its addresses and is re-resolved.",
+    };
+
+    private static readonly Option<string?> LbPolicyOption = new("--lb-policy")
+    {
+        Description = "Load-balancing policy of the default cluster: least_request (default), round_robin, random, weighted, ring_hash or pick_first.",
     };
 
     private static readonly Option<string?> ListenOption = new("--listen")
@@ -52,18 +57,19 @@ internal static class StraitCommand
         var serve = new Command("serve", "Serve the REST API of the given schema against a gRPC backend.");
         AddSchemaOptions(serve);
         serve.Add(BackendOption);
+        serve.Add(LbPolicyOption);
         serve.Add(ListenOption);
         serve.SetAction((parse, cancellation) => Guard(() => ServeAsync(parse, cancellation), parse.GetValue(ConfigOption)));
         root.Add(serve);
 
         var routes = new Command("routes", "Print the route table the schema and configuration produce.");
         AddSchemaOptions(routes);
-        routes.SetAction((parse, cancellation) => Guard(() => Task.FromResult(PrintRoutes(parse)), parse.GetValue(ConfigOption)));
+        routes.SetAction((parse, cancellation) => Guard(() => PrintRoutes(parse), parse.GetValue(ConfigOption)));
         root.Add(routes);
 
         var validate = new Command("validate", "Check the configuration, schema, routes and header mapping without serving; exit 0 when all are valid.");
         AddSchemaOptions(validate);
-        validate.SetAction((parse, cancellation) => Guard(() => Task.FromResult(Validate(parse)), parse.GetValue(ConfigOption)));
+        validate.SetAction((parse, cancellation) => Guard(() => Validate(parse), parse.GetValue(ConfigOption)));
         root.Add(validate);
 
         var demo = new Command("demo", "Run the gateway with three in-process replicas of the todo.v1 demo backend.");
@@ -102,25 +108,30 @@ internal static class StraitCommand
     private static async Task<int> ServeAsync(ParseResult parse, CancellationToken cancellation)
     {
         var options = LoadOptions(parse);
-        var snapshot = GatewaySnapshot.Build(options);
+        await using var snapshot = GatewaySnapshot.Build(options);
         await using var server = await GatewayServer.StartAsync(options, snapshot, cancellation).ConfigureAwait(false);
+        if (server.AdminUrls.Count > 0)
+        {
+            await Console.Out.WriteLineAsync($"strait: admin on {string.Join(", ", server.AdminUrls)}").ConfigureAwait(false);
+        }
+
         await Console.Out.WriteLineAsync($"strait: serving {snapshot.RouteTable.Routes.Count} routes on {string.Join(", ", server.Urls)}").ConfigureAwait(false);
         await server.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
         return Success;
     }
 
-    private static int PrintRoutes(ParseResult parse)
+    private static async Task<int> PrintRoutes(ParseResult parse)
     {
         var options = LoadOptions(parse);
-        var snapshot = GatewaySnapshot.Build(options, requireBackend: false);
-        Console.Out.Write(RouteTableText.Format(snapshot.RouteTable));
+        await using var snapshot = GatewaySnapshot.Build(options, requireBackend: false);
+        Console.Out.Write(RouteTableText.Format(snapshot.RouteTable, snapshot.Upstream));
         return Success;
     }
 
-    private static int Validate(ParseResult parse)
+    private static async Task<int> Validate(ParseResult parse)
     {
         var options = LoadOptions(parse);
-        using var snapshot = GatewaySnapshot.Build(options, requireBackend: false);
+        await using var snapshot = GatewaySnapshot.Build(options, requireBackend: false);
         Console.Out.WriteLine(
             $"strait: configuration is valid: {snapshot.RouteTable.Routes.Count} routes, "
             + $"{snapshot.Headers.Incoming.Count} incoming and {snapshot.Headers.Outgoing.Count} outgoing header rules ({options.Headers.Mode} mode)");
@@ -136,6 +147,11 @@ internal static class StraitCommand
         if (parse.GetResult(BackendOption) is not null)
         {
             AddList(overrides, "Backend:Addresses", parse.GetValue(BackendOption));
+        }
+
+        if (parse.GetResult(LbPolicyOption) is not null)
+        {
+            overrides["Backend:LbPolicy"] = parse.GetValue(LbPolicyOption);
         }
 
         if (parse.GetResult(ListenOption) is not null)

@@ -65,6 +65,13 @@ public static class Problems
             Detail = $"The backend's reply lacks the required metadata '{key}'.",
         };
 
+    /// <summary>The route's cluster has no endpoint to send the call to (none discovered, or all closed).</summary>
+    public static Problem NoEndpoint(string cluster) =>
+        new(503, "no-upstream-endpoint", "Service Unavailable", GrpcStatusCode.Unavailable)
+        {
+            Detail = $"Cluster '{cluster}' has no endpoint to send the call to. Please try again later.",
+        };
+
     public static Problem PayloadTooLarge(long limit) =>
         new(413, "payload-too-large", "Payload Too Large", GrpcStatusCode.InvalidArgument)
         {

@@ -14,15 +14,20 @@ namespace Strait.Hosting;
 public sealed class GatewayServer : IAsyncDisposable
 {
     private readonly WebApplication app;
+    private readonly AdminServer? admin;
 
-    private GatewayServer(WebApplication app, IReadOnlyList<string> urls)
+    private GatewayServer(WebApplication app, IReadOnlyList<string> urls, AdminServer? admin)
     {
         this.app = app;
+        this.admin = admin;
         Urls = urls;
     }
 
     /// <summary>The URLs actually bound (a port of 0 in the configuration is replaced by the chosen port).</summary>
     public IReadOnlyList<string> Urls { get; }
+
+    /// <summary>The admin listener's bound URLs; empty when <c>admin.listen</c> is unset.</summary>
+    public IReadOnlyList<string> AdminUrls => admin?.Urls ?? [];
 
     public static async Task<GatewayServer> StartAsync(StraitOptions options, GatewaySnapshot snapshot, CancellationToken cancellationToken, LogLevel minimumLevel = LogLevel.Information)
     {
@@ -48,7 +53,8 @@ public sealed class GatewayServer : IAsyncDisposable
             kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = options.ListenProtocols == "http2" ? HttpProtocols.Http2 : HttpProtocols.Http1);
         });
         builder.WebHost.UseUrls(options.Listen.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        builder.Services.AddSingleton(new GatewaySnapshotHolder(snapshot));
+        var snapshots = new GatewaySnapshotHolder(snapshot);
+        builder.Services.AddSingleton(snapshots);
         builder.Services.AddSingleton<RestTranscodingEndpoint>();
 
         WebApplication app;
@@ -63,18 +69,36 @@ public sealed class GatewayServer : IAsyncDisposable
 
         var endpoint = app.Services.GetRequiredService<RestTranscodingEndpoint>();
         app.Run(endpoint.InvokeAsync);
+        AdminServer? admin = null;
         try
         {
+            // DNS names are resolved before the first request is accepted, so that it finds endpoints.
+            await snapshot.Upstream.StartAsync(app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken).ConfigureAwait(false);
+            if (options.Admin.Listen is { } adminUrl)
+            {
+                admin = await AdminServer.StartAsync(adminUrl, snapshots, cancellationToken).ConfigureAwait(false);
+            }
+
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or FormatException or InvalidOperationException or StraitConfigurationException or OperationCanceledException)
         {
+            if (admin is not null)
+            {
+                await admin.DisposeAsync().ConfigureAwait(false);
+            }
+
             await app.DisposeAsync().ConfigureAwait(false);
+            if (e is StraitConfigurationException or OperationCanceledException)
+            {
+                throw;
+            }
+
             throw new StraitConfigurationException($"cannot listen on '{options.Listen}': {e.Message}", e);
         }
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        return new GatewayServer(app, addresses);
+        return new GatewayServer(app, addresses, admin);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => app.WaitForShutdownAsync(cancellationToken);
@@ -83,5 +107,9 @@ public sealed class GatewayServer : IAsyncDisposable
     {
         await app.StopAsync().ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
+        if (admin is not null)
+        {
+            await admin.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Security.Cryptography.X509Certificates;
 using Google.Api;
 using Google.Protobuf.Reflection;
 using Strait.Errors;
@@ -8,7 +7,6 @@ using Strait.Json;
 using Strait.Routing;
 using Strait.Schema;
 using Strait.Upstream;
-using Strait.Wire;
 
 namespace Strait.Hosting;
 
@@ -17,15 +15,14 @@ namespace Strait.Hosting;
 /// schema or configuration builds a new snapshot that replaces the old one with a single reference swap, so
 /// requests in flight finish on the snapshot they started with and none sees a half-built state.
 /// </summary>
-public sealed class GatewaySnapshot : IDisposable
+public sealed class GatewaySnapshot : IAsyncDisposable
 {
     private readonly FrozenDictionary<MethodDescriptor, string> grpcPaths;
 
-    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamPool upstream, HeaderMappingPlan headers)
+    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, HeaderMappingPlan headers)
     {
         Headers = headers;
         // Values are copied out of the (mutable) options: the snapshot must not change after it is built.
-        BackendTimeout = options.Backend.Timeout;
         MaxRequestBodySize = options.Limits.MaxRequestBodySize;
         Schema = schema;
         RouteTable = routeTable;
@@ -52,9 +49,6 @@ public sealed class GatewaySnapshot : IDisposable
         }
     }
 
-    /// <summary>Deadline of a call whose client set none.</summary>
-    public TimeSpan BackendTimeout { get; }
-
     public long MaxRequestBodySize { get; }
 
     public SchemaRegistry Schema { get; }
@@ -73,7 +67,8 @@ public sealed class GatewaySnapshot : IDisposable
 
     public IErrorDetailRenderer DetailRenderer { get; }
 
-    public UpstreamPool Upstream { get; }
+    /// <summary>The clusters, and which one serves each route.</summary>
+    public UpstreamClusters Upstream { get; }
 
     public HeaderMappingPlan Headers { get; }
 
@@ -81,7 +76,7 @@ public sealed class GatewaySnapshot : IDisposable
     public string GrpcPathOf(MethodDescriptor method) => grpcPaths[method];
 
     /// <summary>
-    /// Loads the schema, builds and checks the routes, and creates the upstream clients. Every problem is a
+    /// Loads the schema, builds and checks the routes, and creates the upstream clusters (not started: no I/O). Every problem is a
     /// <see cref="StraitConfigurationException"/> or <see cref="SchemaException"/> naming what is wrong.
     /// </summary>
     /// <param name="schemaSets">Descriptor sets given directly (the demo's compiled schema) in addition to the options' files.</param>
@@ -107,8 +102,13 @@ public sealed class GatewaySnapshot : IDisposable
         }
 
         var routeTable = BuildRoutes(schema, options);
-        var addresses = ParseAddresses(options.Backend, requireBackend);
-        var upstream = new UpstreamPool(addresses, ClientOptions(options.Backend));
+        var errors = new List<string>();
+        var upstream = UpstreamClusters.TryBuild(options.Backend, options.Clusters, routeTable, requireBackend, errors);
+        if (upstream is null)
+        {
+            throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
+        }
+
         return new GatewaySnapshot(options, schema, routeTable, upstream, headers);
     }
 
@@ -125,7 +125,7 @@ public sealed class GatewaySnapshot : IDisposable
         }
     }
 
-    public void Dispose() => Upstream.Dispose();
+    public ValueTask DisposeAsync() => Upstream.DisposeAsync();
 
     private static RouteTable BuildRoutes(SchemaRegistry schema, StraitOptions options)
     {
@@ -210,52 +210,6 @@ public sealed class GatewaySnapshot : IDisposable
         }
 
         return true;
-    }
-
-    private static List<Uri> ParseAddresses(BackendOptions backend, bool required)
-    {
-        if (backend.Addresses.Count == 0 && required)
-        {
-            throw new StraitConfigurationException("no backend: give --backend HOST:PORT (backend.addresses)");
-        }
-
-        var addresses = new List<Uri>(backend.Addresses.Count);
-        foreach (var text in backend.Addresses)
-        {
-            if (!BackendAddress.TryParse(text, out var address, out var error))
-            {
-                throw new StraitConfigurationException(error!);
-            }
-
-            addresses.Add(address);
-        }
-
-        return addresses;
-    }
-
-    private static GrpcClientOptions ClientOptions(BackendOptions backend)
-    {
-        var options = new GrpcClientOptions
-        {
-            ConnectTimeout = backend.ConnectTimeout,
-            MaxReceiveMessageSize = backend.MaxResponseMessageSize,
-            RequestCompression = backend.RequestCompression == "gzip" ? GrpcCompression.Gzip : GrpcCompression.None,
-            TrustedCaCertificatesPath = backend.CaCertificate,
-            UserAgent = "strait/1.0",
-        };
-        if (backend.ClientCertificate is not null)
-        {
-            try
-            {
-                options.ClientCertificate = X509Certificate2.CreateFromPemFile(backend.ClientCertificate, backend.ClientKey);
-            }
-            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
-            {
-                throw new StraitConfigurationException($"backend.clientCertificate '{backend.ClientCertificate}': {e.Message}", e);
-            }
-        }
-
-        return options;
     }
 
     private sealed class SchemaTypeResolver(SchemaRegistry schema) : IMessageTypeResolver

@@ -1,14 +1,15 @@
 using System.Text;
 using Strait.Routing;
+using Strait.Upstream;
 
 namespace Strait.Hosting;
 
 /// <summary>The route table as aligned text, for <c>strait routes</c>.</summary>
 public static class RouteTableText
 {
-    public static string Format(RouteTable table)
+    public static string Format(RouteTable table, UpstreamClusters clusters)
     {
-        var rows = new List<string[]> { new[] { "VERB", "TEMPLATE", "METHOD", "BODY", "RESPONSE_BODY", "SOURCE" } };
+        var rows = new List<string[]> { new[] { "VERB", "TEMPLATE", "METHOD", "BODY", "RESPONSE_BODY", "CLUSTER", "SOURCE" } };
         foreach (var route in table.Routes.OrderBy(r => r.Template.ToString(), StringComparer.Ordinal).ThenBy(r => r.HttpMethod, StringComparer.Ordinal))
         {
             rows.Add(
@@ -18,6 +19,7 @@ public static class RouteTableText
                 route.Method.FullName,
                 route.Body?.ToString() ?? "-",
                 route.ResponseBody?.Name ?? "-",
+                clusters.For(route).Name,
                 route.Source.ToString().ToLowerInvariant(),
             ]);
         }

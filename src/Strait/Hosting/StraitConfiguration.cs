@@ -11,9 +11,6 @@ public static class StraitConfiguration
 {
     public const string EnvironmentPrefix = "STRAIT_";
 
-    /// <summary>The longest unary deadline accepted; longer ones are almost certainly a unit mistake.</summary>
-    public static readonly TimeSpan MaxBackendTimeout = TimeSpan.FromHours(24);
-
     public static StraitOptions Load(string? configFile, IReadOnlyDictionary<string, string?> overrides)
     {
         var builder = new ConfigurationBuilder();
@@ -104,26 +101,6 @@ public static class StraitConfiguration
             }
         }
 
-        if (options.Backend.Timeout <= TimeSpan.Zero || options.Backend.Timeout > MaxBackendTimeout)
-        {
-            throw new StraitConfigurationException($"backend.timeout{where} must be between 0 and {MaxBackendTimeout} (it is {options.Backend.Timeout})");
-        }
-
-        if (options.Backend.ConnectTimeout <= TimeSpan.Zero)
-        {
-            throw new StraitConfigurationException($"backend.connectTimeout{where} must be positive");
-        }
-
-        if (options.Backend.MaxResponseMessageSize <= 0)
-        {
-            throw new StraitConfigurationException($"backend.maxResponseMessageSize{where} must be positive");
-        }
-
-        if (options.Backend.ClientCertificate is "" || options.Backend.ClientKey is "" || options.Backend.CaCertificate is "")
-        {
-            throw new StraitConfigurationException($"backend.clientCertificate, clientKey and caCertificate{where} must be file paths when set");
-        }
-
         if (options.Errors.Format is not ("problem" or "google-rpc-status"))
         {
             throw new StraitConfigurationException($"errors.format{where} is '{options.Errors.Format}'; use 'problem' or 'google-rpc-status'");
@@ -134,9 +111,9 @@ public static class StraitConfiguration
             throw new StraitConfigurationException($"listenProtocols{where} is '{options.ListenProtocols}'; use 'http1' or 'http2'");
         }
 
-        if (options.Backend.RequestCompression is not ("none" or "gzip"))
+        if (options.Admin.Listen is { } admin && (!Uri.TryCreate(admin, UriKind.Absolute, out var adminUri) || adminUri.Scheme != "http" || adminUri.AbsolutePath != "/"))
         {
-            throw new StraitConfigurationException($"backend.requestCompression{where} is '{options.Backend.RequestCompression}'; use 'none' or 'gzip'");
+            throw new StraitConfigurationException($"admin.listen '{admin}'{where} is not http://HOST:PORT");
         }
     }
 }

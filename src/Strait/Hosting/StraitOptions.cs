@@ -14,7 +14,13 @@ public sealed class StraitOptions
 
     public SchemaOptions Schema { get; set; } = new();
 
-    public BackendOptions Backend { get; set; } = new();
+    /// <summary>The default cluster: serves every route no entry of <see cref="Clusters"/> claims.</summary>
+    public Upstream.ClusterOptions Backend { get; set; } = new();
+
+    /// <summary>Further clusters by name, each serving the services, methods or routes it lists.</summary>
+    public Dictionary<string, Upstream.ClusterOptions> Clusters { get; set; } = new(StringComparer.Ordinal);
+
+    public AdminOptions Admin { get; set; } = new();
 
     public HttpRulesOptions Http { get; set; } = new();
 
@@ -42,36 +48,6 @@ public sealed class SchemaOptions
 
     /// <summary>A protoc to use instead of STRAIT_PROTOC, PATH or the bundled one.</summary>
     public string? Protoc { get; set; }
-}
-
-public sealed class BackendOptions
-{
-    /// <summary>
-    /// Replicas of the backend: <c>http://host:port</c> (h2c), <c>https://host:port</c> (TLS, ALPN h2) or
-    /// <c>host:port</c> (h2c). Calls are spread over them round robin, one choice per call; clusters, discovery
-    /// and health-aware balancing replace this list in the upstream configuration.
-    /// </summary>
-    public List<string> Addresses { get; set; } = [];
-
-    /// <summary>TCP (and TLS) connect timeout.</summary>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Deadline of every call when the client sets none (a later issue adds per-route deadlines).</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Largest response message accepted from the backend, in bytes.</summary>
-    public int MaxResponseMessageSize { get; set; } = 4 * 1024 * 1024;
-
-    /// <summary><c>none</c> or <c>gzip</c>: compression of request messages sent to the backend.</summary>
-    public string RequestCompression { get; set; } = "none";
-
-    /// <summary>PEM file of the CA that signs the backend's certificate (https only); the system store when unset.</summary>
-    public string? CaCertificate { get; set; }
-
-    /// <summary>PEM client certificate for mTLS, with <see cref="ClientKey"/>.</summary>
-    public string? ClientCertificate { get; set; }
-
-    public string? ClientKey { get; set; }
 }
 
 /// <summary>HTTP rules given in configuration, for methods whose protos carry no annotations (like google.api.Service's http.rules).</summary>
@@ -150,4 +126,11 @@ public sealed class ErrorOptions
 
     /// <summary>Prefix of every problem <c>type</c> URI; the problem's slug (e.g. <c>not-found</c>) is appended.</summary>
     public string TypeBaseUri { get; set; } = "urn:strait:problem:";
+}
+
+/// <summary>The admin endpoint: cluster and endpoint state as JSON, on a listener of its own.</summary>
+public sealed class AdminOptions
+{
+    /// <summary>URL of the admin listener, e.g. <c>http://127.0.0.1:9901</c>; off when unset. Keep it off public interfaces.</summary>
+    public string? Listen { get; set; }
 }

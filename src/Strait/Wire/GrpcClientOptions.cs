@@ -18,6 +18,18 @@ public sealed class GrpcClientOptions
     /// <summary>How long a keep-alive PING may go unanswered before the connection is closed.</summary>
     public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Age after which a connection takes no new calls (its running calls finish) and a fresh one is opened;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> (default) keeps connections while they work.
+    /// </summary>
+    public TimeSpan PooledConnectionLifetime { get; set; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// Dial this address instead of resolving the URI's host, which still names the server (TLS server name,
+    /// <c>:authority</c>). How one DNS name's several addresses each get a client of their own.
+    /// </summary>
+    public System.Net.EndPoint? ConnectEndPoint { get; set; }
+
     /// <summary>Opens further HTTP/2 connections when one reaches the server's concurrent stream limit.</summary>
     public bool EnableMultipleHttp2Connections { get; set; } = true;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Strait.Wire;
@@ -12,6 +13,7 @@ internal static class GrpcHttpHandlerFactory
         {
             ConnectTimeout = options.ConnectTimeout,
             PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
+            PooledConnectionLifetime = options.PooledConnectionLifetime,
             KeepAlivePingDelay = options.KeepAlivePingDelay,
             KeepAlivePingTimeout = options.KeepAlivePingTimeout,
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
@@ -22,6 +24,11 @@ internal static class GrpcHttpHandlerFactory
             // Upstreams are addressed directly; an ambient HTTP_PROXY would break h2c prior knowledge.
             UseProxy = false,
         };
+
+        if (options.ConnectEndPoint is { } dial)
+        {
+            handler.ConnectCallback = (_, cancellationToken) => ConnectAsync(dial, cancellationToken);
+        }
 
         if (options.TrustedCaCertificatesPath is { } caPath)
         {
@@ -47,5 +54,20 @@ internal static class GrpcHttpHandlerFactory
         }
 
         return handler;
+    }
+
+    private static async ValueTask<Stream> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 }

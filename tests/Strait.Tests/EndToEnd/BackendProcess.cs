@@ -1,40 +1,108 @@
+using System.Globalization;
+
 namespace Strait.Tests.EndToEnd;
 
-/// <summary>A gRPC backend process that prints <c>LISTENING &lt;port&gt;</c> when ready: the C# TaskService or the @grpc/grpc-js echo server.</summary>
+/// <summary>How to start a <see cref="BackendProcess"/>: where it binds, the replica id it reports, and extra flags.</summary>
+internal sealed record BackendOptions
+{
+    /// <summary>The IP address to bind (<c>--host</c>); any of 127.0.0.0/8 works on Linux, so replicas can share a port.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>The port to bind (<c>--port</c>); 0 picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>The <c>x-replica-id</c> the backend answers with (<c>--replica-id</c>); <see langword="null"/> for its default.</summary>
+    public string? ReplicaId { get; init; }
+
+    /// <summary>More flags, e.g. <c>--latency-ms 50</c>.</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    public string[] ToArguments() =>
+    [
+        "--host", Host,
+        "--port", Port.ToString(CultureInfo.InvariantCulture),
+        .. ReplicaId is null ? Array.Empty<string>() : ["--replica-id", ReplicaId],
+        .. Arguments,
+    ];
+}
+
+/// <summary>
+/// A gRPC backend process that prints <c>LISTENING &lt;port&gt;</c> when ready: the C# TaskService or the @grpc/grpc-js
+/// echo server. Both answer every call with the response header <c>x-replica-id</c> (<see cref="ReplicaId"/>) and
+/// serve <c>grpc.health.v1.Health</c>, whose status <see cref="SetHealthAsync"/> switches through stdin.
+/// </summary>
 internal sealed class BackendProcess : IAsyncDisposable
 {
     private readonly ChildProcess process;
 
-    private BackendProcess(ChildProcess process, int port)
+    private BackendProcess(ChildProcess process, string host, int port, string replicaId)
     {
         this.process = process;
+        Host = host;
         Port = port;
+        ReplicaId = replicaId;
     }
 
+    /// <summary>The bound IP address.</summary>
+    public string Host { get; }
+
+    /// <summary>The bound port.</summary>
     public int Port { get; }
 
-    public string Address => $"127.0.0.1:{Port}";
+    /// <summary><c>host:port</c> (<c>[host]:port</c> for IPv6), as <c>--backend</c> takes it.</summary>
+    public string Address => Host.Contains(':', StringComparison.Ordinal)
+        ? string.Create(CultureInfo.InvariantCulture, $"[{Host}]:{Port}")
+        : string.Create(CultureInfo.InvariantCulture, $"{Host}:{Port}");
+
+    /// <summary>The <c>x-replica-id</c> it answers with: the one asked for, else <c>taskservice-&lt;port&gt;</c> or <c>node-echo-&lt;port&gt;</c>.</summary>
+    public string ReplicaId { get; }
+
+    /// <summary>Output so far (stdout and stderr), for failure messages.</summary>
+    public string Output => process.Output;
 
     public static Task<BackendProcess> StartTaskServiceAsync(params string[] arguments) =>
-        StartAsync("dotnet", [RepositoryPaths.TaskServiceDll, "--port", "0", .. arguments]);
+        StartTaskServiceAsync(new BackendOptions { Arguments = arguments });
 
-    public static Task<BackendProcess> StartNodeEchoAsync()
+    public static Task<BackendProcess> StartTaskServiceAsync(BackendOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        return StartAsync("dotnet", [RepositoryPaths.TaskServiceDll, .. options.ToArguments()], options, "taskservice-");
+    }
+
+    public static Task<BackendProcess> StartNodeEchoAsync() => StartNodeEchoAsync(new BackendOptions());
+
+    public static Task<BackendProcess> StartNodeEchoAsync(BackendOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         if (!Directory.Exists(Path.Combine(RepositoryPaths.NodeEcho, "node_modules")))
         {
             throw new InvalidOperationException("samples/node-echo has no node_modules: run ./test.sh (it runs npm ci) or npm ci --prefix samples/node-echo");
         }
 
-        return StartAsync("node", [Path.Combine(RepositoryPaths.NodeEcho, "server.js"), "--port", "0"]);
+        return StartAsync("node", [Path.Combine(RepositoryPaths.NodeEcho, "server.js"), .. options.ToArguments()], options, "node-echo-");
     }
 
-    private static async Task<BackendProcess> StartAsync(string fileName, string[] arguments)
+    /// <summary>
+    /// Sets the health status of the server and its services (stdin <c>health serving</c> / <c>health not-serving</c>)
+    /// and waits until the backend confirms it with <c>HEALTH SERVING</c> / <c>HEALTH NOT_SERVING</c>. One at a time.
+    /// </summary>
+    public async Task SetHealthAsync(bool serving)
+    {
+        var confirmation = serving ? "HEALTH SERVING" : "HEALTH NOT_SERVING";
+        var confirmed = process.WaitForLineAsync(line => line == confirmation, includeEarlierOutput: false);
+        await process.WriteLineAsync(serving ? "health serving" : "health not-serving");
+        await confirmed;
+    }
+
+    private static async Task<BackendProcess> StartAsync(string fileName, string[] arguments, BackendOptions options, string replicaIdPrefix)
     {
         var process = ChildProcess.Start(fileName, arguments);
         try
         {
             var line = await process.WaitForLineAsync(l => l.StartsWith("LISTENING ", StringComparison.Ordinal));
-            return new BackendProcess(process, int.Parse(line["LISTENING ".Length..], System.Globalization.CultureInfo.InvariantCulture));
+            var port = int.Parse(line["LISTENING ".Length..], CultureInfo.InvariantCulture);
+            var replicaId = options.ReplicaId ?? replicaIdPrefix + port.ToString(CultureInfo.InvariantCulture);
+            return new BackendProcess(process, options.Host, port, replicaId);
         }
         catch
         {

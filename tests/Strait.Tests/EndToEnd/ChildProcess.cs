@@ -60,13 +60,17 @@ internal sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
-    /// <summary>Waits for the first output line that satisfies <paramref name="match"/>; fails with the output so far on exit or timeout.</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match)
+    /// <summary>
+    /// Waits for the first output line that satisfies <paramref name="match"/>; fails with the output so far on exit or timeout.
+    /// With <paramref name="includeEarlierOutput"/> false only lines printed from now on count; it is watching when this
+    /// returns, so start it before causing the line (e.g. with <see cref="WriteLineAsync"/>).
+    /// </summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, bool includeEarlierOutput = true)
     {
         var waiter = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (output)
         {
-            foreach (var line in output.ToString().Split('\n'))
+            foreach (var line in includeEarlierOutput ? output.ToString().Split('\n') : [])
             {
                 if (match(line))
                 {
@@ -87,6 +91,14 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             return await waiter.Task;
         }
+    }
+
+    /// <summary>Writes <paramref name="line"/> and a newline to the child's stdin, flushed. One write at a time.</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        var input = process.StandardInput;
+        await input.WriteAsync(line + "\n");
+        await input.FlushAsync();
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

@@ -9,14 +9,18 @@ internal sealed class GatewayProcess : IAsyncDisposable
 {
     private readonly ChildProcess process;
 
-    private GatewayProcess(ChildProcess process, Uri address)
+    private GatewayProcess(ChildProcess process, Uri address, Uri? adminAddress)
     {
         this.process = process;
         Address = address;
+        AdminAddress = adminAddress;
         Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public Uri Address { get; }
+
+    /// <summary>The admin listener, when the configuration sets <c>admin.listen</c>.</summary>
+    public Uri? AdminAddress { get; }
 
     public HttpClient Http { get; }
 
@@ -33,13 +37,23 @@ internal sealed class GatewayProcess : IAsyncDisposable
         {
             var ready = await process.WaitForLineAsync(line => line.StartsWith("strait: serving", StringComparison.Ordinal));
             var url = ready[(ready.LastIndexOf(" on ", StringComparison.Ordinal) + 4)..].Split(',')[0].Trim();
-            return new GatewayProcess(process, new Uri(url));
+            const string adminPrefix = "strait: admin on ";
+            var admin = process.Output.Split('\n').FirstOrDefault(line => line.StartsWith(adminPrefix, StringComparison.Ordinal));
+            return new GatewayProcess(process, new Uri(url), admin is null ? null : new Uri(admin[adminPrefix.Length..].Split(',')[0].Trim()));
         }
         catch
         {
             await process.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The admin view of the clusters (<c>GET /clusters</c>).</summary>
+    public async Task<JsonElement> GetClustersAsync()
+    {
+        var admin = AdminAddress ?? throw new InvalidOperationException("the gateway was started without admin.listen");
+        var text = await Http.GetStringAsync(new Uri(admin, "/clusters"));
+        return JsonDocument.Parse(text).RootElement.Clone();
     }
 
     public Task<HttpResponseMessage> SendJsonAsync(HttpMethod method, string path, string? json, string contentType = "application/json")

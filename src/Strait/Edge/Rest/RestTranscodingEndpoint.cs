@@ -9,6 +9,7 @@ using Strait.Hosting;
 using Strait.Json;
 using Strait.Observability;
 using Strait.Routing;
+using Strait.Upstream;
 using Strait.Wire;
 
 namespace Strait.Edge.Rest;
@@ -138,14 +139,15 @@ public sealed partial class RestTranscodingEndpoint
             return bindingProblem;
         }
 
-        // 4. The call. Client disconnects cancel it (RST_STREAM upstream).
-        if (snapshot.Upstream.IsEmpty)
+        // 4. The call, on the endpoint the route's cluster picks. Client disconnects cancel it (RST_STREAM upstream).
+        var cluster = snapshot.Upstream.For(route);
+        if (cluster.TryPick(AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata)) is not { } lease)
         {
-            return Problems.FromStatus(new GrpcStatus(GrpcStatusCode.Unavailable, "no backend", origin: StatusOrigin.Transport));
+            return Problems.NoEndpoint(cluster.Name);
         }
 
-        var deadline = DateTime.UtcNow + snapshot.BackendTimeout;
-        using var result = await snapshot.Upstream.Next()
+        var deadline = DateTime.UtcNow + cluster.Settings.Timeout;
+        using var result = await lease
             .InvokeUnaryAsync(snapshot.GrpcPathOf(route.Method), message.WrittenMemory, metadata, deadline, context.RequestAborted)
             .ConfigureAwait(false);
         outcome.GrpcStatus = result.Status.Code;

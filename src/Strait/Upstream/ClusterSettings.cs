@@ -1,0 +1,400 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Strait.Upstream.Balancing;
+using Strait.Upstream.Dns;
+using Strait.Wire;
+
+namespace Strait.Upstream;
+
+/// <summary>One configured address: an IP literal used as is, or a DNS name resolved to every address it has.</summary>
+public sealed record AddressEntry(Uri Address, int Weight, bool IsDnsName);
+
+/// <summary>Where a <c>ring_hash</c> cluster reads each call's affinity key.</summary>
+public sealed record AffinitySource(bool FromHeader, string Name)
+{
+    public override string ToString() => (FromHeader ? "header:" : "metadata:") + Name;
+}
+
+/// <summary>
+/// A cluster's configuration, checked and frozen: what <see cref="UpstreamCluster"/> runs on. Built from
+/// <see cref="ClusterOptions"/> by <see cref="TryCreate"/>, which reports every problem with its configuration key.
+/// </summary>
+public sealed class ClusterSettings
+{
+    private readonly bool[] failureCodes;
+
+    private ClusterSettings(
+        string name,
+        ClusterOptions options,
+        LoadBalancingPolicy policy,
+        AffinitySource? affinity,
+        IReadOnlyList<AddressEntry> addresses,
+        bool[] failureCodes,
+        IDnsResolver resolver,
+        GrpcClientOptions clientOptions)
+    {
+        Name = name;
+        Policy = policy;
+        Affinity = affinity;
+        Addresses = addresses;
+        this.failureCodes = failureCodes;
+        Resolver = resolver;
+        ClientOptions = clientOptions;
+        Timeout = options.Timeout;
+        DnsRefreshInterval = options.Dns.RefreshInterval;
+        PanicThreshold = options.PanicThreshold;
+        DrainTimeout = options.DrainTimeout;
+        var health = options.HealthCheck;
+        HealthCheckEnabled = health.Enabled;
+        HealthCheckService = health.Service;
+        HealthCheckInterval = health.Interval;
+        HealthCheckTimeout = health.Timeout;
+        HealthyThreshold = health.HealthyThreshold;
+        UnhealthyThreshold = health.UnhealthyThreshold;
+        var outliers = options.OutlierDetection;
+        OutlierDetectionEnabled = outliers.Enabled;
+        ConsecutiveErrors = outliers.ConsecutiveErrors;
+        OutlierInterval = outliers.Interval;
+        BaseEjectionTime = outliers.BaseEjectionTime;
+        MaxEjectionTime = outliers.MaxEjectionTime;
+        MaxEjectionPercent = outliers.MaxEjectionPercent;
+        SuccessRateEnabled = outliers.SuccessRate.Enabled;
+        SuccessRateMinimumHosts = outliers.SuccessRate.MinimumHosts;
+        SuccessRateRequestVolume = outliers.SuccessRate.RequestVolume;
+        SuccessRateStdevFactor = outliers.SuccessRate.StdevFactor;
+    }
+
+    public string Name { get; }
+
+    public LoadBalancingPolicy Policy { get; }
+
+    public AffinitySource? Affinity { get; }
+
+    public IReadOnlyList<AddressEntry> Addresses { get; }
+
+    public IDnsResolver Resolver { get; }
+
+    /// <summary>The template every endpoint's client is made from (each endpoint adds where to dial).</summary>
+    public GrpcClientOptions ClientOptions { get; }
+
+    public TimeSpan Timeout { get; }
+
+    public TimeSpan DnsRefreshInterval { get; }
+
+    public int PanicThreshold { get; }
+
+    public TimeSpan DrainTimeout { get; }
+
+    public bool HealthCheckEnabled { get; }
+
+    public string HealthCheckService { get; }
+
+    public TimeSpan HealthCheckInterval { get; }
+
+    public TimeSpan HealthCheckTimeout { get; }
+
+    public int HealthyThreshold { get; }
+
+    public int UnhealthyThreshold { get; }
+
+    public bool OutlierDetectionEnabled { get; }
+
+    public int ConsecutiveErrors { get; }
+
+    public TimeSpan OutlierInterval { get; }
+
+    public TimeSpan BaseEjectionTime { get; }
+
+    public TimeSpan MaxEjectionTime { get; }
+
+    public int MaxEjectionPercent { get; }
+
+    public bool SuccessRateEnabled { get; }
+
+    public int SuccessRateMinimumHosts { get; }
+
+    public int SuccessRateRequestVolume { get; }
+
+    public double SuccessRateStdevFactor { get; }
+
+    public bool HasDnsNames
+    {
+        get
+        {
+            foreach (var entry in Addresses)
+            {
+                if (entry.IsDnsName)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Whether a backend's answer with this code counts against the endpoint in outlier detection.</summary>
+    public bool IsFailureCode(GrpcStatusCode code) => (uint)code < (uint)failureCodes.Length && failureCodes[(int)code];
+
+    /// <param name="key">The configuration key problems are reported under: <c>backend</c> or <c>clusters.NAME</c>.</param>
+    /// <param name="resolverFactory">Builds the DNS resolver from the name servers given (none: the system's).</param>
+    public static ClusterSettings? TryCreate(string name, string key, ClusterOptions options, List<string> errors, Func<IReadOnlyList<IPEndPoint>, TimeSpan, IDnsResolver>? resolverFactory = null)
+    {
+        var before = errors.Count;
+        void Error(string path, string text) => errors.Add($"{key}.{path}: {text}");
+
+        if (!LoadBalancingPolicyNames.TryParse(options.LbPolicy, out var policy))
+        {
+            Error("lbPolicy", $"'{options.LbPolicy}' is not a policy; use {LoadBalancingPolicyNames.All}");
+        }
+
+        AffinitySource? affinity = null;
+        if (options.HashOn is { } hashOn)
+        {
+            affinity = ParseAffinity(hashOn);
+            if (affinity is null)
+            {
+                Error("hashOn", $"'{hashOn}' must be header:NAME or metadata:NAME");
+            }
+        }
+
+        if (policy == LoadBalancingPolicy.RingHash && affinity is null && options.HashOn is null)
+        {
+            Error("hashOn", "ring_hash needs a key: header:NAME or metadata:NAME");
+        }
+
+        var addresses = new List<AddressEntry>();
+        for (var i = 0; i < options.Addresses.Count; i++)
+        {
+            AddAddress(options.Addresses[i], 1, $"addresses[{i}]");
+        }
+
+        for (var i = 0; i < options.Endpoints.Count; i++)
+        {
+            var endpoint = options.Endpoints[i];
+            if (endpoint.Weight is < 1 or > 10_000)
+            {
+                Error($"endpoints[{i}].weight", $"must be between 1 and 10000 (it is {endpoint.Weight})");
+            }
+
+            if (string.IsNullOrWhiteSpace(endpoint.Address))
+            {
+                Error($"endpoints[{i}].address", "is missing");
+                continue;
+            }
+
+            AddAddress(endpoint.Address, endpoint.Weight, $"endpoints[{i}].address");
+        }
+
+        CheckPositive(options.Timeout, "timeout");
+        if (options.Timeout > MaxTimeout)
+        {
+            Error("timeout", $"must be at most {MaxTimeout} (it is {options.Timeout})");
+        }
+
+        CheckPositive(options.ConnectTimeout, "connectTimeout");
+        if (options.MaxResponseMessageSize <= 0)
+        {
+            Error("maxResponseMessageSize", "must be positive");
+        }
+
+        if (options.RequestCompression is not ("none" or "gzip"))
+        {
+            Error("requestCompression", $"is '{options.RequestCompression}'; use 'none' or 'gzip'");
+        }
+
+        if (options.ClientCertificate is "" || options.ClientKey is "" || options.CaCertificate is "")
+        {
+            Error("clientCertificate", "clientCertificate, clientKey and caCertificate must be file paths when set");
+        }
+
+        var connection = options.Connection;
+        CheckNotNegative(connection.KeepAlivePingDelay, "connection.keepAlivePingDelay");
+        CheckPositive(connection.KeepAlivePingTimeout, "connection.keepAlivePingTimeout");
+        CheckPositive(connection.IdleTimeout, "connection.idleTimeout");
+        CheckNotNegative(connection.MaxAge, "connection.maxAge");
+        CheckPositive(options.Dns.RefreshInterval, "dns.refreshInterval");
+        CheckPositive(options.Dns.Timeout, "dns.timeout");
+        var servers = new List<IPEndPoint>();
+        for (var i = 0; i < options.Dns.Servers.Count; i++)
+        {
+            var text = options.Dns.Servers[i];
+            if (IPEndPoint.TryParse(text, out var server) && (text.Contains(':', StringComparison.Ordinal) || server.Port != 0))
+            {
+                servers.Add(server.Port == 0 ? new IPEndPoint(server.Address, 53) : server);
+            }
+            else if (IPAddress.TryParse(text, out var address))
+            {
+                servers.Add(new IPEndPoint(address, 53));
+            }
+            else
+            {
+                Error($"dns.servers[{i}]", $"'{text}' is not IP or IP:PORT");
+            }
+        }
+
+        var health = options.HealthCheck;
+        CheckPositive(health.Interval, "healthCheck.interval");
+        CheckPositive(health.Timeout, "healthCheck.timeout");
+        CheckRange(health.HealthyThreshold, 1, 100, "healthCheck.healthyThreshold");
+        CheckRange(health.UnhealthyThreshold, 1, 100, "healthCheck.unhealthyThreshold");
+        CheckRange(options.PanicThreshold, 0, 100, "panicThreshold");
+        CheckNotNegative(options.DrainTimeout, "drainTimeout");
+
+        var outliers = options.OutlierDetection;
+        CheckRange(outliers.ConsecutiveErrors, 1, 1000, "outlierDetection.consecutiveErrors");
+        CheckPositive(outliers.Interval, "outlierDetection.interval");
+        CheckPositive(outliers.BaseEjectionTime, "outlierDetection.baseEjectionTime");
+        if (outliers.MaxEjectionTime < outliers.BaseEjectionTime)
+        {
+            Error("outlierDetection.maxEjectionTime", "must be at least baseEjectionTime");
+        }
+
+        CheckRange(outliers.MaxEjectionPercent, 0, 100, "outlierDetection.maxEjectionPercent");
+        CheckRange(outliers.SuccessRate.MinimumHosts, 1, 10_000, "outlierDetection.successRate.minimumHosts");
+        CheckRange(outliers.SuccessRate.RequestVolume, 1, 1_000_000, "outlierDetection.successRate.requestVolume");
+        if (!(outliers.SuccessRate.StdevFactor > 0))
+        {
+            Error("outlierDetection.successRate.stdevFactor", "must be positive");
+        }
+
+        var failureCodes = new bool[17];
+        for (var i = 0; i < outliers.FailureCodes.Count; i++)
+        {
+            if (TryParseCode(outliers.FailureCodes[i], out var code) && code != GrpcStatusCode.Ok)
+            {
+                failureCodes[(int)code] = true;
+            }
+            else
+            {
+                Error($"outlierDetection.failureCodes[{i}]", $"'{outliers.FailureCodes[i]}' is not a gRPC error code name such as UNAVAILABLE");
+            }
+        }
+
+        var clientOptions = CreateClientOptions(options, Error);
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        var resolver = (resolverFactory ?? DefaultResolver)(servers, options.Dns.Timeout);
+        return new ClusterSettings(name, options, policy, affinity, addresses, failureCodes, resolver, clientOptions!);
+
+        void AddAddress(string text, int weight, string path)
+        {
+            if (!BackendAddress.TryParse(text, out var uri, out var problem))
+            {
+                Error(path, problem!);
+                return;
+            }
+
+            addresses.Add(new AddressEntry(uri, weight, uri.HostNameType is not (UriHostNameType.IPv4 or UriHostNameType.IPv6)));
+        }
+
+        void CheckPositive(TimeSpan value, string path)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                Error(path, $"must be positive (it is {value})");
+            }
+        }
+
+        void CheckNotNegative(TimeSpan value, string path)
+        {
+            if (value < TimeSpan.Zero)
+            {
+                Error(path, $"must not be negative (it is {value})");
+            }
+        }
+
+        void CheckRange(int value, int min, int max, string path)
+        {
+            if (value < min || value > max)
+            {
+                Error(path, $"must be between {min} and {max} (it is {value})");
+            }
+        }
+    }
+
+    /// <summary>The longest call deadline accepted; longer ones are almost certainly a unit mistake.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(24);
+
+    private static IDnsResolver DefaultResolver(IReadOnlyList<IPEndPoint> servers, TimeSpan timeout) =>
+        servers.Count == 0 ? new SystemDnsResolver() : new NameServerResolver(servers, timeout);
+
+    private static AffinitySource? ParseAffinity(string text)
+    {
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return null;
+        }
+
+        var kind = text[..colon].Trim();
+        var name = text[(colon + 1)..].Trim().ToLowerInvariant();
+        if (name.Length == 0 || name.AsSpan().IndexOfAny(" \t,;:") >= 0)
+        {
+            return null;
+        }
+
+        return kind switch
+        {
+            "header" => new AffinitySource(true, name),
+            "metadata" => new AffinitySource(false, name),
+            _ => null,
+        };
+    }
+
+    private static bool TryParseCode(string text, out GrpcStatusCode code)
+    {
+        for (var value = GrpcStatusCode.Ok; value <= GrpcStatusCode.Unauthenticated; value++)
+        {
+            if (string.Equals(value.ToCanonicalName(), text, StringComparison.OrdinalIgnoreCase))
+            {
+                code = value;
+                return true;
+            }
+        }
+
+        code = default;
+        return false;
+    }
+
+    private static GrpcClientOptions? CreateClientOptions(ClusterOptions options, Action<string, string> error)
+    {
+        var connection = options.Connection;
+        var client = new GrpcClientOptions
+        {
+            ConnectTimeout = options.ConnectTimeout,
+            KeepAlivePingDelay = connection.KeepAlivePingDelay == TimeSpan.Zero ? System.Threading.Timeout.InfiniteTimeSpan : connection.KeepAlivePingDelay,
+            KeepAlivePingTimeout = connection.KeepAlivePingTimeout,
+            PooledConnectionIdleTimeout = connection.IdleTimeout,
+            PooledConnectionLifetime = connection.MaxAge == TimeSpan.Zero ? System.Threading.Timeout.InfiniteTimeSpan : connection.MaxAge,
+            EnableMultipleHttp2Connections = connection.MultipleConnections,
+            MaxReceiveMessageSize = Math.Max(0, options.MaxResponseMessageSize),
+            RequestCompression = options.RequestCompression == "gzip" ? GrpcCompression.Gzip : GrpcCompression.None,
+            TrustedCaCertificatesPath = string.IsNullOrEmpty(options.CaCertificate) ? null : options.CaCertificate,
+            UserAgent = "strait/1.0",
+        };
+
+        if (client.TrustedCaCertificatesPath is { } caPath && !File.Exists(caPath))
+        {
+            error("caCertificate", $"'{caPath}' does not exist");
+        }
+
+        if (!string.IsNullOrEmpty(options.ClientCertificate))
+        {
+            try
+            {
+                client.ClientCertificate = X509Certificate2.CreateFromPemFile(options.ClientCertificate, options.ClientKey);
+            }
+            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+            {
+                error("clientCertificate", $"'{options.ClientCertificate}': {e.Message}");
+                return null;
+            }
+        }
+
+        return client;
+    }
+}

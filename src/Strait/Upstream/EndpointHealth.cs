@@ -1,0 +1,13 @@
+namespace Strait.Upstream;
+
+/// <summary>What active health checking last concluded about an endpoint.</summary>
+public enum EndpointHealth
+{
+    /// <summary>Not checked yet: used only while no endpoint is healthy.</summary>
+    Unknown,
+
+    Healthy,
+
+    /// <summary>NOT_SERVING, or failed checks: out of rotation until it answers SERVING again.</summary>
+    Unhealthy,
+}

@@ -1,0 +1,57 @@
+using Strait.Wire;
+
+namespace Strait.Upstream;
+
+/// <summary>
+/// One call's claim on an endpoint: counted in flight from the pick until <see cref="Complete"/>, which reports the
+/// outcome to balancing and outlier detection. Complete exactly once.
+/// </summary>
+public readonly struct EndpointLease
+{
+    private readonly UpstreamCluster cluster;
+
+    internal EndpointLease(UpstreamCluster cluster, UpstreamEndpoint endpoint)
+    {
+        this.cluster = cluster;
+        Endpoint = endpoint;
+    }
+
+    public UpstreamEndpoint Endpoint { get; }
+
+    public GrpcClient Client => Endpoint.Client;
+
+    public void Complete(GrpcStatus status) => cluster.Complete(Endpoint, status);
+
+    /// <summary>Makes a unary call on the endpoint and completes the lease with its outcome.</summary>
+    public async Task<UnaryResult> InvokeUnaryAsync(
+        string method,
+        ReadOnlyMemory<byte> requestMessage,
+        GrpcMetadata? headers,
+        DateTime? deadlineUtc,
+        CancellationToken cancellationToken)
+    {
+        UnaryResult result;
+        try
+        {
+            result = await Client.InvokeUnaryAsync(method, requestMessage, headers, deadlineUtc, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The endpoint was closed under the call (its drain timed out, or the gateway is stopping).
+            var closed = new GrpcStatus(GrpcStatusCode.Unavailable, "The endpoint was closed.", origin: StatusOrigin.Transport);
+            Abandon();
+            return new UnaryResult(closed, new GrpcMetadata(), new GrpcMetadata());
+        }
+        catch
+        {
+            Abandon();
+            throw;
+        }
+
+        Complete(result.Status);
+        return result;
+    }
+
+    /// <summary>Ends a call that never got a status (an exception on the way), without judging the endpoint.</summary>
+    public void Abandon() => cluster.Abandon(Endpoint);
+}

@@ -1,0 +1,275 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Strait.Upstream.Balancing;
+using Strait.Wire;
+
+namespace Strait.Upstream;
+
+/// <summary>
+/// A named set of endpoints serving the same services, balanced per call. Endpoints come from configuration and DNS,
+/// are judged by active health checks and outlier detection, and the usable ones are published as one immutable
+/// <see cref="EndpointPicker"/> whenever that judgement changes, so a pick is lock-free and never sees a half state.
+/// </summary>
+public sealed partial class UpstreamCluster : IAsyncDisposable
+{
+    private const int PickAttempts = 4;
+
+    // Guards every state change: the endpoint lists, health, ejections, and the published view.
+    private readonly Lock gate = new();
+    private readonly List<UpstreamEndpoint> endpoints = [];
+    private readonly List<UpstreamEndpoint> draining = [];
+    private readonly TimeProvider time;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly List<Task> loops = [];
+    private ClusterView view = ClusterView.Empty;
+    private ILogger logger = NullLogger.Instance;
+
+    public UpstreamCluster(ClusterSettings settings, TimeProvider? time = null)
+    {
+        Settings = settings;
+        this.time = time ?? TimeProvider.System;
+        discovered = new List<EndpointKey>?[settings.Addresses.Count];
+        singleAddressWarned = new bool[settings.Addresses.Count];
+        dnsErrors = new string?[settings.Addresses.Count];
+        lock (gate)
+        {
+            for (var i = 0; i < settings.Addresses.Count; i++)
+            {
+                if (!settings.Addresses[i].IsDnsName)
+                {
+                    discovered[i] = [new EndpointKey(settings.Addresses[i].Address, null)];
+                }
+            }
+
+            ReconcileLocked();
+        }
+    }
+
+    public string Name => Settings.Name;
+
+    public ClusterSettings Settings { get; }
+
+    /// <summary>Whether calls currently go to every endpoint because too few are healthy.</summary>
+    public bool IsInPanic => Volatile.Read(ref view).Panic;
+
+    /// <summary>Endpoints calls can be sent to right now (in panic mode: every endpoint not draining).</summary>
+    public int UsableCount => Volatile.Read(ref view).Picker?.Endpoints.Length ?? 0;
+
+    /// <summary>Resolves DNS names once (so the first calls have endpoints), then starts discovery, health checks and housekeeping.</summary>
+    public async Task StartAsync(ILogger clusterLogger, CancellationToken cancellationToken)
+    {
+        logger = clusterLogger;
+        if (Settings.HasDnsNames)
+        {
+            await ResolveAllAsync(cancellationToken).ConfigureAwait(false);
+            loops.Add(RunEveryAsync(Settings.DnsRefreshInterval, ResolveAllAsync));
+        }
+
+        if (Settings.HealthCheckEnabled)
+        {
+            loops.Add(RunHealthChecksAsync());
+        }
+
+        loops.Add(RunEveryAsync(HousekeepingTick, (_) =>
+        {
+            Housekeep();
+            return Task.CompletedTask;
+        }));
+    }
+
+    /// <summary>Picks an endpoint for one call and counts the call in flight; null when the cluster has no usable endpoint.</summary>
+    /// <param name="affinityHash">The call's <see cref="AffinityHash"/> for <c>ring_hash</c>; null without a key.</param>
+    public EndpointLease? TryPick(ulong? affinityHash)
+    {
+        for (var attempt = 0; attempt < PickAttempts; attempt++)
+        {
+            var picker = Volatile.Read(ref view).Picker;
+            if (picker is null)
+            {
+                return null;
+            }
+
+            // Fails only for an endpoint closed after draining, between the view being read and now: pick again.
+            var endpoint = picker.Pick(affinityHash);
+            if (endpoint.TryAcquire())
+            {
+                return new EndpointLease(this, endpoint);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The endpoints known now (usable or not, draining ones last), for the admin view and tests.</summary>
+    public IReadOnlyList<UpstreamEndpoint> Endpoints
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. endpoints, .. draining];
+            }
+        }
+    }
+
+    internal void Complete(UpstreamEndpoint endpoint, GrpcStatus status)
+    {
+        endpoint.CountCall(status.Code);
+        switch (Classify(status))
+        {
+            case CallVerdict.Success:
+                endpoint.CountSuccess();
+                break;
+            case CallVerdict.Failure:
+                var streak = endpoint.CountFailure();
+                if (Settings.OutlierDetectionEnabled && streak >= Settings.ConsecutiveErrors)
+                {
+                    TryEject(endpoint, $"{streak} consecutive failures, the last {status.Code.ToCanonicalName()} ({status.Origin})");
+                }
+
+                break;
+        }
+
+        Release(endpoint);
+    }
+
+    internal void Abandon(UpstreamEndpoint endpoint) => Release(endpoint);
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        lock (gate)
+        {
+            foreach (var endpoint in endpoints)
+            {
+                endpoint.TryClose(force: true);
+            }
+
+            foreach (var endpoint in draining)
+            {
+                endpoint.TryClose(force: true);
+            }
+
+            endpoints.Clear();
+            draining.Clear();
+            Volatile.Write(ref view, ClusterView.Empty);
+        }
+
+        stopping.Dispose();
+    }
+
+    private CallVerdict Classify(GrpcStatus status)
+    {
+        if (status.Code == GrpcStatusCode.Ok)
+        {
+            return CallVerdict.Success;
+        }
+
+        return status.Origin switch
+        {
+            StatusOrigin.Transport or StatusOrigin.Protocol => CallVerdict.Failure,
+            // The deadline, the caller or the send limit ended it: says nothing about the endpoint.
+            StatusOrigin.Local => CallVerdict.Neutral,
+            _ => Settings.IsFailureCode(status.Code) ? CallVerdict.Failure : CallVerdict.Success,
+        };
+    }
+
+    private void Release(UpstreamEndpoint endpoint)
+    {
+        if (endpoint.Release() == 0 && endpoint.IsDraining && endpoint.TryClose(force: false))
+        {
+            lock (gate)
+            {
+                draining.Remove(endpoint);
+            }
+
+            LogDrained(logger, Name, endpoint.Key.ToString());
+        }
+    }
+
+    /// <summary>Recomputes which endpoints take calls and publishes a new picker. Caller holds <see cref="gate"/>.</summary>
+    private void RebuildLocked()
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        var healthy = new List<UpstreamEndpoint>(endpoints.Count);
+        foreach (var endpoint in endpoints)
+        {
+            if (endpoint.Health == EndpointHealth.Healthy && !endpoint.IsEjected(now))
+            {
+                healthy.Add(endpoint);
+            }
+        }
+
+        var panic = endpoints.Count > 0
+            && (healthy.Count == 0 || healthy.Count * 100 < Settings.PanicThreshold * endpoints.Count);
+        var usable = panic ? endpoints : healthy;
+        var previous = view;
+        var next = new ClusterView(usable.Count == 0 ? null : EndpointPicker.Create(Settings.Policy, [.. usable]), panic);
+        Volatile.Write(ref view, next);
+        if (panic != previous.Panic)
+        {
+            if (panic)
+            {
+                LogPanic(logger, Name, healthy.Count, endpoints.Count);
+            }
+            else
+            {
+                LogPanicOver(logger, Name, healthy.Count, endpoints.Count);
+            }
+        }
+    }
+
+    private async Task RunEveryAsync(TimeSpan interval, Func<CancellationToken, Task> work)
+    {
+        var token = stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, time, token).ConfigureAwait(false);
+                await work(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // A background failure must never stop the loop that keeps the cluster current.
+                LogBackgroundFailure(logger, e, Name);
+            }
+        }
+    }
+
+    private enum CallVerdict
+    {
+        Success,
+        Failure,
+        Neutral,
+    }
+
+    private sealed record ClusterView(EndpointPicker? Picker, bool Panic)
+    {
+        public static readonly ClusterView Empty = new(null, false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {Cluster} is in panic mode: {Healthy} of {Total} endpoints healthy, so calls go to all of them")]
+    private static partial void LogPanic(ILogger logger, string cluster, int healthy, int total);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {Cluster} left panic mode: {Healthy} of {Total} endpoints healthy")]
+    private static partial void LogPanicOver(ILogger logger, string cluster, int healthy, int total);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {Cluster}: endpoint {Endpoint} drained and closed")]
+    private static partial void LogDrained(ILogger logger, string cluster, string endpoint);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cluster {Cluster}: background task failed; it runs again at its next interval")]
+    private static partial void LogBackgroundFailure(ILogger logger, Exception exception, string cluster);
+}

@@ -1,0 +1,116 @@
+using Strait.Upstream;
+using Strait.Wire;
+
+namespace Strait.Tests.Upstream;
+
+public sealed class ClusterStateTests
+{
+    [Fact]
+    public async Task Endpoints_start_unknown_under_active_health_and_the_cluster_panics_until_one_is_healthy()
+    {
+        var options = TestClusters.Options(3);
+        options.HealthCheck.Enabled = true;
+        await using var cluster = TestClusters.Create(options);
+
+        Assert.All(cluster.Endpoints, e => Assert.Equal(EndpointHealth.Unknown, e.Health));
+        Assert.True(cluster.IsInPanic);
+        Assert.Equal(3, cluster.UsableCount);
+    }
+
+    [Fact]
+    public async Task Endpoints_are_healthy_from_the_start_without_active_health()
+    {
+        await using var cluster = TestClusters.Create(TestClusters.Options(3));
+        Assert.All(cluster.Endpoints, e => Assert.Equal(EndpointHealth.Healthy, e.Health));
+        Assert.False(cluster.IsInPanic);
+    }
+
+    [Fact]
+    public async Task Panic_threshold_sends_calls_everywhere_when_too_few_are_healthy()
+    {
+        var options = TestClusters.Options(4);
+        options.PanicThreshold = 60;
+        options.OutlierDetection.MaxEjectionPercent = 100;
+        await using var cluster = TestClusters.Create(options);
+
+        Assert.True(cluster.TryEject(TestClusters.EndpointOn(cluster, 1), "test"));
+        Assert.False(cluster.IsInPanic);
+        Assert.Equal(3, cluster.UsableCount);
+        Assert.True(cluster.TryEject(TestClusters.EndpointOn(cluster, 2), "test"));
+        Assert.True(cluster.IsInPanic);
+        Assert.Equal(4, cluster.UsableCount);
+    }
+
+    [Fact]
+    public async Task An_empty_cluster_picks_nothing()
+    {
+        await using var cluster = TestClusters.Create(new ClusterOptions());
+        Assert.Null(cluster.TryPick(null));
+    }
+
+    [Fact]
+    public async Task A_closed_endpoint_refuses_new_calls()
+    {
+        await using var cluster = TestClusters.Create(TestClusters.Options(1));
+        var endpoint = cluster.Endpoints[0];
+        Assert.True(endpoint.TryAcquire());
+        Assert.False(endpoint.TryClose(force: false));
+        cluster.Complete(endpoint, GrpcStatus.Ok);
+        Assert.True(endpoint.TryClose(force: false));
+        Assert.False(endpoint.TryAcquire());
+        Assert.Null(cluster.TryPick(null));
+    }
+
+    [Fact]
+    public async Task Calls_in_flight_and_calls_by_status_are_counted()
+    {
+        await using var cluster = TestClusters.Create(TestClusters.Options(1));
+        var first = cluster.TryPick(null)!.Value;
+        var second = cluster.TryPick(null)!.Value;
+        Assert.Equal(2, first.Endpoint.InFlight);
+        first.Complete(GrpcStatus.Ok);
+        second.Complete(new GrpcStatus(GrpcStatusCode.NotFound, "no"));
+        Assert.Equal(0, first.Endpoint.InFlight);
+        Assert.Equal(1, first.Endpoint.CallsWith(GrpcStatusCode.Ok));
+        Assert.Equal(1, first.Endpoint.CallsWith(GrpcStatusCode.NotFound));
+    }
+
+    [Fact]
+    public void Clusters_select_routes_by_route_then_method_then_service()
+    {
+        var routes = Routing.RoutingFixtures.TodoTable();
+        var clusters = new Dictionary<string, ClusterOptions>
+        {
+            ["reads"] = new() { Addresses = ["127.0.0.1:2"], Methods = ["strait.tests.routing.TodoService.GetTodo"] },
+            ["batch"] = new() { Addresses = ["127.0.0.1:3"], Routes = ["POST /v1/tasks:batchCreate"] },
+        };
+        var errors = new List<string>();
+        var upstream = UpstreamClusters.TryBuild(TestClusters.Options(1), clusters, routes, true, errors);
+        Assert.True(upstream is not null, string.Join("; ", errors));
+
+        string ClusterOf(string method) => upstream.For(routes.Routes.First(r => r.Method.Name == method && r.Source != Strait.Routing.RouteSource.Generated)).Name;
+        Assert.Equal("reads", ClusterOf("GetTodo"));
+        Assert.Equal("batch", ClusterOf("BatchCreateTodos"));
+        Assert.Equal("default", ClusterOf("ListTodos"));
+    }
+
+    [Fact]
+    public void Cluster_selection_mistakes_are_configuration_errors()
+    {
+        var routes = Routing.RoutingFixtures.TodoTable();
+        var clusters = new Dictionary<string, ClusterOptions>
+        {
+            ["a"] = new() { Addresses = ["127.0.0.1:2"], Services = ["strait.tests.routing.TodoService"] },
+            ["b"] = new() { Addresses = ["127.0.0.1:3"], Services = ["strait.tests.routing.TodoService", "strait.tests.routing.Nope"] },
+            ["c"] = new() { Addresses = ["127.0.0.1:3"] },
+            ["default"] = new() { Addresses = ["127.0.0.1:3"], Methods = ["strait.tests.routing.TodoService.GetTodo"] },
+        };
+        var errors = new List<string>();
+        Assert.Null(UpstreamClusters.TryBuild(new ClusterOptions(), clusters, routes, true, errors));
+        Assert.Contains("backend: no endpoints: give --backend HOST:PORT (backend.addresses)", errors);
+        Assert.Contains("clusters.b.services[0]: 'strait.tests.routing.TodoService' is already served by cluster 'a'", errors);
+        Assert.Contains(errors, e => e.StartsWith("clusters.b.services[1]: 'strait.tests.routing.Nope' names no service", StringComparison.Ordinal));
+        Assert.Contains("clusters.c: serves nothing: give services, methods or routes", errors);
+        Assert.Contains(errors, e => e.StartsWith("clusters.default:", StringComparison.Ordinal));
+    }
+}

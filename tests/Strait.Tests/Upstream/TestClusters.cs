@@ -1,0 +1,47 @@
+using Strait.Upstream;
+using Strait.Wire;
+
+namespace Strait.Tests.Upstream;
+
+/// <summary>Clusters over unreachable loopback ports: picking and outcome reporting need no connection.</summary>
+internal static class TestClusters
+{
+    public static readonly GrpcStatus Unavailable = new(GrpcStatusCode.Unavailable, "down", origin: StatusOrigin.Transport);
+
+    public static ClusterOptions Options(int endpoints, string policy = "round_robin")
+    {
+        var options = new ClusterOptions { LbPolicy = policy };
+        for (var i = 0; i < endpoints; i++)
+        {
+            options.Addresses.Add($"127.0.0.1:{1 + i}");
+        }
+
+        return options;
+    }
+
+    public static UpstreamCluster Create(ClusterOptions options, TimeProvider? time = null)
+    {
+        var errors = new List<string>();
+        var settings = ClusterSettings.TryCreate("test", "clusters.test", options, errors);
+        Assert.True(settings is not null, string.Join("; ", errors));
+        return new UpstreamCluster(settings, time);
+    }
+
+    /// <summary>Picks and completes <paramref name="calls"/> calls; returns how many landed on each port.</summary>
+    public static Dictionary<int, int> Spread(UpstreamCluster cluster, int calls, Func<int, ulong?>? affinity = null, GrpcStatus? outcome = null)
+    {
+        var counts = new Dictionary<int, int>();
+        for (var i = 0; i < calls; i++)
+        {
+            var lease = cluster.TryPick(affinity?.Invoke(i)) ?? throw new InvalidOperationException("no endpoint");
+            var port = lease.Endpoint.Key.Address.Port;
+            counts[port] = counts.GetValueOrDefault(port) + 1;
+            lease.Complete(outcome ?? GrpcStatus.Ok);
+        }
+
+        return counts;
+    }
+
+    public static UpstreamEndpoint EndpointOn(UpstreamCluster cluster, int port) =>
+        cluster.Endpoints.Single(e => e.Key.Address.Port == port);
+}
