@@ -7,28 +7,30 @@ using GetTaskRequest = Todo.V1.GetTaskRequest;
 
 // Closed-loop load generator: N workers each send the next request as soon as the previous one completes,
 // for a fixed number of requests after a warm-up, and the latency of every request is recorded.
-//   Strait.LoadTest rest <gateway-url> <task-name> <concurrency> <requests>
-//   Strait.LoadTest grpc <backend-url> <task-name> <concurrency> <requests>
-if (args.Length != 5)
+//   Strait.LoadTest rest <gateway-url> <task-name> <concurrency> <requests>     GET /v1/{task-name} (GetTask)
+//   Strait.LoadTest grpc <backend-url> <task-name> <concurrency> <requests>     GetTask straight to the backend
+//   Strait.LoadTest rest-list <gateway-url> <concurrency> <requests>            GET /v1/tasks (ListTasks), which
+//                                                                               succeeds on every replica
+if (!(args is ["rest" or "grpc", _, _, _, _] or ["rest-list", _, _, _]))
 {
     Console.Error.WriteLine("usage: Strait.LoadTest rest|grpc <url> <task-name> <concurrency> <requests>");
+    Console.Error.WriteLine("       Strait.LoadTest rest-list <gateway-url> <concurrency> <requests>");
     return 2;
 }
 
 var mode = args[0];
 var target = new Uri(args[1]);
-var taskName = args[2];
-var concurrency = int.Parse(args[3], CultureInfo.InvariantCulture);
-var total = int.Parse(args[4], CultureInfo.InvariantCulture);
+var concurrency = int.Parse(args[^2], CultureInfo.InvariantCulture);
+var total = int.Parse(args[^1], CultureInfo.InvariantCulture);
 
 Func<Task<bool>> send;
-if (mode == "rest")
+if (mode is "rest" or "rest-list")
 {
     var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
     {
         BaseAddress = target,
     };
-    var path = "/v1/" + taskName;
+    var path = mode == "rest-list" ? "/v1/tasks" : "/v1/" + args[2];
     send = async () =>
     {
         using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
@@ -38,7 +40,7 @@ if (mode == "rest")
 else
 {
     var client = new GrpcClient(target);
-    var request = new GetTaskRequest { Name = taskName }.ToByteArray();
+    var request = new GetTaskRequest { Name = args[2] }.ToByteArray();
     send = async () =>
     {
         using var result = await client.InvokeUnaryAsync("/todo.v1.TaskService/GetTask", request, null, DateTime.UtcNow.AddSeconds(30), CancellationToken.None);

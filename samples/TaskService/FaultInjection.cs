@@ -25,6 +25,12 @@ public sealed record FaultInjection
     /// <summary>The number of calls, counted from construction, that fail with <see cref="ErrorCode"/>.</summary>
     public int FailFirstCalls { get; init; }
 
+    /// <summary>
+    /// Calls served at once, like a backend with this many workers: the injected delay holds a worker, further calls
+    /// wait for one. 0 (default) means no limit. Lets a benchmark show what spreading calls over replicas buys.
+    /// </summary>
+    public int MaxConcurrency { get; init; }
+
     /// <summary>The status of configured failures; UNAVAILABLE, the classic retryable error, unless set.</summary>
     public Code ErrorCode { get; init; } = Code.Unavailable;
 
@@ -38,6 +44,7 @@ public sealed record FaultInjection
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(FailFirstCalls, nameof(FailFirstCalls));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxConcurrency, nameof(MaxConcurrency));
         if (ErrorCode == Code.Ok || !Enum.IsDefined(ErrorCode))
         {
             throw new ArgumentOutOfRangeException(nameof(ErrorCode), ErrorCode, "Must be a gRPC error code.");

@@ -11,6 +11,7 @@ internal sealed class FaultInjector
 {
     private readonly FaultInjection _options;
     private readonly TimeProvider _time;
+    private readonly SemaphoreSlim? _workers;
     private int _remainingFailures;
 
     public FaultInjector(FaultInjection options, TimeProvider time)
@@ -21,6 +22,7 @@ internal sealed class FaultInjector
         _options = options;
         _time = time;
         _remainingFailures = options.FailFirstCalls;
+        _workers = options.MaxConcurrency > 0 ? new SemaphoreSlim(options.MaxConcurrency) : null;
     }
 
     /// <summary>
@@ -35,9 +37,21 @@ internal sealed class FaultInjector
         var headerCode = ReadFailCodeHeader(caller);
 
         var delay = _options.Latency + (_options.LatencyJitter * Random.Shared.NextDouble()) + headerDelay;
-        if (delay > TimeSpan.Zero)
+        if (_workers is not null)
         {
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            await _workers.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _workers?.Release();
         }
 
         if (headerCode is { } code)

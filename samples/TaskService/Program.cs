@@ -8,7 +8,7 @@ using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 // The todo.v1.TaskService demo backend as a process of its own:
 //   TaskService [--host ADDR] [--port N] [--replica-id ID] [--latency-ms N] [--jitter-ms N] [--error-rate R]
-//               [--error-code CODE] [--fail-first N]
+//               [--error-code CODE] [--fail-first N] [--max-concurrency N]
 // Serves todo.v1.TaskService and grpc.health.v1.Health on ADDR:N (default 127.0.0.1, port 0 = any free port); every
 // reply carries the response header x-replica-id: ID (default taskservice-<port>). Prints "LISTENING <port>" once
 // ready; stops on SIGTERM/Ctrl+C, or when a redirected stdin closes (so a test harness that dies never leaves it
@@ -49,7 +49,9 @@ try
         ErrorRate = Setting("error-rate", 0.0, double.Parse),
         ErrorCode = Setting("error-code", Code.Unavailable, (s, _) => Enum.Parse<Code>(s.Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true)),
         FailFirstCalls = Setting("fail-first", 0, int.Parse),
+        MaxConcurrency = Setting("max-concurrency", 0, int.Parse),
     };
+    faults.Validate();
 }
 catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
 {

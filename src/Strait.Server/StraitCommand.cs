@@ -170,13 +170,15 @@ internal static class StraitCommand
         }
     }
 
+    private static readonly string[] LocatedSections = ["headers.", "backend.", "clusters."];
+
     // User errors (bad flags, files, schemas, configuration) end with one line per problem and exit code 2. A problem
-    // that names a configuration key ("headers.rules[2].direction: …") is prefixed with the file, and with the line
-    // and column where a YAML file sets that key.
+    // that names a configuration key ("headers.rules[2].direction: …", "clusters.users.lbPolicy: …") is prefixed
+    // with the file, and with the line and column where a YAML file sets that key.
     private static string Locate(string? configFile, string problem)
     {
         var colon = problem.IndexOf(':', StringComparison.Ordinal);
-        if (configFile is null || !problem.StartsWith("headers.", StringComparison.Ordinal) || colon < 0)
+        if (configFile is null || colon < 0 || !LocatedSections.Any(section => problem.StartsWith(section, StringComparison.Ordinal)))
         {
             return string.Empty;
         }

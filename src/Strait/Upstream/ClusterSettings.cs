@@ -288,7 +288,14 @@ public sealed class ClusterSettings
                 return;
             }
 
-            addresses.Add(new AddressEntry(uri, weight, uri.HostNameType is not (UriHostNameType.IPv4 or UriHostNameType.IPv6)));
+            var isDnsName = uri.HostNameType is not (UriHostNameType.IPv4 or UriHostNameType.IPv6);
+            if (isDnsName && !DnsHostName.TryNormalize(uri.IdnHost, out _, out var nameProblem))
+            {
+                Error(path, $"'{text}': {nameProblem}");
+                return;
+            }
+
+            addresses.Add(new AddressEntry(uri, weight, isDnsName));
         }
 
         void CheckPositive(TimeSpan value, string path)

@@ -57,7 +57,7 @@ public sealed partial class UpstreamCluster
             {
                 addresses = await Settings.Resolver.ResolveAsync(entry.Address.IdnHost, cancellationToken).ConfigureAwait(false);
             }
-            catch (DnsResolutionException e)
+            catch (Exception e) when (e is DnsResolutionException or ArgumentException or System.Net.Sockets.SocketException)
             {
                 // The last good answer stays: a resolver outage must not empty a working cluster.
                 lock (gate)

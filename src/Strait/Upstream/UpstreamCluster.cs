@@ -13,6 +13,7 @@ namespace Strait.Upstream;
 public sealed partial class UpstreamCluster : IAsyncDisposable
 {
     private const int PickAttempts = 4;
+    private static readonly TimeSpan InitialResolveTimeout = TimeSpan.FromSeconds(10);
 
     // Guards every state change: the endpoint lists, health, ejections, and the published view.
     private readonly Lock gate = new();
@@ -61,7 +62,18 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
         logger = clusterLogger;
         if (Settings.HasDnsNames)
         {
-            await ResolveAllAsync(cancellationToken).ConfigureAwait(false);
+            // A resolver that hangs must not hold startup hostage: the refresh loop keeps trying.
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(InitialResolveTimeout);
+            try
+            {
+                await ResolveAllAsync(bounded.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogInitialResolveTimedOut(logger, Name, InitialResolveTimeout.TotalSeconds);
+            }
+
             loops.Add(RunEveryAsync(Settings.DnsRefreshInterval, ResolveAllAsync));
         }
 
@@ -269,6 +281,9 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {Cluster}: endpoint {Endpoint} drained and closed")]
     private static partial void LogDrained(ILogger logger, string cluster, string endpoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {Cluster}: DNS names not resolved within {Seconds} s at startup; serving without them until a refresh succeeds")]
+    private static partial void LogInitialResolveTimedOut(ILogger logger, string cluster, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cluster {Cluster}: background task failed; it runs again at its next interval")]
     private static partial void LogBackgroundFailure(ILogger logger, Exception exception, string cluster);

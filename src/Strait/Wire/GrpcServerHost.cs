@@ -68,6 +68,11 @@ public sealed class GrpcServerHost : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            if (options.MaxConcurrentStreams is { } streams)
+            {
+                kestrel.Limits.Http2.MaxStreamsPerConnection = streams;
+            }
+
             kestrel.Listen(endpoint, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;

@@ -16,6 +16,9 @@ public sealed class GrpcServerHostOptions
     /// <summary>Further TLS settings, e.g. requiring client certificates; used only with <see cref="Certificate"/>.</summary>
     public Action<HttpsConnectionAdapterOptions>? ConfigureHttps { get; set; }
 
+    /// <summary>The SETTINGS_MAX_CONCURRENT_STREAMS the server advertises on each connection; Kestrel's default (100) when null.</summary>
+    public int? MaxConcurrentStreams { get; set; }
+
     /// <summary>The least severe log level written to the console.</summary>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Warning;
 }

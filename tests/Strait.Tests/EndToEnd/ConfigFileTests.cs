@@ -65,6 +65,11 @@ public sealed class ConfigFileTests : IDisposable
     [InlineData("json:\n  maxResponseDepth: 0\n", "json.maxResponseDepth")]
     [InlineData("errors:\n  format: xml\n", "errors.format")]
     [InlineData("schema: [unclosed\n", "strait.yaml")]
+    [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\n  lbPolicy: fastest\n", "strait.yaml:5:13: backend.lbPolicy: 'fastest' is not a policy")]
+    [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\n  healthCheck:\n    interval: 00:00:00\n", "backend.healthCheck.interval: must be positive")]
+    [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\nclusters:\n  echo:\n    addresses: [\"127.0.0.1:2\"]\n    services: [nope.v1.Nope]\n", "clusters.echo.services[0]: 'nope.v1.Nope' names no service")]
+    [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\n  dns:\n    servers: [\"not-an-ip\"]\n", "backend.dns.servers[0]")]
+    [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\nadmin:\n  listen: ftp://x\n", "admin.listen")]
     public async Task Bad_configuration_exits_2_naming_the_problem(string yaml, string mentioned)
     {
         var config = Write("strait.yaml", $"schema:\n  protos: [\"{TodoProto}\"]\n" + (yaml.StartsWith("schema", StringComparison.Ordinal) ? string.Empty : yaml));

@@ -79,6 +79,7 @@ public sealed class FailureModeTests
     [InlineData("serve --backend 127.0.0.1:1", "no schema")]
     [InlineData("serve --proto PROTO --backend ftp://h:1", "ftp://h:1")]
     [InlineData("serve --bogus-flag", "--bogus-flag")]
+    [InlineData("serve --proto PROTO --backend 127.0.0.1:1 --lb-policy fastest", "backend.lbPolicy: 'fastest' is not a policy; use least_request, round_robin")]
     [InlineData("serve --proto PROTO --backend 127.0.0.1:1 --listen foo", "foo")]
     [InlineData("serve --proto PROTO --backend 127.0.0.1:1 --listen https://127.0.0.1:0", "https://127.0.0.1:0")]
     public async Task User_errors_exit_2_with_one_message(string arguments, string mentioned)

@@ -157,10 +157,13 @@ public sealed class LoadBalancingTests
         Assert.All(echoEndpoints.EnumerateArray(), e => Assert.Equal(5, e.GetProperty("requests").GetProperty("OK").GetInt32()));
     }
 
-    [Fact]
-    public async Task A_not_serving_replica_leaves_rotation_within_one_check_interval_and_returns_when_serving()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_not_serving_replica_leaves_rotation_within_one_check_interval_and_returns_when_serving(bool node)
     {
-        await using var replicas = await ReplicaSet.StartAsync(3);
+        await using var replicas = await ReplicaSet.StartAsync(3, node);
+        var path = node ? "/v1/echo/health" : "/v1/tasks";
         await using var gateway = await LoadBalancingGateway.StartAsync($"""
             backend:
               addresses: {LoadBalancingGateway.List(replicas.Addresses)}
@@ -174,14 +177,14 @@ public sealed class LoadBalancingTests
         await replicas[0].SetHealthAsync(serving: false);
         // One interval for the next check, a little more for the check itself.
         await Task.Delay(TimeSpan.FromMilliseconds(800));
-        var whileDown = await LoadBalancingGateway.SendAsync(gateway.Address, 2, 60);
+        var whileDown = await LoadBalancingGateway.SendAsync(gateway.Address, 2, 60, path);
         Assert.Empty(whileDown.Failures);
         Assert.Equal(0, whileDown.Count("r0"));
         Assert.Equal("unhealthy", await EndpointStateAsync(gateway, replicas[0]));
 
         await replicas[0].SetHealthAsync(serving: true);
         await Task.Delay(TimeSpan.FromMilliseconds(800));
-        var back = await LoadBalancingGateway.SendAsync(gateway.Address, 1, 30);
+        var back = await LoadBalancingGateway.SendAsync(gateway.Address, 1, 30, path);
         Assert.Equal(10, back.Count("r0"));
     }
 
