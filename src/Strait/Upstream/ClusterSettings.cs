@@ -162,6 +162,10 @@ public sealed class ClusterSettings
         {
             Error("hashOn", "ring_hash needs a key: header:NAME or metadata:NAME");
         }
+        else if (options.HashOn is not null && policy != LoadBalancingPolicy.RingHash && LoadBalancingPolicyNames.TryParse(options.LbPolicy, out _))
+        {
+            Error("hashOn", $"only ring_hash reads a hash key; lbPolicy is {options.LbPolicy}");
+        }
 
         var addresses = new List<AddressEntry>();
         for (var i = 0; i < options.Addresses.Count; i++)
@@ -295,6 +299,15 @@ public sealed class ClusterSettings
                 return;
             }
 
+            foreach (var earlier in addresses)
+            {
+                if (earlier.Address == uri)
+                {
+                    Error(path, $"'{text}' is listed twice");
+                    return;
+                }
+            }
+
             addresses.Add(new AddressEntry(uri, weight, isDnsName));
         }
 
@@ -339,7 +352,8 @@ public sealed class ClusterSettings
 
         var kind = text[..colon].Trim();
         var name = text[(colon + 1)..].Trim().ToLowerInvariant();
-        if (name.Length == 0 || name.AsSpan().IndexOfAny(" \t,;:") >= 0)
+        // A binary (-bin) value has no text form to hash the same way on every replica.
+        if (name.Length == 0 || name.AsSpan().IndexOfAny(" \t,;:") >= 0 || name.EndsWith("-bin", StringComparison.Ordinal))
         {
             return null;
         }
@@ -384,9 +398,21 @@ public sealed class ClusterSettings
             UserAgent = "strait/1.0",
         };
 
-        if (client.TrustedCaCertificatesPath is { } caPath && !File.Exists(caPath))
+        if (client.TrustedCaCertificatesPath is { } caPath)
         {
-            error("caCertificate", $"'{caPath}' does not exist");
+            try
+            {
+                var authorities = new X509Certificate2Collection();
+                authorities.ImportFromPemFile(caPath);
+                if (authorities.Count == 0)
+                {
+                    error("caCertificate", $"'{caPath}' holds no PEM certificate");
+                }
+            }
+            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+            {
+                error("caCertificate", $"'{caPath}': {e.Message}");
+            }
         }
 
         if (!string.IsNullOrEmpty(options.ClientCertificate))

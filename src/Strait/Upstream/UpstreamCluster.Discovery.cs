@@ -80,13 +80,20 @@ public sealed partial class UpstreamCluster
             }
 
             bool warn;
+            List<UpstreamEndpoint> added;
             lock (gate)
             {
                 dnsErrors[i] = null;
                 discovered[i] = keys;
                 warn = keys.Count == 1 && !singleAddressWarned[i];
                 singleAddressWarned[i] |= keys.Count == 1;
-                ReconcileLocked();
+                added = ReconcileLocked();
+            }
+
+            if (Settings.HealthCheckEnabled && added.Count > 0)
+            {
+                // New endpoints are "unknown" and take no calls while others are healthy: check them now, not next round.
+                await CheckEndpointsAsync(added, cancellationToken).ConfigureAwait(false);
             }
 
             if (warn)
@@ -101,54 +108,106 @@ public sealed partial class UpstreamCluster
         }
     }
 
-    /// <summary>Adds endpoints that appeared and drains those that vanished. Caller holds <see cref="gate"/>.</summary>
-    private void ReconcileLocked()
+    /// <summary>
+    /// Adds endpoints that appeared and drains those that vanished, keeping configuration order (and, within one DNS
+    /// name, the order endpoints were first seen), which <c>pick_first</c> relies on. Caller holds <see cref="gate"/>.
+    /// </summary>
+    /// <returns>The endpoints added.</returns>
+    private List<UpstreamEndpoint> ReconcileLocked()
     {
-        var wanted = new Dictionary<EndpointKey, int>();
-        for (var i = 0; i < discovered.Length; i++)
+        var existing = new Dictionary<EndpointKey, UpstreamEndpoint>(endpoints.Count);
+        foreach (var endpoint in endpoints)
         {
-            foreach (var key in discovered[i] ?? [])
-            {
-                wanted.TryAdd(key, Settings.Addresses[i].Weight);
-            }
+            existing[endpoint.Key] = endpoint;
         }
 
-        var changed = false;
-        for (var i = endpoints.Count - 1; i >= 0; i--)
+        var next = new List<UpstreamEndpoint>(endpoints.Count);
+        var added = new List<UpstreamEndpoint>();
+        var placed = new HashSet<EndpointKey>();
+        for (var i = 0; i < discovered.Length; i++)
         {
-            var endpoint = endpoints[i];
-            if (wanted.Remove(endpoint.Key))
+            var fromThisEntry = next.Count;
+            foreach (var key in discovered[i] ?? [])
             {
-                continue;
+                if (!placed.Add(key))
+                {
+                    continue;
+                }
+
+                if (existing.Remove(key, out var kept))
+                {
+                    next.Add(kept);
+                }
+                else if (CreateEndpoint(key, Settings.Addresses[i].Weight) is { } created)
+                {
+                    next.Add(created);
+                    added.Add(created);
+                }
             }
 
-            endpoints.RemoveAt(i);
+            next.Sort(fromThisEntry, next.Count - fromThisEntry, FirstSeenOrder.Instance);
+        }
+
+        var removed = new List<UpstreamEndpoint>(existing.Values);
+        endpoints.Clear();
+        endpoints.AddRange(next);
+        foreach (var endpoint in removed)
+        {
             endpoint.IsDraining = true;
             endpoint.DrainingSinceUtc = time.GetUtcNow().UtcDateTime;
-            changed = true;
-            if (!endpoint.TryClose(force: false))
+            draining.Add(endpoint);
+        }
+
+        if (added.Count > 0 || removed.Count > 0 || view == ClusterView.Empty)
+        {
+            RebuildLocked();
+        }
+
+        // Only once no published view offers them: a call that read the previous view and finds one closed picks again.
+        foreach (var endpoint in removed)
+        {
+            if (endpoint.TryClose(force: false))
             {
-                draining.Add(endpoint);
+                draining.Remove(endpoint);
             }
 
             LogRemoved(logger, Name, endpoint.Key.ToString(), endpoint.InFlight);
         }
 
-        foreach (var (key, weight) in wanted)
+        foreach (var endpoint in added)
         {
-            var options = Settings.ClientOptions.Snapshot();
-            options.ConnectEndPoint = key.Dial;
-            var initialHealth = Settings.HealthCheckEnabled ? EndpointHealth.Unknown : EndpointHealth.Healthy;
-            endpoints.Add(new UpstreamEndpoint(key, weight, new GrpcClient(key.Address, options), initialHealth));
-            changed = true;
-            LogAdded(logger, Name, key.ToString());
+            LogAdded(logger, Name, endpoint.Key.ToString());
         }
 
-        if (changed || view == ClusterView.Empty)
+        return added;
+    }
+
+    private UpstreamEndpoint? CreateEndpoint(EndpointKey key, int weight)
+    {
+        var options = Settings.ClientOptions.Snapshot();
+        options.ConnectEndPoint = key.Dial;
+        var initialHealth = Settings.HealthCheckEnabled ? EndpointHealth.Unknown : EndpointHealth.Healthy;
+        try
         {
-            RebuildLocked();
+            return new UpstreamEndpoint(key, weight, new GrpcClient(key.Address, options), initialHealth);
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            // The CA file changed under a running gateway (a rotation half done): the next refresh tries again.
+            LogClientFailed(logger, e, Name, key.ToString());
+            return null;
         }
     }
+
+    private sealed class FirstSeenOrder : IComparer<UpstreamEndpoint>
+    {
+        public static readonly FirstSeenOrder Instance = new();
+
+        public int Compare(UpstreamEndpoint? x, UpstreamEndpoint? y) => x!.Sequence.CompareTo(y!.Sequence);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cluster {Cluster}: cannot create the client of endpoint {Endpoint}; it is left out until the next refresh")]
+    private static partial void LogClientFailed(ILogger logger, Exception exception, string cluster, string endpoint);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {Cluster}: endpoint {Endpoint} added")]
     private static partial void LogAdded(ILogger logger, string cluster, string endpoint);

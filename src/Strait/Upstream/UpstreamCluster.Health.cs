@@ -7,17 +7,23 @@ namespace Strait.Upstream;
 /// <summary>Active health: <c>grpc.health.v1.Health/Check</c> on every endpoint, every interval, over its own connection pool.</summary>
 public sealed partial class UpstreamCluster
 {
+    private byte[] healthRequest = [];
+
     private async Task RunHealthChecksAsync()
     {
         var token = stopping.Token;
-        var request = HealthCheckProtocol.EncodeRequest(Settings.HealthCheckService);
         while (!token.IsCancellationRequested)
         {
             try
             {
                 // The first round runs at once, so that endpoints leave "unknown" before the first interval passes.
-                await CheckAllAsync(request, token).ConfigureAwait(false);
-                await Task.Delay(Settings.HealthCheckInterval, time, token).ConfigureAwait(false);
+                UpstreamEndpoint[] targets;
+                lock (gate)
+                {
+                    targets = [.. endpoints];
+                }
+
+                await CheckEndpointsAsync(targets, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -27,21 +33,24 @@ public sealed partial class UpstreamCluster
             {
                 LogBackgroundFailure(logger, e, Name);
             }
+
+            try
+            {
+                await Task.Delay(Settings.HealthCheckInterval, time, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
-    private async Task CheckAllAsync(byte[] request, CancellationToken cancellationToken)
+    private async Task CheckEndpointsAsync(IReadOnlyList<UpstreamEndpoint> targets, CancellationToken cancellationToken)
     {
-        UpstreamEndpoint[] targets;
-        lock (gate)
+        var checks = new Task[targets.Count];
+        for (var i = 0; i < targets.Count; i++)
         {
-            targets = [.. endpoints];
-        }
-
-        var checks = new Task[targets.Length];
-        for (var i = 0; i < targets.Length; i++)
-        {
-            checks[i] = CheckAsync(targets[i], request, cancellationToken);
+            checks[i] = CheckAsync(targets[i], healthRequest, cancellationToken);
         }
 
         await Task.WhenAll(checks).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Strait.Wire;
 
 namespace Strait.Upstream;
 
@@ -12,19 +13,27 @@ public sealed partial class UpstreamCluster
 
     private long nextReviewTicks;
 
+    /// <summary>Ejects <paramref name="endpoint"/> after a failure streak, unless it already is or the ejection limit is reached.</summary>
+    internal bool TryEject(UpstreamEndpoint endpoint, GrpcStatus last, int streak) =>
+        TryEject(endpoint, () => $"{streak} consecutive failures, the last {last.Code.ToCanonicalName()} ({last.Origin})");
+
     /// <summary>Ejects <paramref name="endpoint"/> unless it already is or the ejection limit is reached.</summary>
-    internal bool TryEject(UpstreamEndpoint endpoint, string reason)
+    /// <param name="reason">Built only when the endpoint is ejected or the refusal is logged.</param>
+    internal bool TryEject(UpstreamEndpoint endpoint, Func<string> reason)
     {
         TimeSpan duration;
+        int ejected = 0;
+        var limited = false;
         lock (gate)
         {
             var now = time.GetUtcNow().UtcTicks;
             if (endpoint.IsDraining || endpoint.IsEjected(now))
             {
+                // Still called in panic mode: start counting afresh rather than re-entering here on every failure.
+                endpoint.ResetFailureStreak();
                 return false;
             }
 
-            var ejected = 0;
             foreach (var other in endpoints)
             {
                 ejected += other.IsEjected(now) ? 1 : 0;
@@ -33,20 +42,37 @@ public sealed partial class UpstreamCluster
             if (ejected >= EjectionLimit(endpoints.Count))
             {
                 endpoint.ResetFailureStreak();
-                LogEjectionLimit(logger, Name, endpoint.Key.ToString(), reason, ejected);
-                return false;
-            }
+                limited = now - endpoint.LimitLoggedTicks >= Settings.OutlierInterval.Ticks;
+                if (limited)
+                {
+                    endpoint.LimitLoggedTicks = now;
+                }
 
-            endpoint.EjectionCount++;
-            var ticks = Math.Min(Settings.BaseEjectionTime.Ticks * endpoint.EjectionCount, Settings.MaxEjectionTime.Ticks);
-            duration = TimeSpan.FromTicks(ticks);
-            endpoint.EjectedUntilTicks = now + ticks;
-            endpoint.EjectionReason = reason;
-            endpoint.ResetFailureStreak();
-            RebuildLocked();
+                duration = TimeSpan.Zero;
+            }
+            else
+            {
+                endpoint.EjectionCount++;
+                var ticks = Math.Min(Settings.BaseEjectionTime.Ticks * endpoint.EjectionCount, Settings.MaxEjectionTime.Ticks);
+                duration = TimeSpan.FromTicks(ticks);
+                endpoint.EjectedUntilTicks = now + ticks;
+                endpoint.EjectionReason = reason();
+                endpoint.ResetFailureStreak();
+                RebuildLocked();
+            }
         }
 
-        LogEjected(logger, Name, endpoint.Key.ToString(), duration.TotalSeconds, reason);
+        if (duration == TimeSpan.Zero)
+        {
+            if (limited)
+            {
+                LogEjectionLimit(logger, Name, endpoint.Key.ToString(), reason(), ejected);
+            }
+
+            return false;
+        }
+
+        LogEjected(logger, Name, endpoint.Key.ToString(), duration.TotalSeconds, endpoint.EjectionReason ?? string.Empty);
         return true;
     }
 
@@ -168,7 +194,7 @@ public sealed partial class UpstreamCluster
         {
             if (rate < threshold)
             {
-                TryEject(endpoint, FormattableString.Invariant($"success rate {rate:P1} below the cluster's threshold {threshold:P1} (mean {mean:P1})"));
+                TryEject(endpoint, () => FormattableString.Invariant($"success rate {rate:P1} below the cluster's threshold {threshold:P1} (mean {mean:P1})"));
             }
         }
     }
@@ -176,7 +202,7 @@ public sealed partial class UpstreamCluster
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {Cluster}: endpoint {Endpoint} ejected for {Seconds} s: {Reason}")]
     private static partial void LogEjected(ILogger logger, string cluster, string endpoint, double seconds, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {Cluster}: endpoint {Endpoint} not ejected ({Reason}): {Ejected} endpoints already are, the most maxEjectionPercent allows")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {Cluster}: endpoint {Endpoint} not ejected ({Reason}): {Ejected} endpoints already are, the most maxEjectionPercent allows (logged once an interval)")]
     private static partial void LogEjectionLimit(ILogger logger, string cluster, string endpoint, string reason, int ejected);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {Cluster}: endpoint {Endpoint} back in rotation after its ejection")]

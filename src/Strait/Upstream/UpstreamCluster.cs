@@ -60,6 +60,7 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
     public async Task StartAsync(ILogger clusterLogger, CancellationToken cancellationToken)
     {
         logger = clusterLogger;
+        healthRequest = HealthCheckProtocol.EncodeRequest(Settings.HealthCheckService);
         if (Settings.HasDnsNames)
         {
             // A resolver that hangs must not hold startup hostage: the refresh loop keeps trying.
@@ -130,13 +131,13 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
         switch (Classify(status))
         {
             case CallVerdict.Success:
-                endpoint.CountSuccess();
+                endpoint.CountSuccess(Settings.SuccessRateEnabled);
                 break;
             case CallVerdict.Failure:
-                var streak = endpoint.CountFailure();
+                var streak = endpoint.CountFailure(Settings.SuccessRateEnabled);
                 if (Settings.OutlierDetectionEnabled && streak >= Settings.ConsecutiveErrors)
                 {
-                    TryEject(endpoint, $"{streak} consecutive failures, the last {status.Code.ToCanonicalName()} ({status.Origin})");
+                    TryEject(endpoint, status, streak);
                 }
 
                 break;
@@ -187,6 +188,8 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
 
         return status.Origin switch
         {
+            // A reply over the gateway's size limit is Strait's limit, not the endpoint's fault.
+            StatusOrigin.Protocol when status.Code == GrpcStatusCode.ResourceExhausted => CallVerdict.Neutral,
             StatusOrigin.Transport or StatusOrigin.Protocol => CallVerdict.Failure,
             // The deadline, the caller or the send limit ended it: says nothing about the endpoint.
             StatusOrigin.Local => CallVerdict.Neutral,

@@ -11,6 +11,8 @@ public sealed class UpstreamEndpoint
     // Past the last real code: calls that never reached a status (none today) have a slot anyway.
     private const int StatusSlots = 17;
 
+    private static long s_created;
+
     private readonly long[] callsByStatus = new long[StatusSlots];
 
     // Calls in flight; -1 once closed, so that a call picking a drained endpoint can tell and pick again.
@@ -18,6 +20,7 @@ public sealed class UpstreamEndpoint
     private int consecutiveFailures;
     private long intervalCalls;
     private long intervalSuccesses;
+    private ulong[]? ringPoints;
 
     internal UpstreamEndpoint(EndpointKey key, int weight, GrpcClient client, EndpointHealth initialHealth)
     {
@@ -25,7 +28,11 @@ public sealed class UpstreamEndpoint
         Weight = weight;
         Client = client;
         Health = initialHealth;
+        Sequence = Interlocked.Increment(ref s_created);
     }
+
+    /// <summary>Creation order, which keeps endpoints of one DNS name in the order they were first seen.</summary>
+    internal long Sequence { get; }
 
     public EndpointKey Key { get; }
 
@@ -44,6 +51,9 @@ public sealed class UpstreamEndpoint
 
     /// <summary>Ejected by outlier detection until this time (UTC ticks); 0 when not ejected.</summary>
     internal long EjectedUntilTicks { get; set; }
+
+    /// <summary>When an ejection last failed for the ejection limit (UTC ticks), so that it is logged once an interval.</summary>
+    internal long LimitLoggedTicks { get; set; }
 
     /// <summary>When the last ejection ended (UTC ticks).</summary>
     internal long EjectionEndedTicks { get; set; }
@@ -111,16 +121,25 @@ public sealed class UpstreamEndpoint
     }
 
     /// <returns>The failure streak including this failure.</returns>
-    internal int CountFailure()
+    /// <param name="forSuccessRate">Whether the interval counters are kept (only success-rate ejection reads them).</param>
+    internal int CountFailure(bool forSuccessRate)
     {
-        Interlocked.Increment(ref intervalCalls);
+        if (forSuccessRate)
+        {
+            Interlocked.Increment(ref intervalCalls);
+        }
+
         return Interlocked.Increment(ref consecutiveFailures);
     }
 
-    internal void CountSuccess()
+    internal void CountSuccess(bool forSuccessRate)
     {
-        Interlocked.Increment(ref intervalCalls);
-        Interlocked.Increment(ref intervalSuccesses);
+        if (forSuccessRate)
+        {
+            Interlocked.Increment(ref intervalCalls);
+            Interlocked.Increment(ref intervalSuccesses);
+        }
+
         if (Volatile.Read(ref consecutiveFailures) != 0)
         {
             Volatile.Write(ref consecutiveFailures, 0);
@@ -132,6 +151,29 @@ public sealed class UpstreamEndpoint
     /// <summary>Calls and successes since the last review; the counters restart.</summary>
     internal (long Calls, long Successes) TakeInterval() =>
         (Interlocked.Exchange(ref intervalCalls, 0), Interlocked.Exchange(ref intervalSuccesses, 0));
+
+    /// <summary>
+    /// This endpoint's points on a <c>ring_hash</c> ring, hashed once and kept: a ring rebuilt after an ejection or a
+    /// health change reuses them (a rebuild happens under the cluster's lock).
+    /// </summary>
+    internal ulong[] RingPoints(int count)
+    {
+        var cached = Volatile.Read(ref ringPoints);
+        if (cached?.Length == count)
+        {
+            return cached;
+        }
+
+        var name = Key.ToString();
+        var points = new ulong[count];
+        for (var i = 0; i < count; i++)
+        {
+            points[i] = Balancing.AffinityHash.Of(name + "#" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Volatile.Write(ref ringPoints, points);
+        return points;
+    }
 
     public override string ToString() => Key.ToString();
 }

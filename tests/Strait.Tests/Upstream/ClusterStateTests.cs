@@ -33,10 +33,10 @@ public sealed class ClusterStateTests
         options.OutlierDetection.MaxEjectionPercent = 100;
         await using var cluster = TestClusters.Create(options);
 
-        Assert.True(cluster.TryEject(TestClusters.EndpointOn(cluster, 1), "test"));
+        Assert.True(cluster.TryEject(TestClusters.EndpointOn(cluster, 1), () => "test"));
         Assert.False(cluster.IsInPanic);
         Assert.Equal(3, cluster.UsableCount);
-        Assert.True(cluster.TryEject(TestClusters.EndpointOn(cluster, 2), "test"));
+        Assert.True(cluster.TryEject(TestClusters.EndpointOn(cluster, 2), () => "test"));
         Assert.True(cluster.IsInPanic);
         Assert.Equal(4, cluster.UsableCount);
     }

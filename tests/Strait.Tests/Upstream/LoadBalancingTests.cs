@@ -138,8 +138,57 @@ public sealed class LoadBalancingTests
         await using var cluster = TestClusters.Create(options);
 
         Assert.Equal(new Dictionary<int, int> { [1] = 20 }, TestClusters.Spread(cluster, 20));
-        Assert.True(cluster.TryEject(TestClusters.EndpointOn(cluster, 1), "test"));
+        Assert.True(cluster.TryEject(TestClusters.EndpointOn(cluster, 1), () => "test"));
         Assert.Equal(new Dictionary<int, int> { [2] = 20 }, TestClusters.Spread(cluster, 20));
+    }
+
+    [Fact]
+    public async Task Pick_first_follows_configuration_order_when_a_dns_name_comes_first()
+    {
+        var resolver = new TableResolver();
+        resolver.Set("primary.internal", "127.0.0.5");
+        var options = new ClusterOptions { LbPolicy = "pick_first", Addresses = ["primary.internal:7", "127.0.0.1:8"] };
+        await using var cluster = TestClusters.Create(options, resolver: resolver);
+        await cluster.StartAsync(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+
+        var lease = cluster.TryPick(null)!.Value;
+        lease.Complete(GrpcStatus.Ok);
+        Assert.Equal("127.0.0.5:7 (primary.internal)", lease.Endpoint.Key.ToString());
+        Assert.Equal(["127.0.0.5:7 (primary.internal)", "127.0.0.1:8"], cluster.Endpoints.Select(e => e.Key.ToString()));
+    }
+
+    [Fact]
+    public async Task A_dns_name_that_drops_an_address_drains_it_and_keeps_the_order_of_the_others()
+    {
+        var resolver = new TableResolver();
+        resolver.Set("tasks.internal", "127.0.0.2", "127.0.0.3", "127.0.0.4");
+        var options = new ClusterOptions { LbPolicy = "round_robin", Addresses = ["tasks.internal:7"] };
+        options.Dns.RefreshInterval = TimeSpan.FromMilliseconds(50);
+        await using var cluster = TestClusters.Create(options, resolver: resolver);
+        await cluster.StartAsync(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+        var busy = cluster.Endpoints.Single(e => e.Key.Dial!.Address.ToString() == "127.0.0.3");
+        Assert.True(busy.TryAcquire());
+
+        resolver.Set("tasks.internal", "127.0.0.9", "127.0.0.4", "127.0.0.2");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (cluster.Endpoints.Count(e => !e.IsDraining) != 3 || !busy.IsDraining)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the new answer was never applied");
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(["127.0.0.2", "127.0.0.4", "127.0.0.9"], cluster.Endpoints.Where(e => !e.IsDraining).Select(e => e.Key.Dial!.Address.ToString()));
+        for (var i = 0; i < 30; i++)
+        {
+            var lease = cluster.TryPick(null)!.Value;
+            Assert.NotSame(busy, lease.Endpoint);
+            lease.Complete(GrpcStatus.Ok);
+        }
+
+        Assert.False(busy.IsClosed);
+        cluster.Complete(busy, GrpcStatus.Ok);
+        Assert.True(busy.IsClosed);
+        Assert.DoesNotContain(busy, cluster.Endpoints);
     }
 
     [Fact]
@@ -150,13 +199,37 @@ public sealed class LoadBalancingTests
     }
 
     [Theory]
-    [InlineData("fastest", "lbPolicy")]
-    [InlineData("ring_hash", "hashOn")]
-    public void Bad_policies_are_configuration_errors(string policy, string key)
+    [InlineData("fastest", null, "lbPolicy")]
+    [InlineData("ring_hash", null, "hashOn")]
+    [InlineData("ring_hash", "metadata:trace-bin", "hashOn")]
+    [InlineData("ring_hash", "cookie:session", "hashOn")]
+    [InlineData("round_robin", "header:x-user", "hashOn")]
+    public void Bad_policies_are_configuration_errors(string policy, string? hashOn, string key)
     {
         var errors = new List<string>();
-        Assert.Null(ClusterSettings.TryCreate("c", "clusters.c", TestClusters.Options(1, policy), errors));
+        var options = TestClusters.Options(1, policy);
+        options.HashOn = hashOn;
+        Assert.Null(ClusterSettings.TryCreate("c", "clusters.c", options, errors));
         Assert.Contains(errors, e => e.StartsWith("clusters.c." + key + ":", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_duplicate_address_or_an_unreadable_ca_is_a_configuration_error()
+    {
+        var garbage = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(garbage, "not a certificate");
+            var errors = new List<string>();
+            var options = new ClusterOptions { Addresses = ["127.0.0.1:1", "http://127.0.0.1:1"], CaCertificate = garbage };
+            Assert.Null(ClusterSettings.TryCreate("c", "clusters.c", options, errors));
+            Assert.Contains("clusters.c.addresses[1]: 'http://127.0.0.1:1' is listed twice", errors);
+            Assert.Contains(errors, e => e.StartsWith("clusters.c.caCertificate:", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(garbage);
+        }
     }
 
     /// <summary>Bare endpoints for the pickers, which need no cluster.</summary>

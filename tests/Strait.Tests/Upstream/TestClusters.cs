@@ -19,10 +19,10 @@ internal static class TestClusters
         return options;
     }
 
-    public static UpstreamCluster Create(ClusterOptions options, TimeProvider? time = null)
+    public static UpstreamCluster Create(ClusterOptions options, TimeProvider? time = null, Strait.Upstream.Dns.IDnsResolver? resolver = null)
     {
         var errors = new List<string>();
-        var settings = ClusterSettings.TryCreate("test", "clusters.test", options, errors);
+        var settings = ClusterSettings.TryCreate("test", "clusters.test", options, errors, resolver is null ? null : (_, _) => resolver);
         Assert.True(settings is not null, string.Join("; ", errors));
         return new UpstreamCluster(settings, time);
     }
@@ -44,4 +44,15 @@ internal static class TestClusters
 
     public static UpstreamEndpoint EndpointOn(UpstreamCluster cluster, int port) =>
         cluster.Endpoints.Single(e => e.Key.Address.Port == port);
+}
+
+/// <summary>A resolver that answers from a table the test fills.</summary>
+internal sealed class TableResolver : Strait.Upstream.Dns.IDnsResolver
+{
+    private readonly Dictionary<string, System.Net.IPAddress[]> table = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Set(string host, params string[] addresses) => table[host] = [.. addresses.Select(System.Net.IPAddress.Parse)];
+
+    public Task<IReadOnlyList<System.Net.IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<System.Net.IPAddress>>(table.TryGetValue(host, out var found) ? found : []);
 }

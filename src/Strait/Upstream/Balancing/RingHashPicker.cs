@@ -30,10 +30,9 @@ public sealed class RingHashPicker : EndpointPicker
         for (var i = 0; i < endpoints.Length; i++)
         {
             var share = Math.Max(1, (int)Math.Round(Math.Max(1, endpoints[i].Weight) * PointsPerWeight * scale));
-            var name = endpoints[i].Key.ToString();
-            for (var replica = 0; replica < share; replica++)
+            foreach (var point in endpoints[i].RingPoints(share))
             {
-                entries.Add((AffinityHash.Of(name + "#" + replica.ToString(System.Globalization.CultureInfo.InvariantCulture)), i));
+                entries.Add((point, i));
             }
         }
 
