@@ -265,7 +265,7 @@ public sealed class ClusterSettings
         var failureCodes = new bool[17];
         for (var i = 0; i < outliers.FailureCodes.Count; i++)
         {
-            if (TryParseCode(outliers.FailureCodes[i], out var code) && code != GrpcStatusCode.Ok)
+            if (GrpcStatusCodeNames.TryParseCanonicalName(outliers.FailureCodes[i], out var code) && code != GrpcStatusCode.Ok)
             {
                 failureCodes[(int)code] = true;
             }
@@ -364,21 +364,6 @@ public sealed class ClusterSettings
             "metadata" => new AffinitySource(false, name),
             _ => null,
         };
-    }
-
-    private static bool TryParseCode(string text, out GrpcStatusCode code)
-    {
-        for (var value = GrpcStatusCode.Ok; value <= GrpcStatusCode.Unauthenticated; value++)
-        {
-            if (string.Equals(value.ToCanonicalName(), text, StringComparison.OrdinalIgnoreCase))
-            {
-                code = value;
-                return true;
-            }
-        }
-
-        code = default;
-        return false;
     }
 
     private static GrpcClientOptions? CreateClientOptions(ClusterOptions options, Action<string, string> error)

@@ -69,14 +69,11 @@ public sealed partial class UpstreamCluster
                 continue;
             }
 
+            // Resolvers answer each address once (the IDnsResolver contract).
             var keys = new List<EndpointKey>(addresses.Count);
             foreach (var address in addresses)
             {
-                var key = new EndpointKey(entry.Address, new IPEndPoint(address, entry.Address.Port));
-                if (!keys.Contains(key))
-                {
-                    keys.Add(key);
-                }
+                keys.Add(new EndpointKey(entry.Address, new IPEndPoint(address, entry.Address.Port)));
             }
 
             bool warn;

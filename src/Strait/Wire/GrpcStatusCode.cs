@@ -53,6 +53,22 @@ public static class GrpcStatusCodeNames
         return (uint)index < (uint)s_canonicalNames.Length ? s_canonicalNames[index] : "UNKNOWN";
     }
 
+    /// <summary>Parses a canonical name (<c>UNAVAILABLE</c>, any case), as configuration files write codes.</summary>
+    public static bool TryParseCanonicalName(string text, out GrpcStatusCode code)
+    {
+        for (var i = 0; i < s_canonicalNames.Length; i++)
+        {
+            if (string.Equals(s_canonicalNames[i], text, StringComparison.OrdinalIgnoreCase))
+            {
+                code = (GrpcStatusCode)i;
+                return true;
+            }
+        }
+
+        code = default;
+        return false;
+    }
+
     /// <summary>
     /// Interprets a <c>grpc-status</c> value. Numbers the enum does not know become <see cref="GrpcStatusCode.Unknown"/>,
     /// as the spec requires; text that is not a non-negative integer is rejected.
