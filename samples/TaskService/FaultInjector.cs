@@ -14,6 +14,9 @@ internal sealed class FaultInjector
     private readonly SemaphoreSlim? _workers;
     private int _remainingFailures;
 
+    // -1: no forced failure; otherwise the code every call fails with.
+    private int _forcedCode = -1;
+
     public FaultInjector(FaultInjection options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -59,6 +62,12 @@ internal sealed class FaultInjector
             throw TaskErrors.InjectedFault(code, FaultHeaders.FailCode);
         }
 
+        if (Volatile.Read(ref _forcedCode) is var forced and >= 0)
+        {
+            // A plain failure, as a crashed dependency gives: no RetryInfo asking callers to wait before trying again.
+            throw TaskErrors.InjectedFault((Code)forced, "fail command", withRetryInfo: false);
+        }
+
         if (TryTakeFirstFailure())
         {
             throw TaskErrors.InjectedFault(_options.ErrorCode, "fail-first-calls");
@@ -68,6 +77,17 @@ internal sealed class FaultInjector
         {
             throw TaskErrors.InjectedFault(_options.ErrorCode, "error-rate");
         }
+    }
+
+    /// <summary>Makes every call fail with <paramref name="code"/> (after its delay); null ends it.</summary>
+    public void FailEveryCall(Code? code)
+    {
+        if (code == Code.Ok)
+        {
+            throw new ArgumentOutOfRangeException(nameof(code), code, "Must be a gRPC error code.");
+        }
+
+        Volatile.Write(ref _forcedCode, code is { } value ? (int)value : -1);
     }
 
     private bool TryTakeFirstFailure()

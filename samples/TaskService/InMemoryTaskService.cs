@@ -34,6 +34,12 @@ public sealed class InMemoryTaskService
         _validator = new TaskValidator(_time);
     }
 
+    /// <summary>Counts (and optionally logs) the calls the gRPC adapter hands to this service.</summary>
+    public CallJournal Journal { get; } = new();
+
+    /// <summary>Makes every call fail with <paramref name="code"/> from now on; null returns to normal.</summary>
+    public void FailEveryCall(Google.Rpc.Code? code) => _faults.FailEveryCall(code);
+
     /// <summary>
     /// Creates a task owned by <paramref name="caller"/>. Output-only fields in the request are ignored, the status
     /// becomes PENDING and an unspecified priority becomes <see cref="DefaultPriority"/>.

@@ -8,12 +8,14 @@ using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 // The todo.v1.TaskService demo backend as a process of its own:
 //   TaskService [--host ADDR] [--port N] [--replica-id ID] [--latency-ms N] [--jitter-ms N] [--error-rate R]
-//               [--error-code CODE] [--fail-first N] [--max-concurrency N]
+//               [--error-code CODE] [--fail-first N] [--max-concurrency N] [--log-calls true]
 // Serves todo.v1.TaskService and grpc.health.v1.Health on ADDR:N (default 127.0.0.1, port 0 = any free port); every
 // reply carries the response header x-replica-id: ID (default taskservice-<port>). Prints "LISTENING <port>" once
 // ready; stops on SIGTERM/Ctrl+C, or when a redirected stdin closes (so a test harness that dies never leaves it
 // running). Lines on stdin are commands: "health serving" / "health not-serving" set the health status and print
-// "HEALTH SERVING" / "HEALTH NOT_SERVING" once it is in effect.
+// "HEALTH SERVING" / "HEALTH NOT_SERVING" once it is in effect; "fail CODE" makes every call fail with CODE, without RetryInfo (prints
+// "FAIL CODE"), "fail off" ends that ("FAIL OFF"); "calls" prints "CALLS started=N succeeded=N". With --log-calls,
+// every call prints "CALL METHOD deadline-ms=N attempt=N request-id=ID idempotency-key=K" and "END METHOD CODE request-id=ID".
 var settings = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
 {
@@ -30,6 +32,7 @@ FaultInjection faults;
 IPAddress address;
 int port;
 string? replicaId;
+bool logCalls;
 try
 {
     address = Setting("host", IPAddress.Loopback, (s, _) => IPAddress.Parse(s));
@@ -52,6 +55,7 @@ try
         MaxConcurrency = Setting("max-concurrency", 0, int.Parse),
     };
     faults.Validate();
+    logCalls = Setting("log-calls", false, (s, _) => bool.Parse(s));
 }
 catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
 {
@@ -60,6 +64,7 @@ catch (Exception e) when (e is FormatException or ArgumentException or OverflowE
 }
 
 var health = new HealthService();
+var service = new InMemoryTaskService(faults);
 using var stop = new CancellationTokenSource();
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -76,7 +81,13 @@ if (Console.IsInputRedirected)
     });
 }
 
-await using var host = await TaskServiceReplicas.StartOneAsync(new InMemoryTaskService(faults), new IPEndPoint(address, port), replicaId, health).ConfigureAwait(false);
+if (logCalls)
+{
+    // Console.Out is synchronized: lines from concurrent calls never interleave.
+    service.Journal.Log = Console.Out.WriteLine;
+}
+
+await using var host = await TaskServiceReplicas.StartOneAsync(service, new IPEndPoint(address, port), replicaId, health).ConfigureAwait(false);
 Console.WriteLine($"LISTENING {host.Address.Port}");
 try
 {
@@ -112,8 +123,19 @@ async Task RunCommandAsync(string line)
             health.SetStatus(ServingStatus.NotServing);
             await Console.Out.WriteLineAsync("HEALTH NOT_SERVING").ConfigureAwait(false);
             return;
+        case ["fail", "off"]:
+            service.FailEveryCall(null);
+            await Console.Out.WriteLineAsync("FAIL OFF").ConfigureAwait(false);
+            return;
+        case ["fail", var codeName] when RpcCodes.TryParseError(codeName, out var code):
+            service.FailEveryCall(code);
+            await Console.Out.WriteLineAsync("FAIL " + codeName.ToUpperInvariant()).ConfigureAwait(false);
+            return;
+        case ["calls"]:
+            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"CALLS started={service.Journal.Started} succeeded={service.Journal.Succeeded}")).ConfigureAwait(false);
+            return;
         default:
-            await Console.Error.WriteLineAsync($"TaskService: unknown command '{line}'; expected 'health serving' or 'health not-serving'").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"TaskService: unknown command '{line}'; expected 'health serving|not-serving', 'fail CODE|off' or 'calls'").ConfigureAwait(false);
             return;
     }
 }

@@ -59,12 +59,13 @@ internal static class TaskErrors
         return Failure(Code.FailedPrecondition, $"The task {transition}.", precondition, errorInfo);
     }
 
-    public static TaskServiceException InjectedFault(Code code, string source)
+    /// <param name="withRetryInfo">Whether UNAVAILABLE carries RetryInfo (<see cref="UnavailableRetryDelay"/>), as the demo's faults do.</param>
+    public static TaskServiceException InjectedFault(Code code, string source, bool withRetryInfo = true)
     {
         var errorInfo = NewErrorInfo("INJECTED_FAULT");
         errorInfo.Metadata.Add("source", source);
         var message = $"Injected fault ({source}): {RpcCodes.Name(code)}";
-        return code == Code.Unavailable
+        return code == Code.Unavailable && withRetryInfo
             ? Failure(code, message, new RetryInfo { RetryDelay = Duration.FromTimeSpan(UnavailableRetryDelay) }, errorInfo)
             : Failure(code, message, errorInfo);
     }

@@ -21,12 +21,12 @@ public static class TaskServiceGrpc
     /// </summary>
     public static GrpcServiceDefinition Define(InMemoryTaskService service, string? replicaId = null) =>
         new GrpcServiceDefinition(ServiceName)
-            .AddUnary("CreateTask", CreateTaskRequest.Parser, Handle<CreateTaskRequest, Todo.V1.Task>(service.CreateTaskAsync, replicaId))
-            .AddUnary("GetTask", GetTaskRequest.Parser, Handle<GetTaskRequest, Todo.V1.Task>(service.GetTaskAsync, replicaId))
-            .AddUnary("ListTasks", ListTasksRequest.Parser, Handle<ListTasksRequest, ListTasksResponse>(service.ListTasksAsync, replicaId))
-            .AddUnary("UpdateTask", UpdateTaskRequest.Parser, Handle<UpdateTaskRequest, Todo.V1.Task>(service.UpdateTaskAsync, replicaId))
-            .AddUnary("DeleteTask", DeleteTaskRequest.Parser, Handle<DeleteTaskRequest, DeleteTaskResponse>(service.DeleteTaskAsync, replicaId))
-            .AddUnary("BatchCreateTasks", BatchCreateTasksRequest.Parser, Handle<BatchCreateTasksRequest, BatchCreateTasksResponse>(service.BatchCreateTasksAsync, replicaId));
+            .AddUnary("CreateTask", CreateTaskRequest.Parser, Handle<CreateTaskRequest, Todo.V1.Task>("CreateTask", service.CreateTaskAsync, service.Journal, replicaId))
+            .AddUnary("GetTask", GetTaskRequest.Parser, Handle<GetTaskRequest, Todo.V1.Task>("GetTask", service.GetTaskAsync, service.Journal, replicaId))
+            .AddUnary("ListTasks", ListTasksRequest.Parser, Handle<ListTasksRequest, ListTasksResponse>("ListTasks", service.ListTasksAsync, service.Journal, replicaId))
+            .AddUnary("UpdateTask", UpdateTaskRequest.Parser, Handle<UpdateTaskRequest, Todo.V1.Task>("UpdateTask", service.UpdateTaskAsync, service.Journal, replicaId))
+            .AddUnary("DeleteTask", DeleteTaskRequest.Parser, Handle<DeleteTaskRequest, DeleteTaskResponse>("DeleteTask", service.DeleteTaskAsync, service.Journal, replicaId))
+            .AddUnary("BatchCreateTasks", BatchCreateTasksRequest.Parser, Handle<BatchCreateTasksRequest, BatchCreateTasksResponse>("BatchCreateTasks", service.BatchCreateTasksAsync, service.Journal, replicaId));
 
     /// <summary>The replica id a server on <paramref name="port"/> reports when none was given.</summary>
     public static string DefaultReplicaId(int port) => string.Create(CultureInfo.InvariantCulture, $"taskservice-{port}");
@@ -42,24 +42,36 @@ public static class TaskServiceGrpc
     }
 
     private static Func<TRequest, ServerCallContext, Task<TResponse>> Handle<TRequest, TResponse>(
+        string method,
         Func<TRequest, CallerInfo, CancellationToken, Task<TResponse>> operation,
+        CallJournal journal,
         string? replicaId)
         where TResponse : IMessage<TResponse> =>
         async (request, context) =>
         {
+            journal.CallStarted(method, context);
             var caller = CallerInfo.FromHeaders(TextHeaders(context.RequestHeaders));
+            var code = GrpcStatusCode.Unknown;
             try
             {
                 await SendReplicaIdAsync(context, replicaId).ConfigureAwait(false);
-                return await operation(request, caller, context.CancellationToken).ConfigureAwait(false);
+                var response = await operation(request, caller, context.CancellationToken).ConfigureAwait(false);
+                code = GrpcStatusCode.Ok;
+                return response;
             }
             catch (TaskServiceException e)
             {
-                throw new GrpcException(new GrpcStatus((GrpcStatusCode)e.Status.Code, e.Status.Message, e.Status));
+                code = (GrpcStatusCode)e.Status.Code;
+                throw new GrpcException(new GrpcStatus(code, e.Status.Message, e.Status));
             }
             catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
             {
+                code = GrpcStatusCode.Cancelled;
                 throw new GrpcException(GrpcStatusCode.Cancelled, "The call was cancelled.");
+            }
+            finally
+            {
+                journal.CallEnded(method, code, context);
             }
         };
 

@@ -72,6 +72,14 @@ public static class Problems
             Detail = $"Cluster '{cluster}' has no endpoint to send the call to. Please try again later.",
         };
 
+    /// <summary>The route's cluster is at its concurrency caps (<c>circuitBreaker.maxRequests</c> and <c>maxPending</c>).</summary>
+    public static Problem UpstreamOverloaded(string cluster, TimeSpan retryAfter) =>
+        new(503, "upstream-overloaded", "Service Unavailable", GrpcStatusCode.Unavailable)
+        {
+            Detail = $"Cluster '{cluster}' is at its limit of concurrent calls. Please try again shortly.",
+            RetryAfter = retryAfter,
+        };
+
     public static Problem PayloadTooLarge(long limit) =>
         new(413, "payload-too-large", "Payload Too Large", GrpcStatusCode.InvalidArgument)
         {

@@ -4,6 +4,7 @@ using Google.Protobuf.Reflection;
 using Strait.Errors;
 using Strait.Headers;
 using Strait.Json;
+using Strait.Resilience;
 using Strait.Routing;
 using Strait.Schema;
 using Strait.Upstream;
@@ -19,9 +20,10 @@ public sealed class GatewaySnapshot : IAsyncDisposable
 {
     private readonly FrozenDictionary<MethodDescriptor, string> grpcPaths;
 
-    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, HeaderMappingPlan headers)
+    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, CallPolicies policies, HeaderMappingPlan headers)
     {
         Headers = headers;
+        Policies = policies;
         // Values are copied out of the (mutable) options: the snapshot must not change after it is built.
         MaxRequestBodySize = options.Limits.MaxRequestBodySize;
         Schema = schema;
@@ -72,6 +74,9 @@ public sealed class GatewaySnapshot : IAsyncDisposable
 
     public HeaderMappingPlan Headers { get; }
 
+    /// <summary>Deadlines, retries and hedging of every route.</summary>
+    public CallPolicies Policies { get; }
+
     /// <summary>The gRPC request path of a method of this schema, computed once.</summary>
     public string GrpcPathOf(MethodDescriptor method) => grpcPaths[method];
 
@@ -103,13 +108,16 @@ public sealed class GatewaySnapshot : IAsyncDisposable
 
         var routeTable = BuildRoutes(schema, options);
         var errors = new List<string>();
+        var policies = CallPolicies.TryBuild(options.Resilience, routeTable, errors);
         var upstream = UpstreamClusters.TryBuild(options.Backend, options.Clusters, routeTable, requireBackend, errors);
-        if (upstream is null)
+        if (upstream is null || policies is null)
         {
+            // Not started, so nothing is connected yet; disposing only releases the endpoint clients.
+            upstream?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
         }
 
-        return new GatewaySnapshot(options, schema, routeTable, upstream, headers);
+        return new GatewaySnapshot(options, schema, routeTable, upstream, policies, headers);
     }
 
     // Header mapping errors are configuration errors: one exception type reaches the CLI, which names the file.

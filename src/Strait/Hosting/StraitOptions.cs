@@ -22,6 +22,9 @@ public sealed class StraitOptions
 
     public AdminOptions Admin { get; set; } = new();
 
+    /// <summary>Deadlines, retries, hedging and Idempotency-Key replay per route (docs/resilience.md).</summary>
+    public Resilience.ResilienceOptions Resilience { get; set; } = new();
+
     public HttpRulesOptions Http { get; set; } = new();
 
     public RoutingOptions Routing { get; set; } = new();

@@ -68,6 +68,39 @@ public sealed class ClusterOptions
 
     /// <summary>How long an endpoint that left discovery keeps its connections for the calls still running on it.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    public RetryBudgetOptions RetryBudget { get; set; } = new();
+
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
+}
+
+/// <summary>Retries and hedges as a share of the cluster's calls (see Resilience.RetryBudget).</summary>
+public sealed class RetryBudgetOptions
+{
+    /// <summary>Retries and hedges allowed per call, averaged over <see cref="Window"/>: 0.2 lets 1 call in 5 be retried.</summary>
+    public double Ratio { get; set; } = 0.2;
+
+    /// <summary>Retries allowed each second whatever the traffic, so that a quiet cluster can retry at all.</summary>
+    public int MinRetriesPerSecond { get; set; } = 10;
+
+    /// <summary>How long a call's deposit counts.</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>The cluster's concurrency caps: calls beyond them get 503 with Retry-After at once.</summary>
+public sealed class CircuitBreakerOptions
+{
+    /// <summary>Calls in flight to the cluster at once.</summary>
+    public int MaxRequests { get; set; } = 1024;
+
+    /// <summary>Calls that may wait for one of <see cref="MaxRequests"/>; 0 refuses at once.</summary>
+    public int MaxPending { get; set; } = 1024;
+
+    /// <summary>The longest a call waits among <see cref="MaxPending"/> (never past its deadline).</summary>
+    public TimeSpan MaxPendingWait { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Retries and hedges in flight at once; 0 (default) leaves them to the retry budget alone.</summary>
+    public int MaxRetries { get; set; }
 }
 
 public sealed class EndpointOptions
@@ -154,7 +187,8 @@ public sealed class OutlierDetectionOptions
     /// gRPC codes a backend may answer that count as failures (besides connection and protocol failures, which
     /// always count). Codes that describe the request (INVALID_ARGUMENT, NOT_FOUND…) never should.
     /// </summary>
-    public List<string> FailureCodes { get; set; } = ["UNAVAILABLE", "INTERNAL", "UNKNOWN", "DATA_LOSS"];
+    /// <remarks>Null means the default, [UNAVAILABLE, INTERNAL, UNKNOWN, DATA_LOSS]: the configuration binder appends to a list it finds.</remarks>
+    public List<string>? FailureCodes { get; set; }
 
     public SuccessRateOptions SuccessRate { get; set; } = new();
 }

@@ -15,13 +15,19 @@ public sealed record AffinitySource(bool FromHeader, string Name)
     public override string ToString() => (FromHeader ? "header:" : "metadata:") + Name;
 }
 
+/// <summary>The cluster's <c>retryBudget</c>, frozen.</summary>
+public sealed record RetryBudgetSettings(double Ratio, int MinRetriesPerSecond, TimeSpan Window);
+
+/// <summary>The cluster's <c>circuitBreaker</c> caps, frozen.</summary>
+public sealed record ConcurrencyLimits(int MaxRequests, int MaxPending, TimeSpan MaxPendingWait, int MaxRetries);
+
 /// <summary>
 /// A cluster's configuration, checked and frozen: what <see cref="UpstreamCluster"/> runs on. Built from
 /// <see cref="ClusterOptions"/> by <see cref="TryCreate"/>, which reports every problem with its configuration key.
 /// </summary>
 public sealed class ClusterSettings
 {
-    private readonly bool[] failureCodes;
+    private readonly GrpcStatusCodeSet failureCodes;
 
     private ClusterSettings(
         string name,
@@ -29,7 +35,7 @@ public sealed class ClusterSettings
         LoadBalancingPolicy policy,
         AffinitySource? affinity,
         IReadOnlyList<AddressEntry> addresses,
-        bool[] failureCodes,
+        GrpcStatusCodeSet failureCodes,
         IDnsResolver resolver,
         GrpcClientOptions clientOptions)
     {
@@ -62,6 +68,9 @@ public sealed class ClusterSettings
         SuccessRateMinimumHosts = outliers.SuccessRate.MinimumHosts;
         SuccessRateRequestVolume = outliers.SuccessRate.RequestVolume;
         SuccessRateStdevFactor = outliers.SuccessRate.StdevFactor;
+        RetryBudget = new RetryBudgetSettings(options.RetryBudget.Ratio, options.RetryBudget.MinRetriesPerSecond, options.RetryBudget.Window);
+        var breaker = options.CircuitBreaker;
+        Limits = new ConcurrencyLimits(breaker.MaxRequests, breaker.MaxPending, breaker.MaxPendingWait, breaker.MaxRetries);
     }
 
     public string Name { get; }
@@ -117,6 +126,10 @@ public sealed class ClusterSettings
 
     public double SuccessRateStdevFactor { get; }
 
+    public RetryBudgetSettings RetryBudget { get; }
+
+    public ConcurrencyLimits Limits { get; }
+
     public bool HasDnsNames
     {
         get
@@ -134,7 +147,7 @@ public sealed class ClusterSettings
     }
 
     /// <summary>Whether a backend's answer with this code counts against the endpoint in outlier detection.</summary>
-    public bool IsFailureCode(GrpcStatusCode code) => (uint)code < (uint)failureCodes.Length && failureCodes[(int)code];
+    public bool IsFailureCode(GrpcStatusCode code) => failureCodes.Contains(code);
 
     /// <param name="key">The configuration key problems are reported under: <c>backend</c> or <c>clusters.NAME</c>.</param>
     /// <param name="resolverFactory">Builds the DNS resolver from the name servers given (none: the system's).</param>
@@ -262,18 +275,25 @@ public sealed class ClusterSettings
             Error("outlierDetection.successRate.stdevFactor", "must be positive");
         }
 
-        var failureCodes = new bool[17];
-        for (var i = 0; i < outliers.FailureCodes.Count; i++)
+        var budget = options.RetryBudget;
+        if (!(budget.Ratio >= 0 && budget.Ratio <= 10))
         {
-            if (GrpcStatusCodeNames.TryParseCanonicalName(outliers.FailureCodes[i], out var code) && code != GrpcStatusCode.Ok)
-            {
-                failureCodes[(int)code] = true;
-            }
-            else
-            {
-                Error($"outlierDetection.failureCodes[{i}]", $"'{outliers.FailureCodes[i]}' is not a gRPC error code name such as UNAVAILABLE");
-            }
+            Error("retryBudget.ratio", $"must be between 0 and 10 (it is {budget.Ratio})");
         }
+
+        CheckRange(budget.MinRetriesPerSecond, 0, 100_000, "retryBudget.minRetriesPerSecond");
+        if (budget.Window < TimeSpan.FromSeconds(1) || budget.Window > TimeSpan.FromMinutes(10))
+        {
+            Error("retryBudget.window", $"must be between 1 s and 10 min (it is {budget.Window})");
+        }
+
+        var breaker = options.CircuitBreaker;
+        CheckRange(breaker.MaxRequests, 1, 1_000_000, "circuitBreaker.maxRequests");
+        CheckRange(breaker.MaxPending, 0, 1_000_000, "circuitBreaker.maxPending");
+        CheckNotNegative(breaker.MaxPendingWait, "circuitBreaker.maxPendingWait");
+        CheckRange(breaker.MaxRetries, 0, 1_000_000, "circuitBreaker.maxRetries");
+
+        var failureCodes = GrpcStatusCodeSet.Parse(outliers.FailureCodes ?? ["UNAVAILABLE", "INTERNAL", "UNKNOWN", "DATA_LOSS"], "outlierDetection.failureCodes", Error);
 
         var clientOptions = CreateClientOptions(options, Error);
         if (errors.Count > before)

@@ -28,12 +28,13 @@ public readonly struct EndpointLease
         ReadOnlyMemory<byte> requestMessage,
         GrpcMetadata? headers,
         DateTime? deadlineUtc,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        int previousAttempts = 0)
     {
         UnaryResult result;
         try
         {
-            result = await Client.InvokeUnaryAsync(method, requestMessage, headers, deadlineUtc, cancellationToken).ConfigureAwait(false);
+            result = await Client.InvokeUnaryAsync(method, requestMessage, headers, deadlineUtc, cancellationToken, previousAttempts).ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
         {

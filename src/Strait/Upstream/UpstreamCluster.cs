@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Strait.Resilience;
 using Strait.Upstream.Balancing;
 using Strait.Wire;
 
@@ -29,6 +30,9 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
     {
         Settings = settings;
         this.time = time ?? TimeProvider.System;
+        Budget = new RetryBudget(settings.RetryBudget.Ratio, settings.RetryBudget.MinRetriesPerSecond, settings.RetryBudget.Window, this.time);
+        var limits = settings.Limits;
+        Admission = new ClusterAdmission(limits.MaxRequests, limits.MaxPending, limits.MaxPendingWait, limits.MaxRetries);
         discovered = new List<EndpointKey>?[settings.Addresses.Count];
         singleAddressWarned = new bool[settings.Addresses.Count];
         dnsErrors = new string?[settings.Addresses.Count];
@@ -49,6 +53,12 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
     public string Name => Settings.Name;
 
     public ClusterSettings Settings { get; }
+
+    /// <summary>Caps retries and hedges at a share of this cluster's calls.</summary>
+    public RetryBudget Budget { get; }
+
+    /// <summary>Caps the calls in flight, waiting, and retrying.</summary>
+    public ClusterAdmission Admission { get; }
 
     /// <summary>Whether calls currently go to every endpoint because too few are healthy.</summary>
     public bool IsInPanic => Volatile.Read(ref view).Panic;
@@ -92,7 +102,8 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
 
     /// <summary>Picks an endpoint for one call and counts the call in flight; null when the cluster has no usable endpoint.</summary>
     /// <param name="affinityHash">The call's <see cref="AffinityHash"/> for <c>ring_hash</c>; null without a key.</param>
-    public EndpointLease? TryPick(ulong? affinityHash)
+    /// <param name="avoid">Endpoints earlier attempts of the call went to: another is preferred while one is usable.</param>
+    public EndpointLease? TryPick(ulong? affinityHash, IReadOnlyList<UpstreamEndpoint>? avoid = null)
     {
         for (var attempt = 0; attempt < PickAttempts; attempt++)
         {
@@ -102,11 +113,46 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
                 return null;
             }
 
-            // Fails only for an endpoint closed after draining, between the view being read and now: pick again.
             var endpoint = picker.Pick(affinityHash);
+            if (avoid is { Count: > 0 } && Contains(avoid, endpoint) && FirstNotIn(picker.Endpoints, avoid) is { } other)
+            {
+                endpoint = attempt + 1 < PickAttempts ? null : other;
+                if (endpoint is null)
+                {
+                    continue;
+                }
+            }
+
+            // Fails only for an endpoint closed after draining, between the view being read and now: pick again.
             if (endpoint.TryAcquire())
             {
                 return new EndpointLease(this, endpoint);
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Contains(IReadOnlyList<UpstreamEndpoint> endpoints, UpstreamEndpoint endpoint)
+    {
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            if (ReferenceEquals(endpoints[i], endpoint))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static UpstreamEndpoint? FirstNotIn(UpstreamEndpoint[] candidates, IReadOnlyList<UpstreamEndpoint> avoid)
+    {
+        foreach (var candidate in candidates)
+        {
+            if (!Contains(avoid, candidate))
+            {
+                return candidate;
             }
         }
 
@@ -177,6 +223,7 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
         }
 
         stopping.Dispose();
+        Admission.Dispose();
     }
 
     private CallVerdict Classify(GrpcStatus status)

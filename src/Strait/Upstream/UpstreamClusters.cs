@@ -29,9 +29,6 @@ public sealed class UpstreamClusters : IAsyncDisposable
 
     public UpstreamCluster For(HttpRoute route) => byRoute.TryGetValue(route, out var cluster) ? cluster : Default;
 
-    /// <summary>The text a <c>routes</c> entry uses for a route: <c>GET /v1/{name=tasks/*}</c>.</summary>
-    public static string RouteKey(HttpRoute route) => route.HttpMethod + " " + route.Template;
-
     /// <summary>Builds the clusters (no I/O: DNS and health checks start with <see cref="StartAsync"/>).</summary>
     /// <param name="requireDefaultEndpoints">Whether the default cluster must have addresses (not for <c>strait routes</c>).</param>
     /// <returns>Null when <paramref name="errors"/> got problems.</returns>

@@ -9,6 +9,8 @@ namespace Strait.Wire;
 /// </summary>
 internal static class ClientFailures
 {
+    private const long RefusedStream = 0x7;
+
     private static readonly string[] s_http2ErrorNames =
     [
         "NO_ERROR",
@@ -51,13 +53,13 @@ internal static class ClientFailures
         var requestError = (exception as HttpRequestException)?.HttpRequestError ?? (exception as HttpIOException)?.HttpRequestError;
         return requestError switch
         {
-            HttpRequestError.NameResolutionError => Transport("The upstream host name could not be resolved.", exception),
-            HttpRequestError.SecureConnectionError => Transport("The TLS handshake with the upstream failed.", exception),
-            HttpRequestError.ConnectionError => Transport("Could not connect to the upstream.", exception),
+            HttpRequestError.NameResolutionError => NotSent("The upstream host name could not be resolved.", exception),
+            HttpRequestError.SecureConnectionError => NotSent("The TLS handshake with the upstream failed.", exception),
+            HttpRequestError.ConnectionError => NotSent("Could not connect to the upstream.", exception),
             HttpRequestError.ResponseEnded => Transport("The upstream closed the connection before the call completed.", exception),
             HttpRequestError.VersionNegotiationError or HttpRequestError.HttpProtocolError or HttpRequestError.InvalidResponse =>
                 new GrpcStatus(GrpcStatusCode.Unavailable, "The upstream did not answer with valid HTTP/2.", origin: StatusOrigin.Protocol, debugException: exception),
-            _ when exception is OperationCanceledException => Transport("Timed out connecting to the upstream.", exception),
+            _ when exception is OperationCanceledException => NotSent("Timed out connecting to the upstream.", exception),
             _ => Transport("The connection to the upstream failed.", exception),
         };
     }
@@ -71,15 +73,22 @@ internal static class ClientFailures
     {
         var (code, origin) = error.ErrorCode switch
         {
-            0x7 => (GrpcStatusCode.Unavailable, StatusOrigin.Transport), // REFUSED_STREAM: not processed, safe to retry.
+            RefusedStream => (GrpcStatusCode.Unavailable, StatusOrigin.Transport), // Not processed: safe to retry.
             0x8 => (GrpcStatusCode.Cancelled, StatusOrigin.Transport), // CANCEL
             0xB => (GrpcStatusCode.ResourceExhausted, StatusOrigin.Protocol), // ENHANCE_YOUR_CALM
             0xC => (GrpcStatusCode.PermissionDenied, StatusOrigin.Protocol), // INADEQUATE_SECURITY
             _ => (GrpcStatusCode.Internal, StatusOrigin.Protocol),
         };
         var name = (ulong)error.ErrorCode < (ulong)s_http2ErrorNames.Length ? s_http2ErrorNames[error.ErrorCode] : "unknown";
-        return new GrpcStatus(code, $"The HTTP/2 exchange with the upstream failed ({name}).", origin: origin, debugException: error);
+        return new GrpcStatus(code, $"The HTTP/2 exchange with the upstream failed ({name}).", origin: origin, debugException: error)
+        {
+            RequestNotProcessed = error.ErrorCode == RefusedStream,
+        };
     }
+
+    // The request never reached a server that could act on it.
+    private static GrpcStatus NotSent(string message, Exception exception) =>
+        new(GrpcStatusCode.Unavailable, message, origin: StatusOrigin.Transport, debugException: exception) { RequestNotProcessed = true };
 
     private static GrpcStatus Transport(string message, Exception exception) =>
         new(GrpcStatusCode.Unavailable, message, origin: StatusOrigin.Transport, debugException: exception);

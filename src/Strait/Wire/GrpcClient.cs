@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
 
@@ -45,13 +46,15 @@ public sealed class GrpcClient : IDisposable
     /// <param name="headers">Request metadata, or <see langword="null"/>.</param>
     /// <param name="deadlineUtc">The absolute deadline, sent as <c>grpc-timeout</c> and enforced locally.</param>
     /// <param name="cancellationToken">Cancels the call (the stream is reset; status CANCELLED).</param>
+    /// <param name="previousAttempts">Attempts of this call made before this one, sent as <c>grpc-previous-rpc-attempts</c> when positive.</param>
     /// <returns>The outcome; dispose it to return the response buffer to the pool.</returns>
     public async Task<UnaryResult> InvokeUnaryAsync(
         string method,
         ReadOnlyMemory<byte> requestMessage,
         GrpcMetadata? headers = null,
         DateTime? deadlineUtc = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        int previousAttempts = 0)
     {
         var requestUri = ResolveMethodUri(method);
         if (requestMessage.Length > _options.MaxSendMessageSize)
@@ -77,6 +80,11 @@ public sealed class GrpcClient : IDisposable
         }
 
         using var request = CreateRequest(requestUri, headers, timeout, new UnaryRequestContent(frame.Detach()));
+        if (previousAttempts > 0)
+        {
+            request.Headers.TryAddWithoutValidation(GrpcProtocol.PreviousAttemptsHeader, previousAttempts.ToString(CultureInfo.InvariantCulture));
+        }
+
         HttpResponseMessage? response = null;
         try
         {

@@ -8,6 +8,8 @@ internal static class GrpcProtocol
     public const string MessageHeader = "grpc-message";
     public const string StatusDetailsHeader = "grpc-status-details-bin";
     public const string TimeoutHeader = "grpc-timeout";
+    public const string RetryPushbackHeader = "grpc-retry-pushback-ms";
+    public const string PreviousAttemptsHeader = "grpc-previous-rpc-attempts";
     public const string EncodingHeader = "grpc-encoding";
     public const string AcceptEncodingHeader = "grpc-accept-encoding";
     public const string TeHeader = "te";

@@ -53,7 +53,18 @@ internal static class GrpcResponseInspector
 
         var message = TryGetFirst(trailers, GrpcProtocol.MessageHeader, out var encoded) ? GrpcMessageEncoding.Decode(encoded) : null;
         var details = TryGetFirst(trailers, GrpcProtocol.StatusDetailsHeader, out var detailsText) ? GrpcStatusDetails.TryDecode(detailsText) : null;
-        return new GrpcStatus(code, message, details, StatusOrigin.Backend);
+        return new GrpcStatus(code, message, details, StatusOrigin.Backend) { PushbackMilliseconds = ReadPushback(trailers) };
+    }
+
+    // A6: a pushback that is negative or not a number tells the client not to retry at all.
+    private static int? ReadPushback(HttpHeaders trailers)
+    {
+        if (!TryGetFirst(trailers, GrpcProtocol.RetryPushbackHeader, out var text))
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds) ? milliseconds : -1;
     }
 
     /// <summary>The user metadata of a header or trailer block, reserved and malformed entries skipped.</summary>

@@ -45,6 +45,18 @@ public sealed class GrpcStatus
     /// <summary>The exception behind a client-side failure, for logging. Never shown to callers.</summary>
     public Exception? DebugException { get; }
 
+    /// <summary>
+    /// The upstream certainly did not process the request: the connection could not be made, or the server refused
+    /// the stream (REFUSED_STREAM). Sending it again is safe whatever the method does.
+    /// </summary>
+    public bool RequestNotProcessed { get; init; }
+
+    /// <summary>
+    /// The server's <c>grpc-retry-pushback-ms</c>: wait this long before retrying. A negative value means the server
+    /// asked not to be retried (A6: a negative or unparseable pushback); null when absent.
+    /// </summary>
+    public int? PushbackMilliseconds { get; init; }
+
     public override string ToString() =>
         Message.Length == 0 ? $"{Code.ToCanonicalName()} ({Origin})" : $"{Code.ToCanonicalName()} ({Origin}): {Message}";
 }

@@ -94,6 +94,31 @@ internal sealed class BackendProcess : IAsyncDisposable
         await confirmed;
     }
 
+    /// <summary>Makes every call fail with <paramref name="code"/> (stdin <c>fail CODE</c>), or ends that with null; TaskService only.</summary>
+    public async Task FailEveryCallAsync(string? code)
+    {
+        var confirmation = code is null ? "FAIL OFF" : "FAIL " + code;
+        var confirmed = process.WaitForLineAsync(line => line == confirmation, includeEarlierOutput: false);
+        await process.WriteLineAsync(code is null ? "fail off" : "fail " + code);
+        await confirmed;
+    }
+
+    /// <summary>Calls that reached the service, and those answered OK (stdin <c>calls</c>); TaskService only.</summary>
+    public async Task<(int Started, int Succeeded)> GetCallsAsync()
+    {
+        var answer = process.WaitForLineAsync(line => line.StartsWith("CALLS ", StringComparison.Ordinal), includeEarlierOutput: false);
+        await process.WriteLineAsync("calls");
+        var words = (await answer).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (int.Parse(words[1]["started=".Length..], CultureInfo.InvariantCulture), int.Parse(words[2]["succeeded=".Length..], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Waits for an output line (for <c>--log-calls</c> lines such as <c>END …</c>), earlier ones included.</summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> match) => process.WaitForLineAsync(match);
+
+    /// <summary>Output lines that start with <paramref name="prefix"/>, so far.</summary>
+    public IReadOnlyList<string> Lines(string prefix) =>
+        [.. Output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith(prefix, StringComparison.Ordinal))];
+
     private static async Task<BackendProcess> StartAsync(string fileName, string[] arguments, BackendOptions options, string replicaIdPrefix)
     {
         var process = ChildProcess.Start(fileName, arguments);

@@ -8,6 +8,7 @@ using Strait.Headers;
 using Strait.Hosting;
 using Strait.Json;
 using Strait.Observability;
+using Strait.Resilience;
 using Strait.Routing;
 using Strait.Upstream;
 using Strait.Wire;
@@ -22,6 +23,8 @@ namespace Strait.Edge.Rest;
 /// </summary>
 public sealed partial class RestTranscodingEndpoint
 {
+    private const string IdempotencyKeyHeader = "Idempotency-Key";
+
     private readonly GatewaySnapshotHolder snapshots;
     private readonly ILogger logger;
 
@@ -75,6 +78,7 @@ public sealed partial class RestTranscodingEndpoint
                 outcome.GrpcStatus?.ToCanonicalName() ?? "-",
                 outcome.Method ?? "-",
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                outcome.Attempts,
                 identity.RequestId);
         }
     }
@@ -139,17 +143,31 @@ public sealed partial class RestTranscodingEndpoint
             return bindingProblem;
         }
 
-        // 4. The call, on the endpoint the route's cluster picks. Client disconnects cancel it (RST_STREAM upstream).
+        // 4. The call: its deadline (client's, capped, else the route's), then the cluster's bulkhead and the route's
+        //    retry or hedging policy. Client disconnects cancel it (RST_STREAM upstream).
         var cluster = snapshot.Upstream.For(route);
-        if (cluster.TryPick(AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata)) is not { } lease)
+        var routePolicy = snapshot.Policies.For(route);
+        var deadlineProblem = DeadlineResolver.Resolve(
+            context.Request.Headers, routePolicy.Policy, cluster.Settings.Timeout, snapshot.Policies.DeadlineHeader, DateTime.UtcNow, out var deadline);
+        if (deadlineProblem is not null)
         {
-            return Problems.NoEndpoint(cluster.Name);
+            return deadlineProblem;
         }
 
-        var deadline = DateTime.UtcNow + cluster.Settings.Timeout;
-        using var result = await lease
-            .InvokeUnaryAsync(snapshot.GrpcPathOf(route.Method), message.WrittenMemory, metadata, deadline, context.RequestAborted)
-            .ConfigureAwait(false);
+        var call = new UnaryCallRequest(
+            snapshot.GrpcPathOf(route.Method),
+            message.WrittenMemory,
+            metadata,
+            deadline,
+            AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata),
+            routePolicy.Idempotent || context.Request.Headers.ContainsKey(IdempotencyKeyHeader));
+        using var callOutcome = await ResilientInvoker.InvokeAsync(cluster, routePolicy.Policy, call, context.RequestAborted).ConfigureAwait(false);
+        outcome.Attempts = callOutcome.Attempts;
+        if (callOutcome.Result is not { } result)
+        {
+            return callOutcome.Rejection;
+        }
+
         outcome.GrpcStatus = result.Status.Code;
         var succeeded = result.Status.Code == GrpcStatusCode.Ok;
         var mappingProblem = OutgoingHeaderMapper.Apply(
@@ -256,8 +274,8 @@ public sealed partial class RestTranscodingEndpoint
         return question < 0 ? (target, null) : (target[..question], target[(question + 1)..]);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{HttpMethod} {Path} → {Status} {GrpcStatus} {GrpcMethod} in {ElapsedMs:0.0} ms (request {RequestId})")]
-    private static partial void LogRequest(ILogger logger, string httpMethod, string path, int status, string grpcStatus, string grpcMethod, double elapsedMs, string requestId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{HttpMethod} {Path} → {Status} {GrpcStatus} {GrpcMethod} in {ElapsedMs:0.0} ms, {Attempts} attempts (request {RequestId})")]
+    private static partial void LogRequest(ILogger logger, string httpMethod, string path, int status, string grpcStatus, string grpcMethod, double elapsedMs, int attempts, string requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while handling request {RequestId}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string requestId);
@@ -267,5 +285,7 @@ public sealed partial class RestTranscodingEndpoint
         public GrpcStatusCode? GrpcStatus { get; set; }
 
         public string? Method { get; set; }
+
+        public int Attempts { get; set; }
     }
 }

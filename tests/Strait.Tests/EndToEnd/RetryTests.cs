@@ -1,0 +1,254 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Strait.Tests.EndToEnd;
+
+/// <summary>
+/// Retries, the retry budget, hedging and the cluster's concurrency caps, against TaskService replicas that fail on
+/// demand (stdin <c>fail CODE</c>) and count the calls that reach them (stdin <c>calls</c>).
+/// </summary>
+public sealed class RetryTests
+{
+    [Fact]
+    public async Task Gets_succeed_despite_a_failing_replica_with_no_client_errors()
+    {
+        await using var replicas = await ReplicaSet.StartAsync(3);
+        await replicas[0].FailEveryCallAsync("UNAVAILABLE");
+        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+            backend:
+              addresses: {LoadBalancingGateway.List(replicas.Addresses)}
+              lbPolicy: round_robin
+              outlierDetection:
+                enabled: false
+            """);
+
+        var tally = await LoadBalancingGateway.SendAsync(gateway.Address, clients: 2, calls: 60);
+
+        Assert.Empty(tally.Failures);
+        Assert.Equal(0, tally.Count("r0"));
+        Assert.Equal(60, tally.Count("r1") + tally.Count("r2"));
+        var (started, succeeded) = await replicas[0].GetCallsAsync();
+        Assert.InRange(started, 10, 40);
+        Assert.Equal(0, succeeded);
+    }
+
+    [Fact]
+    public async Task A_post_without_an_idempotency_key_is_never_retried()
+    {
+        await using var replicas = await ReplicaSet.StartAsync(2);
+        await replicas[0].FailEveryCallAsync("UNAVAILABLE");
+        await replicas[1].FailEveryCallAsync("UNAVAILABLE");
+        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+            backend:
+              addresses: {LoadBalancingGateway.List(replicas.Addresses)}
+            """);
+
+        using var response = await gateway.Http.PostAsJsonAsync("/v1/tasks", new { task = new { title = "once" } });
+
+        (await JsonReply.ReadAsync(response)).AssertProblem(503, "UNAVAILABLE");
+        var calls = await TotalCallsAsync(replicas);
+        Assert.Equal(1, calls.Started);
+    }
+
+    [Fact]
+    public async Task A_post_with_an_idempotency_key_is_retried_and_executed_once()
+    {
+        await using var replicas = await ReplicaSet.StartAsync(2);
+        await replicas[0].FailEveryCallAsync("UNAVAILABLE");
+        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+            backend:
+              addresses: {LoadBalancingGateway.List(replicas.Addresses)}
+              lbPolicy: pick_first
+            """);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tasks") { Content = JsonContent.Create(new { task = new { title = "keyed" } }) };
+        request.Headers.Add("Idempotency-Key", "key-1");
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("r1", response.Headers.GetValues("X-Replica-Id").Single());
+        Assert.Equal((1, 0), await replicas[0].GetCallsAsync());
+        Assert.Equal((1, 1), await replicas[1].GetCallsAsync());
+    }
+
+    [Fact]
+    public async Task Codes_that_describe_the_request_are_not_retried_and_attempts_stop_at_max_attempts()
+    {
+        await using var replicas = await ReplicaSet.StartAsync(3);
+        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+            backend:
+              addresses: {LoadBalancingGateway.List(replicas.Addresses)}
+              outlierDetection:
+                enabled: false
+            """);
+
+        using var notFound = await gateway.Http.GetAsync("/v1/tasks/does-not-exist");
+        Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
+        Assert.Equal(1, (await TotalCallsAsync(replicas)).Started);
+
+        foreach (var replica in replicas.Replicas)
+        {
+            await replica.FailEveryCallAsync("UNAVAILABLE");
+        }
+
+        using var unavailable = await gateway.Http.GetAsync("/v1/tasks");
+        (await JsonReply.ReadAsync(unavailable)).AssertProblem(503, "UNAVAILABLE");
+        Assert.Equal(1 + 3, (await TotalCallsAsync(replicas)).Started);
+    }
+
+    [Fact]
+    public async Task The_retry_budget_caps_amplification_in_a_storm_and_latency_recovers_after_it()
+    {
+        await using var replicas = await ReplicaSet.StartAsync(5);
+        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+            backend:
+              addresses: {LoadBalancingGateway.List(replicas.Addresses)}
+              outlierDetection:
+                consecutiveErrors: 5
+                baseEjectionTime: 00:00:01
+              retryBudget:
+                ratio: 0.2
+                minRetriesPerSecond: 0
+                window: 00:00:01
+            resilience:
+              default:
+                retry:
+                  maxAttempts: 5
+                  initialBackoff: 00:00:00.001
+                  maxBackoff: 00:00:00.005
+            """);
+        var warmup = await LoadBalancingGateway.SendAsync(gateway.Address, clients: 4, calls: 200);
+        Assert.Empty(warmup.Failures);
+        var beforeStorm = (await TotalCallsAsync(replicas)).Started;
+
+        // One replica fails everything: its share is retried within the budget, and clients see next to nothing.
+        await replicas[0].FailEveryCallAsync("UNAVAILABLE");
+        var oneDown = await LoadBalancingGateway.SendAsync(gateway.Address, clients: 4, calls: 500);
+        var oneDownAttempts = (await TotalCallsAsync(replicas)).Started - beforeStorm;
+        Assert.InRange(oneDownAttempts, 500, 600);
+        Assert.True(oneDown.Failures.Count <= 10, $"one failing replica of five cost {oneDown.Failures.Count} client errors");
+
+        // Every replica fails: without a budget five attempts per call would reach them; the budget allows 0.2 more.
+        foreach (var replica in replicas.Replicas)
+        {
+            await replica.FailEveryCallAsync("UNAVAILABLE");
+        }
+
+        // Deposits of the calls before count for one window (1 s here): let them expire so the bound below is this phase's alone.
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        var beforeAllDown = (await TotalCallsAsync(replicas)).Started;
+        var allDown = await LoadBalancingGateway.SendAsync(gateway.Address, clients: 4, calls: 500);
+        var allDownAttempts = (await TotalCallsAsync(replicas)).Started - beforeAllDown;
+        Assert.Equal(500, allDown.Failures.Count);
+        Assert.InRange(allDownAttempts, 500, 500 * 1.2 + 2);
+        var clusters = await gateway.GetClustersAsync();
+        var endpoints = clusters.GetProperty("clusters")[0].GetProperty("endpoints").EnumerateArray().ToList();
+        Assert.Contains(endpoints, e => e.GetProperty("state").GetString() == "ejected");
+
+        // Healed: within a few ejection times every call succeeds again at normal speed.
+        foreach (var replica in replicas.Replicas)
+        {
+            await replica.FailEveryCallAsync(null);
+        }
+
+        var recovered = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var probe = await LoadBalancingGateway.SendAsync(gateway.Address, clients: 2, calls: 50);
+            if (probe.Failures.Count == 0)
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < recovered, $"still failing 10 s after the replicas healed: {probe}");
+            await Task.Delay(200);
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var after = await LoadBalancingGateway.SendAsync(gateway.Address, clients: 1, calls: 20);
+        Assert.Empty(after.Failures);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"20 calls took {clock.Elapsed} after recovery");
+    }
+
+    [Fact]
+    public async Task Hedging_answers_from_the_fast_replica_and_cancels_the_slow_attempt()
+    {
+        await using var replicas = await ReplicaSet.StartAsync(2, configure: (i, o) => o with
+        {
+            Arguments = i == 0 ? ["--latency-ms", "2000", "--log-calls", "true"] : ["--log-calls", "true"],
+        });
+        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+            backend:
+              addresses: {LoadBalancingGateway.List(replicas.Addresses)}
+              lbPolicy: pick_first
+            resilience:
+              default:
+                hedging:
+                  maxAttempts: 2
+                  delay: 00:00:00.050
+            """);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await gateway.Http.GetAsync("/v1/tasks");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("r1", response.Headers.GetValues("X-Replica-Id").Single());
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(1000), $"the hedged call took {clock.Elapsed}");
+        var slowEnd = await replicas[0].WaitForLineAsync(l => l.StartsWith("END ListTasks", StringComparison.Ordinal));
+        Assert.Contains(" CANCELLED ", slowEnd, StringComparison.Ordinal);
+        Assert.Contains("attempt=1", replicas[1].Lines("CALL ").Single(), StringComparison.Ordinal);
+
+        // A POST is not hedged: it waits for the slow replica.
+        using var create = await gateway.Http.PostAsJsonAsync("/v1/tasks", new { task = new { title = "not hedged" } });
+        Assert.Equal("r0", create.Headers.GetValues("X-Replica-Id").Single());
+        Assert.Single(replicas[1].Lines("CALL "));
+    }
+
+    [Fact]
+    public async Task The_concurrency_cap_admits_exactly_max_requests_plus_max_pending_and_refuses_the_rest_with_retry_after()
+    {
+        await using var backend = await BackendProcess.StartTaskServiceAsync("--latency-ms", "600");
+        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+            backend:
+              addresses: ["{backend.Address}"]
+              circuitBreaker:
+                maxRequests: 2
+                maxPending: 1
+                maxPendingWait: 00:00:02
+            """);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 10 }) { BaseAddress = gateway.Address };
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => http.GetAsync("/v1/tasks")));
+
+        Assert.Equal(3, replies.Count(r => r.StatusCode == HttpStatusCode.OK));
+        var refused = replies.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.Equal(3, refused.Count);
+        foreach (var reply in refused)
+        {
+            var problem = (await JsonReply.ReadAsync(reply)).AssertProblem(503, "UNAVAILABLE");
+            Assert.Equal("urn:strait:problem:upstream-overloaded", problem.Text("type"));
+            Assert.Equal("1", reply.Headers.GetValues("Retry-After").Single());
+        }
+
+        Assert.Equal(3, (await backend.GetCallsAsync()).Started);
+        foreach (var reply in replies)
+        {
+            reply.Dispose();
+        }
+    }
+
+    private static async Task<(int Started, int Succeeded)> TotalCallsAsync(ReplicaSet replicas)
+    {
+        var started = 0;
+        var succeeded = 0;
+        foreach (var replica in replicas.Replicas)
+        {
+            var calls = await replica.GetCallsAsync();
+            started += calls.Started;
+            succeeded += calls.Succeeded;
+        }
+
+        return (started, succeeded);
+    }
+}
