@@ -72,6 +72,14 @@ public static class Problems
             Detail = $"Cluster '{cluster}' has no endpoint to send the call to. Please try again later.",
         };
 
+    /// <summary>The client spent its permits under the rate limit <paramref name="limit"/>.</summary>
+    public static Problem RateLimited(string limit, TimeSpan retryAfter) =>
+        new(429, "rate-limited", "Too Many Requests", GrpcStatusCode.ResourceExhausted)
+        {
+            Detail = $"The rate limit '{limit}' is exhausted for this client. Retry after the time in Retry-After.",
+            RetryAfter = retryAfter,
+        };
+
     /// <summary>The route's cluster is at its concurrency caps (<c>circuitBreaker.maxRequests</c> and <c>maxPending</c>).</summary>
     public static Problem UpstreamOverloaded(string cluster, TimeSpan retryAfter) =>
         new(503, "upstream-overloaded", "Service Unavailable", GrpcStatusCode.Unavailable)

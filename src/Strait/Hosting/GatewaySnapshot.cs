@@ -20,10 +20,11 @@ public sealed class GatewaySnapshot : IAsyncDisposable
 {
     private readonly FrozenDictionary<MethodDescriptor, string> grpcPaths;
 
-    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, CallPolicies policies, HeaderMappingPlan headers)
+    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, CallPolicies policies, EdgeRateLimits rateLimits, HeaderMappingPlan headers)
     {
         Headers = headers;
         Policies = policies;
+        RateLimits = rateLimits;
         // Values are copied out of the (mutable) options: the snapshot must not change after it is built.
         MaxRequestBodySize = options.Limits.MaxRequestBodySize;
         Schema = schema;
@@ -77,6 +78,9 @@ public sealed class GatewaySnapshot : IAsyncDisposable
     /// <summary>Deadlines, retries and hedging of every route.</summary>
     public CallPolicies Policies { get; }
 
+    /// <summary>The edge rate limits of every route.</summary>
+    public EdgeRateLimits RateLimits { get; }
+
     /// <summary>The gRPC request path of a method of this schema, computed once.</summary>
     public string GrpcPathOf(MethodDescriptor method) => grpcPaths[method];
 
@@ -109,15 +113,17 @@ public sealed class GatewaySnapshot : IAsyncDisposable
         var routeTable = BuildRoutes(schema, options);
         var errors = new List<string>();
         var policies = CallPolicies.TryBuild(options.Resilience, routeTable, errors);
+        var rateLimits = EdgeRateLimits.TryBuild(options.RateLimits, routeTable, errors);
         var upstream = UpstreamClusters.TryBuild(options.Backend, options.Clusters, routeTable, requireBackend, errors);
-        if (upstream is null || policies is null)
+        if (upstream is null || policies is null || rateLimits is null)
         {
-            // Not started, so nothing is connected yet; disposing only releases the endpoint clients.
+            // Not started, so nothing is connected yet; disposing only releases the endpoint clients and limiters.
             upstream?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            rateLimits?.Dispose();
             throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
         }
 
-        return new GatewaySnapshot(options, schema, routeTable, upstream, policies, headers);
+        return new GatewaySnapshot(options, schema, routeTable, upstream, policies, rateLimits, headers);
     }
 
     // Header mapping errors are configuration errors: one exception type reaches the CLI, which names the file.
@@ -133,7 +139,11 @@ public sealed class GatewaySnapshot : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => Upstream.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        RateLimits.Dispose();
+        return Upstream.DisposeAsync();
+    }
 
     private static RouteTable BuildRoutes(SchemaRegistry schema, StraitOptions options)
     {

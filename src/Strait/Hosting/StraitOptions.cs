@@ -25,6 +25,9 @@ public sealed class StraitOptions
     /// <summary>Deadlines, retries, hedging and Idempotency-Key replay per route (docs/resilience.md).</summary>
     public Resilience.ResilienceOptions Resilience { get; set; } = new();
 
+    /// <summary>Edge rate limits by name: requests over a limit get 429 with Retry-After (docs/resilience.md).</summary>
+    public Dictionary<string, Resilience.RateLimitOptions> RateLimits { get; set; } = new(StringComparer.Ordinal);
+
     public HttpRulesOptions Http { get; set; } = new();
 
     public RoutingOptions Routing { get; set; } = new();

@@ -191,6 +191,28 @@ public sealed class OutlierDetectionOptions
     public List<string>? FailureCodes { get; set; }
 
     public SuccessRateOptions SuccessRate { get; set; } = new();
+
+    public FailurePercentageOptions FailurePercentage { get; set; } = new();
+
+    /// <summary>
+    /// Calls a returning endpoint takes at once until one succeeds (half-open): a success closes its circuit, a
+    /// failure ejects it again at once. 0 returns it to full rotation straight away.
+    /// </summary>
+    public int HalfOpenProbes { get; set; } = 1;
+}
+
+/// <summary>Ejects endpoints whose share of failed calls over an interval reaches a threshold, whatever the others do.</summary>
+public sealed class FailurePercentageOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>Percent of failed calls, 1 to 100, that ejects.</summary>
+    public int Threshold { get; set; } = 85;
+
+    /// <summary>Endpoints that must each have <see cref="RequestVolume"/> calls in the interval for any to be judged.</summary>
+    public int MinimumHosts { get; set; } = 5;
+
+    public int RequestVolume { get; set; } = 50;
 }
 
 /// <summary>Ejects endpoints whose success rate over an interval lies far below the cluster's mean.</summary>

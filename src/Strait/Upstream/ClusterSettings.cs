@@ -68,6 +68,11 @@ public sealed class ClusterSettings
         SuccessRateMinimumHosts = outliers.SuccessRate.MinimumHosts;
         SuccessRateRequestVolume = outliers.SuccessRate.RequestVolume;
         SuccessRateStdevFactor = outliers.SuccessRate.StdevFactor;
+        FailurePercentageEnabled = outliers.FailurePercentage.Enabled;
+        FailurePercentageThreshold = outliers.FailurePercentage.Threshold;
+        FailurePercentageMinimumHosts = outliers.FailurePercentage.MinimumHosts;
+        FailurePercentageRequestVolume = outliers.FailurePercentage.RequestVolume;
+        HalfOpenProbes = outliers.HalfOpenProbes;
         RetryBudget = new RetryBudgetSettings(options.RetryBudget.Ratio, options.RetryBudget.MinRetriesPerSecond, options.RetryBudget.Window);
         var breaker = options.CircuitBreaker;
         Limits = new ConcurrencyLimits(breaker.MaxRequests, breaker.MaxPending, breaker.MaxPendingWait, breaker.MaxRetries);
@@ -125,6 +130,19 @@ public sealed class ClusterSettings
     public int SuccessRateRequestVolume { get; }
 
     public double SuccessRateStdevFactor { get; }
+
+    public bool FailurePercentageEnabled { get; }
+
+    public int FailurePercentageThreshold { get; }
+
+    public int FailurePercentageMinimumHosts { get; }
+
+    public int FailurePercentageRequestVolume { get; }
+
+    public int HalfOpenProbes { get; }
+
+    /// <summary>Whether calls are counted per review interval: only the success-rate and failure-percentage reviews read them.</summary>
+    public bool IntervalCountsEnabled => SuccessRateEnabled || FailurePercentageEnabled;
 
     public RetryBudgetSettings RetryBudget { get; }
 
@@ -270,6 +288,10 @@ public sealed class ClusterSettings
         CheckRange(outliers.MaxEjectionPercent, 0, 100, "outlierDetection.maxEjectionPercent");
         CheckRange(outliers.SuccessRate.MinimumHosts, 1, 10_000, "outlierDetection.successRate.minimumHosts");
         CheckRange(outliers.SuccessRate.RequestVolume, 1, 1_000_000, "outlierDetection.successRate.requestVolume");
+        CheckRange(outliers.FailurePercentage.Threshold, 1, 100, "outlierDetection.failurePercentage.threshold");
+        CheckRange(outliers.FailurePercentage.MinimumHosts, 1, 10_000, "outlierDetection.failurePercentage.minimumHosts");
+        CheckRange(outliers.FailurePercentage.RequestVolume, 1, 1_000_000, "outlierDetection.failurePercentage.requestVolume");
+        CheckRange(outliers.HalfOpenProbes, 0, 1000, "outlierDetection.halfOpenProbes");
         if (!(outliers.SuccessRate.StdevFactor > 0))
         {
             Error("outlierDetection.successRate.stdevFactor", "must be positive");

@@ -27,6 +27,7 @@ public static class ClusterStatusWriter
     public static string StateOf(UpstreamEndpoint endpoint, DateTime nowUtc) =>
         endpoint.IsDraining ? "draining"
         : endpoint.IsEjected(nowUtc.Ticks) ? "ejected"
+        : endpoint.IsHalfOpen && endpoint.Health == EndpointHealth.Healthy ? "half-open"
         : endpoint.Health switch
         {
             EndpointHealth.Healthy => "healthy",
@@ -59,6 +60,13 @@ public static class ClusterStatusWriter
         json.WriteBoolean("outlierDetection", settings.OutlierDetectionEnabled);
         json.WriteBoolean("panic", cluster.IsInPanic);
         json.WriteNumber("usableEndpoints", cluster.UsableCount);
+        json.WriteStartObject("resilience");
+        json.WriteNumber("retries", cluster.Budget.Retries);
+        json.WriteNumber("retryBudgetExhausted", cluster.Budget.Exhausted);
+        json.WriteNumber("retriesInFlight", cluster.Admission.RetriesInFlight);
+        json.WriteNumber("retriesRefusedAtMaxRetries", cluster.Admission.RetriesRefused);
+        json.WriteNumber("callsRefusedAtMaxRequests", cluster.Admission.Rejected);
+        json.WriteEndObject();
         json.WriteStartArray("warnings");
         foreach (var warning in cluster.Warnings)
         {

@@ -10,17 +10,21 @@ public readonly struct EndpointLease
 {
     private readonly UpstreamCluster cluster;
 
-    internal EndpointLease(UpstreamCluster cluster, UpstreamEndpoint endpoint)
+    internal EndpointLease(UpstreamCluster cluster, UpstreamEndpoint endpoint, bool isProbe)
     {
         this.cluster = cluster;
         Endpoint = endpoint;
+        IsProbe = isProbe;
     }
 
     public UpstreamEndpoint Endpoint { get; }
 
+    /// <summary>The call tests a half-open endpoint: its outcome closes the circuit or ejects the endpoint again.</summary>
+    public bool IsProbe { get; }
+
     public GrpcClient Client => Endpoint.Client;
 
-    public void Complete(GrpcStatus status) => cluster.Complete(Endpoint, status);
+    public void Complete(GrpcStatus status) => cluster.Complete(Endpoint, status, IsProbe);
 
     /// <summary>Makes a unary call on the endpoint and completes the lease with its outcome.</summary>
     public async Task<UnaryResult> InvokeUnaryAsync(
@@ -54,5 +58,5 @@ public readonly struct EndpointLease
     }
 
     /// <summary>Ends a call that never got a status (an exception on the way), without judging the endpoint.</summary>
-    public void Abandon() => cluster.Abandon(Endpoint);
+    public void Abandon() => cluster.Abandon(Endpoint, IsProbe);
 }

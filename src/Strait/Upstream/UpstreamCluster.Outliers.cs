@@ -58,6 +58,7 @@ public sealed partial class UpstreamCluster
                 endpoint.EjectedUntilTicks = now + ticks;
                 endpoint.EjectionReason = reason();
                 endpoint.ResetFailureStreak();
+                endpoint.CloseCircuit();
                 RebuildLocked();
             }
         }
@@ -93,6 +94,7 @@ public sealed partial class UpstreamCluster
                     endpoint.EjectionEndedTicks = now;
                     endpoint.EjectionReason = null;
                     endpoint.ResetFailureStreak();
+                    endpoint.EnterHalfOpen(Settings.HalfOpenProbes);
                     returned.Add(endpoint);
                 }
             }
@@ -153,6 +155,7 @@ public sealed partial class UpstreamCluster
         return Math.Max(1, endpointCount * Settings.MaxEjectionPercent / 100);
     }
 
+    /// <summary>Ejects endpoints whose share of failed calls in the interval is too high, absolutely or against the others.</summary>
     private void ReviewSuccessRates()
     {
         UpstreamEndpoint[] current;
@@ -161,36 +164,58 @@ public sealed partial class UpstreamCluster
             current = [.. endpoints];
         }
 
-        var rates = new List<(UpstreamEndpoint Endpoint, double Rate)>(current.Length);
+        var intervals = new List<(UpstreamEndpoint Endpoint, long Calls, double Rate)>(current.Length);
         foreach (var endpoint in current)
         {
             var (calls, successes) = endpoint.TakeInterval();
-            if (calls >= Settings.SuccessRateRequestVolume)
+            if (calls > 0)
             {
-                rates.Add((endpoint, (double)successes / calls));
+                intervals.Add((endpoint, calls, (double)successes / calls));
             }
         }
 
-        if (!Settings.OutlierDetectionEnabled || !Settings.SuccessRateEnabled || rates.Count < Settings.SuccessRateMinimumHosts)
+        if (!Settings.OutlierDetectionEnabled)
+        {
+            return;
+        }
+
+        if (Settings.FailurePercentageEnabled)
+        {
+            var judged = intervals.FindAll(i => i.Calls >= Settings.FailurePercentageRequestVolume);
+            if (judged.Count >= Settings.FailurePercentageMinimumHosts)
+            {
+                foreach (var (endpoint, _, rate) in judged)
+                {
+                    var failed = 100 * (1 - rate);
+                    if (failed >= Settings.FailurePercentageThreshold)
+                    {
+                        TryEject(endpoint, () => FormattableString.Invariant($"{failed:0.#} % of its calls failed (failurePercentage.threshold is {Settings.FailurePercentageThreshold} %)"));
+                    }
+                }
+            }
+        }
+
+        var rates = Settings.SuccessRateEnabled ? intervals.FindAll(i => i.Calls >= Settings.SuccessRateRequestVolume) : [];
+        if (rates.Count == 0 || rates.Count < Settings.SuccessRateMinimumHosts)
         {
             return;
         }
 
         double mean = 0;
-        foreach (var (_, rate) in rates)
+        foreach (var (_, _, rate) in rates)
         {
             mean += rate;
         }
 
         mean /= rates.Count;
         double variance = 0;
-        foreach (var (_, rate) in rates)
+        foreach (var (_, _, rate) in rates)
         {
             variance += (rate - mean) * (rate - mean);
         }
 
         var threshold = mean - (Settings.SuccessRateStdevFactor * Math.Sqrt(variance / rates.Count));
-        foreach (var (endpoint, rate) in rates)
+        foreach (var (endpoint, _, rate) in rates)
         {
             if (rate < threshold)
             {

@@ -123,10 +123,18 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
                 }
             }
 
-            // Fails only for an endpoint closed after draining, between the view being read and now: pick again.
-            if (endpoint.TryAcquire())
+            // A half-open endpoint with its probes out is skipped like one closed after draining: pick again.
+            if (endpoint.TryClaimProbe(out var probe))
             {
-                return new EndpointLease(this, endpoint);
+                if (endpoint.TryAcquire())
+                {
+                    return new EndpointLease(this, endpoint, probe);
+                }
+
+                if (probe)
+                {
+                    endpoint.ReturnProbe();
+                }
             }
         }
 
@@ -171,17 +179,28 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
         }
     }
 
-    internal void Complete(UpstreamEndpoint endpoint, GrpcStatus status)
+    internal void Complete(UpstreamEndpoint endpoint, GrpcStatus status, bool probe = false)
     {
         endpoint.CountCall(status.Code);
         switch (Classify(status))
         {
             case CallVerdict.Success:
-                endpoint.CountSuccess(Settings.SuccessRateEnabled);
+                endpoint.CountSuccess(Settings.IntervalCountsEnabled);
+                if (probe)
+                {
+                    endpoint.CloseCircuit();
+                    LogCircuitClosed(logger, Name, endpoint.Key.ToString());
+                }
+
                 break;
             case CallVerdict.Failure:
-                var streak = endpoint.CountFailure(Settings.SuccessRateEnabled);
-                if (Settings.OutlierDetectionEnabled && streak >= Settings.ConsecutiveErrors)
+                var streak = endpoint.CountFailure(Settings.IntervalCountsEnabled);
+                if (probe)
+                {
+                    // One failed probe is enough: the endpoint has not recovered.
+                    TryEject(endpoint, () => $"the probe after its ejection failed with {status.Code.ToCanonicalName()} ({status.Origin})");
+                }
+                else if (Settings.OutlierDetectionEnabled && streak >= Settings.ConsecutiveErrors)
                 {
                     TryEject(endpoint, status, streak);
                 }
@@ -189,10 +208,23 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
                 break;
         }
 
+        if (probe)
+        {
+            endpoint.ReturnProbe();
+        }
+
         Release(endpoint);
     }
 
-    internal void Abandon(UpstreamEndpoint endpoint) => Release(endpoint);
+    internal void Abandon(UpstreamEndpoint endpoint, bool probe = false)
+    {
+        if (probe)
+        {
+            endpoint.ReturnProbe();
+        }
+
+        Release(endpoint);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -328,6 +360,9 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {Cluster} left panic mode: {Healthy} of {Total} endpoints healthy")]
     private static partial void LogPanicOver(ILogger logger, string cluster, int healthy, int total);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {Cluster}: endpoint {Endpoint} answered its probe; circuit closed")]
+    private static partial void LogCircuitClosed(ILogger logger, string cluster, string endpoint);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {Cluster}: endpoint {Endpoint} drained and closed")]
     private static partial void LogDrained(ILogger logger, string cluster, string endpoint);

@@ -18,6 +18,9 @@ public sealed class UpstreamEndpoint
     // Calls in flight; -1 once closed, so that a call picking a drained endpoint can tell and pick again.
     private int inFlight;
     private int consecutiveFailures;
+
+    // Half-open (after an ejection, until a probe succeeds): probe calls that may still start; int.MaxValue when closed.
+    private int probeSlots = int.MaxValue;
     private long intervalCalls;
     private long intervalSuccesses;
     private ulong[]? ringPoints;
@@ -72,6 +75,51 @@ public sealed class UpstreamEndpoint
     public int ConsecutiveFailures => Volatile.Read(ref consecutiveFailures);
 
     public bool IsEjected(long nowTicks) => EjectedUntilTicks > nowTicks;
+
+    /// <summary>Back from an ejection on probation: at most a few calls at once until one succeeds.</summary>
+    public bool IsHalfOpen => Volatile.Read(ref probeSlots) != int.MaxValue;
+
+    internal void EnterHalfOpen(int probes) => Volatile.Write(ref probeSlots, probes > 0 ? probes : int.MaxValue);
+
+    internal void CloseCircuit() => Volatile.Write(ref probeSlots, int.MaxValue);
+
+    /// <summary>Claims a probe slot when half-open; true when closed (no claim needed) or a slot was free.</summary>
+    /// <param name="probe">Whether this call is a probe and must give its slot back with <see cref="ReturnProbe"/>.</param>
+    internal bool TryClaimProbe(out bool probe)
+    {
+        probe = false;
+        while (true)
+        {
+            var slots = Volatile.Read(ref probeSlots);
+            if (slots == int.MaxValue)
+            {
+                return true;
+            }
+
+            if (slots <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref probeSlots, slots - 1, slots) == slots)
+            {
+                probe = true;
+                return true;
+            }
+        }
+    }
+
+    internal void ReturnProbe()
+    {
+        while (true)
+        {
+            var slots = Volatile.Read(ref probeSlots);
+            if (slots == int.MaxValue || Interlocked.CompareExchange(ref probeSlots, slots + 1, slots) == slots)
+            {
+                return;
+            }
+        }
+    }
 
     public long CallsWith(GrpcStatusCode code) => Volatile.Read(ref callsByStatus[(int)code]);
 

@@ -145,6 +145,8 @@ public sealed class RetryTests
         var clusters = await gateway.GetClustersAsync();
         var endpoints = clusters.GetProperty("clusters")[0].GetProperty("endpoints").EnumerateArray().ToList();
         Assert.Contains(endpoints, e => e.GetProperty("state").GetString() == "ejected");
+        var resilience = clusters.GetProperty("clusters")[0].GetProperty("resilience");
+        Assert.True(resilience.GetProperty("retryBudgetExhausted").GetInt64() > 400, resilience.ToString());
 
         // Healed: within a few ejection times every call succeeds again at normal speed.
         foreach (var replica in replicas.Replicas)
@@ -232,6 +234,8 @@ public sealed class RetryTests
         }
 
         Assert.Equal(3, (await backend.GetCallsAsync()).Started);
+        var resilience = (await gateway.GetClustersAsync()).GetProperty("clusters")[0].GetProperty("resilience");
+        Assert.Equal(3, resilience.GetProperty("callsRefusedAtMaxRequests").GetInt64());
         foreach (var reply in replies)
         {
             reply.Dispose();

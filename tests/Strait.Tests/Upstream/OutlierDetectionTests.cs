@@ -134,6 +134,110 @@ public sealed class OutlierDetectionTests
     }
 
     /// <summary>The ejected endpoint is still out a second before <paramref name="ejection"/> ends, and back at its end.</summary>
+    [Fact]
+    public async Task A_returning_endpoint_is_half_open_one_failed_probe_ejects_it_again_and_a_good_one_closes_it()
+    {
+        var time = new ManualTime();
+        await using var cluster = TestClusters.Create(TestClusters.Options(2), time);
+        var endpoint = TestClusters.EndpointOn(cluster, 1);
+        FailFiveTimes(cluster, endpoint);
+        Assert.Equal(1, cluster.UsableCount);
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        cluster.Housekeep();
+        Assert.True(endpoint.IsHalfOpen);
+        Assert.Equal("half-open", ClusterStatusWriter.StateOf(endpoint, time.GetUtcNow().UtcDateTime));
+
+        // One probe at a time: while it is out, every other call goes to the other endpoint.
+        var probe = PickOn(cluster, endpoint);
+        Assert.True(probe.IsProbe);
+        Assert.DoesNotContain(1, TestClusters.Spread(cluster, 20).Keys);
+
+        probe.Complete(TestClusters.Unavailable);
+        Assert.Equal(1, cluster.UsableCount);
+        Assert.Contains("probe", endpoint.EjectionReason, StringComparison.Ordinal);
+
+        // The second ejection lasts twice as long; then a successful probe closes the circuit.
+        time.Advance(TimeSpan.FromSeconds(59));
+        cluster.Housekeep();
+        Assert.Equal(1, cluster.UsableCount);
+        time.Advance(TimeSpan.FromSeconds(1));
+        cluster.Housekeep();
+        var good = PickOn(cluster, endpoint);
+        Assert.True(good.IsProbe);
+        good.Complete(GrpcStatus.Ok);
+        Assert.False(endpoint.IsHalfOpen);
+        var held = PickOn(cluster, endpoint);
+        Assert.False(held.IsProbe);
+        Assert.Contains(1, TestClusters.Spread(cluster, 20).Keys);
+        held.Complete(GrpcStatus.Ok);
+    }
+
+    [Fact]
+    public async Task With_no_half_open_probes_a_returning_endpoint_takes_full_load_at_once()
+    {
+        var time = new ManualTime();
+        var options = TestClusters.Options(1);
+        options.OutlierDetection.HalfOpenProbes = 0;
+        await using var cluster = TestClusters.Create(options, time);
+        var endpoint = TestClusters.EndpointOn(cluster, 1);
+        FailFiveTimes(cluster, endpoint);
+        time.Advance(TimeSpan.FromSeconds(30));
+        cluster.Housekeep();
+
+        Assert.False(endpoint.IsHalfOpen);
+        var leases = new[] { cluster.TryPick(null)!.Value, cluster.TryPick(null)!.Value };
+        Assert.All(leases, l => Assert.False(l.IsProbe));
+        foreach (var lease in leases)
+        {
+            lease.Complete(GrpcStatus.Ok);
+        }
+    }
+
+    [Fact]
+    public async Task Failure_percentage_ejects_an_endpoint_whose_calls_mostly_fail_whatever_the_others_do()
+    {
+        var time = new ManualTime();
+        var options = TestClusters.Options(5);
+        options.OutlierDetection.ConsecutiveErrors = 1000;
+        options.OutlierDetection.FailurePercentage = new FailurePercentageOptions { Enabled = true, Threshold = 80, MinimumHosts = 5, RequestVolume = 50 };
+        await using var cluster = TestClusters.Create(options, time);
+        for (var port = 1; port <= 5; port++)
+        {
+            var endpoint = TestClusters.EndpointOn(cluster, port);
+            for (var i = 0; i < 50; i++)
+            {
+                // Port 1 fails 9 calls in 10 (a success now and then keeps its streak short); port 2 fails 7 in 10.
+                var fails = port switch { 1 => i % 10 != 0, 2 => i % 10 < 7, _ => false };
+                Complete(cluster, endpoint, fails ? TestClusters.Unavailable : GrpcStatus.Ok);
+            }
+        }
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        cluster.Housekeep();
+
+        Assert.Equal(4, cluster.UsableCount);
+        Assert.True(TestClusters.EndpointOn(cluster, 1).IsEjected(time.GetUtcNow().UtcTicks));
+        Assert.Contains("90 % of its calls failed", TestClusters.EndpointOn(cluster, 1).EjectionReason, StringComparison.Ordinal);
+        Assert.False(TestClusters.EndpointOn(cluster, 2).IsEjected(time.GetUtcNow().UtcTicks));
+    }
+
+    private static EndpointLease PickOn(UpstreamCluster cluster, UpstreamEndpoint endpoint)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            var lease = cluster.TryPick(null)!.Value;
+            if (lease.Endpoint == endpoint)
+            {
+                return lease;
+            }
+
+            lease.Complete(GrpcStatus.Ok);
+        }
+
+        throw new InvalidOperationException($"{endpoint} is never picked");
+    }
+
     private static void AssertReturnsAfter(UpstreamCluster cluster, ManualTime time, TimeSpan ejection, int usableWhileEjected)
     {
         time.Advance(ejection - TimeSpan.FromSeconds(1));

@@ -111,14 +111,20 @@ public sealed partial class RestTranscodingEndpoint
         var route = match.Route!;
         outcome.Method = route.Method.FullName;
 
-        // 2. Metadata, by the header mapping rules: checked before the body is received.
+        // 2. Rate limits, before any work is done for the request.
+        if (await RateLimitHeaders.AdmitAsync(context, snapshot.RateLimits.For(route)).ConfigureAwait(false) is { } limited)
+        {
+            return limited;
+        }
+
+        // 3. Metadata, by the header mapping rules: checked before the body is received.
         var metadata = new GrpcMetadata();
         if (IncomingHeaderMapper.Map(context.Request, route, snapshot.Headers, identity, metadata, logger) is { } headerProblem)
         {
             return headerProblem;
         }
 
-        // 3. Request message: body first, then query, then path bindings, appended as protobuf fragments so that
+        // 4. Request message: body first, then query, then path bindings, appended as protobuf fragments so that
         //    protobuf's merge rules apply (the path wins over the body; repeated values append).
         using var message = new PooledBufferWriter(256);
         if (route.Body is not null)
@@ -143,7 +149,7 @@ public sealed partial class RestTranscodingEndpoint
             return bindingProblem;
         }
 
-        // 4. The call: its deadline (client's, capped, else the route's), then the cluster's bulkhead and the route's
+        // 5. The call: its deadline (client's, capped, else the route's), then the cluster's bulkhead and the route's
         //    retry or hedging policy. Client disconnects cancel it (RST_STREAM upstream).
         var cluster = snapshot.Upstream.For(route);
         var routePolicy = snapshot.Policies.For(route);
@@ -188,7 +194,7 @@ public sealed partial class RestTranscodingEndpoint
             return null;
         }
 
-        // 5. The reply, transcoded aside so that a malformed message still gets a clean 502.
+        // 6. The reply, transcoded aside so that a malformed message still gets a clean 502.
         using var json = new PooledBufferWriter(Math.Max(256, result.Message.Length * 2));
         try
         {

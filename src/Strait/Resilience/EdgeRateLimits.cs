@@ -1,0 +1,301 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Collections.Frozen;
+using System.Net;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http;
+using Strait.Routing;
+
+namespace Strait.Resilience;
+
+/// <summary>
+/// The edge's rate limits, resolved per route: each limit is a <see cref="PartitionedRateLimiter{TResource}"/> keyed by
+/// client, so one client's burst spends only its own permits. Built once per configuration.
+/// </summary>
+public sealed class EdgeRateLimits : IDisposable
+{
+    private readonly List<EdgeRateLimit> all;
+    private readonly FrozenDictionary<HttpRoute, EdgeRateLimit[]> byRoute;
+
+    private EdgeRateLimits(List<EdgeRateLimit> all, FrozenDictionary<HttpRoute, EdgeRateLimit[]> byRoute)
+    {
+        this.all = all;
+        this.byRoute = byRoute;
+    }
+
+    /// <summary>The limits covering <paramref name="route"/>, in configuration order; empty when none does.</summary>
+    public EdgeRateLimit[] For(HttpRoute route) => byRoute.TryGetValue(route, out var limits) ? limits : [];
+
+    /// <returns>Null when <paramref name="errors"/> got problems.</returns>
+    public static EdgeRateLimits? TryBuild(IReadOnlyDictionary<string, RateLimitOptions> options, RouteTable routes, List<string> errors)
+    {
+        var before = errors.Count;
+        var limits = new List<EdgeRateLimit>();
+        var byRoute = new Dictionary<HttpRoute, List<EdgeRateLimit>>();
+        foreach (var (name, limit) in options)
+        {
+            var key = "rateLimits." + name;
+            var created = EdgeRateLimit.TryCreate(name, key, limit, errors);
+            var claims = RouteClaims.Resolve([KeyValuePair.Create(name, new RouteClaimLists(limit.Services, limit.Methods, limit.Routes))], routes, "rateLimits", "limited by", errors);
+            if (created is null)
+            {
+                continue;
+            }
+
+            limits.Add(created);
+            var everyRoute = limit.Services.Count == 0 && limit.Methods.Count == 0 && limit.Routes.Count == 0;
+            foreach (var route in routes.Routes)
+            {
+                if (everyRoute || claims.ContainsKey(route))
+                {
+                    (byRoute.TryGetValue(route, out var list) ? list : byRoute[route] = []).Add(created);
+                }
+            }
+        }
+
+        if (errors.Count > before)
+        {
+            foreach (var limit in limits)
+            {
+                limit.Dispose();
+            }
+
+            return null;
+        }
+
+        return new EdgeRateLimits(limits, byRoute.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray()));
+    }
+
+    public void Dispose()
+    {
+        foreach (var limit in all)
+        {
+            limit.Dispose();
+        }
+    }
+}
+
+/// <summary>One configured limit: its partitioned limiter and how it finds a request's client key.</summary>
+public sealed class EdgeRateLimit : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> limiter;
+    private readonly ClientKey clientKey;
+    private readonly int queueLimit;
+
+    private EdgeRateLimit(string name, int limit, TimeSpan window, int queueLimit, ClientKey clientKey, PartitionedRateLimiter<string> limiter)
+    {
+        this.queueLimit = queueLimit;
+        Name = name;
+        Limit = limit;
+        Window = window;
+        this.clientKey = clientKey;
+        this.limiter = limiter;
+    }
+
+    public string Name { get; }
+
+    public int Limit { get; }
+
+    public TimeSpan Window { get; }
+
+    /// <summary>Takes a permit for the request's client, waiting in the bounded queue if one is configured.</summary>
+    public async ValueTask<RateLimitDecision> AcquireAsync(HttpContext context)
+    {
+        var key = clientKey.Of(context);
+        // With a queue, AcquireAsync answers at once when a permit is free or the queue is full, and waits otherwise.
+        var lease = queueLimit > 0
+            ? await limiter.AcquireAsync(key, 1, context.RequestAborted).ConfigureAwait(false)
+            : limiter.AttemptAcquire(key);
+
+        using (lease)
+        {
+            var remaining = limiter.GetStatistics(key)?.CurrentAvailablePermits ?? 0;
+            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : Window;
+            return new RateLimitDecision(this, lease.IsAcquired, Math.Max(0, remaining), retryAfter);
+        }
+    }
+
+    public void Dispose() => limiter.Dispose();
+
+    internal static EdgeRateLimit? TryCreate(string name, string key, RateLimitOptions options, List<string> errors)
+    {
+        var before = errors.Count;
+        void Error(string path, string text) => errors.Add($"{key}.{path}: {text}");
+        if (options.Limit is < 1 or > 10_000_000)
+        {
+            Error("limit", $"must be between 1 and 10000000 (it is {options.Limit})");
+        }
+
+        if (options.Window < TimeSpan.FromMilliseconds(10) || options.Window > TimeSpan.FromDays(1))
+        {
+            Error("window", $"must be between 10 ms and 1 day (it is {options.Window})");
+        }
+
+        if (options.QueueLimit is < 0 or > 10_000)
+        {
+            Error("queueLimit", $"must be between 0 and 10000 (it is {options.QueueLimit})");
+        }
+
+        if (options.Segments is < 2 or > 100)
+        {
+            Error("segments", $"must be between 2 and 100 (it is {options.Segments})");
+        }
+
+        var clientKey = ClientKey.TryParse(options.Key);
+        if (clientKey is null)
+        {
+            Error("key", $"'{options.Key}' is not global, ip, header:NAME or jwt:CLAIM");
+        }
+
+        if (options.Algorithm is not ("token_bucket" or "fixed_window" or "sliding_window"))
+        {
+            Error("algorithm", $"'{options.Algorithm}' is not token_bucket, fixed_window or sliding_window");
+        }
+
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        var (limit, window, queue, segments) = (options.Limit, options.Window, options.QueueLimit, options.Segments);
+        var limiter = options.Algorithm switch
+        {
+            "fixed_window" => PartitionedRateLimiter.Create<string, string>(k => RateLimitPartition.GetFixedWindowLimiter(k, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = limit,
+                Window = window,
+                QueueLimit = queue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            })),
+            "sliding_window" => PartitionedRateLimiter.Create<string, string>(k => RateLimitPartition.GetSlidingWindowLimiter(k, _ => new SlidingWindowRateLimiterOptions
+            {
+                PermitLimit = limit,
+                Window = window,
+                SegmentsPerWindow = segments,
+                QueueLimit = queue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            })),
+            _ => PartitionedRateLimiter.Create<string, string>(k => RateLimitPartition.GetTokenBucketLimiter(k, _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = limit,
+                TokensPerPeriod = limit,
+                ReplenishmentPeriod = window,
+                QueueLimit = queue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            })),
+        };
+        return new EdgeRateLimit(name, limit, window, queue, clientKey!, limiter);
+    }
+
+    /// <summary>How a request's client key is found.</summary>
+    private sealed class ClientKey
+    {
+        private readonly Kind kind;
+        private readonly string name;
+
+        private ClientKey(Kind kind, string name)
+        {
+            this.kind = kind;
+            this.name = name;
+        }
+
+        private enum Kind
+        {
+            Global,
+            Ip,
+            Header,
+            JwtClaim,
+        }
+
+        public static ClientKey? TryParse(string text)
+        {
+            var colon = text.IndexOf(':', StringComparison.Ordinal);
+            var kind = colon < 0 ? text.Trim() : text[..colon].Trim();
+            var name = colon < 0 ? string.Empty : text[(colon + 1)..].Trim();
+            return (kind, name.Length) switch
+            {
+                ("global", 0) => new ClientKey(Kind.Global, name),
+                ("ip", 0) => new ClientKey(Kind.Ip, name),
+                ("header", > 0) when name.AsSpan().IndexOfAny(" \t:") < 0 => new ClientKey(Kind.Header, name),
+                ("jwt", > 0) => new ClientKey(Kind.JwtClaim, name),
+                _ => null,
+            };
+        }
+
+        /// <summary>The partition: prefixed so that a header value can never collide with an address.</summary>
+        public string Of(HttpContext context)
+        {
+            switch (kind)
+            {
+                case Kind.Global:
+                    return string.Empty;
+                case Kind.Header when context.Request.Headers.TryGetValue(name, out var value) && value.Count > 0 && value[0] is { Length: > 0 } key:
+                    return "k:" + key;
+                case Kind.JwtClaim when BearerClaim(context.Request.Headers.Authorization, name) is { } claim:
+                    return "j:" + claim;
+                default:
+                    return "a:" + (context.Connection.RemoteIpAddress ?? IPAddress.None).ToString();
+            }
+        }
+
+        /// <summary>A string claim of a bearer JWT's payload, not verified: partitioning only needs the client to be consistent.</summary>
+        private static string? BearerClaim(string? authorization, string claim)
+        {
+            const string Bearer = "Bearer ";
+            if (authorization is null || !authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            var token = authorization.AsSpan(Bearer.Length).Trim();
+            var first = token.IndexOf('.');
+            var length = first < 0 ? -1 : token[(first + 1)..].IndexOf('.');
+            if (length is < 0 or > 8192)
+            {
+                return null;
+            }
+
+            var payload = token.Slice(first + 1, length);
+            var buffer = ArrayPool<byte>.Shared.Rent(Base64Url.GetMaxDecodedLength(payload.Length));
+            try
+            {
+                if (Base64Url.DecodeFromChars(payload, buffer, out _, out var written) != OperationStatus.Done)
+                {
+                    return null;
+                }
+
+                var reader = new Utf8JsonReader(buffer.AsSpan(0, written));
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    return null;
+                }
+
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var matches = reader.ValueTextEquals(claim);
+                    reader.Read();
+                    if (matches)
+                    {
+                        return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    }
+
+                    reader.Skip();
+                }
+
+                return null;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}
+
+/// <summary>One limit's verdict on one request, with what the <c>RateLimit-*</c> headers report.</summary>
+public readonly record struct RateLimitDecision(EdgeRateLimit Limit, bool Allowed, long Remaining, TimeSpan RetryAfter);

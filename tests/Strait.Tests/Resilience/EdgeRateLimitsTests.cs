@@ -1,0 +1,52 @@
+using Strait.Resilience;
+using Strait.Routing;
+using Strait.Tests.Routing;
+
+namespace Strait.Tests.Resilience;
+
+public sealed class EdgeRateLimitsTests
+{
+    private static readonly RouteTable Routes = RoutingFixtures.TodoTable();
+
+    [Fact]
+    public void A_limit_without_claims_covers_every_route_and_claimed_ones_only_theirs()
+    {
+        var errors = new List<string>();
+        using var limits = EdgeRateLimits.TryBuild(
+            new Dictionary<string, RateLimitOptions>
+            {
+                ["all"] = new() { Key = "global" },
+                ["writes"] = new() { Key = "header:X-Api-Key", Routes = ["POST /v1/tasks"] },
+            },
+            Routes,
+            errors);
+        Assert.True(limits is not null, string.Join("; ", errors));
+
+        var create = Routes.Routes.First(r => r.Method.Name == "CreateTodo");
+        var get = Routes.Routes.First(r => r.Method.Name == "GetTodo");
+        Assert.Equal(["all", "writes"], limits.For(create).Select(l => l.Name));
+        Assert.Equal(["all"], limits.For(get).Select(l => l.Name));
+    }
+
+    [Fact]
+    public void Limit_mistakes_are_configuration_errors_with_their_keys()
+    {
+        var errors = new List<string>();
+        var limits = EdgeRateLimits.TryBuild(
+            new Dictionary<string, RateLimitOptions>
+            {
+                ["bad"] = new() { Key = "cookie:session", Algorithm = "leaky", Limit = 0, Window = TimeSpan.Zero, QueueLimit = -1 },
+                ["scope"] = new() { Methods = ["strait.tests.routing.TodoService.Nope"] },
+            },
+            Routes,
+            errors);
+
+        Assert.Null(limits);
+        Assert.Contains("rateLimits.bad.key: 'cookie:session' is not global, ip, header:NAME or jwt:CLAIM", errors);
+        Assert.Contains("rateLimits.bad.algorithm: 'leaky' is not token_bucket, fixed_window or sliding_window", errors);
+        Assert.Contains("rateLimits.bad.limit: must be between 1 and 10000000 (it is 0)", errors);
+        Assert.Contains(errors, e => e.StartsWith("rateLimits.bad.window:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("rateLimits.bad.queueLimit:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("rateLimits.scope.methods[0]: 'strait.tests.routing.TodoService.Nope' names no method", StringComparison.Ordinal));
+    }
+}
