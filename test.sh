@@ -5,14 +5,26 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
-# The DNS discovery tests run a real dnsmasq. /usr/sbin is not on every PATH, hence the second check.
-# `set -e` ignores a failure on the left of `&&`, so the install's failure is handled explicitly.
+# The DNS discovery tests run a real dnsmasq, the shared idempotency store tests a real PostgreSQL server.
+# /usr/sbin is not on every PATH, hence the second dnsmasq check. `set -e` ignores a failure on the left of `&&`,
+# so an install's failure is handled explicitly.
+missing=()
 if ! command -v dnsmasq >/dev/null 2>&1 && [ ! -x /usr/sbin/dnsmasq ]; then
+    missing+=(dnsmasq-base)
+fi
+if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
+    missing+=(postgresql)
+fi
+# The tests start their own throwaway servers: the package need not create and start a system cluster.
+if [[ " ${missing[*]-} " == *" postgresql "* ]] && [ "$(id -u)" -eq 0 ] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    mkdir -p /etc/postgresql-common && echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsmasq-base >/dev/null; } \
-            || { echo "test.sh: apt-get install dnsmasq-base failed" >&2; exit 1; }
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } \
+            || { echo "test.sh: apt-get install ${missing[*]} failed" >&2; exit 1; }
     else
-        echo "test.sh: dnsmasq not found and cannot apt-get install dnsmasq-base (not root or no apt-get); the DNS tests will fail" >&2
+        echo "test.sh: ${missing[*]} missing and cannot apt-get install (not root or no apt-get); the DNS or PostgreSQL tests will fail" >&2
     fi
 fi
 

@@ -72,6 +72,30 @@ public static class Problems
             Detail = $"Cluster '{cluster}' has no endpoint to send the call to. Please try again later.",
         };
 
+    /// <summary>An Idempotency-Key came back with another request (method, path, query or body) than its first.</summary>
+    public static Problem IdempotencyKeyReused(string header) =>
+        new(422, "idempotency-key-reused", "Idempotency Key Reused", GrpcStatusCode.FailedPrecondition)
+        {
+            Detail = "This Idempotency-Key was used for a different request. Use a new key for a new request.",
+            Errors = [new ProblemFieldError(header, "was used for a different request")],
+        };
+
+    /// <summary>A request with the same Idempotency-Key is still running.</summary>
+    public static Problem IdempotencyKeyInFlight(string header, TimeSpan waited) =>
+        new(409, "idempotency-key-in-use", "Idempotency Key In Use", GrpcStatusCode.Aborted)
+        {
+            Detail = FormattableString.Invariant($"A request with this Idempotency-Key is still being processed (waited {waited.TotalSeconds:0.#} s). Retry later to get its answer."),
+            RetryAfter = TimeSpan.FromSeconds(1),
+        };
+
+    /// <summary>The idempotency store could not be reached: running the request could execute it twice.</summary>
+    public static Problem IdempotencyStoreUnavailable() =>
+        new(503, "idempotency-store-unavailable", "Service Unavailable", GrpcStatusCode.Unavailable)
+        {
+            Detail = "Requests with an Idempotency-Key cannot be processed right now. Please try again shortly.",
+            RetryAfter = TimeSpan.FromSeconds(1),
+        };
+
     /// <summary>The client spent its permits under the rate limit <paramref name="limit"/>.</summary>
     public static Problem RateLimited(string limit, TimeSpan retryAfter) =>
         new(429, "rate-limited", "Too Many Requests", GrpcStatusCode.ResourceExhausted)

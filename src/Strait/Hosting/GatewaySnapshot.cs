@@ -5,6 +5,7 @@ using Strait.Errors;
 using Strait.Headers;
 using Strait.Json;
 using Strait.Resilience;
+using Strait.Resilience.Idempotency;
 using Strait.Routing;
 using Strait.Schema;
 using Strait.Upstream;
@@ -20,8 +21,10 @@ public sealed class GatewaySnapshot : IAsyncDisposable
 {
     private readonly FrozenDictionary<MethodDescriptor, string> grpcPaths;
 
-    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, CallPolicies policies, EdgeRateLimits rateLimits, HeaderMappingPlan headers)
+    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, CallPolicies policies, EdgeRateLimits rateLimits, IIdempotencyStore idempotency, HeaderMappingPlan headers)
     {
+        Idempotency = idempotency;
+        MaxStoredResponse = options.Resilience.IdempotencyStore.MaxResponseSize;
         Headers = headers;
         Policies = policies;
         RateLimits = rateLimits;
@@ -81,6 +84,12 @@ public sealed class GatewaySnapshot : IAsyncDisposable
     /// <summary>The edge rate limits of every route.</summary>
     public EdgeRateLimits RateLimits { get; }
 
+    /// <summary>Where answers to requests with an Idempotency-Key are kept for replay.</summary>
+    public IIdempotencyStore Idempotency { get; }
+
+    /// <summary>The largest answer the idempotency store keeps, in bytes.</summary>
+    public int MaxStoredResponse { get; }
+
     /// <summary>The gRPC request path of a method of this schema, computed once.</summary>
     public string GrpcPathOf(MethodDescriptor method) => grpcPaths[method];
 
@@ -114,16 +123,18 @@ public sealed class GatewaySnapshot : IAsyncDisposable
         var errors = new List<string>();
         var policies = CallPolicies.TryBuild(options.Resilience, routeTable, errors);
         var rateLimits = EdgeRateLimits.TryBuild(options.RateLimits, routeTable, errors);
+        var idempotency = IdempotencyStores.TryCreate(options.Resilience.IdempotencyStore, errors);
         var upstream = UpstreamClusters.TryBuild(options.Backend, options.Clusters, routeTable, requireBackend, errors);
-        if (upstream is null || policies is null || rateLimits is null)
+        if (upstream is null || policies is null || rateLimits is null || idempotency is null)
         {
-            // Not started, so nothing is connected yet; disposing only releases the endpoint clients and limiters.
+            // Not started, so nothing is connected yet; disposing only releases the endpoint clients, limiters and store.
             upstream?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            idempotency?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             rateLimits?.Dispose();
             throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
         }
 
-        return new GatewaySnapshot(options, schema, routeTable, upstream, policies, rateLimits, headers);
+        return new GatewaySnapshot(options, schema, routeTable, upstream, policies, rateLimits, idempotency, headers);
     }
 
     // Header mapping errors are configuration errors: one exception type reaches the CLI, which names the file.
@@ -139,10 +150,11 @@ public sealed class GatewaySnapshot : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         RateLimits.Dispose();
-        return Upstream.DisposeAsync();
+        await Idempotency.DisposeAsync().ConfigureAwait(false);
+        await Upstream.DisposeAsync().ConfigureAwait(false);
     }
 
     private static RouteTable BuildRoutes(SchemaRegistry schema, StraitOptions options)

@@ -167,7 +167,15 @@ public sealed class CallPolicies
                 Error("idempotency.waitForInFlight", $"must not be negative (it is {replayOptions.WaitForInFlight})");
             }
 
-            replay = new ReplayPolicy(replayOptions.Ttl, replayOptions.WaitForInFlight);
+            var scope = ClientPartition.TryParse(replayOptions.Scope);
+            if (scope is null)
+            {
+                Error("idempotency.scope", $"'{replayOptions.Scope}' is not global, ip, header:NAME or jwt:CLAIM");
+            }
+            else
+            {
+                replay = new ReplayPolicy(replayOptions.Ttl, replayOptions.WaitForInFlight, scope);
+            }
         }
 
         return errors.Count > before

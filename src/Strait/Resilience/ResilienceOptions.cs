@@ -103,6 +103,12 @@ public sealed class IdempotencyReplayOptions
 
     /// <summary>How long a repeat waits for the first request with its key to finish before it gets 409.</summary>
     public TimeSpan WaitForInFlight { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Whose keys are kept apart, as rate limit keys name them: <c>header:Authorization</c> (default: one credential's
+    /// keys never replay another's answers), <c>jwt:CLAIM</c>, <c>header:NAME</c>, <c>ip</c> or <c>global</c>.
+    /// </summary>
+    public string Scope { get; set; } = "header:Authorization";
 }
 
 /// <summary>Where replayable answers are kept.</summary>

@@ -46,4 +46,18 @@ public sealed class RetryPolicy
 public sealed record HedgingPolicy(int MaxAttempts, TimeSpan Delay, GrpcStatusCodeSet NonFatal);
 
 /// <summary>Idempotency-Key replay for a route, checked and frozen.</summary>
-public sealed record ReplayPolicy(TimeSpan Ttl, TimeSpan WaitForInFlight);
+public sealed class ReplayPolicy
+{
+    internal ReplayPolicy(TimeSpan ttl, TimeSpan waitForInFlight, ClientPartition scope)
+    {
+        Ttl = ttl;
+        WaitForInFlight = waitForInFlight;
+        Scope = scope;
+    }
+
+    public TimeSpan Ttl { get; }
+
+    public TimeSpan WaitForInFlight { get; }
+
+    internal ClientPartition Scope { get; }
+}

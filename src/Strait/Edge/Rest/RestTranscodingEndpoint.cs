@@ -9,6 +9,7 @@ using Strait.Hosting;
 using Strait.Json;
 using Strait.Observability;
 using Strait.Resilience;
+using Strait.Resilience.Idempotency;
 using Strait.Routing;
 using Strait.Upstream;
 using Strait.Wire;
@@ -23,8 +24,6 @@ namespace Strait.Edge.Rest;
 /// </summary>
 public sealed partial class RestTranscodingEndpoint
 {
-    private const string IdempotencyKeyHeader = "Idempotency-Key";
-
     private readonly GatewaySnapshotHolder snapshots;
     private readonly ILogger logger;
 
@@ -69,13 +68,18 @@ public sealed partial class RestTranscodingEndpoint
         }
         finally
         {
+            if (outcome.Replay is { } replay && await replay.FinishAsync(context).ConfigureAwait(false) is { } storeFailure)
+            {
+                LogStoreFailure(logger, storeFailure, identity.RequestId);
+            }
+
             var status = context.RequestAborted.IsCancellationRequested ? GrpcHttpStatusMap.ClientClosedRequest : context.Response.StatusCode;
             LogRequest(
                 logger,
                 context.Request.Method,
                 context.Request.Path.Value ?? "/",
                 status,
-                outcome.GrpcStatus?.ToCanonicalName() ?? "-",
+                outcome.Replayed ? "REPLAYED" : outcome.GrpcStatus?.ToCanonicalName() ?? "-",
                 outcome.Method ?? "-",
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 outcome.Attempts,
@@ -160,13 +164,28 @@ public sealed partial class RestTranscodingEndpoint
             return deadlineProblem;
         }
 
+        // Idempotency-Key replay: a repeat is answered from the store, a reuse for another request refused.
+        if (routePolicy.Policy.Replay is { } replayPolicy && context.Request.Headers.TryGetValue(IdempotentRequest.KeyHeader, out var idempotencyKey))
+        {
+            var (replay, replayProblem) = await IdempotentRequest.BeginAsync(
+                context, snapshot.Idempotency, replayPolicy, idempotencyKey, RouteClaims.RouteKey(route), snapshot.GrpcPathOf(route.Method), message.WrittenMemory, deadline, snapshot.MaxStoredResponse)
+                .ConfigureAwait(false);
+            if (replay is null)
+            {
+                outcome.Replayed = replayProblem is null;
+                return replayProblem;
+            }
+
+            outcome.Replay = replay;
+        }
+
         var call = new UnaryCallRequest(
             snapshot.GrpcPathOf(route.Method),
             message.WrittenMemory,
             metadata,
             deadline,
             AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata),
-            routePolicy.Idempotent || context.Request.Headers.ContainsKey(IdempotencyKeyHeader));
+            routePolicy.Idempotent || context.Request.Headers.ContainsKey(IdempotentRequest.KeyHeader));
         using var callOutcome = await ResilientInvoker.InvokeAsync(cluster, routePolicy.Policy, call, context.RequestAborted).ConfigureAwait(false);
         outcome.Attempts = callOutcome.Attempts;
         if (callOutcome.Result is not { } result)
@@ -283,6 +302,9 @@ public sealed partial class RestTranscodingEndpoint
     [LoggerMessage(Level = LogLevel.Information, Message = "{HttpMethod} {Path} → {Status} {GrpcStatus} {GrpcMethod} in {ElapsedMs:0.0} ms, {Attempts} attempts (request {RequestId})")]
     private static partial void LogRequest(ILogger logger, string httpMethod, string path, int status, string grpcStatus, string grpcMethod, double elapsedMs, int attempts, string requestId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The idempotency store did not record the answer of request {RequestId}; a repeat of it will run again")]
+    private static partial void LogStoreFailure(ILogger logger, Exception exception, string requestId);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while handling request {RequestId}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string requestId);
 
@@ -293,5 +315,11 @@ public sealed partial class RestTranscodingEndpoint
         public string? Method { get; set; }
 
         public int Attempts { get; set; }
+
+        /// <summary>The request's Idempotency-Key claim, finished once the answer is written.</summary>
+        public IdempotentRequest? Replay { get; set; }
+
+        /// <summary>The answer came from the idempotency store.</summary>
+        public bool Replayed { get; set; }
     }
 }
