@@ -19,6 +19,12 @@ public sealed record FaultInjection
     /// <summary>Upper bound of a uniformly distributed extra delay per call.</summary>
     public TimeSpan LatencyJitter { get; init; }
 
+    /// <summary>Probability, from 0 to 1, that a call is slow: it waits <see cref="TailLatency"/> more (a slow tail).</summary>
+    public double TailRate { get; init; }
+
+    /// <summary>The extra delay of the calls <see cref="TailRate"/> picks.</summary>
+    public TimeSpan TailLatency { get; init; }
+
     /// <summary>Probability, from 0 to 1, that a call fails with <see cref="ErrorCode"/>.</summary>
     public double ErrorRate { get; init; }
 
@@ -43,6 +49,12 @@ public sealed record FaultInjection
             throw new ArgumentOutOfRangeException(nameof(ErrorRate), ErrorRate, "Must be between 0 and 1.");
         }
 
+        if (TailRate is < 0 or > 1 || double.IsNaN(TailRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TailRate), TailRate, "Must be between 0 and 1.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(TailLatency, TimeSpan.Zero, nameof(TailLatency));
         ArgumentOutOfRangeException.ThrowIfNegative(FailFirstCalls, nameof(FailFirstCalls));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxConcurrency, nameof(MaxConcurrency));
         if (ErrorCode == Code.Ok || !Enum.IsDefined(ErrorCode))

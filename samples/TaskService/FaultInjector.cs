@@ -40,6 +40,11 @@ internal sealed class FaultInjector
         var headerCode = ReadFailCodeHeader(caller);
 
         var delay = _options.Latency + (_options.LatencyJitter * Random.Shared.NextDouble()) + headerDelay;
+        if (_options.TailRate > 0 && Random.Shared.NextDouble() < _options.TailRate)
+        {
+            delay += _options.TailLatency;
+        }
+
         if (_workers is not null)
         {
             await _workers.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -8,7 +8,7 @@ using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 // The todo.v1.TaskService demo backend as a process of its own:
 //   TaskService [--host ADDR] [--port N] [--replica-id ID] [--latency-ms N] [--jitter-ms N] [--error-rate R]
-//               [--error-code CODE] [--fail-first N] [--max-concurrency N] [--log-calls true]
+//               [--error-code CODE] [--fail-first N] [--max-concurrency N] [--tail-rate R --tail-ms N] [--log-calls true]
 // Serves todo.v1.TaskService and grpc.health.v1.Health on ADDR:N (default 127.0.0.1, port 0 = any free port); every
 // reply carries the response header x-replica-id: ID (default taskservice-<port>). Prints "LISTENING <port>" once
 // ready; stops on SIGTERM/Ctrl+C, or when a redirected stdin closes (so a test harness that dies never leaves it
@@ -53,6 +53,8 @@ try
         ErrorCode = Setting("error-code", Code.Unavailable, (s, _) => Enum.Parse<Code>(s.Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true)),
         FailFirstCalls = Setting("fail-first", 0, int.Parse),
         MaxConcurrency = Setting("max-concurrency", 0, int.Parse),
+        TailRate = Setting("tail-rate", 0.0, double.Parse),
+        TailLatency = TimeSpan.FromMilliseconds(Setting("tail-ms", 0, int.Parse)),
     };
     faults.Validate();
     logCalls = Setting("log-calls", false, (s, _) => bool.Parse(s));
