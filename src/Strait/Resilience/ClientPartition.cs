@@ -106,8 +106,9 @@ internal sealed class ClientPartition
 
             return null;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a string that is not valid UTF-8: no claim to partition by.
             return null;
         }
         finally

@@ -64,17 +64,14 @@ internal sealed class HedgedCall : IDisposable
             if (finished == timer)
             {
                 nextHedge = DateTime.UtcNow + hedging.Delay;
-                if (cluster.Budget.TryWithdraw() && cluster.Admission.TryEnterRetry())
-                {
-                    if (!TryStart(isHedge: true))
-                    {
-                        cluster.Admission.ExitRetry();
-                        maxAttempts = sent;
-                    }
-                }
-                else
+                if (!ResilientInvoker.TryPayForRetry(cluster))
                 {
                     // No budget for hedges now: the attempts in flight finish on their own.
+                    maxAttempts = sent;
+                }
+                else if (!TryStart(isHedge: true))
+                {
+                    cluster.Admission.ExitRetry();
                     maxAttempts = sent;
                 }
 
@@ -86,11 +83,14 @@ internal sealed class HedgedCall : IDisposable
             var result = await attempt.Finish(cluster).ConfigureAwait(false);
             var status = result.Status;
             var nonFatal = status.Code != GrpcStatusCode.Ok && hedging.NonFatal.Contains(status.Code) && status.Origin != StatusOrigin.Local;
-            if (status.RequestNotProcessed && transparent < ResilientInvoker.MaxTransparentRetries && !cancellationToken.IsCancellationRequested)
+            if (status.RequestNotProcessed && transparent < ResilientInvoker.MaxTransparentRetries && !cancellationToken.IsCancellationRequested
+                && DateTime.UtcNow < call.DeadlineUtc && TryStart(isHedge: false))
             {
+                // Never reached a server: sent again at once, outside the budget and the attempt count.
                 transparent++;
-                nonFatal = true;
                 maxAttempts++;
+                result.Dispose();
+                continue;
             }
 
             if (!nonFatal || cancellationToken.IsCancellationRequested)
@@ -115,12 +115,32 @@ internal sealed class HedgedCall : IDisposable
         }
     }
 
+    /// <summary>Cancels and waits for attempts still running (only an exception leaves any), releasing their slots.</summary>
     public void Dispose()
     {
+        if (running.Count == 0)
+        {
+            return;
+        }
+
         foreach (var attempt in running)
         {
             attempt.Cancel.Cancel();
         }
+
+        foreach (var attempt in running)
+        {
+            try
+            {
+                attempt.Finish(cluster).GetAwaiter().GetResult().Dispose();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Already failing with the exception that got us here.
+            }
+        }
+
+        running.Clear();
     }
 
     private bool TryStart(bool isHedge)

@@ -27,9 +27,13 @@ public static class ResilientInvoker
         }
 
         cluster.Budget.Deposit();
-        return policy.Hedging is { } hedging && call.Idempotent
-            ? await HedgeAsync(cluster, hedging, call, cancellationToken).ConfigureAwait(false)
-            : await RetryAsync(cluster, call.Idempotent ? policy.Retry : null, call, cancellationToken).ConfigureAwait(false);
+        if (policy.Hedging is { } hedging && call.Safety == RepeatSafety.Idempotent)
+        {
+            using var hedge = new HedgedCall(cluster, call, cancellationToken);
+            return await hedge.RunAsync(hedging).ConfigureAwait(false);
+        }
+
+        return await RetryAsync(cluster, call.Safety == RepeatSafety.Never ? null : policy.Retry, call, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<UnaryCallOutcome> RetryAsync(UpstreamCluster cluster, RetryPolicy? retry, UnaryCallRequest call, CancellationToken cancellationToken)
@@ -51,7 +55,7 @@ public static class ResilientInvoker
 
                 tried.Add(lease.Endpoint);
                 var attemptDeadline = call.DeadlineUtc;
-                if (retry?.PerTryTimeout is { } perTry && DateTime.UtcNow + perTry < attemptDeadline)
+                if (retry?.PerTryTimeout is { } perTry && call.Safety == RepeatSafety.Idempotent && DateTime.UtcNow + perTry < attemptDeadline)
                 {
                     attemptDeadline = DateTime.UtcNow + perTry;
                 }
@@ -77,7 +81,7 @@ public static class ResilientInvoker
                     continue;
                 }
 
-                if (retry is null || retries + 1 >= retry.MaxAttempts || !IsRetryable(retry, status, out var pushback))
+                if (retry is null || retries + 1 >= retry.MaxAttempts || !IsRetryable(retry, status, call.Safety, out var pushback))
                 {
                     return UnaryCallOutcome.Committed(result, sent);
                 }
@@ -89,12 +93,7 @@ public static class ResilientInvoker
                     backoffStep = 0;
                 }
 
-                if (DateTime.UtcNow + delay >= call.DeadlineUtc || !cluster.Budget.TryWithdraw())
-                {
-                    return UnaryCallOutcome.Committed(result, sent);
-                }
-
-                if (!cluster.Admission.TryEnterRetry())
+                if (DateTime.UtcNow + delay >= call.DeadlineUtc || !TryPayForRetry(cluster))
                 {
                     return UnaryCallOutcome.Committed(result, sent);
                 }
@@ -121,7 +120,7 @@ public static class ResilientInvoker
     /// Whether a failed attempt may be retried under <paramref name="retry"/>; <paramref name="pushback"/> is the
     /// backend's requested wait, from <c>grpc-retry-pushback-ms</c> or a google.rpc.RetryInfo detail.
     /// </summary>
-    internal static bool IsRetryable(RetryPolicy retry, GrpcStatus status, out TimeSpan? pushback)
+    internal static bool IsRetryable(RetryPolicy retry, GrpcStatus status, RepeatSafety safety, out TimeSpan? pushback)
     {
         pushback = Pushback(status);
         if (pushback < TimeSpan.Zero)
@@ -133,15 +132,33 @@ public static class ResilientInvoker
         // A per-try timeout ran out: the call's own deadline has not (the caller checked), so another try fits.
         if (status is { Code: GrpcStatusCode.DeadlineExceeded, Origin: StatusOrigin.Local } && retry.PerTryTimeout is not null)
         {
-            return true;
+            return safety == RepeatSafety.Idempotent;
         }
 
-        if (status.Origin == StatusOrigin.Local)
+        // A broken connection or stream leaves open whether the backend acted: only an idempotent call is sent again.
+        if (status.Origin == StatusOrigin.Local || (safety == RepeatSafety.Keyed && status.Origin != StatusOrigin.Backend))
         {
             return false;
         }
 
         return retry.Retryable.Contains(status.Code) || (pushback is not null && retry.PushbackOnly.Contains(status.Code));
+    }
+
+    /// <summary>Claims a retry slot, then a budget token; neither is kept when the other is refused.</summary>
+    internal static bool TryPayForRetry(UpstreamCluster cluster)
+    {
+        if (!cluster.Admission.TryEnterRetry())
+        {
+            return false;
+        }
+
+        if (cluster.Budget.TryWithdraw())
+        {
+            return true;
+        }
+
+        cluster.Admission.ExitRetry();
+        return false;
     }
 
     private static TimeSpan? Pushback(GrpcStatus status)
@@ -174,9 +191,4 @@ public static class ResilientInvoker
         return null;
     }
 
-    private static async Task<UnaryCallOutcome> HedgeAsync(UpstreamCluster cluster, HedgingPolicy hedging, UnaryCallRequest call, CancellationToken cancellationToken)
-    {
-        using var hedge = new HedgedCall(cluster, call, cancellationToken);
-        return await hedge.RunAsync(hedging).ConfigureAwait(false);
-    }
 }

@@ -3,15 +3,31 @@ using Strait.Wire;
 
 namespace Strait.Resilience;
 
+/// <summary>Whether, and how far, a request may be sent more than once.</summary>
+public enum RepeatSafety
+{
+    /// <summary>Only if it never reached a server (a transparent retry).</summary>
+    Never,
+
+    /// <summary>
+    /// The client sent an Idempotency-Key, which is forwarded for the backend to recognise a repeat: retried after
+    /// an answer that says it was not done (a retryable code from the backend), but never hedged and never cut short
+    /// by a per-try timeout, since two attempts must not run at once.
+    /// </summary>
+    Keyed,
+
+    /// <summary>The route is idempotent (verb, proto <c>idempotency_level</c>, or configuration): retried and hedged.</summary>
+    Idempotent,
+}
+
 /// <summary>One unary call as the edge hands it to the upstream: what to send, where it may go, and by when.</summary>
-/// <param name="Idempotent">Whether the request may be sent more than once (the route's verdict, or an Idempotency-Key).</param>
 public readonly record struct UnaryCallRequest(
     string Path,
     ReadOnlyMemory<byte> Message,
     GrpcMetadata Metadata,
     DateTime DeadlineUtc,
     ulong? AffinityHash,
-    bool Idempotent);
+    RepeatSafety Safety);
 
 /// <summary>
 /// The outcome of a call after every attempt: the committed attempt's result, or the problem that kept the call from

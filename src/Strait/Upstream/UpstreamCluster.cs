@@ -105,6 +105,7 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
     /// <param name="avoid">Endpoints earlier attempts of the call went to: another is preferred while one is usable.</param>
     public EndpointLease? TryPick(ulong? affinityHash, IReadOnlyList<UpstreamEndpoint>? avoid = null)
     {
+        UpstreamEndpoint? refused = null;
         for (var attempt = 0; attempt < PickAttempts; attempt++)
         {
             var picker = Volatile.Read(ref view).Picker;
@@ -114,28 +115,57 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
             }
 
             var endpoint = picker.Pick(affinityHash);
-            if (avoid is { Count: > 0 } && Contains(avoid, endpoint) && FirstNotIn(picker.Endpoints, avoid) is { } other)
+            if (ReferenceEquals(endpoint, refused) || (avoid is { Count: > 0 } && Contains(avoid, endpoint)))
             {
-                endpoint = attempt + 1 < PickAttempts ? null : other;
-                if (endpoint is null)
-                {
-                    continue;
-                }
+                continue;
             }
 
-            // A half-open endpoint with its probes out is skipped like one closed after draining: pick again.
-            if (endpoint.TryClaimProbe(out var probe))
+            if (TryLease(endpoint) is { } lease)
             {
-                if (endpoint.TryAcquire())
-                {
-                    return new EndpointLease(this, endpoint, probe);
-                }
-
-                if (probe)
-                {
-                    endpoint.ReturnProbe();
-                }
+                return lease;
             }
+
+            // A half-open endpoint with its probes out, or one closed after draining since the view was read.
+            refused = endpoint;
+        }
+
+        // The policy keeps choosing endpoints this call cannot use (pick_first, ring_hash, or two-choice picks that
+        // favour the half-open endpoint with one call in flight): take the first usable one, tried ones last.
+        var endpoints = Volatile.Read(ref view).Picker?.Endpoints ?? [];
+        foreach (var candidate in endpoints)
+        {
+            if ((avoid is null || !Contains(avoid, candidate)) && TryLease(candidate) is { } lease)
+            {
+                return lease;
+            }
+        }
+
+        foreach (var candidate in endpoints)
+        {
+            if (avoid is not null && Contains(avoid, candidate) && TryLease(candidate) is { } lease)
+            {
+                return lease;
+            }
+        }
+
+        return null;
+    }
+
+    private EndpointLease? TryLease(UpstreamEndpoint endpoint)
+    {
+        if (!endpoint.TryClaimProbe(out var probe))
+        {
+            return null;
+        }
+
+        if (endpoint.TryAcquire())
+        {
+            return new EndpointLease(this, endpoint, probe);
+        }
+
+        if (probe)
+        {
+            endpoint.ReturnProbe();
         }
 
         return null;
@@ -152,19 +182,6 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
         }
 
         return false;
-    }
-
-    private static UpstreamEndpoint? FirstNotIn(UpstreamEndpoint[] candidates, IReadOnlyList<UpstreamEndpoint> avoid)
-    {
-        foreach (var candidate in candidates)
-        {
-            if (!Contains(avoid, candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>The endpoints known now (usable or not, draining ones last), for the admin view and tests.</summary>

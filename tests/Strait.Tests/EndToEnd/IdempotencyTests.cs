@@ -51,8 +51,20 @@ public sealed class IdempotencyTests
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
         Assert.NotEqual(TaskName(firstBody), TaskName(await other.Content.ReadAsStringAsync()));
 
-        // r0 (picked first) failed the first attempt of each key; r1 executed key-1 once and key-2 once.
-        Assert.Equal((2, 0), await replicas[0].GetCallsAsync());
+        // A final error is stored and replayed too, body and all.
+        await replicas[0].FailEveryCallAsync(null);
+        using var invalid = await gateway.Http.SendAsync(Create("key-3", ""));
+        var invalidBody = await invalid.Content.ReadAsStringAsync();
+        using var invalidAgain = await gateway.Http.SendAsync(Create("key-3", ""));
+        Assert.Equal(HttpStatusCode.BadRequest, invalidAgain.StatusCode);
+        Assert.Equal("true", invalidAgain.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal("application/problem+json", invalidAgain.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"status\":400", invalidBody, StringComparison.Ordinal);
+        Assert.Equal(invalidBody, await invalidAgain.Content.ReadAsStringAsync());
+
+        // r0 (picked first) failed the first attempt of key-1 and key-2 and answered key-3's one attempt; r1 executed
+        // key-1 once and key-2 once.
+        Assert.Equal((3, 0), await replicas[0].GetCallsAsync());
         Assert.Equal((2, 2), await replicas[1].GetCallsAsync());
     }
 

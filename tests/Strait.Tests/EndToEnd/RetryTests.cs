@@ -197,14 +197,24 @@ public sealed class RetryTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("r1", response.Headers.GetValues("X-Replica-Id").Single());
         Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(1000), $"the hedged call took {clock.Elapsed}");
-        var slowEnd = await replicas[0].WaitForLineAsync(l => l.StartsWith("END ListTasks", StringComparison.Ordinal));
-        Assert.Contains(" CANCELLED ", slowEnd, StringComparison.Ordinal);
         Assert.Contains("attempt=1", replicas[1].Lines("CALL ").Single(), StringComparison.Ordinal);
 
-        // A POST is not hedged: it waits for the slow replica.
+        // The slow attempt was reset: it never completes (it answers in 2 s if left alone). A reset that arrives
+        // before the handler has read its request message leaves no CALL line at all.
+        await Task.Delay(TimeSpan.FromMilliseconds(2500));
+        Assert.DoesNotContain(replicas[0].Lines("END "), l => l.Contains(" OK ", StringComparison.Ordinal));
+        Assert.Equal(replicas[0].Lines("CALL ").Count, replicas[0].Lines("END ListTasks CANCELLED").Count);
+
+        // A POST is not hedged, not even with an Idempotency-Key (two attempts must not run at once): it waits for
+        // the slow replica.
         using var create = await gateway.Http.PostAsJsonAsync("/v1/tasks", new { task = new { title = "not hedged" } });
         Assert.Equal("r0", create.Headers.GetValues("X-Replica-Id").Single());
+        using var keyed = new HttpRequestMessage(HttpMethod.Post, "/v1/tasks") { Content = JsonContent.Create(new { task = new { title = "keyed, not hedged" } }) };
+        keyed.Headers.Add("Idempotency-Key", "hedge-1");
+        using var keyedCreate = await gateway.Http.SendAsync(keyed);
+        Assert.Equal("r0", keyedCreate.Headers.GetValues("X-Replica-Id").Single());
         Assert.Single(replicas[1].Lines("CALL "));
+        Assert.Contains("idempotency-key=hedge-1", replicas[0].Lines("CALL CreateTask").Last(), StringComparison.Ordinal);
     }
 
     [Fact]

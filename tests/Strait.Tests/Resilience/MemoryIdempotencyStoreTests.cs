@@ -12,10 +12,11 @@ public sealed class MemoryIdempotencyStoreTests
     public async Task A_key_is_begun_once_in_flight_for_repeats_then_replayed_and_refused_for_another_request()
     {
         await using var store = new MemoryIdempotencyStore(100);
-        Assert.Equal(IdempotencyClaimState.Begun, (await Begin(store, "k", Print)).State);
+        var claim = await Begin(store, "k", Print);
+        Assert.Equal(IdempotencyClaimState.Begun, claim.State);
         Assert.Equal(IdempotencyClaimState.InFlight, (await Begin(store, "k", Print)).State);
 
-        await store.CompleteAsync("k", Answer, TimeSpan.FromHours(1), default);
+        await store.CompleteAsync("k", claim.Token, Answer, TimeSpan.FromHours(1), default);
 
         var replay = await Begin(store, "k", Print);
         Assert.Equal(IdempotencyClaimState.Completed, replay.State);
@@ -28,11 +29,12 @@ public sealed class MemoryIdempotencyStoreTests
     {
         var time = new ManualTime();
         await using var store = new MemoryIdempotencyStore(100, time);
-        await Begin(store, "k", Print);
-        await store.AbandonAsync("k", default);
-        Assert.Equal(IdempotencyClaimState.Begun, (await Begin(store, "k", Print)).State);
+        var first = await Begin(store, "k", Print);
+        await store.AbandonAsync("k", first.Token, default);
+        var second = await Begin(store, "k", Print);
+        Assert.Equal(IdempotencyClaimState.Begun, second.State);
 
-        await store.CompleteAsync("k", Answer, TimeSpan.FromMinutes(10), default);
+        await store.CompleteAsync("k", second.Token, Answer, TimeSpan.FromMinutes(10), default);
         time.Advance(TimeSpan.FromMinutes(9));
         Assert.Equal(IdempotencyClaimState.Completed, (await Begin(store, "k", Print)).State);
         time.Advance(TimeSpan.FromMinutes(1));
@@ -40,28 +42,40 @@ public sealed class MemoryIdempotencyStoreTests
     }
 
     [Fact]
-    public async Task A_claim_whose_lease_lapsed_can_be_taken_over()
+    public async Task A_lapsed_claim_is_taken_over_and_its_late_owner_can_neither_complete_nor_release_the_new_one()
     {
         var time = new ManualTime();
         await using var store = new MemoryIdempotencyStore(100, time);
-        await Begin(store, "k", Print);
+        var late = await Begin(store, "k", Print);
         time.Advance(TimeSpan.FromSeconds(31));
-        Assert.Equal(IdempotencyClaimState.Begun, (await Begin(store, "k", Print)).State);
+        var current = await Begin(store, "k", Print);
+        Assert.Equal(IdempotencyClaimState.Begun, current.State);
+
+        await store.AbandonAsync("k", late.Token, default);
+        await store.CompleteAsync("k", late.Token, Answer, TimeSpan.FromHours(1), default);
+        Assert.Equal(IdempotencyClaimState.InFlight, (await Begin(store, "k", Print)).State);
+
+        var own = new StoredResponse(200, [], [7]);
+        await store.CompleteAsync("k", current.Token, own, TimeSpan.FromHours(1), default);
+        Assert.Same(own, (await Begin(store, "k", Print)).Response);
     }
 
     [Fact]
-    public async Task The_oldest_keys_go_first_beyond_max_entries()
+    public async Task The_oldest_answers_go_first_beyond_max_entries_but_running_claims_stay()
     {
         await using var store = new MemoryIdempotencyStore(3);
-        foreach (var key in new[] { "a", "b", "c", "d" })
+        var running = await Begin(store, "running", Print);
+        foreach (var key in new[] { "a", "b", "c" })
         {
-            await Begin(store, key, Print);
-            await store.CompleteAsync(key, Answer, TimeSpan.FromHours(1), default);
+            var claim = await Begin(store, key, Print);
+            await store.CompleteAsync(key, claim.Token, Answer, TimeSpan.FromHours(1), default);
         }
 
         Assert.Equal(3, store.Count);
+        Assert.Equal(IdempotencyClaimState.InFlight, (await Begin(store, "running", Print)).State);
         Assert.Equal(IdempotencyClaimState.Begun, (await Begin(store, "a", Print)).State);
-        Assert.Equal(IdempotencyClaimState.Completed, (await Begin(store, "d", Print)).State);
+        Assert.Equal(IdempotencyClaimState.Completed, (await Begin(store, "c", Print)).State);
+        await store.AbandonAsync("running", running.Token, default);
     }
 
     [Fact]

@@ -173,6 +173,31 @@ public sealed class OutlierDetectionTests
         held.Complete(GrpcStatus.Ok);
     }
 
+    [Theory]
+    [InlineData("least_request")]
+    [InlineData("pick_first")]
+    public async Task While_a_probe_is_out_other_calls_go_to_the_other_endpoints_whatever_the_policy(string policy)
+    {
+        var time = new ManualTime();
+        await using var cluster = TestClusters.Create(TestClusters.Options(2, policy), time);
+        var endpoint = TestClusters.EndpointOn(cluster, 1);
+        FailFiveTimes(cluster, endpoint);
+        time.Advance(TimeSpan.FromSeconds(30));
+        cluster.Housekeep();
+
+        // Two-choice picks favour the half-open endpoint (one call in flight), pick_first always names it first.
+        var probe = PickOn(cluster, endpoint);
+        for (var i = 0; i < 50; i++)
+        {
+            var lease = cluster.TryPick(null);
+            Assert.NotNull(lease);
+            Assert.Equal(2, lease.Value.Endpoint.Key.Address.Port);
+            lease.Value.Complete(GrpcStatus.Ok);
+        }
+
+        probe.Complete(GrpcStatus.Ok);
+    }
+
     [Fact]
     public async Task With_no_half_open_probes_a_returning_endpoint_takes_full_load_at_once()
     {
@@ -224,7 +249,7 @@ public sealed class OutlierDetectionTests
 
     private static EndpointLease PickOn(UpstreamCluster cluster, UpstreamEndpoint endpoint)
     {
-        for (var i = 0; i < 10; i++)
+        for (var i = 0; i < 100; i++)
         {
             var lease = cluster.TryPick(null)!.Value;
             if (lease.Endpoint == endpoint)

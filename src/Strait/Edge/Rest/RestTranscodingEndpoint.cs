@@ -128,6 +128,11 @@ public sealed partial class RestTranscodingEndpoint
             return headerProblem;
         }
 
+        if (IdempotentRequest.ReadKey(context.Request, metadata, out var idempotencyKey) is { } keyProblem)
+        {
+            return keyProblem;
+        }
+
         // 4. Request message: body first, then query, then path bindings, appended as protobuf fragments so that
         //    protobuf's merge rules apply (the path wins over the body; repeated values append).
         using var message = new PooledBufferWriter(256);
@@ -165,7 +170,7 @@ public sealed partial class RestTranscodingEndpoint
         }
 
         // Idempotency-Key replay: a repeat is answered from the store, a reuse for another request refused.
-        if (routePolicy.Policy.Replay is { } replayPolicy && context.Request.Headers.TryGetValue(IdempotentRequest.KeyHeader, out var idempotencyKey))
+        if (routePolicy.Policy.Replay is { } replayPolicy && idempotencyKey is not null)
         {
             var (replay, replayProblem) = await IdempotentRequest.BeginAsync(
                 context, snapshot.Idempotency, replayPolicy, idempotencyKey, RouteClaims.RouteKey(route), snapshot.GrpcPathOf(route.Method), message.WrittenMemory, deadline, snapshot.MaxStoredResponse)
@@ -185,7 +190,7 @@ public sealed partial class RestTranscodingEndpoint
             metadata,
             deadline,
             AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata),
-            routePolicy.Idempotent || context.Request.Headers.ContainsKey(IdempotentRequest.KeyHeader));
+            routePolicy.Idempotent ? RepeatSafety.Idempotent : idempotencyKey is not null ? RepeatSafety.Keyed : RepeatSafety.Never);
         using var callOutcome = await ResilientInvoker.InvokeAsync(cluster, routePolicy.Policy, call, context.RequestAborted).ConfigureAwait(false);
         outcome.Attempts = callOutcome.Attempts;
         if (callOutcome.Result is not { } result)

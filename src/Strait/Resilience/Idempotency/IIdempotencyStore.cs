@@ -11,11 +11,11 @@ public interface IIdempotencyStore : IAsyncDisposable
     /// <param name="lease">How long an unfinished claim holds the key, so that a crashed gateway does not hold it forever.</param>
     ValueTask<IdempotencyClaim> TryBeginAsync(string key, byte[] fingerprint, TimeSpan lease, CancellationToken cancellationToken);
 
-    /// <summary>Stores the answer of a claimed key for <paramref name="ttl"/>.</summary>
-    ValueTask CompleteAsync(string key, StoredResponse response, TimeSpan ttl, CancellationToken cancellationToken);
+    /// <summary>Stores the answer of a claimed key for <paramref name="ttl"/>; nothing when the claim was lost (its lease lapsed and another took it).</summary>
+    ValueTask CompleteAsync(string key, Guid claim, StoredResponse response, TimeSpan ttl, CancellationToken cancellationToken);
 
-    /// <summary>Releases a claimed key without an answer, so that a repeat executes afresh.</summary>
-    ValueTask AbandonAsync(string key, CancellationToken cancellationToken);
+    /// <summary>Releases a claimed key without an answer, so that a repeat executes afresh; nothing when the claim was lost.</summary>
+    ValueTask AbandonAsync(string key, Guid claim, CancellationToken cancellationToken);
 }
 
 public enum IdempotencyClaimState
@@ -33,7 +33,8 @@ public enum IdempotencyClaimState
     InFlight,
 }
 
-public readonly record struct IdempotencyClaim(IdempotencyClaimState State, StoredResponse? Response = null);
+/// <param name="Token">For <see cref="IdempotencyClaimState.Begun"/>: identifies this claim to complete or abandon it.</param>
+public readonly record struct IdempotencyClaim(IdempotencyClaimState State, StoredResponse? Response = null, Guid Token = default);
 
 /// <summary>An answer as sent: status, the headers worth replaying, and the body.</summary>
 public sealed record StoredResponse(int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body)

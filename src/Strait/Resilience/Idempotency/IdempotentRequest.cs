@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Primitives;
 using Strait.Errors;
 using Strait.Wire;
 
@@ -15,11 +14,15 @@ namespace Strait.Resilience.Idempotency;
 public sealed class IdempotentRequest
 {
     public const string KeyHeader = "Idempotency-Key";
+
+    /// <summary>The metadata key the client's Idempotency-Key is forwarded under, for the backend to recognise repeats.</summary>
+    public const string KeyMetadata = "idempotency-key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
     private const int MaxKeyLength = 255;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan LeaseSlack = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StoreTimeoutFloor = TimeSpan.FromSeconds(1);
 
     // Hop-by-hop, per-response and per-request headers: a replay gets its own.
     private static readonly HashSet<string> NotReplayed = new(StringComparer.OrdinalIgnoreCase)
@@ -31,14 +34,44 @@ public sealed class IdempotentRequest
     private readonly IIdempotencyStore store;
     private readonly ReplayPolicy policy;
     private readonly string storeKey;
+    private readonly Guid claim;
     private readonly ResponseCapture capture;
 
-    private IdempotentRequest(IIdempotencyStore store, ReplayPolicy policy, string storeKey, ResponseCapture capture)
+    private IdempotentRequest(IIdempotencyStore store, ReplayPolicy policy, string storeKey, Guid claim, ResponseCapture capture)
     {
         this.store = store;
         this.policy = policy;
         this.storeKey = storeKey;
+        this.claim = claim;
         this.capture = capture;
+    }
+
+    /// <summary>
+    /// Reads and checks the request's Idempotency-Key (null when it has none) and forwards it as
+    /// <see cref="KeyMetadata"/> unless a header rule already did: Strait sends a keyed request again on the key's
+    /// strength, so the backend must be able to tell the attempts are one request.
+    /// </summary>
+    /// <returns>A 400 problem for a malformed key.</returns>
+    public static Problem? ReadKey(HttpRequest request, GrpcMetadata metadata, out string? key)
+    {
+        key = null;
+        if (!request.Headers.TryGetValue(KeyHeader, out var values))
+        {
+            return null;
+        }
+
+        if (values.Count != 1 || values[0] is not { Length: > 0 and <= MaxKeyLength } text || !GrpcMetadata.IsValidTextValue(text))
+        {
+            return Problems.InvalidHeader(KeyHeader, $"{KeyHeader} must be one value of 1 to {MaxKeyLength} printable ASCII characters.");
+        }
+
+        key = text;
+        if (!metadata.ContainsKey(KeyMetadata))
+        {
+            metadata.Add(KeyMetadata, text);
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -50,19 +83,14 @@ public sealed class IdempotentRequest
         HttpContext context,
         IIdempotencyStore store,
         ReplayPolicy policy,
-        StringValues key,
+        string key,
         string routeKey,
         string grpcPath,
         ReadOnlyMemory<byte> message,
         DateTime deadlineUtc,
         int maxStoredResponse)
     {
-        if (key.Count != 1 || key[0] is not { Length: > 0 and <= MaxKeyLength } text || !GrpcMetadata.IsValidTextValue(text))
-        {
-            return (null, Problems.InvalidHeader(KeyHeader, $"{KeyHeader} must be one value of 1 to {MaxKeyLength} printable ASCII characters."));
-        }
-
-        var storeKey = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(routeKey + "\n" + policy.Scope.Of(context) + "\n" + text)));
+        var storeKey = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(routeKey + "\n" + policy.Scope.Of(context) + "\n" + key)));
         var fingerprint = Fingerprint(grpcPath, message.Span);
         var lease = (deadlineUtc - DateTime.UtcNow) + LeaseSlack;
         var waitUntil = DateTime.UtcNow + policy.WaitForInFlight;
@@ -71,9 +99,12 @@ public sealed class IdempotentRequest
             IdempotencyClaim claim;
             try
             {
-                claim = await store.TryBeginAsync(storeKey, fingerprint, lease, context.RequestAborted).ConfigureAwait(false);
+                // Bounded by the call's deadline, not by the client: a claim taken as the client leaves must be known
+                // (and released below), not lost in a cancelled statement.
+                using var bounded = new CancellationTokenSource(Max(deadlineUtc - DateTime.UtcNow, StoreTimeoutFloor));
+                claim = await store.TryBeginAsync(storeKey, fingerprint, lease, bounded.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // Without the store the request could run twice: refuse it rather than risk that.
                 return (null, Problems.IdempotencyStoreUnavailable());
@@ -81,10 +112,13 @@ public sealed class IdempotentRequest
 
             switch (claim.State)
             {
+                case IdempotencyClaimState.Begun when context.RequestAborted.IsCancellationRequested:
+                    await store.AbandonAsync(storeKey, claim.Token, CancellationToken.None).ConfigureAwait(false);
+                    return (null, null);
                 case IdempotencyClaimState.Begun:
                     var capture = new ResponseCapture(context.Response.Body, maxStoredResponse);
                     context.Response.Body = capture;
-                    return (new IdempotentRequest(store, policy, storeKey, capture), null);
+                    return (new IdempotentRequest(store, policy, storeKey, claim.Token, capture), null);
                 case IdempotencyClaimState.Completed:
                     await ReplayAsync(context, claim.Response!).ConfigureAwait(false);
                     return (null, null);
@@ -105,6 +139,15 @@ public sealed class IdempotentRequest
     /// <returns>The store's failure, for the log: the answer reached the client, so a failure only means a repeat runs again.</returns>
     public async Task<Exception?> FinishAsync(HttpContext context)
     {
+        try
+        {
+            // Problem bodies are written through the body's PipeWriter: push what it buffers through the capture.
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+        }
+
         var status = context.Response.StatusCode;
         var final = !context.RequestAborted.IsCancellationRequested
             && !capture.Overflowed
@@ -113,7 +156,7 @@ public sealed class IdempotentRequest
         {
             if (!final)
             {
-                await store.AbandonAsync(storeKey, CancellationToken.None).ConfigureAwait(false);
+                await store.AbandonAsync(storeKey, claim, CancellationToken.None).ConfigureAwait(false);
                 return null;
             }
 
@@ -126,7 +169,7 @@ public sealed class IdempotentRequest
                 }
             }
 
-            await store.CompleteAsync(storeKey, new StoredResponse(status, headers, capture.ToArray()), policy.Ttl, CancellationToken.None).ConfigureAwait(false);
+            await store.CompleteAsync(storeKey, claim, new StoredResponse(status, headers, capture.ToArray()), policy.Ttl, CancellationToken.None).ConfigureAwait(false);
             return null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -151,6 +194,8 @@ public sealed class IdempotentRequest
         context.Response.ContentLength = response.Body.Length;
         await context.Response.Body.WriteAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static byte[] Fingerprint(string grpcPath, ReadOnlySpan<byte> message)
     {

@@ -53,16 +53,17 @@ public sealed class MemoryIdempotencyStore : IIdempotencyStore
 
             DropExpiredAndOldest(now);
             var node = order.AddLast(key);
-            entries[key] = new Entry(fingerprint, now + lease, node);
-            return ValueTask.FromResult(new IdempotencyClaim(IdempotencyClaimState.Begun));
+            var token = Guid.NewGuid();
+            entries[key] = new Entry(fingerprint, now + lease, node, token);
+            return ValueTask.FromResult(new IdempotencyClaim(IdempotencyClaimState.Begun, Token: token));
         }
     }
 
-    public ValueTask CompleteAsync(string key, StoredResponse response, TimeSpan ttl, CancellationToken cancellationToken)
+    public ValueTask CompleteAsync(string key, Guid claim, StoredResponse response, TimeSpan ttl, CancellationToken cancellationToken)
     {
         lock (gate)
         {
-            if (entries.TryGetValue(key, out var entry))
+            if (entries.TryGetValue(key, out var entry) && entry.Token == claim && entry.Response is null)
             {
                 entry.Response = response;
                 entry.ExpiresAt = time.GetUtcNow() + ttl;
@@ -72,11 +73,11 @@ public sealed class MemoryIdempotencyStore : IIdempotencyStore
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask AbandonAsync(string key, CancellationToken cancellationToken)
+    public ValueTask AbandonAsync(string key, Guid claim, CancellationToken cancellationToken)
     {
         lock (gate)
         {
-            if (entries.TryGetValue(key, out var entry) && entry.Response is null)
+            if (entries.TryGetValue(key, out var entry) && entry.Token == claim && entry.Response is null)
             {
                 Remove(key, entry);
             }
@@ -87,12 +88,28 @@ public sealed class MemoryIdempotencyStore : IIdempotencyStore
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// Drops expired keys from the front (keys arrive in order, so they are mostly there), then the oldest answers
+    /// until there is room. Claims still running are never dropped: that would let a repeat run next to them. They
+    /// are bounded by the calls in flight, so the store may exceed <c>maxEntries</c> by that many.
+    /// </summary>
     private void DropExpiredAndOldest(DateTimeOffset now)
     {
-        // Keys arrive in order, so expired ones are mostly at the front; a long-lived key there stops the sweep early.
-        while (order.First is { } first && (entries.Count >= maxEntries || entries[first.Value].ExpiresAt <= now))
+        while (order.First is { } first && entries[first.Value].ExpiresAt <= now)
         {
             Remove(first.Value, entries[first.Value]);
+        }
+
+        for (var node = order.First; node is not null && entries.Count >= maxEntries;)
+        {
+            var next = node.Next;
+            var entry = entries[node.Value];
+            if (entry.Response is not null || entry.ExpiresAt <= now)
+            {
+                Remove(node.Value, entry);
+            }
+
+            node = next;
         }
     }
 
@@ -102,8 +119,10 @@ public sealed class MemoryIdempotencyStore : IIdempotencyStore
         order.Remove(entry.Node);
     }
 
-    private sealed class Entry(byte[] fingerprint, DateTimeOffset expiresAt, LinkedListNode<string> node)
+    private sealed class Entry(byte[] fingerprint, DateTimeOffset expiresAt, LinkedListNode<string> node, Guid token)
     {
+        public Guid Token { get; } = token;
+
         public byte[] Fingerprint { get; } = fingerprint;
 
         public DateTimeOffset ExpiresAt { get; set; } = expiresAt;

@@ -36,10 +36,10 @@ public sealed class PostgresIdempotencyStore : IIdempotencyStore
         {
             // Wins a new key, an expired one, or one whose claimant let its lease lapse.
             claim.CommandText = $"""
-                INSERT INTO {table} (key, fingerprint, state, expires_at)
-                VALUES (@key, @fingerprint, {InFlight}, now() + @lease)
+                INSERT INTO {table} (key, fingerprint, state, token, expires_at)
+                VALUES (@key, @fingerprint, {InFlight}, @token, now() + @lease)
                 ON CONFLICT (key) DO UPDATE
-                  SET fingerprint = EXCLUDED.fingerprint, state = {InFlight}, expires_at = EXCLUDED.expires_at,
+                  SET fingerprint = EXCLUDED.fingerprint, state = {InFlight}, token = EXCLUDED.token, expires_at = EXCLUDED.expires_at,
                       status = NULL, headers = NULL, body = NULL
                   WHERE {table}.expires_at <= now()
                 RETURNING 1
@@ -47,9 +47,11 @@ public sealed class PostgresIdempotencyStore : IIdempotencyStore
             claim.Parameters.AddWithValue("key", key);
             claim.Parameters.AddWithValue("fingerprint", fingerprint);
             claim.Parameters.AddWithValue("lease", lease);
+            var token = Guid.NewGuid();
+            claim.Parameters.AddWithValue("token", token);
             if (await claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
             {
-                return new IdempotencyClaim(IdempotencyClaimState.Begun);
+                return new IdempotencyClaim(IdempotencyClaimState.Begun, Token: token);
             }
         }
 
@@ -77,13 +79,14 @@ public sealed class PostgresIdempotencyStore : IIdempotencyStore
         return new IdempotencyClaim(IdempotencyClaimState.Completed, response);
     }
 
-    public async ValueTask CompleteAsync(string key, StoredResponse response, TimeSpan ttl, CancellationToken cancellationToken)
+    public async ValueTask CompleteAsync(string key, Guid claim, StoredResponse response, TimeSpan ttl, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             UPDATE {table} SET state = {Completed}, status = @status, headers = @headers, body = @body, expires_at = now() + @ttl
-            WHERE key = @key AND state = {InFlight}
+            WHERE key = @key AND token = @token AND state = {InFlight}
             """);
         command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("token", claim);
         command.Parameters.AddWithValue("status", response.Status);
         command.Parameters.AddWithValue("headers", response.SerializeHeaders());
         command.Parameters.AddWithValue("body", response.Body);
@@ -91,10 +94,11 @@ public sealed class PostgresIdempotencyStore : IIdempotencyStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask AbandonAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask AbandonAsync(string key, Guid claim, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"DELETE FROM {table} WHERE key = @key AND state = {InFlight}");
+        await using var command = dataSource.CreateCommand($"DELETE FROM {table} WHERE key = @key AND token = @token AND state = {InFlight}");
         command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("token", claim);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -140,6 +144,7 @@ public sealed class PostgresIdempotencyStore : IIdempotencyStore
                       key text PRIMARY KEY,
                       fingerprint bytea NOT NULL,
                       state smallint NOT NULL,
+                      token uuid NOT NULL,
                       status integer,
                       headers bytea,
                       body bytea,
