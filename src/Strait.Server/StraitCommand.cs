@@ -170,7 +170,7 @@ internal static class StraitCommand
         }
     }
 
-    private static readonly string[] LocatedSections = ["headers.", "backend.", "clusters."];
+    private static readonly string[] LocatedSections = ["headers.", "backend.", "clusters.", "resilience.", "rateLimits."];
 
     // User errors (bad flags, files, schemas, configuration) end with one line per problem and exit code 2. A problem
     // that names a configuration key ("headers.rules[2].direction: …", "clusters.users.lbPolicy: …") is prefixed

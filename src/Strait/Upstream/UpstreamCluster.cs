@@ -214,8 +214,7 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
                 var streak = endpoint.CountFailure(Settings.IntervalCountsEnabled);
                 if (probe)
                 {
-                    // One failed probe is enough: the endpoint has not recovered.
-                    TryEject(endpoint, () => $"the probe after its ejection failed with {status.Code.ToCanonicalName()} ({status.Origin})");
+                    EjectAfterFailedProbe(endpoint, status);
                 }
                 else if (Settings.OutlierDetectionEnabled && streak >= Settings.ConsecutiveErrors)
                 {
@@ -232,6 +231,11 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
 
         Release(endpoint);
     }
+
+    // One failed probe is enough: the endpoint has not recovered. A method of its own, so that the lambda's closure is
+    // allocated only here and not on every call's completion.
+    private void EjectAfterFailedProbe(UpstreamEndpoint endpoint, GrpcStatus status) =>
+        TryEject(endpoint, () => $"the probe after its ejection failed with {status.Code.ToCanonicalName()} ({status.Origin})");
 
     internal void Abandon(UpstreamEndpoint endpoint, bool probe = false)
     {

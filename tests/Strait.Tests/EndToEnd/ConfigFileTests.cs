@@ -70,6 +70,10 @@ public sealed class ConfigFileTests : IDisposable
     [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\nclusters:\n  echo:\n    addresses: [\"127.0.0.1:2\"]\n    services: [nope.v1.Nope]\n", "clusters.echo.services[0]: 'nope.v1.Nope' names no service")]
     [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\n  dns:\n    servers: [\"not-an-ip\"]\n", "backend.dns.servers[0]")]
     [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\nadmin:\n  listen: ftp://x\n", "admin.listen")]
+    [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\nresilience:\n  default:\n    retry:\n      maxAttempts: 9\n", "strait.yaml:8:20: resilience.default.retry.maxAttempts: must be between 2 and 5")]
+    [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\nrateLimits:\n  perKey:\n    key: cookie\n", "strait.yaml:7:10: rateLimits.perKey.key: 'cookie' is not global")]
+    [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\n  retryBudget:\n    ratio: -1\n", "backend.retryBudget.ratio: must be between 0 and 10")]
+    [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\nresilience:\n  idempotencyStore:\n    kind: redis\n", "resilience.idempotencyStore.kind: 'redis' is not memory or postgres")]
     public async Task Bad_configuration_exits_2_naming_the_problem(string yaml, string mentioned)
     {
         var config = Write("strait.yaml", $"schema:\n  protos: [\"{TodoProto}\"]\n" + (yaml.StartsWith("schema", StringComparison.Ordinal) ? string.Empty : yaml));
