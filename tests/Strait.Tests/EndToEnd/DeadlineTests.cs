@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 
 namespace Strait.Tests.EndToEnd;
 
@@ -14,6 +15,8 @@ public sealed class DeadlineTests
             backend:
               addresses: ["{backend.Address}"]
             """);
+        await WarmAsync(gateway, backend);
+
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/tasks");
         request.Headers.Add("X-Request-Timeout", "300ms");
 
@@ -23,10 +26,11 @@ public sealed class DeadlineTests
 
         (await JsonReply.ReadAsync(response)).AssertProblem(504, "DEADLINE_EXCEEDED");
         Assert.InRange(elapsed, TimeSpan.FromMilliseconds(280), TimeSpan.FromMilliseconds(800));
-        var ended = await backend.WaitForLineAsync(l => l.StartsWith("END ListTasks", StringComparison.Ordinal));
+        var requestId = response.Headers.GetValues("X-Request-Id").Single();
+        var ended = await backend.WaitForLineAsync(l => l.StartsWith("END ListTasks", StringComparison.Ordinal) && l.Contains(requestId, StringComparison.Ordinal));
         Assert.Contains(" CANCELLED ", ended, StringComparison.Ordinal);
         // A deadline is not retried: the one attempt is all the backend saw.
-        Assert.Single(backend.Lines("CALL "));
+        Assert.Single(backend.Lines("CALL "), l => l.Contains(requestId, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -81,16 +85,34 @@ public sealed class DeadlineTests
             backend:
               addresses: ["{backend.Address}"]
             """);
+        var warmId = await WarmAsync(gateway, backend);
         using var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gateway.Http.GetAsync("/v1/tasks", impatient.Token));
 
         var clock = Stopwatch.StartNew();
-        var ended = await backend.WaitForLineAsync(l => l.StartsWith("END ListTasks", StringComparison.Ordinal));
+        var ended = await backend.WaitForLineAsync(l => l.StartsWith("END ListTasks", StringComparison.Ordinal) && !l.Contains(warmId, StringComparison.Ordinal));
         Assert.Contains(" CANCELLED ", ended, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), "the backend went on working after the client left");
-        var logged = await gateway.WaitForLogLineAsync(l => l.Contains("GET /v1/tasks →", StringComparison.Ordinal));
+        var logged = await gateway.WaitForLogLineAsync(l => l.Contains("GET /v1/tasks →", StringComparison.Ordinal) && !l.Contains(warmId, StringComparison.Ordinal));
         Assert.Contains("→ 499 CANCELLED", logged, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Sends one call with a 1 s deadline and waits until the backend has logged its end, so that the measured calls
+    /// find both processes' request paths compiled: a cold backend may not even have started its handler (and logged
+    /// the call) when a short deadline or a disconnect resets the stream.
+    /// </summary>
+    /// <returns>The warm-up call's request id.</returns>
+    private static async Task<string> WarmAsync(GatewayProcess gateway, BackendProcess backend)
+    {
+        using var warm = new HttpRequestMessage(HttpMethod.Get, "/v1/tasks");
+        warm.Headers.Add("X-Request-Timeout", "1s");
+        using var warmed = await gateway.Http.SendAsync(warm);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, warmed.StatusCode);
+        var warmId = warmed.Headers.GetValues("X-Request-Id").Single();
+        await backend.WaitForLineAsync(l => l.StartsWith("END ListTasks", StringComparison.Ordinal) && l.Contains(warmId, StringComparison.Ordinal));
+        return warmId;
     }
 
     /// <summary>The deadline the backend saw on arrival, in milliseconds, for one GET with <paramref name="header"/>.</summary>

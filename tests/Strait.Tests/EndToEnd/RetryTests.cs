@@ -230,6 +230,11 @@ public sealed class RetryTests
                 maxPendingWait: 00:00:02
             """);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 10 }) { BaseAddress = gateway.Address };
+        // Warm: a cold gateway could stagger the six requests by more than the backend's 600 ms.
+        using (var warm = await http.GetAsync("/v1/tasks"))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
 
         var replies = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => http.GetAsync("/v1/tasks")));
 
@@ -243,7 +248,7 @@ public sealed class RetryTests
             Assert.Equal("1", reply.Headers.GetValues("Retry-After").Single());
         }
 
-        Assert.Equal(3, (await backend.GetCallsAsync()).Started);
+        Assert.Equal(1 + 3, (await backend.GetCallsAsync()).Started);
         var resilience = (await gateway.GetClustersAsync()).GetProperty("clusters")[0].GetProperty("resilience");
         Assert.Equal(3, resilience.GetProperty("callsRefusedAtMaxRequests").GetInt64());
         foreach (var reply in replies)
