@@ -41,10 +41,11 @@ const LOADER_OPTIONS = {
 
 /** Loads the services' protos; google/protobuf imports come bundled with proto-loader. */
 function loadDefinitions() {
-  const definition = protoLoader.loadSync(['echo.proto', 'health.proto', 'conformance.proto'], LOADER_OPTIONS);
+  const definition = protoLoader.loadSync(['echo.proto', 'health.proto', 'conformance.proto', 'stream.proto'], LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(definition);
   return {
     EchoService: loaded.strait.echo.v1.EchoService,
+    StreamService: loaded.strait.echo.v1.StreamService,
     ConformanceEcho: loaded.strait.conformance.v1.ConformanceEcho,
     Health: loaded.grpc.health.v1.Health,
   };
@@ -142,6 +143,57 @@ function fail(replica, call, callback) {
   }
 }
 
+/** Writes `reply`, resolving once grpc-js has room again: a client that stops reading stalls the stream here. */
+function writeWithBackpressure(call, reply) {
+  return new Promise((resolve) => {
+    if (call.write(reply)) {
+      resolve();
+    } else {
+      call.once('drain', resolve);
+    }
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function serverStream(replica, call) {
+  call.sendMetadata(replicaMetadata(replica));
+  let cancelled = false;
+  call.once('cancelled', () => { cancelled = true; });
+  const { text = '', count = 0, interval_ms: intervalMs = 0, fail_after: failAfter = 0, fail_code: failCode = 0 } = call.request;
+  const payload = Buffer.alloc(call.request.payload_bytes ?? 0, 0x61);
+  for (let index = 0; index < count && !cancelled; index++) {
+    if (failAfter > 0 && index === failAfter) {
+      call.emit('error', { code: failCode || grpc.status.INTERNAL, details: `failed after ${failAfter} replies` });
+      return;
+    }
+    if (index > 0 && intervalMs > 0) {
+      await sleep(intervalMs);
+    }
+    await writeWithBackpressure(call, { text, index, payload, metadata: index === 0 ? asciiMetadata(call.metadata) : {} });
+  }
+  if (!cancelled) {
+    call.end();
+  }
+}
+
+function clientStream(replica, call, callback) {
+  call.sendMetadata(replicaMetadata(replica));
+  const texts = [];
+  call.on('data', (request) => texts.push(request.text ?? ''));
+  call.on('end', () => callback(null, { text: texts.join('+'), index: texts.length, metadata: asciiMetadata(call.metadata) }));
+}
+
+function bidiStream(replica, call) {
+  call.sendMetadata(replicaMetadata(replica));
+  let index = 0;
+  call.on('data', (request) => {
+    call.write({ text: request.text ?? '', index, metadata: index === 0 ? asciiMetadata(call.metadata) : {} });
+    index++;
+  });
+  call.on('end', () => call.end());
+}
+
 /**
  * The health of the whole server: one status for `""` and both services, switched by stdin commands
  * (`setHealth`). Watch calls get every change.
@@ -198,13 +250,18 @@ function watch(replica, health, call) {
 
 /** `replica` holds `id` (set once the port is known) and `latencyMs`; `health` comes from `createHealth`. */
 function createServer(replica, health) {
-  const { EchoService, ConformanceEcho, Health } = loadDefinitions();
+  const { EchoService, ConformanceEcho, StreamService, Health } = loadDefinitions();
   const server = new grpc.Server();
   server.addService(EchoService.service, {
     Echo: (call, callback) => echo(replica, call, callback),
     Fail: (call, callback) => fail(replica, call, callback),
   });
   server.addService(ConformanceEcho.service, { Echo: conformanceEcho });
+  server.addService(StreamService.service, {
+    ServerStream: (call) => { serverStream(replica, call); },
+    ClientStream: (call, callback) => clientStream(replica, call, callback),
+    BidiStream: (call) => bidiStream(replica, call),
+  });
   server.addService(Health.service, {
     Check: (call, callback) => check(replica, health, call, callback),
     Watch: (call) => watch(replica, health, call),

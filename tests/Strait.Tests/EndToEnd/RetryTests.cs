@@ -197,7 +197,9 @@ public sealed class RetryTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("r1", response.Headers.GetValues("X-Replica-Id").Single());
         Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(1000), $"the hedged call took {clock.Elapsed}");
-        Assert.Contains("attempt=1", replicas[1].Lines("CALL ").Single(), StringComparison.Ordinal);
+        // Output lines can arrive after the reply: wait for them rather than read what has come so far.
+        var hedge = await replicas[1].WaitForLineAsync(l => l.StartsWith("CALL ListTasks", StringComparison.Ordinal));
+        Assert.Contains("attempt=1", hedge, StringComparison.Ordinal);
 
         // The slow attempt was reset: it never completes (it answers in 2 s if left alone). A reset that arrives
         // before the handler has read its request message leaves no CALL line at all.
@@ -213,8 +215,8 @@ public sealed class RetryTests
         keyed.Headers.Add("Idempotency-Key", "hedge-1");
         using var keyedCreate = await gateway.Http.SendAsync(keyed);
         Assert.Equal("r0", keyedCreate.Headers.GetValues("X-Replica-Id").Single());
+        await replicas[0].WaitForLineAsync(l => l.StartsWith("CALL CreateTask", StringComparison.Ordinal) && l.Contains("idempotency-key=hedge-1", StringComparison.Ordinal));
         Assert.Single(replicas[1].Lines("CALL "));
-        Assert.Contains("idempotency-key=hedge-1", replicas[0].Lines("CALL CreateTask").Last(), StringComparison.Ordinal);
     }
 
     [Fact]
