@@ -159,7 +159,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function serverStream(replica, call) {
   call.sendMetadata(replicaMetadata(replica));
   let cancelled = false;
-  call.once('cancelled', () => { cancelled = true; });
+  call.once('cancelled', () => {
+    cancelled = true;
+    // For cancellation tests: the harness waits for this line.
+    process.stdout.write(`CANCELLED ServerStream ${call.request.text ?? ''}\n`);
+  });
   const { text = '', count = 0, interval_ms: intervalMs = 0, fail_after: failAfter = 0, fail_code: failCode = 0 } = call.request;
   const payload = Buffer.alloc(call.request.payload_bytes ?? 0, 0x61);
   for (let index = 0; index < count && !cancelled; index++) {

@@ -45,16 +45,21 @@ public sealed class ProblemResponseWriter
         var writer = new Utf8JsonWriter(response.BodyWriter, JsonWriting.Options);
         await using (writer.ConfigureAwait(false))
         {
-            if (format == ErrorBodyFormat.ProblemJson)
-            {
-                WriteProblemJson(writer, problem, context.Request.Path.ToUriComponent(), identity, detailRenderer);
-            }
-            else
-            {
-                WriteGoogleRpcStatus(writer, problem, detailRenderer);
-            }
-
+            WriteBody(writer, problem, context.Request.Path.ToUriComponent(), identity, detailRenderer);
             await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes the problem's JSON object alone, for errors inside a body already under way (a stream's last line).</summary>
+    public void WriteBody(Utf8JsonWriter writer, Problem problem, string instance, RequestIdentity identity, IErrorDetailRenderer? detailRenderer)
+    {
+        if (format == ErrorBodyFormat.ProblemJson)
+        {
+            WriteProblemJson(writer, problem, instance, identity, detailRenderer);
+        }
+        else
+        {
+            WriteGoogleRpcStatus(writer, problem, detailRenderer);
         }
     }
 

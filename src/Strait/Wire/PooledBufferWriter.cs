@@ -25,6 +25,9 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
+    /// <summary>Empties the writer for reuse, keeping its buffer.</summary>
+    public void Reset() => _written = 0;
+
     public void Advance(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

@@ -169,6 +169,16 @@ public sealed partial class RestTranscodingEndpoint
             return deadlineProblem;
         }
 
+        // Server streaming: messages are written as they arrive (NDJSON or SSE); no retries once the first is sent.
+        if (route.Method.IsServerStreaming && !route.Method.IsClientStreaming)
+        {
+            var (streamProblem, streamStatus) = await ServerStreamingCall.RunAsync(
+                context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline, identity).ConfigureAwait(false);
+            outcome.GrpcStatus = streamStatus;
+            outcome.Attempts = 1;
+            return streamProblem;
+        }
+
         // Idempotency-Key replay: a repeat is answered from the store, a reuse for another request refused.
         if (routePolicy.Policy.Replay is { } replayPolicy && idempotencyKey is not null)
         {

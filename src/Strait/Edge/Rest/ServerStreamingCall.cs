@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Strait.Errors;
+using Strait.Hosting;
+using Strait.Json;
+using Strait.Observability;
+using Strait.Routing;
+using Strait.Upstream;
+using Strait.Wire;
+
+namespace Strait.Edge.Rest;
+
+/// <summary>
+/// A REST call to a server-streaming method: each upstream message is transcoded and written as it arrives, as a line
+/// of newline-delimited JSON (<c>application/x-ndjson</c>) or, when the client accepts <c>text/event-stream</c>, as a
+/// Server-Sent Event (<c>id</c>, <c>event: message</c>, <c>data</c>), flushed at once. The next message is read only
+/// after the previous one was written, so a slow client slows the backend through HTTP/2 flow control instead of
+/// filling a buffer. An error before the first message is an ordinary problem response; after it the status line is
+/// sent, so the error is the stream's last line (<c>{"error": problem}</c>) or event (<c>event: error</c>).
+/// </summary>
+internal static class ServerStreamingCall
+{
+    public const string EventStream = "text/event-stream";
+    public const string NdJson = "application/x-ndjson";
+    private const string LastEventIdHeader = "Last-Event-ID";
+    private const string LastEventIdMetadata = "last-event-id";
+    private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
+    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
+    private static readonly byte[] LineEnd = "\n"u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] ErrorEvent = "event: error\ndata: "u8.ToArray();
+
+    /// <returns>A problem to answer when nothing was streamed yet; null once the stream was written, with its final status.</returns>
+    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
+        HttpContext context,
+        GatewaySnapshot snapshot,
+        HttpRoute route,
+        UpstreamCluster cluster,
+        ReadOnlyMemory<byte> request,
+        GrpcMetadata metadata,
+        DateTime deadlineUtc,
+        RequestIdentity identity)
+    {
+        var events = AcceptsEventStream(context.Request.Headers.Accept);
+        if (events && context.Request.Headers.TryGetValue(LastEventIdHeader, out var lastEventId) && lastEventId.Count == 1
+            && lastEventId[0] is { Length: > 0 } last && GrpcMetadata.IsValidTextValue(last) && !metadata.ContainsKey(LastEventIdMetadata))
+        {
+            // A reconnecting EventSource sends the last id it saw; the backend decides where to resume.
+            metadata.Add(LastEventIdMetadata, last);
+        }
+
+        var ct = context.RequestAborted;
+        using var admitted = await cluster.Admission.TryEnterAsync(deadlineUtc, ct).ConfigureAwait(false);
+        if (admitted is null)
+        {
+            return (Problems.UpstreamOverloaded(cluster.Name, TimeSpan.FromSeconds(1)), GrpcStatusCode.Unavailable);
+        }
+
+        if (cluster.TryPick(AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata)) is not { } lease)
+        {
+            return (Problems.NoEndpoint(cluster.Name), GrpcStatusCode.Unavailable);
+        }
+
+        GrpcStatus? status = null;
+        try
+        {
+            await using var call = lease.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, deadlineUtc, ct);
+            if (await call.WriteMessageAsync(request, ct).ConfigureAwait(false))
+            {
+                await call.CompleteRequestAsync().ConfigureAwait(false);
+            }
+
+            var sent = 0;
+            using var json = new PooledBufferWriter(256);
+            while (await NextAsync(call, events, sent > 0, context).ConfigureAwait(false))
+            {
+                json.Reset();
+                try
+                {
+                    ResponseWriter.Write(snapshot, route, call.Current.Span, json);
+                }
+                catch (ProtobufFormatException)
+                {
+                    status = new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol);
+                    break;
+                }
+
+                if (sent == 0)
+                {
+                    Start(context, events);
+                }
+
+                await WriteMessageAsync(context, events, sent, json.WrittenMemory).ConfigureAwait(false);
+                sent++;
+            }
+
+            status ??= call.GetStatus();
+            if (sent == 0)
+            {
+                if (status.Code != GrpcStatusCode.Ok)
+                {
+                    return (ct.IsCancellationRequested ? null : Problems.FromStatus(status), status.Code);
+                }
+
+                // A stream of no messages is an empty stream, not an error.
+                Start(context, events);
+            }
+            else if (status.Code != GrpcStatusCode.Ok && !ct.IsCancellationRequested)
+            {
+                await WriteErrorAsync(context, snapshot, events, Problems.FromStatus(status), identity).ConfigureAwait(false);
+            }
+
+            return (null, status.Code);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException && ct.IsCancellationRequested)
+        {
+            status = new GrpcStatus(GrpcStatusCode.Cancelled, "The client went away.", origin: StatusOrigin.Local);
+            return (null, GrpcStatusCode.Cancelled);
+        }
+        finally
+        {
+            if (status is null)
+            {
+                lease.Abandon();
+            }
+            else
+            {
+                lease.Complete(status);
+            }
+        }
+    }
+
+    /// <summary>Whether <c>Accept</c> names <c>text/event-stream</c>; anything else (or nothing) gets NDJSON.</summary>
+    public static bool AcceptsEventStream(Microsoft.Extensions.Primitives.StringValues accept)
+    {
+        foreach (var value in accept)
+        {
+            if (value is not null && value.Contains(EventStream, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The next upstream message; while an event stream waits for it, a comment every 15 s keeps proxies from closing it.</summary>
+    private static async Task<bool> NextAsync(GrpcCall call, bool events, bool started, HttpContext context)
+    {
+        var next = call.MoveNextAsync();
+        if (!events || !started || next.IsCompleted)
+        {
+            return await next.ConfigureAwait(false);
+        }
+
+        var pending = next.AsTask();
+        while (true)
+        {
+            var finished = await Task.WhenAny(pending, Task.Delay(KeepAliveInterval, context.RequestAborted)).ConfigureAwait(false);
+            if (finished == pending)
+            {
+                return await pending.ConfigureAwait(false);
+            }
+
+            await context.Response.Body.WriteAsync(KeepAlive, context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private static void Start(HttpContext context, bool events)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = events ? EventStream : NdJson;
+        response.Headers.CacheControl = "no-cache";
+        // Proxies such as nginx buffer responses unless told not to; a stream must reach the client as it is written.
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    private static async Task WriteMessageAsync(HttpContext context, bool events, int index, ReadOnlyMemory<byte> json)
+    {
+        var body = context.Response.Body;
+        var ct = context.RequestAborted;
+        if (events)
+        {
+            await body.WriteAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {index}\nevent: message\ndata: ")), ct).ConfigureAwait(false);
+            await body.WriteAsync(json, ct).ConfigureAwait(false);
+            await body.WriteAsync(EventEnd, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await body.WriteAsync(json, ct).ConfigureAwait(false);
+            await body.WriteAsync(LineEnd, ct).ConfigureAwait(false);
+        }
+
+        await body.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    private static async Task WriteErrorAsync(HttpContext context, GatewaySnapshot snapshot, bool events, Problem problem, RequestIdentity identity)
+    {
+        using var buffer = new PooledBufferWriter(512);
+        using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
+        {
+            if (!events)
+            {
+                writer.WriteStartObject();
+                writer.WritePropertyName("error");
+            }
+
+            snapshot.ProblemWriter.WriteBody(writer, problem, context.Request.Path.ToUriComponent(), identity, snapshot.DetailRenderer);
+            if (!events)
+            {
+                writer.WriteEndObject();
+            }
+        }
+
+        var body = context.Response.Body;
+        if (events)
+        {
+            await body.WriteAsync(ErrorEvent, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        await body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        await body.WriteAsync(events ? EventEnd : LineEnd, context.RequestAborted).ConfigureAwait(false);
+        await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Strait.Tests.EndToEnd;
+
+/// <summary>
+/// REST server streaming through the gateway to the @grpc/grpc-js StreamService: newline-delimited JSON by default,
+/// Server-Sent Events on <c>Accept: text/event-stream</c>, and errors after the first message as the last line or event.
+/// </summary>
+public sealed class RestStreamingTests : IAsyncLifetime
+{
+    private static readonly string EchoProtos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
+    private BackendProcess backend = null!;
+    private GatewayProcess gateway = null!;
+    private DirectoryInfo directory = null!;
+
+    public async Task InitializeAsync()
+    {
+        backend = await BackendProcess.StartNodeEchoAsync();
+        directory = Directory.CreateTempSubdirectory("strait-stream-");
+        var config = Path.Combine(directory.FullName, "strait.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            schema:
+              protos: ["{Path.Combine(EchoProtos, "stream.proto")}"]
+              protoPaths: ["{EchoProtos}"]
+            backend:
+              addresses: ["{backend.Address}"]
+            http:
+              rules:
+                - selector: strait.echo.v1.StreamService.ServerStream
+                  get: "/v1/stream/{"{text}"}"
+            """);
+        gateway = await GatewayProcess.StartAsync("--config", config);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await gateway.DisposeAsync();
+        await backend.DisposeAsync();
+        directory.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task Messages_arrive_as_newline_delimited_json_by_default()
+    {
+        using var response = await gateway.Http.GetAsync("/v1/stream/tick?count=3");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        var replies = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(replies, r => Assert.Equal("tick", r.GetProperty("text").GetString()));
+        Assert.Equal([0, 1, 2], replies.Select(r => r.TryGetProperty("index", out var i) ? i.GetInt32() : 0));
+    }
+
+    [Fact]
+    public async Task Event_stream_clients_get_server_sent_events_with_ids_and_their_last_event_id_forwarded()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/sse?count=2");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Add("Last-Event-ID", "41");
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("no-cache", response.Headers.CacheControl?.ToString());
+        var events = ParseEvents(await response.Content.ReadAsStringAsync());
+        Assert.Equal(["0", "1"], events.Select(e => e.Id));
+        Assert.All(events, e => Assert.Equal("message", e.Event));
+        var first = JsonDocument.Parse(events[0].Data).RootElement;
+        Assert.Equal("sse", first.GetProperty("text").GetString());
+        Assert.Equal("41", first.GetProperty("metadata").GetProperty("last-event-id").GetString());
+    }
+
+    [Fact]
+    public async Task An_error_after_the_first_message_is_the_last_line_or_event_with_the_problem()
+    {
+        using var ndjson = await gateway.Http.GetAsync("/v1/stream/x?count=5&failAfter=2&failCode=14");
+        Assert.Equal(HttpStatusCode.OK, ndjson.StatusCode);
+        var lines = (await ndjson.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        var error = JsonDocument.Parse(lines[^1]).RootElement.GetProperty("error");
+        Assert.Equal(503, error.GetProperty("status").GetInt32());
+        Assert.Equal("UNAVAILABLE", error.GetProperty("grpcStatus").GetString());
+        Assert.Equal("failed after 2 replies", error.GetProperty("detail").GetString());
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/x?count=5&failAfter=2&failCode=14");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var sse = await gateway.Http.SendAsync(request);
+        var events = ParseEvents(await sse.Content.ReadAsStringAsync());
+        Assert.Equal(["message", "message", "error"], events.Select(e => e.Event));
+        Assert.Equal("UNAVAILABLE", JsonDocument.Parse(events[^1].Data).RootElement.GetProperty("grpcStatus").GetString());
+    }
+
+    [Fact]
+    public async Task A_stream_of_no_messages_is_an_empty_200()
+    {
+        using var response = await gateway.Http.GetAsync("/v1/stream/none?count=0");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(string.Empty, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Each_message_is_flushed_as_it_arrives()
+    {
+        using var response = await gateway.Http.GetAsync("/v1/stream/slow?count=3&intervalMs=400", HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        using var reader = new StreamReader(body);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var first = await reader.ReadLineAsync();
+
+        Assert.Contains("\"slow\"", first, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(350), $"the first line took {clock.Elapsed}, as if the stream were buffered");
+        Assert.NotNull(await reader.ReadLineAsync());
+        Assert.NotNull(await reader.ReadLineAsync());
+        Assert.Null(await reader.ReadLineAsync());
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_mid_stream_cancels_the_backend_stream()
+    {
+        // HttpClient drains an abandoned response for up to 2 s to reuse its connection; a client that leaves does not.
+        using var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = gateway.Address };
+        var response = await http.GetAsync("/v1/stream/abandoned?count=1000&intervalMs=50", HttpCompletionOption.ResponseHeadersRead);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.NotNull(await reader.ReadLineAsync());
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        reader.Dispose();
+        response.Dispose();
+        await backend.WaitForLineAsync(l => l == "CANCELLED ServerStream abandoned");
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the backend stream was cancelled {clock.Elapsed} after the client left");
+        var logged = await gateway.WaitForLogLineAsync(l => l.Contains("GET /v1/stream/abandoned", StringComparison.Ordinal));
+        Assert.Contains("→ 499 CANCELLED", logged, StringComparison.Ordinal);
+    }
+
+    private static List<(string? Id, string? Event, string Data)> ParseEvents(string text)
+    {
+        var events = new List<(string?, string?, string)>();
+        foreach (var block in text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            string? id = null;
+            string? name = null;
+            var data = string.Empty;
+            foreach (var line in block.Split('\n'))
+            {
+                if (line.StartsWith("id: ", StringComparison.Ordinal))
+                {
+                    id = line[4..];
+                }
+                else if (line.StartsWith("event: ", StringComparison.Ordinal))
+                {
+                    name = line[7..];
+                }
+                else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    data = line[6..];
+                }
+            }
+
+            if (name is not null)
+            {
+                events.Add((id, name, data));
+            }
+        }
+
+        return events;
+    }
+}
