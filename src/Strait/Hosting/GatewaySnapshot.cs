@@ -30,6 +30,8 @@ public sealed class GatewaySnapshot : IAsyncDisposable
         RateLimits = rateLimits;
         // Values are copied out of the (mutable) options: the snapshot must not change after it is built.
         MaxRequestBodySize = options.Limits.MaxRequestBodySize;
+        StreamResultEnvelope = options.Streaming.Envelope == "result";
+        SseKeepAlive = options.Streaming.SseKeepAlive;
         Schema = schema;
         RouteTable = routeTable;
         Upstream = upstream;
@@ -56,6 +58,11 @@ public sealed class GatewaySnapshot : IAsyncDisposable
     }
 
     public long MaxRequestBodySize { get; }
+
+    /// <summary>NDJSON stream lines are <c>{"result": message}</c> (grpc-gateway's form) rather than the message.</summary>
+    public bool StreamResultEnvelope { get; }
+
+    public TimeSpan SseKeepAlive { get; }
 
     public SchemaRegistry Schema { get; }
 

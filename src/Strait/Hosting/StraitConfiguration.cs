@@ -101,6 +101,16 @@ public static class StraitConfiguration
             }
         }
 
+        if (options.Streaming.Envelope is not ("none" or "result"))
+        {
+            throw new StraitConfigurationException($"streaming.envelope{where} is '{options.Streaming.Envelope}'; use 'none' or 'result'");
+        }
+
+        if (options.Streaming.SseKeepAlive < TimeSpan.FromMilliseconds(100) || options.Streaming.SseKeepAlive > TimeSpan.FromHours(1))
+        {
+            throw new StraitConfigurationException($"streaming.sseKeepAlive{where} must be between 00:00:00.100 and 01:00:00 (it is {options.Streaming.SseKeepAlive})");
+        }
+
         if (options.Errors.Format is not ("problem" or "google-rpc-status"))
         {
             throw new StraitConfigurationException($"errors.format{where} is '{options.Errors.Format}'; use 'problem' or 'google-rpc-status'");

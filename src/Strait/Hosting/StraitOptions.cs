@@ -36,6 +36,8 @@ public sealed class StraitOptions
 
     public LimitsOptions Limits { get; set; } = new();
 
+    public StreamingOptions Streaming { get; set; } = new();
+
     public ErrorOptions Errors { get; set; } = new();
 
     public Headers.HeaderMappingOptions Headers { get; set; } = new();
@@ -123,6 +125,19 @@ public sealed class LimitsOptions
 {
     /// <summary>Largest request body accepted, in bytes; larger ones get 413.</summary>
     public long MaxRequestBodySize { get; set; } = 4 * 1024 * 1024;
+}
+
+/// <summary>How REST server streams are written (docs/streaming.md).</summary>
+public sealed class StreamingOptions
+{
+    /// <summary>
+    /// <c>none</c> (default): each NDJSON line is the message itself. <c>result</c>: grpc-gateway's form,
+    /// <c>{"result": message}</c> per line, for clients written against it.
+    /// </summary>
+    public string Envelope { get; set; } = "none";
+
+    /// <summary>How long an event stream may be silent before a <c>: keep-alive</c> comment is sent.</summary>
+    public TimeSpan SseKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 public sealed class ErrorOptions

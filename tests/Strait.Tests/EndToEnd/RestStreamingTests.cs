@@ -18,7 +18,12 @@ public sealed class RestStreamingTests : IAsyncLifetime
     {
         backend = await BackendProcess.StartNodeEchoAsync();
         directory = Directory.CreateTempSubdirectory("strait-stream-");
-        var config = Path.Combine(directory.FullName, "strait.yaml");
+        gateway = await StartGatewayAsync(string.Empty);
+    }
+
+    private async Task<GatewayProcess> StartGatewayAsync(string extra)
+    {
+        var config = Path.Combine(directory.FullName, $"strait-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(config, $"""
             schema:
               protos: ["{Path.Combine(EchoProtos, "stream.proto")}"]
@@ -29,8 +34,9 @@ public sealed class RestStreamingTests : IAsyncLifetime
               rules:
                 - selector: strait.echo.v1.StreamService.ServerStream
                   get: "/v1/stream/{"{text}"}"
+            {extra}
             """);
-        gateway = await GatewayProcess.StartAsync("--config", config);
+        return await GatewayProcess.StartAsync("--config", config);
     }
 
     public async Task DisposeAsync()
@@ -135,6 +141,28 @@ public sealed class RestStreamingTests : IAsyncLifetime
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the backend stream was cancelled {clock.Elapsed} after the client left");
         var logged = await gateway.WaitForLogLineAsync(l => l.Contains("GET /v1/stream/abandoned", StringComparison.Ordinal));
         Assert.Contains("→ 499 CANCELLED", logged, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Grpc_gateway_result_envelopes_and_keep_alive_comments_are_options()
+    {
+        await using var options = await StartGatewayAsync("""
+            streaming:
+              envelope: result
+              sseKeepAlive: 00:00:00.150
+            """);
+
+        using var ndjson = await options.Http.GetAsync("/v1/stream/wrapped?count=2");
+        var lines = (await ndjson.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, l => Assert.Equal("wrapped", JsonDocument.Parse(l).RootElement.GetProperty("result").GetProperty("text").GetString()));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/quiet?count=2&intervalMs=700");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var sse = await options.Http.SendAsync(request);
+        var text = await sse.Content.ReadAsStringAsync();
+        Assert.Contains(": keep-alive\n\n", text, StringComparison.Ordinal);
+        Assert.Equal(2, ParseEvents(text).Count);
     }
 
     private static List<(string? Id, string? Event, string Data)> ParseEvents(string text)

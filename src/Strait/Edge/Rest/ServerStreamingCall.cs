@@ -19,7 +19,8 @@ namespace Strait.Edge.Rest;
 /// Server-Sent Event (<c>id</c>, <c>event: message</c>, <c>data</c>), flushed at once. The next message is read only
 /// after the previous one was written, so a slow client slows the backend through HTTP/2 flow control instead of
 /// filling a buffer. An error before the first message is an ordinary problem response; after it the status line is
-/// sent, so the error is the stream's last line (<c>{"error": problem}</c>) or event (<c>event: error</c>).
+/// sent, so the error is the stream's last line (<c>{"error": problem}</c>) or event (<c>event: error</c>). With
+/// <c>streaming.envelope: result</c> lines are grpc-gateway's <c>{"result": message}</c>.
 /// </summary>
 internal static class ServerStreamingCall
 {
@@ -27,11 +28,12 @@ internal static class ServerStreamingCall
     public const string NdJson = "application/x-ndjson";
     private const string LastEventIdHeader = "Last-Event-ID";
     private const string LastEventIdMetadata = "last-event-id";
-    private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
     private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
     private static readonly byte[] LineEnd = "\n"u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] ErrorEvent = "event: error\ndata: "u8.ToArray();
+    private static readonly byte[] ResultOpen = "{\"result\":"u8.ToArray();
+    private static readonly byte[] ResultClose = "}\n"u8.ToArray();
 
     /// <returns>A problem to answer when nothing was streamed yet; null once the stream was written, with its final status.</returns>
     public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
@@ -75,7 +77,7 @@ internal static class ServerStreamingCall
 
             var sent = 0;
             using var json = new PooledBufferWriter(256);
-            while (await NextAsync(call, events, sent > 0, context).ConfigureAwait(false))
+            while (await NextAsync(call, events, sent > 0, snapshot.SseKeepAlive, context).ConfigureAwait(false))
             {
                 json.Reset();
                 try
@@ -93,7 +95,7 @@ internal static class ServerStreamingCall
                     Start(context, events);
                 }
 
-                await WriteMessageAsync(context, events, sent, json.WrittenMemory).ConfigureAwait(false);
+                await WriteMessageAsync(context, events, snapshot.StreamResultEnvelope, sent, json.WrittenMemory).ConfigureAwait(false);
                 sent++;
             }
 
@@ -147,8 +149,8 @@ internal static class ServerStreamingCall
         return false;
     }
 
-    /// <summary>The next upstream message; while an event stream waits for it, a comment every 15 s keeps proxies from closing it.</summary>
-    private static async Task<bool> NextAsync(GrpcCall call, bool events, bool started, HttpContext context)
+    /// <summary>The next upstream message; while an event stream waits for it, a comment every <paramref name="keepAlive"/> keeps proxies from closing it.</summary>
+    private static async Task<bool> NextAsync(GrpcCall call, bool events, bool started, TimeSpan keepAlive, HttpContext context)
     {
         var next = call.MoveNextAsync();
         if (!events || !started || next.IsCompleted)
@@ -159,7 +161,7 @@ internal static class ServerStreamingCall
         var pending = next.AsTask();
         while (true)
         {
-            var finished = await Task.WhenAny(pending, Task.Delay(KeepAliveInterval, context.RequestAborted)).ConfigureAwait(false);
+            var finished = await Task.WhenAny(pending, Task.Delay(keepAlive, context.RequestAborted)).ConfigureAwait(false);
             if (finished == pending)
             {
                 return await pending.ConfigureAwait(false);
@@ -181,7 +183,7 @@ internal static class ServerStreamingCall
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    private static async Task WriteMessageAsync(HttpContext context, bool events, int index, ReadOnlyMemory<byte> json)
+    private static async Task WriteMessageAsync(HttpContext context, bool events, bool resultEnvelope, int index, ReadOnlyMemory<byte> json)
     {
         var body = context.Response.Body;
         var ct = context.RequestAborted;
@@ -190,6 +192,12 @@ internal static class ServerStreamingCall
             await body.WriteAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {index}\nevent: message\ndata: ")), ct).ConfigureAwait(false);
             await body.WriteAsync(json, ct).ConfigureAwait(false);
             await body.WriteAsync(EventEnd, ct).ConfigureAwait(false);
+        }
+        else if (resultEnvelope)
+        {
+            await body.WriteAsync(ResultOpen, ct).ConfigureAwait(false);
+            await body.WriteAsync(json, ct).ConfigureAwait(false);
+            await body.WriteAsync(ResultClose, ct).ConfigureAwait(false);
         }
         else
         {
