@@ -34,6 +34,9 @@ public sealed class RestStreamingTests : IAsyncLifetime
               rules:
                 - selector: strait.echo.v1.StreamService.ServerStream
                   get: "/v1/stream/{"{text}"}"
+                - selector: strait.echo.v1.StreamService.ClientStream
+                  post: "/v1/stream:collect"
+                  body: "*"
             {extra}
             """);
         return await GatewayProcess.StartAsync("--config", config);
@@ -163,6 +166,34 @@ public sealed class RestStreamingTests : IAsyncLifetime
         var text = await sse.Content.ReadAsStringAsync();
         Assert.Contains(": keep-alive\n\n", text, StringComparison.Ordinal);
         Assert.Equal(2, ParseEvents(text).Count);
+    }
+
+    [Fact]
+    public async Task An_ndjson_body_streams_into_a_client_streaming_call_one_message_per_line()
+    {
+        using var lines = new StringContent("{\"text\":\"a\"}\n{\"text\":\"b\"}\r\n\n{\"text\":\"c\"}", System.Text.Encoding.UTF8, "application/x-ndjson");
+        using var response = await gateway.Http.PostAsync("/v1/stream:collect", lines);
+
+        var reply = await JsonReply.ReadAsync(response);
+        Assert.Equal(200, reply.Status);
+        Assert.Equal("a+b+c", reply.Text("text"));
+        Assert.Equal(3, reply.Body.GetProperty("index").GetInt32());
+
+        // A plain JSON body is one message, as before.
+        using var single = await gateway.Http.PostAsync("/v1/stream:collect", new StringContent("{\"text\":\"solo\"}", System.Text.Encoding.UTF8, "application/json"));
+        var solo = await JsonReply.ReadAsync(single);
+        Assert.Equal(("solo", 1), (solo.Text("text"), solo.Body.GetProperty("index").GetInt32()));
+    }
+
+    [Fact]
+    public async Task An_invalid_line_is_a_400_naming_it_and_nothing_is_answered_for_the_lines_before()
+    {
+        using var lines = new StringContent("{\"text\":\"a\"}\n{\"nope\":1}\n{\"text\":\"c\"}\n", System.Text.Encoding.UTF8, "application/x-ndjson");
+        using var response = await gateway.Http.PostAsync("/v1/stream:collect", lines);
+
+        var problem = (await JsonReply.ReadAsync(response)).AssertProblem(400, "INVALID_ARGUMENT");
+        Assert.StartsWith("Line 2 of the request body is invalid", problem.Text("detail"), StringComparison.Ordinal);
+        Assert.StartsWith("line 2:", problem.Body.GetProperty("errors")[0].GetProperty("field").GetString(), StringComparison.Ordinal);
     }
 
     private static List<(string? Id, string? Event, string Data)> ParseEvents(string text)

@@ -136,6 +136,11 @@ public sealed partial class RestTranscodingEndpoint
         // 4. Request message: body first, then query, then path bindings, appended as protobuf fragments so that
         //    protobuf's merge rules apply (the path wins over the body; repeated values append).
         using var message = new PooledBufferWriter(256);
+        if (route.Body is not null && route.Method.IsClientStreaming && !route.Method.IsServerStreaming && ClientStreamingCall.IsNdJson(context.Request.ContentType))
+        {
+            return await StreamBodyAsync(context, snapshot, route, match, rawQuery, metadata, outcome, message).ConfigureAwait(false);
+        }
+
         if (route.Body is not null)
         {
             var bodyProblem = await ReadBodyAsync(context, snapshot, route, message).ConfigureAwait(false);
@@ -244,6 +249,37 @@ public sealed partial class RestTranscodingEndpoint
         context.Response.ContentLength = json.WrittenCount;
         await context.Response.Body.WriteAsync(json.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>A client-streaming call fed line by line from an NDJSON body; <paramref name="bindings"/> receives the path and query fragments.</summary>
+    private static async Task<Problem?> StreamBodyAsync(
+        HttpContext context, GatewaySnapshot snapshot, HttpRoute route, RouteMatch match, string? rawQuery, GrpcMetadata metadata, CallOutcome outcome, PooledBufferWriter bindings)
+    {
+        var query = QueryBinder.Bind(route, rawQuery, snapshot.QueryOptions);
+        if (!query.Succeeded)
+        {
+            return Problems.InvalidRequest(query.Error!);
+        }
+
+        var bindingProblem = RequestMessageBuilder.AppendBindings(snapshot.Codec, query.Bindings, bindings, "query parameter")
+            ?? RequestMessageBuilder.AppendBindings(snapshot.Codec, match.Bindings, bindings, "path variable");
+        if (bindingProblem is not null)
+        {
+            return bindingProblem;
+        }
+
+        var cluster = snapshot.Upstream.For(route);
+        var deadlineProblem = DeadlineResolver.Resolve(
+            context.Request.Headers, snapshot.Policies.For(route).Policy, cluster.Settings.Timeout, snapshot.Policies.DeadlineHeader, DateTime.UtcNow, out var deadline);
+        if (deadlineProblem is not null)
+        {
+            return deadlineProblem;
+        }
+
+        var (problem, status) = await ClientStreamingCall.RunAsync(context, snapshot, route, cluster, bindings.WrittenMemory, metadata, deadline).ConfigureAwait(false);
+        outcome.GrpcStatus = status;
+        outcome.Attempts = 1;
+        return problem;
     }
 
     private static async Task<Problem?> ReadBodyAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, PooledBufferWriter message)

@@ -1,0 +1,225 @@
+using System.Buffers;
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Strait.Errors;
+using Strait.Hosting;
+using Strait.Json;
+using Strait.Routing;
+using Strait.Upstream;
+using Strait.Wire;
+
+namespace Strait.Edge.Rest;
+
+/// <summary>
+/// A REST call to a client-streaming method with a newline-delimited JSON body (<c>application/x-ndjson</c>): each
+/// line becomes one request message, sent upstream as soon as it has arrived, so the body is never read whole. The
+/// route's path and query bindings are added to every message. The reply is one JSON document, as for a unary call.
+/// A line that is not a valid message cancels the upstream call and answers 400 naming the line.
+/// </summary>
+internal static class ClientStreamingCall
+{
+    public const string NdJson = "application/x-ndjson";
+
+    public static bool IsNdJson(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return false;
+        }
+
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        var mediaType = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
+        return mediaType.Equals(NdJson, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <param name="bindings">Path and query bindings as protobuf fragments, appended to every message.</param>
+    /// <returns>A problem to answer, or null once the reply was written; and the call's final status.</returns>
+    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
+        HttpContext context,
+        GatewaySnapshot snapshot,
+        HttpRoute route,
+        UpstreamCluster cluster,
+        ReadOnlyMemory<byte> bindings,
+        GrpcMetadata metadata,
+        DateTime deadlineUtc)
+    {
+        var ct = context.RequestAborted;
+        using var admitted = await cluster.Admission.TryEnterAsync(deadlineUtc, ct).ConfigureAwait(false);
+        if (admitted is null)
+        {
+            return (Problems.UpstreamOverloaded(cluster.Name, TimeSpan.FromSeconds(1)), GrpcStatusCode.Unavailable);
+        }
+
+        if (cluster.TryPick(AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata)) is not { } lease)
+        {
+            return (Problems.NoEndpoint(cluster.Name), GrpcStatusCode.Unavailable);
+        }
+
+        GrpcStatus? status = null;
+        try
+        {
+            await using var call = lease.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, deadlineUtc, ct);
+            var problem = await SendLinesAsync(context, snapshot, route, call, bindings).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                // The request is broken: the backend must not act on the messages it already has.
+                status = new GrpcStatus(GrpcStatusCode.Cancelled, "The request body was invalid.", origin: StatusOrigin.Local);
+                return (problem, problem.GrpcStatus);
+            }
+
+            await call.CompleteRequestAsync().ConfigureAwait(false);
+            var hasReply = await call.MoveNextAsync().ConfigureAwait(false);
+            using var json = new PooledBufferWriter(256);
+            if (hasReply)
+            {
+                try
+                {
+                    ResponseWriter.Write(snapshot, route, call.Current.Span, json);
+                }
+                catch (ProtobufFormatException)
+                {
+                    status = new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol);
+                    return (Problems.FromStatus(status), status.Code);
+                }
+            }
+
+            while (await call.MoveNextAsync().ConfigureAwait(false))
+            {
+                // A second reply breaks the client-streaming contract; reading on lets the call end with its status.
+                hasReply = false;
+            }
+
+            status = call.GetStatus();
+            if (status.Code == GrpcStatusCode.Ok && !hasReply)
+            {
+                status = new GrpcStatus(GrpcStatusCode.Internal, "upstream sent other than one reply to a client-streaming call", origin: StatusOrigin.Protocol);
+            }
+
+            if (status.Code != GrpcStatusCode.Ok)
+            {
+                return (ct.IsCancellationRequested ? null : Problems.FromStatus(status), status.Code);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = json.WrittenCount;
+            await context.Response.Body.WriteAsync(json.WrittenMemory, ct).ConfigureAwait(false);
+            return (null, GrpcStatusCode.Ok);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException && ct.IsCancellationRequested)
+        {
+            status = new GrpcStatus(GrpcStatusCode.Cancelled, "The client went away.", origin: StatusOrigin.Local);
+            return (null, GrpcStatusCode.Cancelled);
+        }
+        finally
+        {
+            if (status is null)
+            {
+                lease.Abandon();
+            }
+            else
+            {
+                lease.Complete(status);
+            }
+        }
+    }
+
+    /// <summary>Sends each complete line of the body as a message; stops early when the upstream call has ended.</summary>
+    private static async Task<Problem?> SendLinesAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, ReadOnlyMemory<byte> bindings)
+    {
+        var reader = context.Request.BodyReader;
+        var limit = snapshot.MaxRequestBodySize;
+        var line = 0;
+        using var message = new PooledBufferWriter(256);
+        while (true)
+        {
+            var result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            while (TryTakeLine(ref buffer, result.IsCompleted, out var text))
+            {
+                line++;
+                if (text.Length > limit)
+                {
+                    reader.AdvanceTo(buffer.Start);
+                    return Problems.PayloadTooLarge(limit);
+                }
+
+                var span = TrimLine(text.IsSingleSegment ? text.FirstSpan : text.ToArray());
+                if (span.IsEmpty)
+                {
+                    continue;
+                }
+
+                message.Reset();
+                try
+                {
+                    RequestMessageBuilder.AppendBody(snapshot, route, span, message);
+                }
+                catch (ProtoJsonException e)
+                {
+                    reader.AdvanceTo(buffer.Start);
+                    var field = string.Create(CultureInfo.InvariantCulture, $"line {line}: {e.JsonPath}");
+                    return Problems.InvalidRequest(string.Create(CultureInfo.InvariantCulture, $"Line {line} of the request body is invalid: {e.Message}"), field, e.Message);
+                }
+
+                message.Write(bindings.Span);
+                if (!await call.WriteMessageAsync(message.WrittenMemory, context.RequestAborted).ConfigureAwait(false))
+                {
+                    // The call is over (the backend answered or failed early): its status is the answer.
+                    reader.AdvanceTo(buffer.Start);
+                    return null;
+                }
+            }
+
+            if (buffer.Length > limit)
+            {
+                reader.AdvanceTo(buffer.Start);
+                return Problems.PayloadTooLarge(limit);
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The next line (without its newline); at the end of the body, what is left as the last line.</summary>
+    private static bool TryTakeLine(ref ReadOnlySequence<byte> buffer, bool completed, out ReadOnlySequence<byte> line)
+    {
+        if (buffer.PositionOf((byte)'\n') is { } end)
+        {
+            line = buffer.Slice(0, end);
+            buffer = buffer.Slice(buffer.GetPosition(1, end));
+            return true;
+        }
+
+        if (completed && !buffer.IsEmpty)
+        {
+            line = buffer;
+            buffer = buffer.Slice(buffer.End);
+            return true;
+        }
+
+        line = default;
+        return false;
+    }
+
+    private static ReadOnlySpan<byte> TrimLine(ReadOnlySpan<byte> line)
+    {
+        var start = 0;
+        var end = line.Length;
+        while (start < end && line[start] is (byte)' ' or (byte)'\t' or (byte)'\r')
+        {
+            start++;
+        }
+
+        while (end > start && line[end - 1] is (byte)' ' or (byte)'\t' or (byte)'\r')
+        {
+            end--;
+        }
+
+        return line[start..end];
+    }
+}
