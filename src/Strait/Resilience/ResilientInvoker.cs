@@ -23,7 +23,7 @@ public static class ResilientInvoker
         using var admitted = await cluster.Admission.TryEnterAsync(call.DeadlineUtc, cancellationToken).ConfigureAwait(false);
         if (admitted is null)
         {
-            return UnaryCallOutcome.Rejected(Problems.UpstreamOverloaded(cluster.Name, OverloadRetryAfter), 0);
+            return UnaryCallOutcome.Rejected(Overloaded(cluster), 0);
         }
 
         cluster.Budget.Deposit();
@@ -143,6 +143,9 @@ public static class ResilientInvoker
 
         return retry.Retryable.Contains(status.Code) || (pushback is not null && retry.PushbackOnly.Contains(status.Code));
     }
+
+    /// <summary>The answer to a call the cluster's caps refuse: 503 with a Retry-After of one second.</summary>
+    internal static Problem Overloaded(UpstreamCluster cluster) => Problems.UpstreamOverloaded(cluster.Name, OverloadRetryAfter);
 
     /// <summary>Claims a retry slot, then a budget token; neither is kept when the other is refused.</summary>
     internal static bool TryPayForRetry(UpstreamCluster cluster)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Strait.Errors;
 using Strait.Hosting;
 using Strait.Json;
+using Strait.Resilience;
 using Strait.Routing;
 using Strait.Upstream;
 using Strait.Wire;
@@ -44,21 +45,16 @@ internal static class ClientStreamingCall
         DateTime deadlineUtc)
     {
         var ct = context.RequestAborted;
-        using var admitted = await cluster.Admission.TryEnterAsync(deadlineUtc, ct).ConfigureAwait(false);
-        if (admitted is null)
+        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc).ConfigureAwait(false);
+        if (slot is null)
         {
-            return (Problems.UpstreamOverloaded(cluster.Name, TimeSpan.FromSeconds(1)), GrpcStatusCode.Unavailable);
-        }
-
-        if (cluster.TryPick(AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata)) is not { } lease)
-        {
-            return (Problems.NoEndpoint(cluster.Name), GrpcStatusCode.Unavailable);
+            return (refusal, GrpcStatusCode.Unavailable);
         }
 
         GrpcStatus? status = null;
         try
         {
-            await using var call = lease.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, deadlineUtc, ct);
+            await using var call = slot.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, deadlineUtc, ct);
             var problem = await SendLinesAsync(context, snapshot, route, call, bindings).ConfigureAwait(false);
             if (problem is not null)
             {
@@ -113,14 +109,7 @@ internal static class ClientStreamingCall
         }
         finally
         {
-            if (status is null)
-            {
-                lease.Abandon();
-            }
-            else
-            {
-                lease.Complete(status);
-            }
+            slot.Finish(status);
         }
     }
 

@@ -135,13 +135,12 @@ public sealed partial class RestTranscodingEndpoint
 
         // 4. Request message: body first, then query, then path bindings, appended as protobuf fragments so that
         //    protobuf's merge rules apply (the path wins over the body; repeated values append).
+        //    An NDJSON body of a client-streaming route is not read here: it is sent line by line in step 5, and
+        //    `message` holds only the query and path fragments added to every line's message.
         using var message = new PooledBufferWriter(256);
-        if (route.Body is not null && route.Method.IsClientStreaming && !route.Method.IsServerStreaming && ClientStreamingCall.IsNdJson(context.Request.ContentType))
-        {
-            return await StreamBodyAsync(context, snapshot, route, match, rawQuery, metadata, outcome, message).ConfigureAwait(false);
-        }
-
-        if (route.Body is not null)
+        var streamsBody = route.Body is not null && route.Method.IsClientStreaming && !route.Method.IsServerStreaming
+            && ClientStreamingCall.IsNdJson(context.Request.ContentType);
+        if (route.Body is not null && !streamsBody)
         {
             var bodyProblem = await ReadBodyAsync(context, snapshot, route, message).ConfigureAwait(false);
             if (bodyProblem is not null)
@@ -174,11 +173,12 @@ public sealed partial class RestTranscodingEndpoint
             return deadlineProblem;
         }
 
-        // Server streaming: messages are written as they arrive (NDJSON or SSE); no retries once the first is sent.
-        if (route.Method.IsServerStreaming && !route.Method.IsClientStreaming)
+        // Streams: messages are written as they arrive (NDJSON or SSE), or sent as the body's lines arrive; no retries.
+        if (streamsBody || (route.Method.IsServerStreaming && !route.Method.IsClientStreaming))
         {
-            var (streamProblem, streamStatus) = await ServerStreamingCall.RunAsync(
-                context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline, identity).ConfigureAwait(false);
+            var (streamProblem, streamStatus) = streamsBody
+                ? await ClientStreamingCall.RunAsync(context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline).ConfigureAwait(false)
+                : await ServerStreamingCall.RunAsync(context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline, identity).ConfigureAwait(false);
             outcome.GrpcStatus = streamStatus;
             outcome.Attempts = 1;
             return streamProblem;
@@ -249,37 +249,6 @@ public sealed partial class RestTranscodingEndpoint
         context.Response.ContentLength = json.WrittenCount;
         await context.Response.Body.WriteAsync(json.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
         return null;
-    }
-
-    /// <summary>A client-streaming call fed line by line from an NDJSON body; <paramref name="bindings"/> receives the path and query fragments.</summary>
-    private static async Task<Problem?> StreamBodyAsync(
-        HttpContext context, GatewaySnapshot snapshot, HttpRoute route, RouteMatch match, string? rawQuery, GrpcMetadata metadata, CallOutcome outcome, PooledBufferWriter bindings)
-    {
-        var query = QueryBinder.Bind(route, rawQuery, snapshot.QueryOptions);
-        if (!query.Succeeded)
-        {
-            return Problems.InvalidRequest(query.Error!);
-        }
-
-        var bindingProblem = RequestMessageBuilder.AppendBindings(snapshot.Codec, query.Bindings, bindings, "query parameter")
-            ?? RequestMessageBuilder.AppendBindings(snapshot.Codec, match.Bindings, bindings, "path variable");
-        if (bindingProblem is not null)
-        {
-            return bindingProblem;
-        }
-
-        var cluster = snapshot.Upstream.For(route);
-        var deadlineProblem = DeadlineResolver.Resolve(
-            context.Request.Headers, snapshot.Policies.For(route).Policy, cluster.Settings.Timeout, snapshot.Policies.DeadlineHeader, DateTime.UtcNow, out var deadline);
-        if (deadlineProblem is not null)
-        {
-            return deadlineProblem;
-        }
-
-        var (problem, status) = await ClientStreamingCall.RunAsync(context, snapshot, route, cluster, bindings.WrittenMemory, metadata, deadline).ConfigureAwait(false);
-        outcome.GrpcStatus = status;
-        outcome.Attempts = 1;
-        return problem;
     }
 
     private static async Task<Problem?> ReadBodyAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, PooledBufferWriter message)

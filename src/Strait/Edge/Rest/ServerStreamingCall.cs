@@ -7,6 +7,7 @@ using Strait.Errors;
 using Strait.Hosting;
 using Strait.Json;
 using Strait.Observability;
+using Strait.Resilience;
 using Strait.Routing;
 using Strait.Upstream;
 using Strait.Wire;
@@ -55,21 +56,16 @@ internal static class ServerStreamingCall
         }
 
         var ct = context.RequestAborted;
-        using var admitted = await cluster.Admission.TryEnterAsync(deadlineUtc, ct).ConfigureAwait(false);
-        if (admitted is null)
+        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc).ConfigureAwait(false);
+        if (slot is null)
         {
-            return (Problems.UpstreamOverloaded(cluster.Name, TimeSpan.FromSeconds(1)), GrpcStatusCode.Unavailable);
-        }
-
-        if (cluster.TryPick(AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata)) is not { } lease)
-        {
-            return (Problems.NoEndpoint(cluster.Name), GrpcStatusCode.Unavailable);
+            return (refusal, GrpcStatusCode.Unavailable);
         }
 
         GrpcStatus? status = null;
         try
         {
-            await using var call = lease.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, deadlineUtc, ct);
+            await using var call = slot.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, deadlineUtc, ct);
             if (await call.WriteMessageAsync(request, ct).ConfigureAwait(false))
             {
                 await call.CompleteRequestAsync().ConfigureAwait(false);
@@ -124,14 +120,7 @@ internal static class ServerStreamingCall
         }
         finally
         {
-            if (status is null)
-            {
-                lease.Abandon();
-            }
-            else
-            {
-                lease.Complete(status);
-            }
+            slot.Finish(status);
         }
     }
 
