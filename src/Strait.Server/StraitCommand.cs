@@ -50,6 +50,11 @@ internal static class StraitCommand
         Description = "URL to listen on, e.g. http://127.0.0.1:8080.",
     };
 
+    private static readonly Option<string?> Http2ListenOption = new("--http2-listen")
+    {
+        Description = "Further URL that speaks HTTP/2 only (h2c), for native gRPC clients beside an HTTP/1.1 --listen.",
+    };
+
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("Strait: an HTTP/JSON ⇄ gRPC gateway.");
@@ -59,6 +64,7 @@ internal static class StraitCommand
         serve.Add(BackendOption);
         serve.Add(LbPolicyOption);
         serve.Add(ListenOption);
+        serve.Add(Http2ListenOption);
         serve.SetAction((parse, cancellation) => Guard(() => ServeAsync(parse, cancellation), parse.GetValue(ConfigOption)));
         root.Add(serve);
 
@@ -115,6 +121,11 @@ internal static class StraitCommand
             await Console.Out.WriteLineAsync($"strait: admin on {string.Join(", ", server.AdminUrls)}").ConfigureAwait(false);
         }
 
+        if (server.Http2Urls.Count > 0)
+        {
+            await Console.Out.WriteLineAsync($"strait: HTTP/2 (gRPC) on {string.Join(", ", server.Http2Urls)}").ConfigureAwait(false);
+        }
+
         await Console.Out.WriteLineAsync($"strait: serving {snapshot.RouteTable.Routes.Count} routes on {string.Join(", ", server.Urls)}").ConfigureAwait(false);
         await server.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
         return Success;
@@ -157,6 +168,11 @@ internal static class StraitCommand
         if (parse.GetResult(ListenOption) is not null)
         {
             overrides["Listen"] = parse.GetValue(ListenOption);
+        }
+
+        if (parse.GetResult(Http2ListenOption) is not null)
+        {
+            overrides["Http2Listen"] = parse.GetValue(Http2ListenOption);
         }
 
         return StraitConfiguration.Load(parse.GetValue(ConfigOption), overrides);

@@ -31,6 +31,14 @@ public static partial class IncomingHeaderMapper
         "max-forwards", "origin", "pragma", "referer", "user-agent", "via", "warning",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    // Transport and browser-protocol headers of a gRPC or grpc-web request, and those AddGatewayMetadata sets.
+    private static readonly FrozenSet<string> NotVerbatim = HttpHeaderNames.HopByHopNames.Concat(
+    [
+        "content-type", "content-length", "user-agent", "accept", "accept-encoding", "x-grpc-web", "x-user-agent", "origin",
+        "access-control-request-method", "access-control-request-headers", RequestIdentity.RequestIdHeader, GatewayMetadata.TraceParent,
+        GatewayMetadata.TraceState, GatewayMetadata.ForwardedFor, GatewayMetadata.ForwardedHost, GatewayMetadata.ForwardedProto,
+    ]).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Adds the call's metadata to <paramref name="metadata"/>, or returns the problem that stops the request.</summary>
     public static Problem? Map(HttpRequest request, HttpRoute route, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata, ILogger logger)
     {
@@ -116,6 +124,50 @@ public static partial class IncomingHeaderMapper
             {
                 TryAdd(metadata, rule.MetadataKey, rule.Default);
                 plan.Counters.Record(rule, incoming: true, HeaderRuleOutcome.Defaulted);
+            }
+        }
+
+        AddGatewayMetadata(request, plan, identity, metadata);
+        return CheckSize(metadata, plan);
+    }
+
+    /// <summary>
+    /// The metadata of a call that arrived as gRPC or grpc-web: its headers are metadata already, so they are forwarded as
+    /// sent, as any gRPC proxy does, except transport, hop-by-hop and grpc-web headers and those Strait sets itself
+    /// (request id, trace context, <c>X-Forwarded-*</c>, added as for REST). Gateway-owned headers and the size limit
+    /// are enforced; the rules of <c>headers.rules</c> are HTTP ⇄ metadata mappings and apply to REST routes only.
+    /// </summary>
+    public static Problem? MapVerbatim(HttpRequest request, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata)
+    {
+        var headers = request.Headers;
+        if (headers.Count > plan.MaxHeaderCount)
+        {
+            return Problems.TooManyHeaders(headers.Count, plan.MaxHeaderCount);
+        }
+
+        foreach (var owned in plan.GatewayOwnedNames)
+        {
+            if (headers.ContainsKey(owned))
+            {
+                return Problems.InvalidHeader(owned, $"The request header '{owned}' is set by the gateway; clients cannot send it.");
+            }
+        }
+
+        var connection = headers.Connection;
+        foreach (var (name, values) in headers)
+        {
+            if (NotVerbatim.Contains(name) || (connection.Count > 0 && HttpHeaderNames.IsNamedIn(connection, name)))
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                if (value is not null)
+                {
+                    // Reserved (grpc-*, pseudo-headers) and malformed entries are dropped, as on receipt from an upstream.
+                    metadata.AddFromWire(name, value);
+                }
             }
         }
 

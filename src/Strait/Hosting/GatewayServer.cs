@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Strait.Edge;
+using Strait.Edge.Grpc;
 using Strait.Edge.Rest;
 
 namespace Strait.Hosting;
@@ -16,15 +18,19 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly WebApplication app;
     private readonly AdminServer? admin;
 
-    private GatewayServer(WebApplication app, IReadOnlyList<string> urls, AdminServer? admin)
+    private GatewayServer(WebApplication app, IReadOnlyList<string> urls, IReadOnlyList<string> http2Urls, AdminServer? admin)
     {
         this.app = app;
         this.admin = admin;
         Urls = urls;
+        Http2Urls = http2Urls;
     }
 
-    /// <summary>The URLs actually bound (a port of 0 in the configuration is replaced by the chosen port).</summary>
+    /// <summary>The <c>listen</c> URLs actually bound (a port of 0 in the configuration is replaced by the chosen port).</summary>
     public IReadOnlyList<string> Urls { get; }
+
+    /// <summary>The URLs that speak HTTP/2 only: the <c>http2Listen</c> ones, or <c>listen</c>'s under <c>listenProtocols: http2</c>.</summary>
+    public IReadOnlyList<string> Http2Urls { get; }
 
     /// <summary>The admin listener's bound URLs; empty when <c>admin.listen</c> is unset.</summary>
     public IReadOnlyList<string> AdminUrls => admin?.Urls ?? [];
@@ -44,18 +50,19 @@ public sealed class GatewayServer : IAsyncDisposable
         // A failed start is reported once, as a configuration error, not as the host's stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
 
+        var listeners = new List<BoundListener>();
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             // Strait enforces its own, configurable limit and answers it with a problem, not a reset.
             kestrel.Limits.MaxRequestBodySize = null;
-            // On cleartext Kestrel cannot offer HTTP/1.1 and h2c on one port: the operator picks (listenProtocols).
-            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = options.ListenProtocols == "http2" ? HttpProtocols.Http2 : HttpProtocols.Http1);
+            listeners.AddRange(ListenEndpoints.Bind(kestrel, options));
         });
-        builder.WebHost.UseUrls(options.Listen.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var snapshots = new GatewaySnapshotHolder(snapshot);
         builder.Services.AddSingleton(snapshots);
         builder.Services.AddSingleton<RestTranscodingEndpoint>();
+        builder.Services.AddSingleton<GrpcProxyEndpoint>();
+        builder.Services.AddSingleton<EdgeDispatcher>();
 
         WebApplication app;
         try
@@ -67,7 +74,7 @@ public sealed class GatewayServer : IAsyncDisposable
             throw new StraitConfigurationException($"cannot listen on '{options.Listen}': {e.Message}", e);
         }
 
-        var endpoint = app.Services.GetRequiredService<RestTranscodingEndpoint>();
+        var endpoint = app.Services.GetRequiredService<EdgeDispatcher>();
         app.Run(endpoint.InvokeAsync);
         AdminServer? admin = null;
         try
@@ -97,8 +104,11 @@ public sealed class GatewayServer : IAsyncDisposable
             throw new StraitConfigurationException($"cannot listen on '{options.Listen}': {e.Message}", e);
         }
 
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        return new GatewayServer(app, addresses, admin);
+        return new GatewayServer(
+            app,
+            [.. listeners.Where(l => !l.FromHttp2Listen).Select(l => l.Url).Distinct()],
+            [.. listeners.Where(l => l.Http2Only).Select(l => l.Url).Distinct()],
+            admin);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => app.WaitForShutdownAsync(cancellationToken);

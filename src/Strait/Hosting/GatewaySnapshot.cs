@@ -32,6 +32,8 @@ public sealed class GatewaySnapshot : IAsyncDisposable
         MaxRequestBodySize = options.Limits.MaxRequestBodySize;
         StreamResultEnvelope = options.Streaming.Envelope == "result";
         SseKeepAlive = options.Streaming.SseKeepAlive;
+        MaxStreamMessageSize = options.Streaming.MaxMessageSize;
+        Cors = new Edge.CorsPolicy(options.Cors);
         Schema = schema;
         RouteTable = routeTable;
         Upstream = upstream;
@@ -63,6 +65,12 @@ public sealed class GatewaySnapshot : IAsyncDisposable
     public bool StreamResultEnvelope { get; }
 
     public TimeSpan SseKeepAlive { get; }
+
+    /// <summary>Which browser origins may call, and read what.</summary>
+    public Edge.CorsPolicy Cors { get; }
+
+    /// <summary>The largest message a client may send on a stream.</summary>
+    public int MaxStreamMessageSize { get; }
 
     public SchemaRegistry Schema { get; }
 

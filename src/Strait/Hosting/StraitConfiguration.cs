@@ -91,13 +91,19 @@ public static class StraitConfiguration
             throw new StraitConfigurationException($"listen{where} is empty; give a URL such as http://127.0.0.1:8080");
         }
 
-        foreach (var url in listenUrls)
+        foreach (var url in listenUrls.Concat(ListenEndpoints.Split(options.Http2Listen)))
         {
-            // Kestrel's wildcard hosts ("*", "+") are not URI hosts; anything else must be a plain http URL.
-            var checkable = url.Replace("://*", "://wildcard", StringComparison.Ordinal).Replace("://+", "://wildcard", StringComparison.Ordinal);
-            if (!Uri.TryCreate(checkable, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.AbsolutePath != "/")
+            try
             {
-                throw new StraitConfigurationException($"listen URL '{url}'{where} is not http://HOST:PORT (TLS is terminated in front of Strait in this release)");
+                var (tls, _, _) = ListenEndpoints.Parse(url);
+                if (tls && options.Tls.Certificate is null)
+                {
+                    throw new StraitConfigurationException($"listen URL '{url}'{where} is https:// but tls.certificate is not set");
+                }
+            }
+            catch (StraitConfigurationException e) when (!e.Message.Contains(where, StringComparison.Ordinal))
+            {
+                throw new StraitConfigurationException(e.Message + where, e);
             }
         }
 
@@ -116,10 +122,22 @@ public static class StraitConfiguration
             throw new StraitConfigurationException($"errors.format{where} is '{options.Errors.Format}'; use 'problem' or 'google-rpc-status'");
         }
 
-        if (options.ListenProtocols is not ("http1" or "http2"))
+        if (options.ListenProtocols is not ("http1" or "http2" or "http1AndHttp2"))
         {
-            throw new StraitConfigurationException($"listenProtocols{where} is '{options.ListenProtocols}'; use 'http1' or 'http2'");
+            throw new StraitConfigurationException($"listenProtocols{where} is '{options.ListenProtocols}'; use 'http1', 'http2' or 'http1AndHttp2'");
         }
+
+        if (options.ListenProtocols == "http1AndHttp2" && ListenEndpoints.Split(options.Listen).Any(url => !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new StraitConfigurationException($"listenProtocols{where} 'http1AndHttp2' needs https:// listen URLs (ALPN); on cleartext give http2Listen a port of its own");
+        }
+
+        if (options.Tls.Key is not null && options.Tls.Certificate is null)
+        {
+            throw new StraitConfigurationException($"tls.key{where} is set without tls.certificate");
+        }
+
+        options.Cors.Validate(where);
 
         if (options.Admin.Listen is { } admin && (!Uri.TryCreate(admin, UriKind.Absolute, out var adminUri) || adminUri.Scheme != "http" || adminUri.AbsolutePath != "/"))
         {

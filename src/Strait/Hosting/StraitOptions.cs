@@ -9,8 +9,20 @@ public sealed class StraitOptions
     /// <summary>Where the gateway listens, e.g. <c>http://127.0.0.1:8080</c>. Several URLs are separated by ';'.</summary>
     public string Listen { get; set; } = "http://127.0.0.1:8080";
 
-    /// <summary><c>http1</c> (default) or <c>http2</c> (h2c with prior knowledge) on the listen URLs.</summary>
+    /// <summary>
+    /// <c>http1</c> (default), <c>http2</c> (h2c with prior knowledge on cleartext) or <c>http1AndHttp2</c> (both, by ALPN:
+    /// https:// URLs only) on the listen URLs.
+    /// </summary>
     public string ListenProtocols { get; set; } = "http1";
+
+    /// <summary>Further URLs that speak HTTP/2 only: a port for native gRPC clients (h2c) beside an HTTP/1.1 <see cref="Listen"/>.</summary>
+    public string? Http2Listen { get; set; }
+
+    /// <summary>The certificate of https:// listen URLs.</summary>
+    public TlsOptions Tls { get; set; } = new();
+
+    /// <summary>Which browser origins may call Strait (grpc-web, REST, SSE, WebSocket), and what they may read.</summary>
+    public Edge.CorsOptions Cors { get; set; } = new();
 
     public SchemaOptions Schema { get; set; } = new();
 
@@ -138,6 +150,24 @@ public sealed class StreamingOptions
 
     /// <summary>How long an event stream may be silent before a <c>: keep-alive</c> comment is sent.</summary>
     public TimeSpan SseKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The largest message a client may send on a stream (gRPC, grpc-web, NDJSON line, WebSocket frame), in bytes.</summary>
+    public int MaxMessageSize { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How long any stream may run before Strait ends it (DEADLINE_EXCEEDED-like, with its own message); unset: no cap beyond the deadline.</summary>
+    public TimeSpan? MaxLifetime { get; set; }
+
+    /// <summary>How long a stream may pass no message either way before Strait ends it; unset: no idle cap.</summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>Streams open at once across all clients; further ones are refused (RESOURCE_EXHAUSTED, 503) until one ends.</summary>
+    public int MaxStreams { get; set; } = 10_000;
+
+    /// <summary>Streams one client (by <see cref="ClientKey"/>) may have open at once; unset: only <see cref="MaxStreams"/> applies.</summary>
+    public int? MaxStreamsPerClient { get; set; }
+
+    /// <summary>Who a client is for <see cref="MaxStreamsPerClient"/>: <c>ip</c> (default), <c>header:NAME</c> or <c>jwt:CLAIM</c>, as for rate limits.</summary>
+    public string ClientKey { get; set; } = "ip";
 }
 
 public sealed class ErrorOptions
@@ -147,6 +177,15 @@ public sealed class ErrorOptions
 
     /// <summary>Prefix of every problem <c>type</c> URI; the problem's slug (e.g. <c>not-found</c>) is appended.</summary>
     public string TypeBaseUri { get; set; } = "urn:strait:problem:";
+}
+
+public sealed class TlsOptions
+{
+    /// <summary>A PEM certificate (with <see cref="Key"/>) or a PKCS#12 file without a password (no key).</summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>The PEM private key of <see cref="Certificate"/>.</summary>
+    public string? Key { get; set; }
 }
 
 /// <summary>The admin endpoint: cluster and endpoint state as JSON, on a listener of its own.</summary>

@@ -27,16 +27,21 @@ public sealed class CallPolicies
         GrpcStatusCode.OutOfRange);
 
     private readonly FrozenDictionary<HttpRoute, RouteCallPolicy> byRoute;
+    private readonly FrozenDictionary<MethodDescriptor, RouteCallPolicy> byMethod;
 
-    private CallPolicies(FrozenDictionary<HttpRoute, RouteCallPolicy> byRoute, string deadlineHeader)
+    private CallPolicies(FrozenDictionary<HttpRoute, RouteCallPolicy> byRoute, FrozenDictionary<MethodDescriptor, RouteCallPolicy> byMethod, string deadlineHeader)
     {
         this.byRoute = byRoute;
+        this.byMethod = byMethod;
         DeadlineHeader = deadlineHeader;
     }
 
     public string DeadlineHeader { get; }
 
     public RouteCallPolicy For(HttpRoute route) => byRoute[route];
+
+    /// <summary>The policy of a call made by method (native gRPC, grpc-web): its method's or service's entry, else the default.</summary>
+    public RouteCallPolicy For(MethodDescriptor method) => byMethod[method];
 
     /// <returns>Null when <paramref name="errors"/> got problems.</returns>
     public static CallPolicies? TryBuild(ResilienceOptions options, RouteTable routes, List<string> errors)
@@ -87,24 +92,26 @@ public sealed class CallPolicies
         var byRoute = new Dictionary<HttpRoute, RouteCallPolicy>();
         foreach (var route in routes.Routes)
         {
-            var policy = claims.TryGetValue(route, out var name) ? built[name] : built["default"];
-            byRoute[route] = new RouteCallPolicy(policy, policy.Idempotent ?? IsIdempotentByDefault(route));
+            var policy = claims.ByRoute.TryGetValue(route, out var name) ? built[name] : built["default"];
+            byRoute[route] = new RouteCallPolicy(policy, policy.Idempotent ?? (DeclaredIdempotent(route.Method) || route.HttpMethod is "GET" or "HEAD" or "PUT" or "DELETE"));
         }
 
-        return new CallPolicies(byRoute.ToFrozenDictionary(), options.DeadlineHeader.Trim());
-    }
-
-    /// <summary>GET, HEAD, PUT and DELETE are idempotent in HTTP (RFC 9110 §9.2.2), and so is a method the proto declares so.</summary>
-    private static bool IsIdempotentByDefault(HttpRoute route)
-    {
-        var level = route.Method.GetOptions()?.IdempotencyLevel ?? MethodOptions.Types.IdempotencyLevel.IdempotencyUnknown;
-        if (level != MethodOptions.Types.IdempotencyLevel.IdempotencyUnknown)
+        var byMethod = new Dictionary<MethodDescriptor, RouteCallPolicy>();
+        foreach (var method in routes.Methods)
         {
-            return true;
+            var policy = claims.ByMethod.TryGetValue(method, out var name) ? built[name] : built["default"];
+            byMethod[method] = new RouteCallPolicy(policy, policy.Idempotent ?? DeclaredIdempotent(method));
         }
 
-        return route.HttpMethod is "GET" or "HEAD" or "PUT" or "DELETE";
+        return new CallPolicies(byRoute.ToFrozenDictionary(), byMethod.ToFrozenDictionary(), options.DeadlineHeader.Trim());
     }
+
+    /// <summary>
+    /// A method the proto declares idempotent or side-effect free; on a route, GET, HEAD, PUT and DELETE are idempotent
+    /// too (RFC 9110 §9.2.2).
+    /// </summary>
+    private static bool DeclaredIdempotent(MethodDescriptor method) =>
+        (method.GetOptions()?.IdempotencyLevel ?? MethodOptions.Types.IdempotencyLevel.IdempotencyUnknown) != MethodOptions.Types.IdempotencyLevel.IdempotencyUnknown;
 
     private static CallPolicyOptions Merge(CallPolicyOptions entry, CallPolicyOptions defaults) => new()
     {

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Threading.RateLimiting;
+using Google.Protobuf.Reflection;
 using Microsoft.AspNetCore.Http;
 using Strait.Routing;
 
@@ -13,15 +14,20 @@ public sealed class EdgeRateLimits : IDisposable
 {
     private readonly List<EdgeRateLimit> all;
     private readonly FrozenDictionary<HttpRoute, EdgeRateLimit[]> byRoute;
+    private readonly FrozenDictionary<MethodDescriptor, EdgeRateLimit[]> byMethod;
 
-    private EdgeRateLimits(List<EdgeRateLimit> all, FrozenDictionary<HttpRoute, EdgeRateLimit[]> byRoute)
+    private EdgeRateLimits(List<EdgeRateLimit> all, FrozenDictionary<HttpRoute, EdgeRateLimit[]> byRoute, FrozenDictionary<MethodDescriptor, EdgeRateLimit[]> byMethod)
     {
         this.all = all;
         this.byRoute = byRoute;
+        this.byMethod = byMethod;
     }
 
     /// <summary>The limits covering <paramref name="route"/>, in configuration order; empty when none does.</summary>
     public EdgeRateLimit[] For(HttpRoute route) => byRoute.TryGetValue(route, out var limits) ? limits : [];
+
+    /// <summary>The limits covering a call made by method (native gRPC, grpc-web): those of its method or service, or of everything.</summary>
+    public EdgeRateLimit[] For(MethodDescriptor method) => byMethod.TryGetValue(method, out var limits) ? limits : [];
 
     /// <returns>Null when <paramref name="errors"/> got problems.</returns>
     public static EdgeRateLimits? TryBuild(IReadOnlyDictionary<string, RateLimitOptions> options, RouteTable routes, List<string> errors)
@@ -29,6 +35,7 @@ public sealed class EdgeRateLimits : IDisposable
         var before = errors.Count;
         var limits = new List<EdgeRateLimit>();
         var byRoute = new Dictionary<HttpRoute, List<EdgeRateLimit>>();
+        var byMethod = new Dictionary<MethodDescriptor, List<EdgeRateLimit>>();
         foreach (var (name, limit) in options)
         {
             var key = "rateLimits." + name;
@@ -43,9 +50,17 @@ public sealed class EdgeRateLimits : IDisposable
             var everyRoute = limit.Services.Count == 0 && limit.Methods.Count == 0 && limit.Routes.Count == 0;
             foreach (var route in routes.Routes)
             {
-                if (everyRoute || claims.ContainsKey(route))
+                if (everyRoute || claims.ByRoute.ContainsKey(route))
                 {
                     (byRoute.TryGetValue(route, out var list) ? list : byRoute[route] = []).Add(created);
+                }
+            }
+
+            foreach (var method in routes.Methods)
+            {
+                if (everyRoute || claims.ByMethod.ContainsKey(method))
+                {
+                    (byMethod.TryGetValue(method, out var list) ? list : byMethod[method] = []).Add(created);
                 }
             }
         }
@@ -60,7 +75,7 @@ public sealed class EdgeRateLimits : IDisposable
             return null;
         }
 
-        return new EdgeRateLimits(limits, byRoute.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray()));
+        return new EdgeRateLimits(limits, byRoute.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray()), byMethod.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray()));
     }
 
     public void Dispose()

@@ -1,12 +1,18 @@
+using Google.Protobuf.Reflection;
+
 namespace Strait.Routing;
 
 /// <summary>What one named configuration entry claims: services, methods and routes, as <c>clusters</c> and <c>resilience.policies</c> list them.</summary>
 public sealed record RouteClaimLists(IReadOnlyList<string> Services, IReadOnlyList<string> Methods, IReadOnlyList<string> Routes);
 
+/// <summary>The entry of each claimed route, and of each claimed method (for calls that arrive without a route: native gRPC and grpc-web).</summary>
+public sealed record RouteClaimResolution(Dictionary<HttpRoute, string> ByRoute, Dictionary<MethodDescriptor, string> ByMethod);
+
 /// <summary>
 /// Resolves named entries' claims to the entry of each route: its route's claim (<c>VERB TEMPLATE</c>), else its
-/// method's (<c>package.Service.Method</c>), else its service's (<c>package.Service</c>). A name the schema lacks, or one
-/// claimed by two entries, is an error under the entry's key.
+/// method's (<c>package.Service.Method</c>), else its service's (<c>package.Service</c>). A method's entry is its method's
+/// claim, else its service's: route claims are REST's alone. A name the schema lacks, or one claimed by two entries, is an
+/// error under the entry's key.
 /// </summary>
 public static class RouteClaims
 {
@@ -15,8 +21,8 @@ public static class RouteClaims
 
     /// <param name="keyPrefix">Errors are reported as <c>{keyPrefix}.{name}.services[i]</c>.</param>
     /// <param name="owner">What an entry is, for "already … by" errors: <c>served by cluster</c>.</param>
-    /// <returns>The claiming entry's name of every claimed route.</returns>
-    public static Dictionary<HttpRoute, string> Resolve(
+    /// <returns>The claiming entry's name of every claimed route and method.</returns>
+    public static RouteClaimResolution Resolve(
         IEnumerable<KeyValuePair<string, RouteClaimLists>> named,
         RouteTable routes,
         string keyPrefix,
@@ -26,10 +32,14 @@ public static class RouteClaims
         var services = new HashSet<string>(StringComparer.Ordinal);
         var methods = new HashSet<string>(StringComparer.Ordinal);
         var routeKeys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var method in routes.Methods)
+        {
+            services.Add(method.Service.FullName);
+            methods.Add(method.FullName);
+        }
+
         foreach (var route in routes.Routes)
         {
-            services.Add(route.Method.Service.FullName);
-            methods.Add(route.Method.FullName);
             routeKeys.Add(RouteKey(route));
         }
 
@@ -49,7 +59,16 @@ public static class RouteClaims
             }
         }
 
-        return result;
+        var byMethodDescriptor = new Dictionary<MethodDescriptor, string>();
+        foreach (var method in routes.Methods)
+        {
+            if (byMethod.TryGetValue(method.FullName, out var name) || byService.TryGetValue(method.Service.FullName, out name))
+            {
+                byMethodDescriptor[method] = name;
+            }
+        }
+
+        return new RouteClaimResolution(result, byMethodDescriptor);
 
         Dictionary<string, string> Claims(
             List<KeyValuePair<string, RouteClaimLists>> all,

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Google.Protobuf.Reflection;
 
 namespace Strait.Routing;
 
@@ -31,10 +32,11 @@ public sealed class RouteTable
     private readonly bool _hasVerbs;
     private readonly int _maxSegments;
 
-    internal RouteTable(RouteTrieNode root, IReadOnlyList<HttpRoute> routes, HashSet<string> verbs, int maxSegments)
+    internal RouteTable(RouteTrieNode root, IReadOnlyList<HttpRoute> routes, IReadOnlyList<MethodDescriptor> methods, HashSet<string> verbs, int maxSegments)
     {
         _root = root;
         Routes = routes;
+        Methods = methods;
         _verbs = verbs.GetAlternateLookup<ReadOnlySpan<char>>();
         _hasVerbs = verbs.Count > 0;
         _maxSegments = maxSegments;
@@ -44,6 +46,9 @@ public sealed class RouteTable
 
     /// <summary>Every route in the table, generated ones included.</summary>
     public IReadOnlyList<HttpRoute> Routes { get; }
+
+    /// <summary>Every method the table was built for, with routes or without: what the gRPC edges can call.</summary>
+    public IReadOnlyList<MethodDescriptor> Methods { get; }
 
     /// <param name="httpMethod">The request method, e.g. <c>GET</c>.</param>
     /// <param name="rawPath">The path as sent, still percent-encoded, without the query string.</param>

@@ -90,7 +90,7 @@ public sealed class RouteTableBuilder
             }
         }
 
-        return new RouteTableBuildResult(new RouteTable(root, accepted, verbs, maxSegments), conflicts);
+        return new RouteTableBuildResult(new RouteTable(root, accepted, _methods.ToArray(), verbs, maxSegments), conflicts);
     }
 
     /// <summary>Adds the route to the trie; returns the route already holding its place, or null.</summary>

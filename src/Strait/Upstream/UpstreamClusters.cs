@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Google.Protobuf.Reflection;
 using Microsoft.Extensions.Logging;
 using Strait.Routing;
 
@@ -14,12 +15,18 @@ public sealed class UpstreamClusters : IAsyncDisposable
     public const string DefaultClusterName = "default";
 
     private readonly FrozenDictionary<HttpRoute, UpstreamCluster> byRoute;
+    private readonly FrozenDictionary<MethodDescriptor, UpstreamCluster> byMethod;
 
-    private UpstreamClusters(UpstreamCluster defaultCluster, IReadOnlyList<UpstreamCluster> all, FrozenDictionary<HttpRoute, UpstreamCluster> byRoute)
+    private UpstreamClusters(
+        UpstreamCluster defaultCluster,
+        IReadOnlyList<UpstreamCluster> all,
+        FrozenDictionary<HttpRoute, UpstreamCluster> byRoute,
+        FrozenDictionary<MethodDescriptor, UpstreamCluster> byMethod)
     {
         Default = defaultCluster;
         All = all;
         this.byRoute = byRoute;
+        this.byMethod = byMethod;
     }
 
     public UpstreamCluster Default { get; }
@@ -28,6 +35,9 @@ public sealed class UpstreamClusters : IAsyncDisposable
     public IReadOnlyList<UpstreamCluster> All { get; }
 
     public UpstreamCluster For(HttpRoute route) => byRoute.TryGetValue(route, out var cluster) ? cluster : Default;
+
+    /// <summary>The cluster of a call made by method, not route (native gRPC, grpc-web): route claims do not apply.</summary>
+    public UpstreamCluster For(MethodDescriptor method) => byMethod.TryGetValue(method, out var cluster) ? cluster : Default;
 
     /// <summary>Builds the clusters (no I/O: DNS and health checks start with <see cref="StartAsync"/>).</summary>
     /// <param name="requireDefaultEndpoints">Whether the default cluster must have addresses (not for <c>strait routes</c>).</param>
@@ -95,8 +105,9 @@ public sealed class UpstreamClusters : IAsyncDisposable
         }
 
         var byName = clusters.ToDictionary(c => c.Name, StringComparer.Ordinal);
-        var byRoute = selection.ToFrozenDictionary(pair => pair.Key, pair => byName[pair.Value]);
-        return new UpstreamClusters(clusters[0], clusters, byRoute);
+        var byRoute = selection.ByRoute.ToFrozenDictionary(pair => pair.Key, pair => byName[pair.Value]);
+        var byMethod = selection.ByMethod.ToFrozenDictionary(pair => pair.Key, pair => byName[pair.Value]);
+        return new UpstreamClusters(clusters[0], clusters, byRoute, byMethod);
     }
 
     public async Task StartAsync(ILoggerFactory loggers, CancellationToken cancellationToken)

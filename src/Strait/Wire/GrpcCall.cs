@@ -59,6 +59,12 @@ public sealed class GrpcCall : IAsyncDisposable
     /// <summary>The message read by the last successful <see cref="MoveNextAsync"/>; valid until the next call or disposal.</summary>
     public ReadOnlyMemory<byte> Current => _frames?.Current ?? ReadOnlyMemory<byte>.Empty;
 
+    /// <summary>
+    /// Whether the upstream answered with a header block and a message stream, rather than Trailers-Only or not at all;
+    /// meaningful once <see cref="ResponseHeadersAsync"/> completed.
+    /// </summary>
+    public bool HasResponseStream => _frames is not null;
+
     /// <summary>Whether the call has a final status.</summary>
     public bool IsCompleted => Volatile.Read(ref _status) is not null;
 

@@ -19,7 +19,6 @@ internal sealed class GrpcServerCall : IDisposable
     // CancellationTokenSource timers are limited to about 49 days; a longer deadline cannot fire in practice.
     private static readonly TimeSpan s_maxDeadlineTimer = TimeSpan.FromDays(30);
 
-    private static readonly string[] s_statusCodeText = CreateStatusCodeText();
 
     private readonly GrpcServerOptions _options;
     private readonly GrpcFrameReader _requestFrames;
@@ -181,7 +180,7 @@ internal sealed class GrpcServerCall : IDisposable
         }
 
         PrepareResponseHead(response);
-        AppendMetadata(response.Headers, headers);
+        GrpcStatusHeaders.AppendMetadata(response.Headers, headers);
         await response.BodyWriter.FlushAsync(CancellationToken).ConfigureAwait(false);
     }
 
@@ -239,16 +238,16 @@ internal sealed class GrpcServerCall : IDisposable
         {
             // Trailers-Only: the whole answer is one HEADERS frame with END_STREAM, which Kestrel sends for an empty body.
             PrepareResponseHead(response);
-            AppendStatus(response.Headers, status);
-            AppendMetadata(response.Headers, Context.ResponseTrailers);
-            AppendMetadata(response.Headers, exceptionTrailers);
+            GrpcStatusHeaders.AppendStatus(response.Headers, status);
+            GrpcStatusHeaders.AppendMetadata(response.Headers, Context.ResponseTrailers);
+            GrpcStatusHeaders.AppendMetadata(response.Headers, exceptionTrailers);
             return;
         }
 
         var trailers = HttpContext.Features.GetRequiredFeature<IHttpResponseTrailersFeature>().Trailers;
-        AppendStatus(trailers, status);
-        AppendMetadata(trailers, Context.ResponseTrailers);
-        AppendMetadata(trailers, exceptionTrailers);
+        GrpcStatusHeaders.AppendStatus(trailers, status);
+        GrpcStatusHeaders.AppendMetadata(trailers, Context.ResponseTrailers);
+        GrpcStatusHeaders.AppendMetadata(trailers, exceptionTrailers);
     }
 
     private void PrepareResponseHead(HttpResponse response)
@@ -268,34 +267,7 @@ internal sealed class GrpcServerCall : IDisposable
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = GrpcProtocol.ContentType;
         response.Headers[GrpcProtocol.AcceptEncodingHeader] = GrpcCompressionNames.Gzip;
-        AppendStatus(response.Headers, status);
-    }
-
-    private static void AppendStatus(IHeaderDictionary headers, GrpcStatus status)
-    {
-        headers[GrpcProtocol.StatusHeader] = s_statusCodeText[(int)status.Code];
-        if (status.Message.Length > 0)
-        {
-            headers[GrpcProtocol.MessageHeader] = GrpcMessageEncoding.Encode(status.Message);
-        }
-
-        if (status.Details is { } details)
-        {
-            headers[GrpcProtocol.StatusDetailsHeader] = GrpcStatusDetails.Encode(details);
-        }
-    }
-
-    private static void AppendMetadata(IHeaderDictionary headers, GrpcMetadata? metadata)
-    {
-        if (metadata is null)
-        {
-            return;
-        }
-
-        foreach (var entry in metadata)
-        {
-            headers.Append(entry.Key, entry.Value);
-        }
+        GrpcStatusHeaders.AppendStatus(response.Headers, status);
     }
 
     private static GrpcMetadata ReadRequestMetadata(IHeaderDictionary headers)
@@ -372,17 +344,5 @@ internal sealed class GrpcServerCall : IDisposable
         return address.AddressFamily == AddressFamily.InterNetworkV6
             ? string.Create(CultureInfo.InvariantCulture, $"ipv6:[{address}]:{port}")
             : string.Create(CultureInfo.InvariantCulture, $"ipv4:{address}:{port}");
-    }
-
-    private static string[] CreateStatusCodeText()
-    {
-        var codes = Enum.GetValues<GrpcStatusCode>();
-        var text = new string[codes.Length];
-        foreach (var code in codes)
-        {
-            text[(int)code] = ((int)code).ToString(CultureInfo.InvariantCulture);
-        }
-
-        return text;
     }
 }

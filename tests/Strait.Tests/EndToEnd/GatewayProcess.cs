@@ -9,11 +9,12 @@ internal sealed class GatewayProcess : IAsyncDisposable
 {
     private readonly ChildProcess process;
 
-    private GatewayProcess(ChildProcess process, Uri address, Uri? adminAddress)
+    private GatewayProcess(ChildProcess process, Uri address, Uri? adminAddress, Uri? http2Address)
     {
         this.process = process;
         Address = address;
         AdminAddress = adminAddress;
+        Http2Address = http2Address;
         Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -22,7 +23,13 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// <summary>The admin listener, when the configuration sets <c>admin.listen</c>.</summary>
     public Uri? AdminAddress { get; }
 
+    /// <summary>The HTTP/2-only listener for gRPC clients, when the configuration sets <c>http2Listen</c>.</summary>
+    public Uri? Http2Address { get; }
+
     public HttpClient Http { get; }
+
+    /// <summary>The process id, for tests that watch its memory.</summary>
+    public int ProcessId => process.Id;
 
     public string Output => process.Output;
 
@@ -38,8 +45,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
             var ready = await process.WaitForLineAsync(line => line.StartsWith("strait: serving", StringComparison.Ordinal));
             var url = ready[(ready.LastIndexOf(" on ", StringComparison.Ordinal) + 4)..].Split(',')[0].Trim();
             const string adminPrefix = "strait: admin on ";
-            var admin = process.Output.Split('\n').FirstOrDefault(line => line.StartsWith(adminPrefix, StringComparison.Ordinal));
-            return new GatewayProcess(process, new Uri(url), admin is null ? null : new Uri(admin[adminPrefix.Length..].Split(',')[0].Trim()));
+            const string http2Prefix = "strait: HTTP/2 (gRPC) on ";
+            var lines = process.Output.Split('\n');
+            var admin = lines.FirstOrDefault(line => line.StartsWith(adminPrefix, StringComparison.Ordinal));
+            var http2 = lines.FirstOrDefault(line => line.StartsWith(http2Prefix, StringComparison.Ordinal));
+            return new GatewayProcess(
+                process,
+                new Uri(url),
+                admin is null ? null : new Uri(admin[adminPrefix.Length..].Split(',')[0].Trim()),
+                http2 is null ? null : new Uri(http2[http2Prefix.Length..].Split(',')[0].Trim()));
         }
         catch
         {

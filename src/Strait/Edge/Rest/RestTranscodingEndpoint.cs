@@ -24,21 +24,16 @@ namespace Strait.Edge.Rest;
 /// </summary>
 public sealed partial class RestTranscodingEndpoint
 {
-    private readonly GatewaySnapshotHolder snapshots;
     private readonly ILogger logger;
 
-    public RestTranscodingEndpoint(GatewaySnapshotHolder snapshots, ILogger<RestTranscodingEndpoint> logger)
+    public RestTranscodingEndpoint(ILogger<RestTranscodingEndpoint> logger)
     {
-        this.snapshots = snapshots;
         this.logger = logger;
     }
 
-    public async Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context, GatewaySnapshot snapshot, RequestIdentity identity)
     {
-        var snapshot = snapshots.Current;
         var started = Stopwatch.GetTimestamp();
-        var identity = RequestIdentity.From(context.Request);
-        context.Response.Headers[RequestIdentity.RequestIdHeader] = identity.RequestId;
 
         var outcome = new CallOutcome();
         try

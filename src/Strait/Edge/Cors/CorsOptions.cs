@@ -1,0 +1,57 @@
+using Strait.Hosting;
+
+namespace Strait.Edge;
+
+/// <summary>
+/// Cross-origin access for browsers (grpc-web, REST, SSE, WebSocket). Off unless <see cref="AllowedOrigins"/> names
+/// origins: then preflights are answered and allowed origins may read the exposed headers.
+/// </summary>
+public sealed class CorsOptions
+{
+    /// <summary>Origins (<c>https://app.example.com</c>) allowed to call; <c>*</c> allows any. Empty: CORS is off.</summary>
+    public List<string>? AllowedOrigins { get; set; }
+
+    /// <summary>
+    /// Request headers a preflight may allow beyond the built-in ones (content-type, the grpc-web headers, grpc-timeout,
+    /// authorization, idempotency-key, last-event-id, x-request-id, x-request-timeout); <c>*</c> allows whatever is asked.
+    /// </summary>
+    public List<string>? AllowedHeaders { get; set; }
+
+    /// <summary>Response headers scripts may read beyond the built-in ones (grpc-status, grpc-message, grpc-status-details-bin, x-request-id, retry-after, the RateLimit headers).</summary>
+    public List<string>? ExposedHeaders { get; set; }
+
+    /// <summary>Whether cookies and HTTP authentication cross (<c>Access-Control-Allow-Credentials</c>); not with <c>*</c> origins.</summary>
+    public bool AllowCredentials { get; set; }
+
+    /// <summary>How long a browser may cache a preflight's answer.</summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(10);
+
+    internal void Validate(string where)
+    {
+        foreach (var origin in AllowedOrigins ?? [])
+        {
+            if (origin != "*" && (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/" || origin.EndsWith('/')))
+            {
+                throw new StraitConfigurationException($"cors.allowedOrigins{where}: '{origin}' is not an origin (scheme://host[:port], no path) or *");
+            }
+        }
+
+        if (AllowCredentials && AllowedOrigins?.Contains("*") == true)
+        {
+            throw new StraitConfigurationException($"cors.allowCredentials{where} cannot be true with the origin *: browsers refuse credentials for any origin");
+        }
+
+        foreach (var header in (AllowedHeaders ?? []).Concat(ExposedHeaders ?? []))
+        {
+            if (header != "*" && !Headers.HttpHeaderNames.IsToken(header))
+            {
+                throw new StraitConfigurationException($"cors{where}: '{header}' is not a header name");
+            }
+        }
+
+        if (MaxAge < TimeSpan.Zero || MaxAge > TimeSpan.FromDays(1))
+        {
+            throw new StraitConfigurationException($"cors.maxAge{where} must be between 00:00:00 and 1.00:00:00 (it is {MaxAge})");
+        }
+    }
+}

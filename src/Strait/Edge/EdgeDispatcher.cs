@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http;
+using Strait.Edge.Grpc;
+using Strait.Edge.Rest;
+using Strait.Hosting;
+using Strait.Observability;
+
+namespace Strait.Edge;
+
+/// <summary>
+/// The front door: every request takes the snapshot current when it arrived (and keeps it to the end), gets its
+/// request id and CORS marking, and goes to the edge its protocol names: gRPC and grpc-web by content type, CORS
+/// preflights answered here, everything else REST.
+/// </summary>
+public sealed class EdgeDispatcher
+{
+    private readonly GatewaySnapshotHolder snapshots;
+    private readonly RestTranscodingEndpoint rest;
+    private readonly GrpcProxyEndpoint grpc;
+
+    public EdgeDispatcher(GatewaySnapshotHolder snapshots, RestTranscodingEndpoint rest, GrpcProxyEndpoint grpc)
+    {
+        this.snapshots = snapshots;
+        this.rest = rest;
+        this.grpc = grpc;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var snapshot = snapshots.Current;
+        var request = context.Request;
+        if (snapshot.Cors.Enabled && CorsPolicy.IsPreflight(request))
+        {
+            snapshot.Cors.AnswerPreflight(context);
+            return Task.CompletedTask;
+        }
+
+        var identity = RequestIdentity.From(request);
+        context.Response.Headers[RequestIdentity.RequestIdHeader] = identity.RequestId;
+        snapshot.Cors.MarkResponse(context);
+        var protocol = GrpcEdgeProtocols.Detect(request.ContentType);
+        if (protocol == GrpcEdgeProtocol.None)
+        {
+            return rest.InvokeAsync(context, snapshot, identity);
+        }
+
+        if (protocol == GrpcEdgeProtocol.Native && !HttpProtocol.IsHttp2(request.Protocol))
+        {
+            // gRPC needs HTTP/2's trailers; HTTP/1.1 clients are told where to go.
+            context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            context.Response.Headers.Upgrade = request.IsHttps ? "h2" : "h2c";
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync("gRPC requires HTTP/2 (an http2Listen port, or https:// with ALPN); over HTTP/1.1 use grpc-web.", context.RequestAborted);
+        }
+
+        return grpc.InvokeAsync(context, snapshot, protocol, identity);
+    }
+}

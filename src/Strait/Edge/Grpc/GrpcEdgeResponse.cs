@@ -1,0 +1,172 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.IO.Pipelines;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Strait.Wire;
+
+namespace Strait.Edge.Grpc;
+
+/// <summary>
+/// Writes a proxied call's answer in the framing of the protocol it arrived in: gRPC frames with HTTP trailers
+/// (native), or gRPC frames ended by a trailer frame (grpc-web), base64-encoded frame by frame for grpc-web-text so
+/// that each message can be decoded as soon as it arrives. Messages are copied into the response pipe and flushed
+/// when the caller says so or when <see cref="FlushThreshold"/> bytes wait, so a fast upstream never grows an
+/// unflushed buffer past that.
+/// </summary>
+internal sealed class GrpcEdgeResponse
+{
+    /// <summary>Unflushed bytes after which a write is flushed even if more messages are ready.</summary>
+    public const int FlushThreshold = 32 * 1024;
+
+    private const byte TrailerFrameFlag = 0x80;
+
+    private readonly HttpContext context;
+    private readonly GrpcEdgeProtocol protocol;
+    private readonly string contentType;
+    private long unflushed;
+
+    public GrpcEdgeResponse(HttpContext context, GrpcEdgeProtocol protocol)
+    {
+        this.context = context;
+        this.protocol = protocol;
+        contentType = protocol switch
+        {
+            GrpcEdgeProtocol.Native => GrpcProtocol.ContentType,
+            // The answer's type follows the request's (+proto or not), as grpc-web clients compare it.
+            _ => ContentTypeBase(context.Request.ContentType, protocol == GrpcEdgeProtocol.WebText ? GrpcEdgeProtocols.WebTextContentType : GrpcEdgeProtocols.WebContentType),
+        };
+    }
+
+    public bool HasStarted => context.Response.HasStarted;
+
+    private PipeWriter Body => context.Response.BodyWriter;
+
+    /// <summary>Sends the response head with the upstream's header metadata.</summary>
+    public Task StartAsync(GrpcMetadata headers)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = contentType;
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        GrpcStatusHeaders.AppendMetadata(response.Headers, headers);
+        return response.StartAsync(context.RequestAborted);
+    }
+
+    /// <summary>Copies one message into the response as a frame (not yet flushed).</summary>
+    public void WriteMessage(ReadOnlySpan<byte> message)
+    {
+        if (protocol == GrpcEdgeProtocol.WebText)
+        {
+            var frame = ArrayPool<byte>.Shared.Rent(GrpcFrameWriter.HeaderLength + message.Length);
+            try
+            {
+                GrpcFrameWriter.WriteHeader(frame, compressed: false, message.Length);
+                message.CopyTo(frame.AsSpan(GrpcFrameWriter.HeaderLength));
+                WriteBase64(frame.AsSpan(0, GrpcFrameWriter.HeaderLength + message.Length));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(frame);
+            }
+
+            return;
+        }
+
+        var header = Body.GetSpan(GrpcFrameWriter.HeaderLength);
+        GrpcFrameWriter.WriteHeader(header, compressed: false, message.Length);
+        Body.Advance(GrpcFrameWriter.HeaderLength);
+        Body.Write(message);
+        unflushed += GrpcFrameWriter.HeaderLength + message.Length;
+    }
+
+    /// <summary>Whether enough is unflushed that the next write should wait for the client.</summary>
+    public bool ShouldFlush => unflushed >= FlushThreshold;
+
+    /// <returns>False when the client is gone.</returns>
+    public async ValueTask<bool> FlushAsync()
+    {
+        unflushed = 0;
+        var result = await Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        return !result.IsCanceled && !result.IsCompleted;
+    }
+
+    /// <summary>
+    /// Ends the answer with the status and trailer metadata. Native gRPC with nothing sent yet answers Trailers-Only
+    /// (one header block); grpc-web always sends a head and then the trailer frame, which every grpc-web client reads.
+    /// </summary>
+    public async Task FinishAsync(GrpcStatus status, GrpcMetadata trailers)
+    {
+        var response = context.Response;
+        if (protocol == GrpcEdgeProtocol.Native)
+        {
+            if (!response.HasStarted)
+            {
+                response.StatusCode = StatusCodes.Status200OK;
+                response.ContentType = contentType;
+                GrpcStatusHeaders.AppendStatus(response.Headers, status);
+                GrpcStatusHeaders.AppendMetadata(response.Headers, trailers);
+                return;
+            }
+
+            var trailerHeaders = context.Features.GetRequiredFeature<IHttpResponseTrailersFeature>().Trailers;
+            GrpcStatusHeaders.AppendStatus(trailerHeaders, status);
+            GrpcStatusHeaders.AppendMetadata(trailerHeaders, trailers);
+            await FlushAsync().ConfigureAwait(false);
+            return;
+        }
+
+        if (!response.HasStarted)
+        {
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = contentType;
+        }
+
+        var block = new HeaderDictionary();
+        GrpcStatusHeaders.AppendStatus(block, status);
+        GrpcStatusHeaders.AppendMetadata(block, trailers);
+        var text = new StringBuilder();
+        foreach (var (name, values) in block)
+        {
+            foreach (var value in values)
+            {
+                text.Append(name.ToLowerInvariant()).Append(':').Append(value).Append("\r\n");
+            }
+        }
+
+        var payload = Encoding.ASCII.GetBytes(text.ToString());
+        var frame = new byte[GrpcFrameWriter.HeaderLength + payload.Length];
+        GrpcFrameWriter.WriteHeader(frame, compressed: false, payload.Length);
+        frame[0] = TrailerFrameFlag;
+        payload.CopyTo(frame.AsSpan(GrpcFrameWriter.HeaderLength));
+        if (protocol == GrpcEdgeProtocol.WebText)
+        {
+            WriteBase64(frame);
+        }
+        else
+        {
+            Body.Write(frame);
+        }
+
+        await FlushAsync().ConfigureAwait(false);
+    }
+
+    // Chunks of a multiple of 3 bytes encode to the same text as the whole, without asking the pipe for one huge span.
+    private void WriteBase64(ReadOnlySpan<byte> bytes)
+    {
+        const int Chunk = 3 * 4096;
+        while (!bytes.IsEmpty)
+        {
+            var part = bytes[..Math.Min(Chunk, bytes.Length)];
+            var destination = Body.GetSpan(Base64.GetMaxEncodedToUtf8Length(part.Length));
+            Base64.EncodeToUtf8(part, destination, out _, out var written);
+            Body.Advance(written);
+            unflushed += written;
+            bytes = bytes[part.Length..];
+        }
+    }
+
+    private static string ContentTypeBase(string? requestType, string family) =>
+        requestType is not null && requestType.StartsWith(family + "+proto", StringComparison.OrdinalIgnoreCase) ? family + "+proto" : family;
+}

@@ -1,0 +1,229 @@
+using Google.Protobuf;
+using Strait.Echo.V1;
+using Strait.Wire;
+
+namespace Strait.Tests.EndToEnd;
+
+/// <summary>
+/// Native gRPC through Strait: Strait's own client calls the gateway's HTTP/2 port as if it were the @grpc/grpc-js
+/// backend, in all four call shapes; metadata, trailers and status (details included) come through exactly, and
+/// cancellation travels both ways.
+/// </summary>
+public sealed class GrpcPassthroughTests : IAsyncLifetime
+{
+    private const string Stream = "/strait.echo.v1.StreamService/";
+    private BackendProcess backend = null!;
+    private GatewayProcess gateway = null!;
+    private GrpcClient client = null!;
+    private DirectoryInfo directory = null!;
+
+    public async Task InitializeAsync()
+    {
+        backend = await BackendProcess.StartNodeEchoAsync();
+        directory = Directory.CreateTempSubdirectory("strait-grpc-");
+        gateway = await StartGatewayAsync(directory, backend.Address);
+        client = new GrpcClient(gateway.Http2Address!);
+    }
+
+    internal static async Task<GatewayProcess> StartGatewayAsync(DirectoryInfo directory, string backendAddress, string extra = "")
+    {
+        var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
+        var config = Path.Combine(directory.FullName, $"strait-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            http2Listen: http://127.0.0.1:0
+            schema:
+              protos: ["{Path.Combine(protos, "stream.proto")}", "{Path.Combine(protos, "echo.proto")}"]
+              protoPaths: ["{protos}"]
+            backend:
+              addresses: ["{backendAddress}"]
+            http:
+              rules:
+                - selector: strait.echo.v1.StreamService.ServerStream
+                  get: "/v1/stream/{"{text}"}"
+            {extra}
+            """);
+        return await GatewayProcess.StartAsync("--config", config);
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await gateway.DisposeAsync();
+        await backend.DisposeAsync();
+        directory.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task Unary_calls_pass_metadata_trailers_and_the_reply_through_unchanged()
+    {
+        var headers = new GrpcMetadata { { "x-team", "blue" }, { "echo-reply-trailer-x-audit", "seen" }, { "trace-bin", new byte[] { 0, 1, 254 } } };
+        using var result = await client.InvokeUnaryAsync("/strait.echo.v1.EchoService/Echo", new EchoRequest { Id = "42", Int64Value = long.MaxValue }.ToByteArray(), headers, Deadline());
+
+        Assert.Equal(GrpcStatusCode.Ok, result.Status.Code);
+        var reply = EchoResponse.Parser.ParseFrom(result.Message.Span);
+        Assert.Equal(("42", long.MaxValue), (reply.Request.Id, reply.Request.Int64Value));
+        Assert.Equal("/strait.echo.v1.EchoService/Echo", reply.PeerMethod);
+        Assert.Equal("blue", reply.Metadata["x-team"]);
+        Assert.True(reply.Metadata.ContainsKey("x-request-id"), "Strait adds its request id");
+        Assert.Equal(backend.ReplicaId, result.ResponseHeaders.GetValues("x-replica-id").Single());
+        Assert.Equal("seen", result.Trailers.GetValues("x-audit").Single());
+        Assert.Single(result.Trailers.GetValues("processing-time"));
+    }
+
+    [Fact]
+    public async Task A_backend_error_arrives_with_its_code_and_message()
+    {
+        using var result = await client.InvokeUnaryAsync("/strait.echo.v1.EchoService/Fail", new FailRequest { Code = 9, Message = "not ready: ünïcode" }.ToByteArray(), deadlineUtc: Deadline());
+
+        Assert.Equal(GrpcStatusCode.FailedPrecondition, result.Status.Code);
+        Assert.Equal("not ready: ünïcode", result.Status.Message);
+        Assert.Equal(StatusOrigin.Backend, result.Status.Origin);
+    }
+
+    [Fact]
+    public async Task Server_streaming_relays_every_message_then_the_status()
+    {
+        await using var call = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline());
+        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "tick", Count = 50, PayloadBytes = 1000 }.ToByteArray()));
+        await call.CompleteRequestAsync();
+
+        var replies = await ReadAllAsync(call);
+
+        Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
+        Assert.Equal(Enumerable.Range(0, 50), replies.Select(r => r.Index));
+        Assert.All(replies, r => Assert.Equal(1000, r.Payload.Length));
+        Assert.Equal(backend.ReplicaId, (await call.ResponseHeadersAsync).GetValues("x-replica-id").Single());
+    }
+
+    [Fact]
+    public async Task An_error_mid_stream_follows_the_messages_sent_before_it()
+    {
+        await using var call = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline());
+        Assert.True(await call.WriteMessageAsync(new StreamRequest { Count = 5, FailAfter = 2, FailCode = (int)GrpcStatusCode.Unavailable }.ToByteArray()));
+        await call.CompleteRequestAsync();
+
+        var replies = await ReadAllAsync(call);
+
+        Assert.Equal(2, replies.Count);
+        Assert.Equal(GrpcStatusCode.Unavailable, call.GetStatus().Code);
+        Assert.Equal("failed after 2 replies", call.GetStatus().Message);
+    }
+
+    [Fact]
+    public async Task Client_streaming_forwards_each_message_and_the_half_close()
+    {
+        await using var call = client.StartCall(Stream + "ClientStream", deadlineUtc: Deadline());
+        foreach (var text in new[] { "a", "b", "c" })
+        {
+            Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = text }.ToByteArray()));
+        }
+
+        await call.CompleteRequestAsync();
+        var reply = (await ReadAllAsync(call)).Single();
+
+        Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
+        Assert.Equal(("a+b+c", 3), (reply.Text, reply.Index));
+    }
+
+    [Fact]
+    public async Task Bidirectional_streaming_answers_each_message_before_the_next_is_sent()
+    {
+        await using var call = client.StartCall(Stream + "BidiStream", deadlineUtc: Deadline());
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "m" + i }.ToByteArray()));
+            Assert.True(await call.MoveNextAsync(), call.IsCompleted ? call.GetStatus().ToString() : "no reply");
+            var reply = StreamReply.Parser.ParseFrom(call.Current.Span);
+            Assert.Equal(("m" + i, i), (reply.Text, reply.Index));
+        }
+
+        await call.CompleteRequestAsync();
+        Assert.False(await call.MoveNextAsync());
+        Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
+    }
+
+    [Fact]
+    public async Task The_clients_deadline_reaches_the_backend_and_ends_the_stream()
+    {
+        await using var call = client.StartCall(Stream + "ServerStream", deadlineUtc: DateTime.UtcNow.AddMilliseconds(1200));
+        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "deadline", Count = 1000, IntervalMs = 100 }.ToByteArray()));
+        await call.CompleteRequestAsync();
+
+        var replies = await ReadAllAsync(call);
+
+        Assert.Equal(GrpcStatusCode.DeadlineExceeded, call.GetStatus().Code);
+        Assert.InRange(replies.Count, 1, 14);
+    }
+
+    [Fact]
+    public async Task A_client_that_cancels_mid_stream_cancels_the_backend_stream()
+    {
+        await using (var warm = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline()))
+        {
+            await warm.WriteMessageAsync(new StreamRequest { Count = 1 }.ToByteArray());
+            await warm.CompleteRequestAsync();
+            await ReadAllAsync(warm);
+        }
+
+        var call = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline());
+        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "abandoned", Count = 10_000, IntervalMs = 20 }.ToByteArray()));
+        await call.CompleteRequestAsync();
+        Assert.True(await call.MoveNextAsync());
+
+        var cancelled = backend.WaitForLineAsync(line => line == "CANCELLED ServerStream abandoned");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await call.DisposeAsync();
+        await cancelled.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // The acceptance bound is 100 ms from the client's reset to the backend's cancellation; output lines can lag.
+        Assert.InRange(clock.ElapsedMilliseconds, 0, 1000);
+    }
+
+    [Fact]
+    public async Task An_unknown_method_is_unimplemented_and_never_reaches_the_backend()
+    {
+        using var result = await client.InvokeUnaryAsync("/strait.echo.v1.EchoService/Nope", Array.Empty<byte>(), deadlineUtc: Deadline());
+
+        Assert.Equal(GrpcStatusCode.Unimplemented, result.Status.Code);
+        Assert.Contains("/strait.echo.v1.EchoService/Nope", result.Status.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_message_over_the_size_limit_fails_the_call_with_resource_exhausted()
+    {
+        await using var limited = await StartGatewayAsync(directory, backend.Address, "streaming:\n  maxMessageSize: 1024");
+        using var small = new GrpcClient(limited.Http2Address!);
+        await using var call = small.StartCall(Stream + "ClientStream", deadlineUtc: Deadline());
+        await call.WriteMessageAsync(new StreamRequest { Text = "fits" }.ToByteArray());
+        await call.WriteMessageAsync(new StreamRequest { Text = new string('x', 4096) }.ToByteArray());
+        await call.CompleteRequestAsync();
+
+        await ReadAllAsync(call);
+
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, call.GetStatus().Code);
+        Assert.Contains("1024", call.GetStatus().Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gzip_compressed_requests_are_accepted()
+    {
+        using var gzip = new GrpcClient(gateway.Http2Address!, new GrpcClientOptions { RequestCompression = GrpcCompression.Gzip });
+        using var result = await gzip.InvokeUnaryAsync("/strait.echo.v1.EchoService/Echo", new EchoRequest { Id = new string('z', 2000) }.ToByteArray(), deadlineUtc: Deadline());
+
+        Assert.Equal(GrpcStatusCode.Ok, result.Status.Code);
+        Assert.Equal(2000, EchoResponse.Parser.ParseFrom(result.Message.Span).Request.Id.Length);
+    }
+
+    internal static async Task<List<StreamReply>> ReadAllAsync(GrpcCall call)
+    {
+        var replies = new List<StreamReply>();
+        while (await call.MoveNextAsync())
+        {
+            replies.Add(StreamReply.Parser.ParseFrom(call.Current.Span));
+        }
+
+        return replies;
+    }
+
+    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);
+}
