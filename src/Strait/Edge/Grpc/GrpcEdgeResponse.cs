@@ -51,6 +51,12 @@ internal sealed class GrpcEdgeResponse
         response.ContentType = contentType;
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         GrpcStatusHeaders.AppendMetadata(response.Headers, headers);
+        if (response.Headers.AccessControlExposeHeaders.Count > 0 && headers.Count > 0)
+        {
+            // A browser script reads only exposed headers, and the upstream's metadata is not known in advance.
+            response.Headers.Append("Access-Control-Expose-Headers", string.Join(", ", headers.Select(h => h.Key).Distinct()));
+        }
+
         return response.StartAsync(context.RequestAborted);
     }
 
