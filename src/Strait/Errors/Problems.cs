@@ -112,6 +112,19 @@ public static class Problems
             RetryAfter = retryAfter,
         };
 
+    /// <summary>Too many streams are open: the client's own (429) or the gateway's (503).</summary>
+    public static Problem TooManyStreams(int limit, bool perClient) => perClient
+        ? new(429, "too-many-streams", "Too Many Requests", GrpcStatusCode.ResourceExhausted)
+        {
+            Detail = $"This client has {limit} streams open, its limit. Close one before opening another.",
+            RetryAfter = TimeSpan.FromSeconds(1),
+        }
+        : new(503, "too-many-streams", "Service Unavailable", GrpcStatusCode.ResourceExhausted)
+        {
+            Detail = $"The gateway has {limit} streams open, its limit. Please try again shortly.",
+            RetryAfter = TimeSpan.FromSeconds(1),
+        };
+
     public static Problem PayloadTooLarge(long limit) =>
         new(413, "payload-too-large", "Payload Too Large", GrpcStatusCode.InvalidArgument)
         {
@@ -155,6 +168,11 @@ public static class Problems
                 return new Problem(502, "bad-upstream-response", "Bad Gateway", status.Code)
                 {
                     Detail = "The upstream service sent a response that is not valid gRPC.",
+                };
+            case StatusOrigin.Edge:
+                return new Problem(GrpcHttpStatusMap.ToHttpStatus(status.Code), Slug(status.Code), GrpcHttpStatusMap.Title(status.Code), status.Code)
+                {
+                    Detail = status.Message,
                 };
             case StatusOrigin.Local when status.Code == GrpcStatusCode.DeadlineExceeded:
                 return new Problem(504, "deadline-exceeded", "Deadline Exceeded", GrpcStatusCode.DeadlineExceeded)

@@ -75,6 +75,8 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         var endpoint = app.Services.GetRequiredService<EdgeDispatcher>();
+        // Keep-alive is set per socket from the snapshot (streaming.webSocketKeepAlive).
+        app.UseWebSockets();
         app.Run(endpoint.InvokeAsync);
         AdminServer? admin = null;
         try

@@ -34,6 +34,13 @@ public sealed class GatewaySnapshot : IAsyncDisposable
         SseKeepAlive = options.Streaming.SseKeepAlive;
         MaxStreamMessageSize = options.Streaming.MaxMessageSize;
         Cors = new Edge.CorsPolicy(options.Cors);
+        StreamLimits = new StreamLimits(
+            options.Streaming.MaxStreams,
+            options.Streaming.MaxStreamsPerClient,
+            ClientPartition.TryParse(options.Streaming.ClientKey)!,
+            options.Streaming.MaxLifetime,
+            options.Streaming.IdleTimeout);
+        WebSocketKeepAlive = options.Streaming.WebSocketKeepAlive;
         Schema = schema;
         RouteTable = routeTable;
         Upstream = upstream;
@@ -65,6 +72,12 @@ public sealed class GatewaySnapshot : IAsyncDisposable
     public bool StreamResultEnvelope { get; }
 
     public TimeSpan SseKeepAlive { get; }
+
+    /// <summary>Caps on open streams, their lifetime and their silence.</summary>
+    public StreamLimits StreamLimits { get; }
+
+    /// <summary>How often a WebSocket is pinged; a pong missing for as long again closes it.</summary>
+    public TimeSpan WebSocketKeepAlive { get; }
 
     /// <summary>Which browser origins may call, and read what.</summary>
     public Edge.CorsPolicy Cors { get; }

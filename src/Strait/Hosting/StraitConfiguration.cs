@@ -117,6 +117,30 @@ public static class StraitConfiguration
             throw new StraitConfigurationException($"streaming.sseKeepAlive{where} must be between 00:00:00.100 and 01:00:00 (it is {options.Streaming.SseKeepAlive})");
         }
 
+        var streaming = options.Streaming;
+        if (streaming.MaxMessageSize is < 1 or > 64 * 1024 * 1024)
+        {
+            throw new StraitConfigurationException($"streaming.maxMessageSize{where} must be between 1 and 67108864 bytes (it is {streaming.MaxMessageSize})");
+        }
+
+        if (streaming.MaxStreams < 1 || streaming.MaxStreamsPerClient is < 1)
+        {
+            throw new StraitConfigurationException($"streaming.maxStreams and streaming.maxStreamsPerClient{where} must be at least 1");
+        }
+
+        foreach (var (name, value) in new[] { ("maxLifetime", streaming.MaxLifetime), ("idleTimeout", streaming.IdleTimeout), ("webSocketKeepAlive", (TimeSpan?)streaming.WebSocketKeepAlive) })
+        {
+            if (value is { } duration && (duration < TimeSpan.FromMilliseconds(100) || duration > TimeSpan.FromDays(7)))
+            {
+                throw new StraitConfigurationException($"streaming.{name}{where} must be between 00:00:00.100 and 7.00:00:00 (it is {duration})");
+            }
+        }
+
+        if (Resilience.ClientPartition.TryParse(streaming.ClientKey) is null)
+        {
+            throw new StraitConfigurationException($"streaming.clientKey{where} is '{streaming.ClientKey}'; use ip, header:NAME or jwt:CLAIM");
+        }
+
         if (options.Errors.Format is not ("problem" or "google-rpc-status"))
         {
             throw new StraitConfigurationException($"errors.format{where} is '{options.Errors.Format}'; use 'problem' or 'google-rpc-status'");

@@ -166,6 +166,9 @@ public sealed class StreamingOptions
     /// <summary>Streams one client (by <see cref="ClientKey"/>) may have open at once; unset: only <see cref="MaxStreams"/> applies.</summary>
     public int? MaxStreamsPerClient { get; set; }
 
+    /// <summary>How often Strait pings a WebSocket client; one that does not answer within as long again is closed.</summary>
+    public TimeSpan WebSocketKeepAlive { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Who a client is for <see cref="MaxStreamsPerClient"/>: <c>ip</c> (default), <c>header:NAME</c> or <c>jwt:CLAIM</c>, as for rate limits.</summary>
     public string ClientKey { get; set; } = "ip";
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Strait.Errors;
@@ -7,44 +8,98 @@ using Strait.Wire;
 namespace Strait.Resilience;
 
 /// <summary>
-/// A streaming call's place in its cluster: admitted by the bulkhead and holding one endpoint's lease, which
-/// <see cref="Finish"/> completes with the call's status (or abandons, without one). Streams make a single attempt,
-/// so unlike <see cref="ResilientInvoker"/> there is nothing to retry or pay for.
+/// A call's place in its cluster, for calls that stream or are proxied: admitted by the bulkhead and holding one
+/// endpoint's lease, which <see cref="Finish"/> completes with the call's status (or abandons, without one). A stream
+/// also holds its place under <see cref="StreamLimits"/>: its deadline is capped at the maximum lifetime, and its
+/// <see cref="Token"/> fires when it stays idle too long. Such calls make a single attempt, so unlike
+/// <see cref="ResilientInvoker"/> there is nothing to retry or pay for.
 /// </summary>
-public sealed class StreamSlot
+public sealed class StreamSlot : IDisposable
 {
     private readonly RateLimitLease admission;
     private readonly EndpointLease lease;
+    private readonly StreamLimits? limits;
+    private readonly string? client;
+    private readonly CancellationTokenSource? idle;
+    private readonly ITimer? idleTimer;
+    private long lastActivity = Stopwatch.GetTimestamp();
+    private bool finished;
 
-    private StreamSlot(RateLimitLease admission, EndpointLease lease)
+    private StreamSlot(RateLimitLease admission, EndpointLease lease, StreamLimits? limits, string? client, DateTime deadlineUtc, CancellationToken aborted)
     {
         this.admission = admission;
         this.lease = lease;
+        this.limits = limits;
+        this.client = client;
+        Deadline = limits?.MaxLifetime is { } lifetime && DateTime.UtcNow + lifetime < deadlineUtc ? DateTime.UtcNow + lifetime : deadlineUtc;
+        Token = aborted;
+        if (limits?.IdleTimeout is { } timeout)
+        {
+            idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            Token = idle.Token;
+            var period = timeout / 4 > TimeSpan.FromMilliseconds(10) ? timeout / 4 : TimeSpan.FromMilliseconds(10);
+            idleTimer = TimeProvider.System.CreateTimer(static state => ((StreamSlot)state!).CheckIdle(), this, period, period);
+        }
     }
 
     public GrpcClient Client => lease.Client;
 
-    /// <returns>The slot, or the 503 problem that refuses the call (cluster at its caps, or no endpoint).</returns>
-    public static async Task<(StreamSlot? Slot, Problem? Refusal)> TryTakeAsync(HttpContext context, UpstreamCluster cluster, GrpcMetadata metadata, DateTime deadlineUtc)
+    /// <summary>The call's deadline: the request's, capped at <c>streaming.maxLifetime</c> from now.</summary>
+    public DateTime Deadline { get; }
+
+    /// <summary>Cancels the call when the client goes away or, with <c>streaming.idleTimeout</c>, when the stream idles.</summary>
+    public CancellationToken Token { get; }
+
+    /// <summary>Set once the idle timeout ended the stream: the status to report instead of a cancellation.</summary>
+    public GrpcStatus? Expired { get; private set; }
+
+    /// <param name="limits">The stream caps, or null for a proxied call that does not stream (a unary gRPC call).</param>
+    /// <returns>The slot, or the problem that refuses the call (stream caps, cluster at its caps, or no endpoint).</returns>
+    public static async Task<(StreamSlot? Slot, Problem? Refusal)> TryTakeAsync(
+        HttpContext context, UpstreamCluster cluster, GrpcMetadata metadata, DateTime deadlineUtc, StreamLimits? limits)
     {
+        string? client = null;
+        if (limits is not null)
+        {
+            (client, var tooMany) = limits.TryEnter(context);
+            if (tooMany is not null)
+            {
+                return (null, tooMany);
+            }
+        }
+
         var admitted = await cluster.Admission.TryEnterAsync(deadlineUtc, context.RequestAborted).ConfigureAwait(false);
         if (admitted is null)
         {
+            Leave(limits, client);
             return (null, ResilientInvoker.Overloaded(cluster));
         }
 
         if (cluster.TryPick(AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata)) is not { } lease)
         {
             admitted.Dispose();
+            Leave(limits, client);
             return (null, Problems.NoEndpoint(cluster.Name));
         }
 
-        return (new StreamSlot(admitted, lease), null);
+        return (new StreamSlot(admitted, lease, limits, client, deadlineUtc, context.RequestAborted), null);
     }
 
-    /// <summary>Completes the endpoint lease with <paramref name="status"/> (abandons it when null) and leaves the bulkhead.</summary>
+    /// <summary>Records that a message passed, either way: the idle clock starts again.</summary>
+    public void Touch() => Volatile.Write(ref lastActivity, Stopwatch.GetTimestamp());
+
+    /// <summary>The status to report for a call that ended with <paramref name="status"/>: the idle expiry if that is what ended it.</summary>
+    public GrpcStatus Outcome(GrpcStatus status) => Expired is { } expired && status.Code == GrpcStatusCode.Cancelled ? expired : status;
+
+    /// <summary>Completes the endpoint lease with <paramref name="status"/> (abandons it when null), leaves the bulkhead and the stream caps.</summary>
     public void Finish(GrpcStatus? status)
     {
+        if (finished)
+        {
+            return;
+        }
+
+        finished = true;
         if (status is null)
         {
             lease.Abandon();
@@ -55,5 +110,38 @@ public sealed class StreamSlot
         }
 
         admission.Dispose();
+        Leave(limits, client);
+        Dispose();
+    }
+
+    public void Dispose()
+    {
+        idleTimer?.Dispose();
+        idle?.Dispose();
+    }
+
+    private static void Leave(StreamLimits? limits, string? client)
+    {
+        if (limits is not null && client is not null)
+        {
+            limits.Exit(client);
+        }
+    }
+
+    private void CheckIdle()
+    {
+        var timeout = limits!.IdleTimeout!.Value;
+        if (Expired is null && Stopwatch.GetElapsedTime(Volatile.Read(ref lastActivity)) >= timeout)
+        {
+            Expired = new GrpcStatus(GrpcStatusCode.DeadlineExceeded, $"The stream passed no message for {timeout.TotalSeconds:0.###} s (streaming.idleTimeout).", origin: StatusOrigin.Edge);
+            try
+            {
+                idle!.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The stream finished meanwhile.
+            }
+        }
     }
 }

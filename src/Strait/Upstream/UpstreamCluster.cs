@@ -292,7 +292,7 @@ public sealed partial class UpstreamCluster : IAsyncDisposable
             StatusOrigin.Protocol when status.Code == GrpcStatusCode.ResourceExhausted => CallVerdict.Neutral,
             StatusOrigin.Transport or StatusOrigin.Protocol => CallVerdict.Failure,
             // The deadline, the caller or the send limit ended it: says nothing about the endpoint.
-            StatusOrigin.Local => CallVerdict.Neutral,
+            StatusOrigin.Local or StatusOrigin.Edge => CallVerdict.Neutral,
             _ => Settings.IsFailureCode(status.Code) ? CallVerdict.Failure : CallVerdict.Success,
         };
     }

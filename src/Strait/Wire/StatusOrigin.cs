@@ -20,4 +20,11 @@ public enum StatusOrigin
 
     /// <summary>This side ended the call: deadline expired, caller cancelled, or the request message exceeded the send limit.</summary>
     Local,
+
+    /// <summary>
+    /// The gateway ended the call because of what its client sent or did: an invalid or oversized stream message, an
+    /// idle stream, a broken-off request stream. Like <see cref="Local"/> it says nothing about the upstream, but its
+    /// message is written for that client and is shown to it.
+    /// </summary>
+    Edge,
 }

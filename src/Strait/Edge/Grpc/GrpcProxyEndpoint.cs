@@ -137,7 +137,8 @@ public sealed partial class GrpcProxyEndpoint
         }
 
         // 6. The call, on one endpoint of the cluster: no retries, since messages are not kept once forwarded.
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadline).ConfigureAwait(false);
+        var (slot, refusal) = await StreamSlot.TryTakeAsync(
+            context, cluster, metadata, deadline, method.IsClientStreaming || method.IsServerStreaming ? snapshot.StreamLimits : null).ConfigureAwait(false);
         if (slot is null)
         {
             return StatusOf(refusal!);
@@ -146,7 +147,7 @@ public sealed partial class GrpcProxyEndpoint
         GrpcStatus? final = null;
         try
         {
-            final = await RunAsync(context, snapshot, slot, snapshot.GrpcPathOf(method), metadata, deadline, requestBody, encoding, response).ConfigureAwait(false);
+            final = await RunAsync(context, snapshot, slot, snapshot.GrpcPathOf(method), metadata, requestBody, encoding, response).ConfigureAwait(false);
             outcome.Value = final;
             return null;
         }
@@ -162,15 +163,14 @@ public sealed partial class GrpcProxyEndpoint
         StreamSlot slot,
         string grpcPath,
         GrpcMetadata metadata,
-        DateTime deadline,
         PipeReader requestBody,
         GrpcCompression encoding,
         GrpcEdgeResponse response)
     {
-        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var call = slot.Client.StartCall(grpcPath, metadata, deadline, callCancellation.Token);
+        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(slot.Token);
+        var call = slot.Client.StartCall(grpcPath, metadata, slot.Deadline, callCancellation.Token);
         var edgeFailure = new StrongBox<GrpcStatus?>();
-        var requests = PumpRequestsAsync(call, requestBody, encoding, snapshot.MaxStreamMessageSize, edgeFailure, callCancellation);
+        var requests = PumpRequestsAsync(call, requestBody, encoding, snapshot.MaxStreamMessageSize, edgeFailure, callCancellation, slot);
         GrpcStatus status;
         try
         {
@@ -178,7 +178,7 @@ public sealed partial class GrpcProxyEndpoint
             if (call.HasResponseStream)
             {
                 await response.StartAsync(headers).ConfigureAwait(false);
-                await PumpResponsesAsync(call, response).ConfigureAwait(false);
+                await PumpResponsesAsync(call, response, slot).ConfigureAwait(false);
             }
             else
             {
@@ -186,7 +186,7 @@ public sealed partial class GrpcProxyEndpoint
                 await call.MoveNextAsync().ConfigureAwait(false);
             }
 
-            status = edgeFailure.Value ?? call.GetStatus();
+            status = edgeFailure.Value ?? slot.Outcome(call.GetStatus());
         }
         finally
         {
@@ -212,7 +212,7 @@ public sealed partial class GrpcProxyEndpoint
 
     /// <summary>Forwards the client's messages until it half-closes; a malformed or oversized one fails the call with its status.</summary>
     private static async Task PumpRequestsAsync(
-        GrpcCall call, PipeReader body, GrpcCompression encoding, int maxMessageSize, StrongBox<GrpcStatus?> edgeFailure, CancellationTokenSource callCancellation)
+        GrpcCall call, PipeReader body, GrpcCompression encoding, int maxMessageSize, StrongBox<GrpcStatus?> edgeFailure, CancellationTokenSource callCancellation, StreamSlot slot)
     {
         // Runs beside the response pump from its first await on; yielding first keeps StartCall's caller moving.
         await Task.Yield();
@@ -222,6 +222,7 @@ public sealed partial class GrpcProxyEndpoint
             using var frames = new GrpcFrameReader(body, maxMessageSize, encoding);
             while (await frames.MoveNextAsync(ct).ConfigureAwait(false))
             {
+                slot.Touch();
                 if (!await call.WriteMessageAsync(frames.Current, ct).ConfigureAwait(false))
                 {
                     return;
@@ -232,7 +233,7 @@ public sealed partial class GrpcProxyEndpoint
         }
         catch (GrpcException e)
         {
-            edgeFailure.Value = new GrpcStatus(e.Status.Code, "The client's request stream is invalid: " + e.Status.Message, origin: StatusOrigin.Local);
+            edgeFailure.Value = new GrpcStatus(e.Status.Code, "The client's request stream is invalid: " + e.Status.Message, origin: StatusOrigin.Edge);
             await callCancellation.CancelAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException or InvalidOperationException)
@@ -240,18 +241,19 @@ public sealed partial class GrpcProxyEndpoint
             // The call ended (its status is the upstream's or the deadline's), or the client went away (its token says so).
             if (!ct.IsCancellationRequested)
             {
-                edgeFailure.Value = new GrpcStatus(GrpcStatusCode.Cancelled, "The client's request stream broke off.", origin: StatusOrigin.Local);
+                edgeFailure.Value = new GrpcStatus(GrpcStatusCode.Cancelled, "The client's request stream broke off.", origin: StatusOrigin.Edge);
                 await callCancellation.CancelAsync().ConfigureAwait(false);
             }
         }
     }
 
     /// <summary>Copies upstream messages to the client, flushing whenever the next one is not already there.</summary>
-    private static async Task PumpResponsesAsync(GrpcCall call, GrpcEdgeResponse response)
+    private static async Task PumpResponsesAsync(GrpcCall call, GrpcEdgeResponse response, StreamSlot slot)
     {
         var next = call.MoveNextAsync();
         while (await next.ConfigureAwait(false))
         {
+            slot.Touch();
             response.WriteMessage(call.Current.Span);
             next = call.MoveNextAsync();
             if ((!next.IsCompleted || response.ShouldFlush) && !await response.FlushAsync().ConfigureAwait(false))

@@ -45,7 +45,7 @@ internal static class ClientStreamingCall
         DateTime deadlineUtc)
     {
         var ct = context.RequestAborted;
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc).ConfigureAwait(false);
+        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, GrpcStatusCode.Unavailable);
@@ -54,8 +54,8 @@ internal static class ClientStreamingCall
         GrpcStatus? status = null;
         try
         {
-            await using var call = slot.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, deadlineUtc, ct);
-            var problem = await SendLinesAsync(context, snapshot, route, call, bindings).ConfigureAwait(false);
+            await using var call = slot.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Deadline, slot.Token);
+            var problem = await SendLinesAsync(context, snapshot, route, call, bindings, slot).ConfigureAwait(false);
             if (problem is not null)
             {
                 // The request is broken: the backend must not act on the messages it already has.
@@ -85,7 +85,7 @@ internal static class ClientStreamingCall
                 hasReply = false;
             }
 
-            status = call.GetStatus();
+            status = slot.Outcome(call.GetStatus());
             if (status.Code == GrpcStatusCode.Ok && !hasReply)
             {
                 status = new GrpcStatus(GrpcStatusCode.Internal, "upstream sent other than one reply to a client-streaming call", origin: StatusOrigin.Protocol);
@@ -114,7 +114,7 @@ internal static class ClientStreamingCall
     }
 
     /// <summary>Sends each complete line of the body as a message; stops early when the upstream call has ended.</summary>
-    private static async Task<Problem?> SendLinesAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, ReadOnlyMemory<byte> bindings)
+    private static async Task<Problem?> SendLinesAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, ReadOnlyMemory<byte> bindings, StreamSlot slot)
     {
         var reader = context.Request.BodyReader;
         var limit = snapshot.MaxRequestBodySize;
@@ -152,6 +152,7 @@ internal static class ClientStreamingCall
                 }
 
                 message.Write(bindings.Span);
+                slot.Touch();
                 if (!await call.WriteMessageAsync(message.WrittenMemory, context.RequestAborted).ConfigureAwait(false))
                 {
                     // The call is over (the backend answered or failed early): its status is the answer.

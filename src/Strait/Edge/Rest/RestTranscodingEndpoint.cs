@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Strait.Edge.WebSockets;
 using Strait.Errors;
 using Strait.Headers;
 using Strait.Hosting;
@@ -86,7 +87,8 @@ public sealed partial class RestTranscodingEndpoint
     {
         // 1. Route: the raw target keeps %2F apart from '/', which the path variables' decoding rules depend on.
         var (rawPath, rawQuery) = SplitTarget(context);
-        var match = snapshot.RouteTable.Match(context.Request.Method, rawPath);
+        var webSocket = context.WebSockets.IsWebSocketRequest;
+        var match = webSocket ? MatchWebSocket(snapshot.RouteTable, rawPath) : snapshot.RouteTable.Match(context.Request.Method, rawPath);
         if (!match.IsMatched && HttpMethods.IsHead(context.Request.Method))
         {
             // HEAD is GET without the body (RFC 9110 §9.3.2); Kestrel drops the body it is sent.
@@ -109,6 +111,10 @@ public sealed partial class RestTranscodingEndpoint
 
         var route = match.Route!;
         outcome.Method = route.Method.FullName;
+        if (webSocket && !route.Method.IsClientStreaming && !route.Method.IsServerStreaming)
+        {
+            return Problems.InvalidRequest($"WebSocket upgrades are accepted on routes of streaming methods; {route.Method.FullName} is unary.");
+        }
 
         // 2. Rate limits, before any work is done for the request.
         if (await RateLimitHeaders.AdmitAsync(context, snapshot.RateLimits.For(route)).ConfigureAwait(false) is { } limited)
@@ -133,8 +139,8 @@ public sealed partial class RestTranscodingEndpoint
         //    An NDJSON body of a client-streaming route is not read here: it is sent line by line in step 5, and
         //    `message` holds only the query and path fragments added to every line's message.
         using var message = new PooledBufferWriter(256);
-        var streamsBody = route.Body is not null && route.Method.IsClientStreaming && !route.Method.IsServerStreaming
-            && ClientStreamingCall.IsNdJson(context.Request.ContentType);
+        var streamsBody = webSocket || (route.Body is not null && route.Method.IsClientStreaming && !route.Method.IsServerStreaming
+            && ClientStreamingCall.IsNdJson(context.Request.ContentType));
         if (route.Body is not null && !streamsBody)
         {
             var bodyProblem = await ReadBodyAsync(context, snapshot, route, message).ConfigureAwait(false);
@@ -168,7 +174,16 @@ public sealed partial class RestTranscodingEndpoint
             return deadlineProblem;
         }
 
-        // Streams: messages are written as they arrive (NDJSON or SSE), or sent as the body's lines arrive; no retries.
+        // Streams: messages are written as they arrive (NDJSON, SSE or WebSocket frames), or sent as the body's lines
+        // or the socket's frames arrive; no retries.
+        if (webSocket)
+        {
+            var (socketProblem, socketStatus) = await WebSocketCall.RunAsync(context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline, identity).ConfigureAwait(false);
+            outcome.GrpcStatus = socketStatus;
+            outcome.Attempts = 1;
+            return socketProblem;
+        }
+
         if (streamsBody || (route.Method.IsServerStreaming && !route.Method.IsClientStreaming))
         {
             var (streamProblem, streamStatus) = streamsBody
@@ -245,6 +260,32 @@ public sealed partial class RestTranscodingEndpoint
         await context.Response.Body.WriteAsync(json.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
         return null;
     }
+
+    /// <summary>
+    /// A WebSocket handshake is a GET whatever the route's verb: it takes the first route of a streaming method on the
+    /// path, trying GET first, then the verbs a streaming method's rule usually has.
+    /// </summary>
+    private static RouteMatch MatchWebSocket(RouteTable routes, string rawPath)
+    {
+        var first = routes.Match(HttpMethods.Get, rawPath);
+        if (first.IsMatched && (first.Route!.Method.IsClientStreaming || first.Route.Method.IsServerStreaming))
+        {
+            return first;
+        }
+
+        foreach (var verb in WebSocketVerbs)
+        {
+            var match = routes.Match(verb, rawPath);
+            if (match.IsMatched && (match.Route!.Method.IsClientStreaming || match.Route.Method.IsServerStreaming))
+            {
+                return match;
+            }
+        }
+
+        return first.IsMatched ? first : routes.Match(HttpMethods.Post, rawPath) is { IsMatched: true } post ? post : first;
+    }
+
+    private static readonly string[] WebSocketVerbs = [HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete];
 
     private static async Task<Problem?> ReadBodyAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, PooledBufferWriter message)
     {

@@ -56,7 +56,7 @@ internal static class ServerStreamingCall
         }
 
         var ct = context.RequestAborted;
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc).ConfigureAwait(false);
+        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, GrpcStatusCode.Unavailable);
@@ -65,7 +65,7 @@ internal static class ServerStreamingCall
         GrpcStatus? status = null;
         try
         {
-            await using var call = slot.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, deadlineUtc, ct);
+            await using var call = slot.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Deadline, slot.Token);
             if (await call.WriteMessageAsync(request, ct).ConfigureAwait(false))
             {
                 await call.CompleteRequestAsync().ConfigureAwait(false);
@@ -75,6 +75,7 @@ internal static class ServerStreamingCall
             using var json = new PooledBufferWriter(256);
             while (await NextAsync(call, events, sent > 0, snapshot.SseKeepAlive, context).ConfigureAwait(false))
             {
+                slot.Touch();
                 json.Reset();
                 try
                 {
@@ -95,7 +96,7 @@ internal static class ServerStreamingCall
                 sent++;
             }
 
-            status ??= call.GetStatus();
+            status ??= slot.Outcome(call.GetStatus());
             if (sent == 0)
             {
                 if (status.Code != GrpcStatusCode.Ok)
