@@ -5,7 +5,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
-# The DNS discovery tests run a real dnsmasq, the shared idempotency store tests a real PostgreSQL server.
+# The DNS discovery tests run a real dnsmasq, the shared idempotency store tests a real PostgreSQL server, the
+# browser test Debian's Chromium (Playwright's own browser builds are a download, which is not to be had here).
 # /usr/sbin is not on every PATH, hence the second dnsmasq check. `set -e` ignores a failure on the left of `&&`,
 # so an install's failure is handled explicitly.
 missing=()
@@ -14,6 +15,9 @@ if ! command -v dnsmasq >/dev/null 2>&1 && [ ! -x /usr/sbin/dnsmasq ]; then
 fi
 if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
     missing+=(postgresql)
+fi
+if [ ! -x /usr/bin/chromium ]; then
+    missing+=(chromium)
 fi
 # The tests start their own throwaway servers: the package need not create and start a system cluster.
 if [[ " ${missing[*]-} " == *" postgresql "* ]] && [ "$(id -u)" -eq 0 ] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
@@ -24,7 +28,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
         { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } \
             || { echo "test.sh: apt-get install ${missing[*]} failed" >&2; exit 1; }
     else
-        echo "test.sh: ${missing[*]} missing and cannot apt-get install (not root or no apt-get); the DNS or PostgreSQL tests will fail" >&2
+        echo "test.sh: ${missing[*]} missing and cannot apt-get install (not root or no apt-get); the DNS, PostgreSQL or browser tests will fail" >&2
     fi
 fi
 

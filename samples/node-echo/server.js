@@ -4,7 +4,7 @@
 // Flags: --host ADDR (default 127.0.0.1), --port N (default 0, any free port), --replica-id ID (default
 // node-echo-<port>; sent as the response header x-replica-id), --latency-ms N (delays every Echo reply).
 // Stdin lines `health serving` / `health not-serving` set the health status and print `HEALTH SERVING` /
-// `HEALTH NOT_SERVING` once it is in effect.
+// `HEALTH NOT_SERVING` once it is in effect; `streams` prints `STREAMS text=sent ...` for running ServerStreams.
 
 const fs = require('node:fs');
 const net = require('node:net');
@@ -156,25 +156,35 @@ function writeWithBackpressure(call, reply) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Replies written so far by each running ServerStream, by its request text: stdin `streams` prints them, so a
+// backpressure test can see that a stream whose reader stopped stops being written.
+const serverStreamProgress = new Map();
+
 async function serverStream(replica, call) {
   call.sendMetadata(replicaMetadata(replica));
   let cancelled = false;
   call.once('cancelled', () => {
     cancelled = true;
+    serverStreamProgress.delete(call.request.text ?? '');
     // For cancellation tests: the harness waits for this line.
     process.stdout.write(`CANCELLED ServerStream ${call.request.text ?? ''}\n`);
   });
   const { text = '', count = 0, interval_ms: intervalMs = 0, fail_after: failAfter = 0, fail_code: failCode = 0 } = call.request;
   const payload = Buffer.alloc(call.request.payload_bytes ?? 0, 0x61);
-  for (let index = 0; index < count && !cancelled; index++) {
-    if (failAfter > 0 && index === failAfter) {
-      call.emit('error', { code: failCode || grpc.status.INTERNAL, details: `failed after ${failAfter} replies` });
-      return;
+  try {
+    for (let index = 0; index < count && !cancelled; index++) {
+      serverStreamProgress.set(text, index);
+      if (failAfter > 0 && index === failAfter) {
+        call.emit('error', { code: failCode || grpc.status.INTERNAL, details: `failed after ${failAfter} replies` });
+        return;
+      }
+      if (index > 0 && intervalMs > 0) {
+        await sleep(intervalMs);
+      }
+      await writeWithBackpressure(call, { text, index, payload, metadata: index === 0 ? asciiMetadata(call.metadata) : {} });
     }
-    if (index > 0 && intervalMs > 0) {
-      await sleep(intervalMs);
-    }
-    await writeWithBackpressure(call, { text, index, payload, metadata: index === 0 ? asciiMetadata(call.metadata) : {} });
+  } finally {
+    serverStreamProgress.delete(text);
   }
   if (!cancelled) {
     call.end();
@@ -327,8 +337,11 @@ function runCommand(health, line) {
   } else if (command === 'health not-serving') {
     setHealth(health, 'NOT_SERVING');
     process.stdout.write('HEALTH NOT_SERVING\n');
+  } else if (command === 'streams') {
+    const entries = [...serverStreamProgress].map(([text, sent]) => `${text}=${sent}`);
+    process.stdout.write(`STREAMS ${entries.join(' ')}\n`);
   } else {
-    process.stderr.write(`unknown command '${line}'; expected 'health serving' or 'health not-serving'\n`);
+    process.stderr.write(`unknown command '${line}'; expected 'health serving', 'health not-serving' or 'streams'\n`);
   }
 }
 

@@ -1,5 +1,7 @@
 using System.IO.Pipelines;
 
+using System.Runtime.CompilerServices;
+
 namespace Strait.Wire;
 
 /// <summary>
@@ -84,6 +86,7 @@ public sealed class GrpcCall : IAsyncDisposable
     /// or the message exceeded the send limit); read the status then.
     /// </returns>
     /// <exception cref="InvalidOperationException">The request stream was already completed.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> WriteMessageAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -132,6 +135,7 @@ public sealed class GrpcCall : IAsyncDisposable
 
     /// <summary>Reads the next response message into <see cref="Current"/>.</summary>
     /// <returns><see langword="false"/> when the call is over; <see cref="GetStatus"/> then has the outcome.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> MoveNextAsync()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 
+using System.Runtime.CompilerServices;
+
 namespace Strait.Wire;
 
 /// <summary>
@@ -43,6 +45,7 @@ public sealed class GrpcFrameReader : IDisposable
 
     /// <summary>Reads the next message; <see langword="false"/> when the stream ended cleanly between frames.</summary>
     /// <exception cref="GrpcException">The frame violates the protocol or the size limit.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
     {
         ReleaseCurrent();
@@ -82,6 +85,7 @@ public sealed class GrpcFrameReader : IDisposable
         return detached;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(bool Compressed, int Length)?> ReadHeaderAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -132,6 +136,7 @@ public sealed class GrpcFrameReader : IDisposable
         return (compressed, (int)length);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RentedBuffer> ReadPayloadAsync(int length, CancellationToken cancellationToken)
     {
         var payload = new RentedBuffer(length == 0 ? [] : ArrayPool<byte>.Shared.Rent(length), length);

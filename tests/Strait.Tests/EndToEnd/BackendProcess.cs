@@ -94,6 +94,17 @@ internal sealed class BackendProcess : IAsyncDisposable
         await confirmed;
     }
 
+    /// <summary>How many replies each running ServerStream of the node-echo backend has written (stdin <c>streams</c>), by request text.</summary>
+    public async Task<Dictionary<string, int>> ServerStreamProgressAsync()
+    {
+        var answer = process.WaitForLineAsync(line => line.StartsWith("STREAMS", StringComparison.Ordinal), includeEarlierOutput: false);
+        await process.WriteLineAsync("streams");
+        var line = await answer;
+        return line["STREAMS".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(entry => entry.Split('='))
+            .ToDictionary(parts => parts[0], parts => int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Makes every call fail with <paramref name="code"/> (stdin <c>fail CODE</c>), or ends that with null; TaskService only.</summary>
     public async Task FailEveryCallAsync(string? code)
     {

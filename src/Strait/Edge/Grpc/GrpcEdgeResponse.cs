@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -91,6 +92,7 @@ internal sealed class GrpcEdgeResponse
     public bool ShouldFlush => unflushed >= FlushThreshold;
 
     /// <returns>False when the client is gone.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> FlushAsync()
     {
         unflushed = 0;

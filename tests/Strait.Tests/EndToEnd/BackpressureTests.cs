@@ -1,0 +1,152 @@
+using System.Globalization;
+using Google.Protobuf;
+using Strait.Echo.V1;
+using Strait.Wire;
+using Xunit.Abstractions;
+
+namespace Strait.Tests.EndToEnd;
+
+/// <summary>
+/// Backpressure end to end: a gigabyte streamed through the gateway to a slow reader leaves the gateway's memory
+/// bounded, and a reader that stops makes the backend's writes wait instead of the gateway buffering them, over
+/// native gRPC and over REST NDJSON.
+/// </summary>
+public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const long MemoryLimit = 150L * 1024 * 1024;
+    private const int Payload = 64 * 1024;
+    private BackendProcess backend = null!;
+    private GatewayProcess gateway = null!;
+    private DirectoryInfo directory = null!;
+
+    public async Task InitializeAsync()
+    {
+        backend = await BackendProcess.StartNodeEchoAsync();
+        directory = Directory.CreateTempSubdirectory("strait-backpressure-");
+        gateway = await GrpcPassthroughTests.StartGatewayAsync(directory, backend.Address, "resilience:\n  default:\n    timeout: 00:04:00");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await gateway.DisposeAsync();
+        await backend.DisposeAsync();
+        directory.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task A_gigabyte_streamed_to_a_slow_reader_keeps_the_gateways_memory_under_150_MB()
+    {
+        const int count = 16 * 1024;
+        using var client = new GrpcClient(gateway.Http2Address!);
+        using var memory = new MemorySampler(gateway.ProcessId);
+        await using var call = client.StartCall("/strait.echo.v1.StreamService/ServerStream", deadlineUtc: DateTime.UtcNow.AddMinutes(5));
+        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "gigabyte", Count = count, PayloadBytes = Payload }.ToByteArray()));
+        await call.CompleteRequestAsync();
+
+        long received = 0;
+        var messages = 0;
+        while (await call.MoveNextAsync())
+        {
+            received += StreamReply.Parser.ParseFrom(call.Current.Span).Payload.Length;
+            // Slow phases: the reader stalls now and then, so the backend outruns it and must be held back.
+            if (++messages % 2048 == 0)
+            {
+                await Task.Delay(300);
+            }
+        }
+
+        Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
+        Assert.Equal((long)count * Payload, received);
+        output.WriteLine($"1 GiB in {messages} messages; the gateway's resident memory peaked at {memory.Peak / (1024 * 1024)} MB");
+        Assert.True(memory.Peak < MemoryLimit, $"the gateway's resident memory peaked at {memory.Peak / (1024 * 1024)} MB");
+    }
+
+    [Fact]
+    public async Task A_grpc_client_that_stops_reading_stalls_the_backends_writes()
+    {
+        using var client = new GrpcClient(gateway.Http2Address!);
+        await using var call = client.StartCall("/strait.echo.v1.StreamService/ServerStream", deadlineUtc: DateTime.UtcNow.AddMinutes(2));
+        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "stalled-grpc", Count = 100_000, PayloadBytes = Payload }.ToByteArray()));
+        await call.CompleteRequestAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(await call.MoveNextAsync());
+        }
+
+        await AssertBackendStallsAsync("stalled-grpc");
+    }
+
+    [Fact]
+    public async Task A_rest_client_that_stops_reading_an_ndjson_stream_stalls_the_backends_writes()
+    {
+        using var response = await gateway.Http.GetAsync(
+            string.Create(CultureInfo.InvariantCulture, $"/v1/stream/stalled-rest?count=100000&payloadBytes={Payload}"), HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[Payload];
+        Assert.True(await body.ReadAsync(buffer) > 0);
+
+        await AssertBackendStallsAsync("stalled-rest");
+    }
+
+    /// <summary>The stream's written count stops moving, far short of the total, while the gateway's memory stays bounded.</summary>
+    private async Task AssertBackendStallsAsync(string text)
+    {
+        using var memory = new MemorySampler(gateway.ProcessId);
+        var previous = -1;
+        var stable = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (stable < 4 && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(250);
+            var sent = (await backend.ServerStreamProgressAsync()).GetValueOrDefault(text, -1);
+            stable = sent == previous ? stable + 1 : 0;
+            previous = sent;
+        }
+
+        Assert.True(stable >= 4, $"the backend kept writing: {previous} replies after {clock.Elapsed}");
+        // What sits in the flow-control windows and socket buffers between the two, not the whole stream.
+        Assert.InRange(previous, 5, 1000);
+        Assert.True(memory.Peak < MemoryLimit, $"the gateway's resident memory peaked at {memory.Peak / (1024 * 1024)} MB");
+    }
+
+    /// <summary>Samples a process's resident set size (VmRSS) every 50 ms and keeps the peak.</summary>
+    private sealed class MemorySampler : IDisposable
+    {
+        private readonly int processId;
+        private readonly Timer timer;
+        private long peak;
+
+        public MemorySampler(int processId)
+        {
+            this.processId = processId;
+            timer = new Timer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
+        }
+
+        public long Peak
+        {
+            get
+            {
+                Sample();
+                return Interlocked.Read(ref peak);
+            }
+        }
+
+        public void Dispose() => timer.Dispose();
+
+        private void Sample()
+        {
+            var line = File.ReadLines($"/proc/{processId}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            if (line is null)
+            {
+                return;
+            }
+
+            var kilobytes = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            var bytes = kilobytes * 1024;
+            long current;
+            while (bytes > (current = Interlocked.Read(ref peak)) && Interlocked.CompareExchange(ref peak, bytes, current) != current)
+            {
+            }
+        }
+    }
+}
