@@ -196,6 +196,53 @@ public sealed class RestStreamingTests : IAsyncLifetime
         Assert.StartsWith("line 2:", problem.Body.GetProperty("errors")[0].GetProperty("field").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_json_array_body_streams_into_a_client_streaming_call_one_message_per_element_even_split_across_reads()
+    {
+        using var content = new TrickleContent(" [ {\"text\":\"a\"}, {\"text\":\"b}]\"} ,{\"text\":\"c\", \"count\": 2} ]\n", chunk: 3);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await gateway.Http.PostAsync("/v1/stream:collect", content);
+
+        var reply = await JsonReply.ReadAsync(response);
+        Assert.Equal(200, reply.Status);
+        Assert.Equal("a+b}]+c", reply.Text("text"));
+        Assert.Equal(3, reply.Body.GetProperty("index").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("[{\"text\":\"a\"},{\"nope\":1}]", "Element 2 of the request body is invalid")]
+    [InlineData("[{\"text\":\"a\"}, 7]", "The request body is not a JSON array of messages: an element is Number")]
+    [InlineData("[{\"text\":\"a\"},", "The request body is not a JSON array of messages")]
+    public async Task A_broken_array_body_is_a_400_that_says_what_is_wrong(string body, string detail)
+    {
+        using var response = await gateway.Http.PostAsync("/v1/stream:collect", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        var problem = (await JsonReply.ReadAsync(response)).AssertProblem(400, "INVALID_ARGUMENT");
+        Assert.StartsWith(detail, problem.Text("detail"), StringComparison.Ordinal);
+    }
+
+    /// <summary>A body sent a few bytes at a time, each piece flushed, so the gateway sees it in many reads.</summary>
+    private sealed class TrickleContent(string text, int chunk) : HttpContent
+    {
+        private readonly byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            for (var i = 0; i < bytes.Length; i += chunk)
+            {
+                await stream.WriteAsync(bytes.AsMemory(i, Math.Min(chunk, bytes.Length - i)));
+                await stream.FlushAsync();
+                await Task.Delay(5);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
     private static List<(string? Id, string? Event, string Data)> ParseEvents(string text)
     {
         var events = new List<(string?, string?, string)>();

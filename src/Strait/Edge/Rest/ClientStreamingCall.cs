@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Strait.Errors;
 using Strait.Hosting;
@@ -12,8 +13,9 @@ using Strait.Wire;
 namespace Strait.Edge.Rest;
 
 /// <summary>
-/// A REST call to a client-streaming method with a newline-delimited JSON body (<c>application/x-ndjson</c>): each
-/// line becomes one request message, sent upstream as soon as it has arrived, so the body is never read whole. The
+/// A REST call to a client-streaming method with a newline-delimited JSON body (<c>application/x-ndjson</c>) or a JSON
+/// array body: each line or element becomes one request message, sent upstream as soon as it has arrived, so the body
+/// is never read whole. The
 /// route's path and query bindings are added to every message. The reply is one JSON document, as for a unary call.
 /// A line that is not a valid message cancels the upstream call and answers 400 naming the line.
 /// </summary>
@@ -31,6 +33,34 @@ internal static class ClientStreamingCall
         var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
         var mediaType = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
         return mediaType.Equals(NdJson, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Whether a JSON body is an array (its first non-blank byte is <c>[</c>), read without consuming anything.</summary>
+    public static async ValueTask<bool> StartsWithArrayAsync(HttpRequest request)
+    {
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            foreach (var segment in buffer)
+            {
+                foreach (var b in segment.Span)
+                {
+                    if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+                    {
+                        reader.AdvanceTo(buffer.Start);
+                        return b == (byte)'[';
+                    }
+                }
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return false;
+            }
+        }
     }
 
     /// <param name="bindings">Path and query bindings as protobuf fragments, appended to every message.</param>
@@ -118,14 +148,36 @@ internal static class ClientStreamingCall
     {
         var reader = context.Request.BodyReader;
         var limit = snapshot.MaxRequestBodySize;
+        var array = !IsNdJson(context.Request.ContentType);
+        var elements = new ArrayElements();
+        var what = array ? "Element" : "Line";
         var line = 0;
         using var message = new PooledBufferWriter(256);
         while (true)
         {
             var result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
             var buffer = result.Buffer;
-            while (TryTakeLine(ref buffer, result.IsCompleted, out var text))
+            while (true)
             {
+                ReadOnlySequence<byte> text;
+                if (array)
+                {
+                    if (elements.TryTake(ref buffer, result.IsCompleted, out text, out var arrayError) is not true)
+                    {
+                        if (arrayError is not null)
+                        {
+                            reader.AdvanceTo(buffer.Start);
+                            return Problems.InvalidRequest(string.Create(CultureInfo.InvariantCulture, $"The request body is not a JSON array of messages: {arrayError}"));
+                        }
+
+                        break;
+                    }
+                }
+                else if (!TryTakeLine(ref buffer, result.IsCompleted, out text))
+                {
+                    break;
+                }
+
                 line++;
                 if (text.Length > limit)
                 {
@@ -147,8 +199,10 @@ internal static class ClientStreamingCall
                 catch (ProtoJsonException e)
                 {
                     reader.AdvanceTo(buffer.Start);
-                    var field = string.Create(CultureInfo.InvariantCulture, $"line {line}: {e.JsonPath}");
-                    return Problems.InvalidRequest(string.Create(CultureInfo.InvariantCulture, $"Line {line} of the request body is invalid: {e.Message}"), field, e.Message);
+                    var field = array
+                        ? string.Create(CultureInfo.InvariantCulture, $"$[{line - 1}]{e.JsonPath[1..]}")
+                        : string.Create(CultureInfo.InvariantCulture, $"line {line}: {e.JsonPath}");
+                    return Problems.InvalidRequest(string.Create(CultureInfo.InvariantCulture, $"{what} {line} of the request body is invalid: {e.Message}"), field, e.Message);
                 }
 
                 message.Write(bindings.Span);
@@ -170,6 +224,80 @@ internal static class ClientStreamingCall
             reader.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted)
             {
+                return array && !elements.Ended ? Problems.InvalidRequest("The request body is not a JSON array of messages: it ends before the array does.") : null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cuts a JSON array into its elements as they arrive: the reader's state is kept between reads, and an element is
+    /// taken only once it is complete, so nothing before it is read twice and nothing after it is waited for.
+    /// </summary>
+    private sealed class ArrayElements
+    {
+        private JsonReaderState state;
+        private bool started;
+
+        public bool Ended { get; private set; }
+
+        /// <returns>True with an element; false when more data is needed (or the array ended); null with an error.</returns>
+        public bool? TryTake(ref ReadOnlySequence<byte> buffer, bool completed, out ReadOnlySequence<byte> element, out string? error)
+        {
+            element = default;
+            error = null;
+            if (Ended)
+            {
+                return false;
+            }
+
+            try
+            {
+                var reader = new Utf8JsonReader(buffer, completed, state);
+                if (!started)
+                {
+                    if (!reader.Read())
+                    {
+                        return false;
+                    }
+
+                    started = true;
+                    buffer = buffer.Slice(reader.Position);
+                    state = reader.CurrentState;
+                    reader = new Utf8JsonReader(buffer, completed, state);
+                }
+
+                if (!reader.Read())
+                {
+                    return false;
+                }
+
+                if (reader.TokenType == JsonTokenType.EndArray)
+                {
+                    Ended = true;
+                    buffer = buffer.Slice(reader.Position);
+                    return false;
+                }
+
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    error = $"an element is {reader.TokenType}, not an object";
+                    return null;
+                }
+
+                var start = reader.TokenStartIndex;
+                if (!reader.TrySkip())
+                {
+                    return false;
+                }
+
+                element = buffer.Slice(start, reader.BytesConsumed - start);
+                buffer = buffer.Slice(reader.Position);
+                state = reader.CurrentState;
+                return true;
+            }
+            catch (JsonException e)
+            {
+                error = e.Message;
                 return null;
             }
         }

@@ -140,7 +140,8 @@ public sealed partial class RestTranscodingEndpoint
         //    `message` holds only the query and path fragments added to every line's message.
         using var message = new PooledBufferWriter(256);
         var streamsBody = webSocket || (route.Body is not null && route.Method.IsClientStreaming && !route.Method.IsServerStreaming
-            && ClientStreamingCall.IsNdJson(context.Request.ContentType));
+            && (ClientStreamingCall.IsNdJson(context.Request.ContentType)
+                || (IsJson(context.Request.ContentType) && await ClientStreamingCall.StartsWithArrayAsync(context.Request).ConfigureAwait(false))));
         if (route.Body is not null && !streamsBody)
         {
             var bodyProblem = await ReadBodyAsync(context, snapshot, route, message).ConfigureAwait(false);
