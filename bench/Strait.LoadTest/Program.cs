@@ -11,10 +11,14 @@ using GetTaskRequest = Todo.V1.GetTaskRequest;
 //   Strait.LoadTest grpc <backend-url> <task-name> <concurrency> <requests>     GetTask straight to the backend
 //   Strait.LoadTest rest-list <gateway-url> <concurrency> <requests>            GET /v1/tasks (ListTasks), which
 //                                                                               succeeds on every replica
-if (!(args is ["rest" or "grpc", _, _, _, _] or ["rest-list", _, _, _]))
+// Stream modes count a whole stream of <messages> as one request (StreamService.ServerStream of samples/node-echo):
+//   Strait.LoadTest grpc-stream <url> <messages> <concurrency> <streams>       native gRPC, to a backend or Strait
+//   Strait.LoadTest ndjson|sse <gateway-url> <messages> <concurrency> <streams> GET /v1/stream/bench?count=<messages>
+if (!(args is ["rest" or "grpc" or "grpc-stream" or "ndjson" or "sse", _, _, _, _] or ["rest-list", _, _, _]))
 {
     Console.Error.WriteLine("usage: Strait.LoadTest rest|grpc <url> <task-name> <concurrency> <requests>");
     Console.Error.WriteLine("       Strait.LoadTest rest-list <gateway-url> <concurrency> <requests>");
+    Console.Error.WriteLine("       Strait.LoadTest grpc-stream|ndjson|sse <url> <messages> <concurrency> <streams>");
     return 2;
 }
 
@@ -22,9 +26,58 @@ var mode = args[0];
 var target = new Uri(args[1]);
 var concurrency = int.Parse(args[^2], CultureInfo.InvariantCulture);
 var total = int.Parse(args[^1], CultureInfo.InvariantCulture);
+var perStream = mode is "grpc-stream" or "ndjson" or "sse" ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
 
 Func<Task<bool>> send;
-if (mode is "rest" or "rest-list")
+if (mode == "grpc-stream")
+{
+    var client = new GrpcClient(target);
+    // StreamRequest { text = "bench" (1), count = <messages> (2) }, encoded by hand: the load tool has no echo protos.
+    var request = new byte[] { 0x0A, 5, (byte)'b', (byte)'e', (byte)'n', (byte)'c', (byte)'h', 0x10 }.Concat(Varint(perStream)).ToArray();
+    send = async () =>
+    {
+        await using var call = client.StartCall("/strait.echo.v1.StreamService/ServerStream", null, DateTime.UtcNow.AddSeconds(60));
+        await call.WriteMessageAsync(request);
+        await call.CompleteRequestAsync();
+        var received = 0;
+        while (await call.MoveNextAsync())
+        {
+            received++;
+        }
+
+        return call.GetStatus().Code == GrpcStatusCode.Ok && received == perStream;
+    };
+}
+else if (mode is "ndjson" or "sse")
+{
+    var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+    {
+        BaseAddress = target,
+    };
+    var path = "/v1/stream/bench?count=" + perStream.ToString(CultureInfo.InvariantCulture);
+    send = async () =>
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (mode == "sse")
+        {
+            request.Headers.Accept.ParseAdd("text/event-stream");
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var received = 0;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (mode == "sse" ? line.StartsWith("data: ", StringComparison.Ordinal) : line.Length > 0)
+            {
+                received++;
+            }
+        }
+
+        return response.StatusCode == HttpStatusCode.OK && received == perStream;
+    };
+}
+else if (mode is "rest" or "rest-list")
 {
     var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
     {
@@ -63,12 +116,27 @@ await RunAsync(total, concurrency, send, (index, ms, ok) =>
 clock.Stop();
 
 Array.Sort(latencies);
+var streamRate = perStream > 1 ? string.Create(CultureInfo.InvariantCulture, $", {(double)total * perStream / clock.Elapsed.TotalSeconds:F0} messages/s") : string.Empty;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{mode}: {total} requests, concurrency {concurrency}, {total / clock.Elapsed.TotalSeconds:F0} req/s, " +
-    $"p50 {Percentile(0.50):F2} ms, p90 {Percentile(0.90):F2} ms, p99 {Percentile(0.99):F2} ms, max {latencies[^1]:F2} ms, failures {failures}"));
+    $"p50 {Percentile(0.50):F2} ms, p90 {Percentile(0.90):F2} ms, p99 {Percentile(0.99):F2} ms, max {latencies[^1]:F2} ms, failures {failures}") + streamRate);
 return failures == 0 ? 0 : 1;
 
 double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
+
+static byte[] Varint(int value)
+{
+    var bytes = new List<byte>();
+    var v = (uint)value;
+    while (v >= 0x80)
+    {
+        bytes.Add((byte)(v | 0x80));
+        v >>= 7;
+    }
+
+    bytes.Add((byte)v);
+    return [.. bytes];
+}
 
 static async Task RunAsync(int count, int concurrency, Func<Task<bool>> send, Action<int, double, bool>? record)
 {

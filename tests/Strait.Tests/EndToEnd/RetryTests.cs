@@ -34,6 +34,38 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task Native_grpc_unary_calls_of_an_idempotent_method_are_retried_past_a_failing_replica()
+    {
+        await using var replicas = await ReplicaSet.StartAsync(2);
+        await replicas[0].FailEveryCallAsync("UNAVAILABLE");
+        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+            http2Listen: http://127.0.0.1:0
+            backend:
+              addresses: {LoadBalancingGateway.List(replicas.Addresses)}
+              lbPolicy: round_robin
+              outlierDetection:
+                enabled: false
+            resilience:
+              policies:
+                reads:
+                  methods: ["todo.v1.TaskService.ListTasks"]
+                  idempotent: true
+            """);
+        using var client = new Strait.Wire.GrpcClient(gateway.Http2Address!);
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var result = await client.InvokeUnaryAsync("/todo.v1.TaskService/ListTasks", Array.Empty<byte>(), deadlineUtc: DateTime.UtcNow.AddSeconds(10));
+            Assert.Equal(Strait.Wire.GrpcStatusCode.Ok, result.Status.Code);
+            Assert.Equal("r1", result.ResponseHeaders.GetValues("x-replica-id").Single());
+        }
+
+        var (started, succeeded) = await replicas[0].GetCallsAsync();
+        Assert.InRange(started, 1, 20);
+        Assert.Equal(0, succeeded);
+    }
+
+    [Fact]
     public async Task A_post_without_an_idempotency_key_is_never_retried()
     {
         await using var replicas = await ReplicaSet.StartAsync(2);

@@ -12,6 +12,8 @@ using Strait.Headers;
 using Strait.Hosting;
 using Strait.Observability;
 using Strait.Resilience;
+using Strait.Resilience.Idempotency;
+using Strait.Upstream;
 using Strait.Wire;
 
 namespace Strait.Edge.Grpc;
@@ -136,7 +138,15 @@ public sealed partial class GrpcProxyEndpoint
             requestBody = context.Request.BodyReader;
         }
 
-        // 6. The call, on one endpoint of the cluster: no retries, since messages are not kept once forwarded.
+        // 6. A unary call is read whole (one message) and goes through the same retry, hedging and budget policy as a
+        //    REST call; a streaming call runs on one endpoint, since messages are not kept once forwarded.
+        if (!method.IsClientStreaming && !method.IsServerStreaming)
+        {
+            var repeat = policy.Idempotent ? RepeatSafety.Idempotent : context.Request.Headers.ContainsKey(IdempotentRequest.KeyHeader) ? RepeatSafety.Keyed : RepeatSafety.Never;
+            outcome.Value = await UnaryAsync(context, snapshot, cluster, policy.Policy, snapshot.GrpcPathOf(method), metadata, deadline, requestBody, encoding, repeat, response).ConfigureAwait(false);
+            return outcome.Value is { } unaryRefusal && !response.HasStarted && unaryRefusal.Origin == StatusOrigin.Edge ? unaryRefusal : null;
+        }
+
         var (slot, refusal) = await StreamSlot.TryTakeAsync(
             context, cluster, metadata, deadline, method.IsClientStreaming || method.IsServerStreaming ? snapshot.StreamLimits : null).ConfigureAwait(false);
         if (slot is null)
@@ -208,6 +218,75 @@ public sealed partial class GrpcProxyEndpoint
         }
 
         return status;
+    }
+
+    /// <returns>The call's status once its answer (or, for an invalid request, nothing yet) was written.</returns>
+    private static async Task<GrpcStatus> UnaryAsync(
+        HttpContext context,
+        GatewaySnapshot snapshot,
+        UpstreamCluster cluster,
+        CallPolicy policy,
+        string grpcPath,
+        GrpcMetadata metadata,
+        DateTime deadline,
+        PipeReader requestBody,
+        GrpcCompression encoding,
+        RepeatSafety repeat,
+        GrpcEdgeResponse response)
+    {
+        RentedBuffer message = default;
+        try
+        {
+            using (var frames = new GrpcFrameReader(requestBody, snapshot.MaxStreamMessageSize, encoding))
+            {
+                var count = 0;
+                while (await frames.MoveNextAsync(context.RequestAborted).ConfigureAwait(false))
+                {
+                    if (++count > 1)
+                    {
+                        return new GrpcStatus(GrpcStatusCode.Internal, "A unary call takes one request message; the client sent more.", origin: StatusOrigin.Edge);
+                    }
+
+                    message = frames.DetachCurrent();
+                }
+
+                if (count == 0)
+                {
+                    return new GrpcStatus(GrpcStatusCode.Internal, "A unary call takes one request message; the client sent none.", origin: StatusOrigin.Edge);
+                }
+            }
+
+            var call = new UnaryCallRequest(grpcPath, message.Memory, metadata, deadline, AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata), repeat);
+            using var result = await ResilientInvoker.InvokeAsync(cluster, policy, call, context.RequestAborted).ConfigureAwait(false);
+            if (result.Result is not { } answer)
+            {
+                var refused = StatusOf(result.Rejection!);
+                await response.FinishAsync(refused, Trailers.Empty).ConfigureAwait(false);
+                return refused;
+            }
+
+            if (answer.Status.Code == GrpcStatusCode.Ok)
+            {
+                await response.StartAsync(answer.ResponseHeaders).ConfigureAwait(false);
+                response.WriteMessage(answer.Message.Span);
+            }
+            else if (answer.ResponseHeaders.Count > 0)
+            {
+                // The backend sent headers before failing; they travel with the status.
+                await response.StartAsync(answer.ResponseHeaders).ConfigureAwait(false);
+            }
+
+            await response.FinishAsync(answer.Status, answer.Trailers).ConfigureAwait(false);
+            return answer.Status;
+        }
+        catch (GrpcException e)
+        {
+            return new GrpcStatus(e.Status.Code, "The client's request is invalid: " + e.Status.Message, origin: StatusOrigin.Edge);
+        }
+        finally
+        {
+            message.Return();
+        }
     }
 
     /// <summary>Forwards the client's messages until it half-closes; a malformed or oversized one fails the call with its status.</summary>

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Native gRPC through Strait vs straight to the backend: the same client (Strait.LoadTest on Strait's GrpcClient), the
+# same concurrency, one run each. Unary GetTask against the C# TaskService; server streams of <messages> replies
+# against @grpc/grpc-js's StreamService (samples/node-echo); then the same streams as NDJSON and SSE through the REST
+# edge, for messages/s.
+# Usage: bench/run-passthrough.sh [concurrency] [unary-requests] [streams] [messages-per-stream]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+concurrency="${1:-16}"
+requests="${2:-30000}"
+streams="${3:-400}"
+messages="${4:-500}"
+out="$root/artifacts/bench"
+dotnet build "$root/bench/Strait.LoadTest" -c Release -o "$out/load" --nologo -v quiet -clp:ErrorsOnly
+dotnet build "$root/src/Strait.Server" -c Release -o "$out/strait" --nologo -v quiet -clp:ErrorsOnly
+dotnet build "$root/samples/TaskService" -c Release -o "$out/taskservice" --nologo -v quiet -clp:ErrorsOnly
+[ -d "$root/samples/node-echo/node_modules" ] || npm ci --prefix "$root/samples/node-echo" --no-audit --no-fund --loglevel=error
+
+pids=()
+logs="$(mktemp -d)"
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$logs"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Both backends exit when their stdin closes, so they read a pipe held open until cleanup.
+mkfifo "$logs/stdin"
+sleep infinity > "$logs/stdin" & pids+=($!)
+dotnet "$out/taskservice/TaskService.dll" --port 0 > "$logs/tasks.log" 2>&1 < "$logs/stdin" & pids+=($!)
+node "$root/samples/node-echo/server.js" --port 0 > "$logs/echo.log" 2>&1 < "$logs/stdin" & pids+=($!)
+for _ in $(seq 100); do grep -q LISTENING "$logs/tasks.log" && grep -q LISTENING "$logs/echo.log" && break; sleep 0.1; done
+tasks=$(awk '/LISTENING/ {print $2}' "$logs/tasks.log")
+echo_port=$(awk '/LISTENING/ {print $2}' "$logs/echo.log")
+
+protos="$root/samples/node-echo/protos"
+cat > "$logs/strait.yaml" <<YAML
+listen: http://127.0.0.1:0
+http2Listen: http://127.0.0.1:0
+schema:
+  protos: ["$root/samples/TaskService/Protos/todo.proto", "$protos/stream.proto"]
+  protoPaths: ["$root/samples/TaskService/Protos", "$protos"]
+backend:
+  addresses: ["127.0.0.1:$tasks"]
+clusters:
+  echo:
+    addresses: ["127.0.0.1:$echo_port"]
+    services: ["strait.echo.v1.StreamService"]
+http:
+  rules:
+    - selector: strait.echo.v1.StreamService.ServerStream
+      get: "/v1/stream/{text}"
+YAML
+# Access logging is part of the gateway's cost in production, so it stays on (to a file) here too.
+dotnet "$out/strait/Strait.Server.dll" serve --config "$logs/strait.yaml" > "$logs/gateway.log" 2>&1 & pids+=($!)
+for _ in $(seq 200); do grep -q 'strait: serving' "$logs/gateway.log" && break; sleep 0.1; done
+rest=$(sed -n 's/^strait: serving .* on \(http[^ ,]*\).*/\1/p' "$logs/gateway.log")
+grpc=$(sed -n 's/^strait: HTTP\/2 (gRPC) on \(http[^ ,]*\).*/\1/p' "$logs/gateway.log")
+
+name=$(curl -s -X POST "$rest/v1/tasks" -H 'content-type: application/json' \
+  -d '{"task":{"title":"bench","description":"a task of ordinary size","tags":["bench","load"],"priority":"PRIORITY_HIGH"}}' \
+  | sed -n 's/.*"name":"\([^"]*\)".*/\1/p')
+echo "TaskService 127.0.0.1:$tasks, node-echo 127.0.0.1:$echo_port, gateway $rest (REST) $grpc (gRPC), task $name; $(nproc) cores"
+run() { echo "== $1"; shift; dotnet "$out/load/Strait.LoadTest.dll" "$@"; }
+run "unary, direct" grpc "http://127.0.0.1:$tasks" "$name" "$concurrency" "$requests"
+run "unary, through Strait" grpc "$grpc" "$name" "$concurrency" "$requests"
+run "server streaming, direct" grpc-stream "http://127.0.0.1:$echo_port" "$messages" "$concurrency" "$streams"
+run "server streaming, through Strait" grpc-stream "$grpc" "$messages" "$concurrency" "$streams"
+run "NDJSON through Strait" ndjson "$rest" "$messages" "$concurrency" "$streams"
+run "SSE through Strait" sse "$rest" "$messages" "$concurrency" "$streams"
