@@ -3,7 +3,9 @@
 # same concurrency, one run each. Unary GetTask against the C# TaskService; server streams of <messages> replies
 # against @grpc/grpc-js's StreamService (samples/node-echo); then the same streams as NDJSON and SSE through the REST
 # edge, for messages/s.
-# Usage: bench/run-passthrough.sh [concurrency] [unary-requests] [streams] [messages-per-stream]
+# With PIN=1 the gateway gets core 1 to itself and the load generator and backends share core 0, as when the gateway
+# runs on a host of its own: the comparison then measures the hop, not the gateway's share of two cores.
+# Usage: [PIN=1] bench/run-passthrough.sh [concurrency] [unary-requests] [streams] [messages-per-stream]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 concurrency="${1:-16}"
@@ -11,6 +13,7 @@ requests="${2:-30000}"
 streams="${3:-400}"
 messages="${4:-500}"
 out="$root/artifacts/bench"
+if [ "${PIN:-0}" = 1 ]; then here=(taskset -c 0); gw=(taskset -c 1); else here=(); gw=(); fi
 dotnet build "$root/bench/Strait.LoadTest" -c Release -o "$out/load" --nologo -v quiet -clp:ErrorsOnly
 dotnet build "$root/src/Strait.Server" -c Release -o "$out/strait" --nologo -v quiet -clp:ErrorsOnly
 dotnet build "$root/samples/TaskService" -c Release -o "$out/taskservice" --nologo -v quiet -clp:ErrorsOnly
@@ -30,8 +33,8 @@ trap 'exit 143' TERM
 # Both backends exit when their stdin closes, so they read a pipe held open until cleanup.
 mkfifo "$logs/stdin"
 sleep infinity > "$logs/stdin" & pids+=($!)
-dotnet "$out/taskservice/TaskService.dll" --port 0 > "$logs/tasks.log" 2>&1 < "$logs/stdin" & pids+=($!)
-node "$root/samples/node-echo/server.js" --port 0 > "$logs/echo.log" 2>&1 < "$logs/stdin" & pids+=($!)
+${here[@]+"${here[@]}"} dotnet "$out/taskservice/TaskService.dll" --port 0 > "$logs/tasks.log" 2>&1 < "$logs/stdin" & pids+=($!)
+${here[@]+"${here[@]}"} node "$root/samples/node-echo/server.js" --port 0 > "$logs/echo.log" 2>&1 < "$logs/stdin" & pids+=($!)
 for _ in $(seq 100); do grep -q LISTENING "$logs/tasks.log" && grep -q LISTENING "$logs/echo.log" && break; sleep 0.1; done
 tasks=$(awk '/LISTENING/ {print $2}' "$logs/tasks.log")
 echo_port=$(awk '/LISTENING/ {print $2}' "$logs/echo.log")
@@ -55,7 +58,7 @@ http:
       get: "/v1/stream/{text}"
 YAML
 # Access logging is part of the gateway's cost in production, so it stays on (to a file) here too.
-dotnet "$out/strait/Strait.Server.dll" serve --config "$logs/strait.yaml" > "$logs/gateway.log" 2>&1 & pids+=($!)
+${gw[@]+"${gw[@]}"} dotnet "$out/strait/Strait.Server.dll" serve --config "$logs/strait.yaml" > "$logs/gateway.log" 2>&1 & pids+=($!)
 for _ in $(seq 200); do grep -q 'strait: serving' "$logs/gateway.log" && break; sleep 0.1; done
 rest=$(sed -n 's/^strait: serving .* on \(http[^ ,]*\).*/\1/p' "$logs/gateway.log")
 grpc=$(sed -n 's/^strait: HTTP\/2 (gRPC) on \(http[^ ,]*\).*/\1/p' "$logs/gateway.log")
@@ -64,9 +67,10 @@ name=$(curl -s -X POST "$rest/v1/tasks" -H 'content-type: application/json' \
   -d '{"task":{"title":"bench","description":"a task of ordinary size","tags":["bench","load"],"priority":"PRIORITY_HIGH"}}' \
   | sed -n 's/.*"name":"\([^"]*\)".*/\1/p')
 echo "TaskService 127.0.0.1:$tasks, node-echo 127.0.0.1:$echo_port, gateway $rest (REST) $grpc (gRPC), task $name; $(nproc) cores"
-run() { echo "== $1"; shift; dotnet "$out/load/Strait.LoadTest.dll" "$@"; }
+run() { echo "== $1"; shift; ${here[@]+"${here[@]}"} dotnet "$out/load/Strait.LoadTest.dll" "$@"; }
 run "unary, direct" grpc "http://127.0.0.1:$tasks" "$name" "$concurrency" "$requests"
 run "unary, through Strait" grpc "$grpc" "$name" "$concurrency" "$requests"
+run "unary REST/JSON through Strait (the transcoding edge, for comparison)" rest "$rest" "$name" "$concurrency" "$requests"
 run "server streaming, direct" grpc-stream "http://127.0.0.1:$echo_port" "$messages" "$concurrency" "$streams"
 run "server streaming, through Strait" grpc-stream "$grpc" "$messages" "$concurrency" "$streams"
 run "NDJSON through Strait" ndjson "$rest" "$messages" "$concurrency" "$streams"
