@@ -166,8 +166,8 @@ async function serverStream(replica, call) {
   call.once('cancelled', () => {
     cancelled = true;
     serverStreamProgress.delete(call.request.text ?? '');
-    // For cancellation tests: the harness waits for this line.
-    process.stdout.write(`CANCELLED ServerStream ${call.request.text ?? ''}\n`);
+    // For cancellation tests: the harness waits for these lines; the second says when (Unix ms), to time the hop.
+    process.stdout.write(`CANCELLED ServerStream ${call.request.text ?? ''}\nCANCELLED_AT ${Date.now()} ${call.request.text ?? ''}\n`);
   });
   const { text = '', count = 0, interval_ms: intervalMs = 0, fail_after: failAfter = 0, fail_code: failCode = 0 } = call.request;
   const payload = Buffer.alloc(call.request.payload_bytes ?? 0, 0x61);

@@ -94,6 +94,15 @@ internal sealed class BackendProcess : IAsyncDisposable
         await confirmed;
     }
 
+    /// <summary>When (Unix milliseconds, the backend's clock) the node-echo backend saw the ServerStream of <paramref name="text"/> cancelled.</summary>
+    public async Task<long> ServerStreamCancelledAtAsync(string text)
+    {
+        var suffix = " " + text;
+        var line = await process.WaitForLineAsync(l => l.StartsWith("CANCELLED_AT ", StringComparison.Ordinal) && l.EndsWith(suffix, StringComparison.Ordinal))
+            .WaitAsync(TimeSpan.FromSeconds(10));
+        return long.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>How many replies each running ServerStream of the node-echo backend has written (stdin <c>streams</c>), by request text.</summary>
     public async Task<Dictionary<string, int>> ServerStreamProgressAsync()
     {

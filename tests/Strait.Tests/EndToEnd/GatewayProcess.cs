@@ -37,9 +37,13 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public static Task<GatewayProcess> StartAsync(params string[] serveArguments) => StartAsync(null, serveArguments);
 
-    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] serveArguments)
+    public static Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] serveArguments) =>
+        StartListeningAsync("http://127.0.0.1:0", environment, serveArguments);
+
+    /// <summary>Starts the gateway on <paramref name="listen"/> (an https:// URL, say) instead of a cleartext loopback port.</summary>
+    public static async Task<GatewayProcess> StartListeningAsync(string listen, IReadOnlyDictionary<string, string>? environment, params string[] serveArguments)
     {
-        var process = ChildProcess.Start("dotnet", [RepositoryPaths.StraitServerDll, "serve", "--listen", "http://127.0.0.1:0", .. serveArguments], environment);
+        var process = ChildProcess.Start("dotnet", [RepositoryPaths.StraitServerDll, "serve", "--listen", listen, .. serveArguments], environment);
         try
         {
             var ready = await process.WaitForLineAsync(line => line.StartsWith("strait: serving", StringComparison.Ordinal));

@@ -120,10 +120,11 @@ public sealed class WebSocketTests : IAsyncLifetime
         using var socket = await ConnectAsync(gateway, "/v1/stream/dropped-ws?count=10000&intervalMs=20");
         Assert.NotNull(await ReceiveAsync(socket));
 
-        var cancelled = backend.WaitForLineAsync(line => line == "CANCELLED ServerStream dropped-ws");
+        var cancelled = backend.ServerStreamCancelledAtAsync("dropped-ws");
+        var droppedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         socket.Abort();
 
-        await cancelled.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.InRange(await cancelled - droppedAt, 0, 100);
     }
 
     [Fact]
