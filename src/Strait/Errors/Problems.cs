@@ -112,6 +112,13 @@ public static class Problems
             RetryAfter = retryAfter,
         };
 
+    /// <summary>A WebSocket handshake from a browser page of an origin <c>cors.allowedOrigins</c> does not name.</summary>
+    public static Problem OriginNotAllowed(string origin) =>
+        new(403, "origin-not-allowed", "Forbidden", GrpcStatusCode.PermissionDenied)
+        {
+            Detail = $"WebSocket connections from the origin '{origin}' are not allowed; list it in cors.allowedOrigins.",
+        };
+
     /// <summary>Too many streams are open: the client's own (429) or the gateway's (503).</summary>
     public static Problem TooManyStreams(int limit, bool perClient) => perClient
         ? new(429, "too-many-streams", "Too Many Requests", GrpcStatusCode.ResourceExhausted)

@@ -20,8 +20,9 @@ public sealed class StreamSlot : IDisposable
     private readonly EndpointLease lease;
     private readonly StreamLimits? limits;
     private readonly string? client;
-    private readonly CancellationTokenSource? idle;
+    private readonly CancellationTokenSource idle;
     private readonly ITimer? idleTimer;
+    private readonly CancellationToken aborted;
     private long lastActivity = Stopwatch.GetTimestamp();
     private bool finished;
 
@@ -31,12 +32,16 @@ public sealed class StreamSlot : IDisposable
         this.lease = lease;
         this.limits = limits;
         this.client = client;
+        this.aborted = aborted;
         Deadline = limits?.MaxLifetime is { } lifetime && DateTime.UtcNow + lifetime < deadlineUtc ? DateTime.UtcNow + lifetime : deadlineUtc;
-        Token = aborted;
+        // The token also fires at the deadline, so that a write the client does not take (a stalled reader) ends then
+        // too, not only the upstream call.
+        idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var remaining = Deadline - DateTime.UtcNow;
+        idle.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        Token = idle.Token;
         if (limits?.IdleTimeout is { } timeout)
         {
-            idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            Token = idle.Token;
             var period = timeout / 4 > TimeSpan.FromMilliseconds(10) ? timeout / 4 : TimeSpan.FromMilliseconds(10);
             idleTimer = TimeProvider.System.CreateTimer(static state => ((StreamSlot)state!).CheckIdle(), this, period, period);
         }
@@ -47,7 +52,7 @@ public sealed class StreamSlot : IDisposable
     /// <summary>The call's deadline: the request's, capped at <c>streaming.maxLifetime</c> from now.</summary>
     public DateTime Deadline { get; }
 
-    /// <summary>Cancels the call when the client goes away or, with <c>streaming.idleTimeout</c>, when the stream idles.</summary>
+    /// <summary>Cancels the call and its writes when the client goes away, at the deadline, and (with <c>streaming.idleTimeout</c>) when the stream idles.</summary>
     public CancellationToken Token { get; }
 
     /// <summary>Set once the idle timeout ended the stream: the status to report instead of a cancellation.</summary>
@@ -68,7 +73,18 @@ public sealed class StreamSlot : IDisposable
             }
         }
 
-        var admitted = await cluster.Admission.TryEnterAsync(deadlineUtc, context.RequestAborted).ConfigureAwait(false);
+        RateLimitLease? admitted;
+        try
+        {
+            admitted = await cluster.Admission.TryEnterAsync(deadlineUtc, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The client left while queued for the bulkhead: its place under the stream caps is given back.
+            Leave(limits, client);
+            throw;
+        }
+
         if (admitted is null)
         {
             Leave(limits, client);
@@ -89,7 +105,23 @@ public sealed class StreamSlot : IDisposable
     public void Touch() => Volatile.Write(ref lastActivity, Stopwatch.GetTimestamp());
 
     /// <summary>The status to report for a call that ended with <paramref name="status"/>: the idle expiry if that is what ended it.</summary>
-    public GrpcStatus Outcome(GrpcStatus status) => Expired is { } expired && status.Code == GrpcStatusCode.Cancelled ? expired : status;
+    public GrpcStatus Outcome(GrpcStatus status)
+    {
+        if (status.Code != GrpcStatusCode.Cancelled)
+        {
+            return status;
+        }
+
+        if (Expired is { } expired)
+        {
+            return expired;
+        }
+
+        // The slot's deadline timer and the call's own may fire together; either way the deadline ended it.
+        return DateTime.UtcNow >= Deadline && !aborted.IsCancellationRequested
+            ? new GrpcStatus(GrpcStatusCode.DeadlineExceeded, "Deadline exceeded.", origin: StatusOrigin.Local)
+            : status;
+    }
 
     /// <summary>Completes the endpoint lease with <paramref name="status"/> (abandons it when null), leaves the bulkhead and the stream caps.</summary>
     public void Finish(GrpcStatus? status)
@@ -117,7 +149,7 @@ public sealed class StreamSlot : IDisposable
     public void Dispose()
     {
         idleTimer?.Dispose();
-        idle?.Dispose();
+        idle.Dispose();
     }
 
     private static void Leave(StreamLimits? limits, string? client)
@@ -136,7 +168,7 @@ public sealed class StreamSlot : IDisposable
             Expired = new GrpcStatus(GrpcStatusCode.DeadlineExceeded, $"The stream passed no message for {timeout.TotalSeconds:0.###} s (streaming.idleTimeout).", origin: StatusOrigin.Edge);
             try
             {
-                idle!.Cancel();
+                idle.Cancel();
             }
             catch (ObjectDisposedException)
             {

@@ -88,6 +88,41 @@ public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
         await AssertBackendStallsAsync("stalled-rest");
     }
 
+    [Fact]
+    public async Task A_stalled_stream_past_the_idle_timeout_is_ended_and_gives_its_place_back()
+    {
+        await using var limited = await GrpcPassthroughTests.StartGatewayAsync(
+            directory, backend.Address, "streaming:\n  idleTimeout: 00:00:00.500\n  maxStreamsPerClient: 1");
+        using var client = new GrpcClient(limited.Http2Address!);
+        await using var stalled = client.StartCall("/strait.echo.v1.StreamService/ServerStream", deadlineUtc: DateTime.UtcNow.AddMinutes(2));
+        Assert.True(await stalled.WriteMessageAsync(new StreamRequest { Text = "idle-stalled", Count = 100_000, PayloadBytes = Payload }.ToByteArray()));
+        await stalled.CompleteRequestAsync();
+        Assert.True(await stalled.MoveNextAsync());
+
+        // The reader stops; once nothing has passed for the idle timeout the gateway ends the stream, cancels the
+        // backend and frees the client's only place, so a new stream is admitted.
+        await backend.ServerStreamCancelledAtAsync("idle-stalled");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        GrpcStatusCode code;
+        do
+        {
+            await using var next = client.StartCall("/strait.echo.v1.StreamService/ServerStream", deadlineUtc: DateTime.UtcNow.AddSeconds(10));
+            await next.WriteMessageAsync(new StreamRequest { Text = "after", Count = 1 }.ToByteArray());
+            await next.CompleteRequestAsync();
+            await GrpcPassthroughTests.ReadAllAsync(next);
+            code = next.GetStatus().Code;
+        }
+        while (code == GrpcStatusCode.ResourceExhausted && clock.Elapsed < TimeSpan.FromSeconds(10) && await Delay());
+
+        Assert.Equal(GrpcStatusCode.Ok, code);
+
+        static async Task<bool> Delay()
+        {
+            await Task.Delay(100);
+            return true;
+        }
+    }
+
     /// <summary>The stream's written count stops moving, far short of the total, while the gateway's memory stays bounded.</summary>
     private async Task AssertBackendStallsAsync(string text)
     {

@@ -214,6 +214,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
     [InlineData("[{\"text\":\"a\"},{\"nope\":1}]", "Element 2 of the request body is invalid")]
     [InlineData("[{\"text\":\"a\"}, 7]", "The request body is not a JSON array of messages: an element is Number")]
     [InlineData("[{\"text\":\"a\"},", "The request body is not a JSON array of messages")]
+    [InlineData("[{\"text\":\"a\"}] [{}]", "The request body is not a JSON array of messages: something follows the array")]
     public async Task A_broken_array_body_is_a_400_that_says_what_is_wrong(string body, string detail)
     {
         using var response = await gateway.Http.PostAsync("/v1/stream:collect", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));

@@ -128,6 +128,18 @@ public sealed class WebSocketTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_handshake_from_a_foreign_browser_origin_is_refused_but_the_gateways_own_origin_is_not()
+    {
+        var (foreign, _) = await TryConnectAsync(gateway, "/v1/chat", new Dictionary<string, string> { ["Origin"] = "https://evil.example" });
+        Assert.Equal(HttpStatusCode.Forbidden, foreign);
+
+        var own = $"http://{gateway.Address.Authority}";
+        using var socket = await ConnectAsync(gateway, "/v1/chat", new Dictionary<string, string> { ["Origin"] = own });
+        await SendAsync(socket, """{"text": "same origin"}""");
+        Assert.Contains("same origin", await ReceiveAsync(socket), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_unary_route_refuses_the_upgrade_with_a_problem()
     {
         var (status, _) = await TryConnectAsync(gateway, "/v1/echo/1");

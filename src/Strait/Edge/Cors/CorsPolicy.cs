@@ -66,6 +66,28 @@ public sealed class CorsPolicy
         AddVaryAndCredentials(headers);
     }
 
+    /// <summary>
+    /// Browsers do not apply CORS to WebSockets, so the gateway checks the handshake's <c>Origin</c> itself: none (not a
+    /// browser), an allowed origin, or the gateway's own host. Anything else would let any site open a stream with the
+    /// user's cookies.
+    /// </summary>
+    public bool AllowsWebSocket(HttpContext context)
+    {
+        var origin = context.Request.Headers.Origin;
+        if (origin.Count == 0)
+        {
+            return true;
+        }
+
+        if (Enabled && TryAllow(origin, out _))
+        {
+            return true;
+        }
+
+        return origin.Count == 1 && Uri.TryCreate(origin[0], UriKind.Absolute, out var uri)
+            && string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>Answers a preflight: 204 with what is allowed, or 403 when the origin, method or a header is not.</summary>
     public void AnswerPreflight(HttpContext context)
     {
@@ -79,6 +101,7 @@ public sealed class CorsPolicy
 
         var headers = response.Headers;
         response.StatusCode = StatusCodes.Status204NoContent;
+        headers.Append("Vary", "Access-Control-Request-Headers");
         headers.AccessControlAllowOrigin = origin;
         headers.AccessControlAllowMethods = "GET, HEAD, POST, PUT, PATCH, DELETE";
         if (requested.Length > 0)

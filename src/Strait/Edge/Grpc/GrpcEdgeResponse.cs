@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Collections.Frozen;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -23,6 +24,15 @@ internal sealed class GrpcEdgeResponse
 
     private const byte TrailerFrameFlag = 0x80;
 
+    // Upstream header fields that describe the upstream's own HTTP connection or that the gateway sets itself: passed
+    // on, they would contradict the gateway's (a second Access-Control-Allow-Origin, an Alt-Svc pointing past it).
+    private static readonly FrozenSet<string> NotForwarded = new[]
+    {
+        "date", "server", "alt-svc", "strict-transport-security", "content-length", "content-encoding", "x-request-id",
+        "access-control-allow-origin", "access-control-allow-credentials", "access-control-expose-headers",
+        "access-control-allow-headers", "access-control-allow-methods", "access-control-max-age", "vary",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     private readonly HttpContext context;
     private readonly GrpcEdgeProtocol protocol;
     private readonly string contentType;
@@ -42,6 +52,9 @@ internal sealed class GrpcEdgeResponse
 
     public bool HasStarted => context.Response.HasStarted;
 
+    /// <summary>Whether the ending (trailers or trailer frame) was written; it is written once.</summary>
+    public bool IsFinished { get; private set; }
+
     private PipeWriter Body => context.Response.BodyWriter;
 
     /// <summary>Sends the response head with the upstream's header metadata.</summary>
@@ -51,11 +64,11 @@ internal sealed class GrpcEdgeResponse
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = contentType;
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        GrpcStatusHeaders.AppendMetadata(response.Headers, headers);
+        AppendMetadata(response.Headers, headers);
         if (response.Headers.AccessControlExposeHeaders.Count > 0 && headers.Count > 0)
         {
             // A browser script reads only exposed headers, and the upstream's metadata is not known in advance.
-            response.Headers.Append("Access-Control-Expose-Headers", string.Join(", ", headers.Select(h => h.Key).Distinct()));
+            response.Headers.Append("Access-Control-Expose-Headers", string.Join(", ", headers.Select(h => h.Key).Where(k => !NotForwarded.Contains(k)).Distinct()));
         }
 
         return response.StartAsync(context.RequestAborted);
@@ -91,14 +104,18 @@ internal sealed class GrpcEdgeResponse
     /// <summary>Whether enough is unflushed that the next write should wait for the client.</summary>
     public bool ShouldFlush => unflushed >= FlushThreshold;
 
+    /// <param name="cancellationToken">Ends a flush the client does not take (a stalled reader past the idle timeout).</param>
     /// <returns>False when the client is gone.</returns>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> FlushAsync()
+    public async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
     {
         unflushed = 0;
-        var result = await Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        var result = await Body.FlushAsync(cancellationToken).ConfigureAwait(false);
         return !result.IsCanceled && !result.IsCompleted;
     }
+
+    /// <summary>How long the ending may wait for a client that does not read before the stream is reset instead.</summary>
+    private static readonly TimeSpan FinishTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Ends the answer with the status and trailer metadata. Native gRPC with nothing sent yet answers Trailers-Only
@@ -106,6 +123,12 @@ internal sealed class GrpcEdgeResponse
     /// </summary>
     public async Task FinishAsync(GrpcStatus status, GrpcMetadata trailers)
     {
+        if (IsFinished)
+        {
+            return;
+        }
+
+        IsFinished = true;
         var response = context.Response;
         if (protocol == GrpcEdgeProtocol.Native)
         {
@@ -114,14 +137,14 @@ internal sealed class GrpcEdgeResponse
                 response.StatusCode = StatusCodes.Status200OK;
                 response.ContentType = contentType;
                 GrpcStatusHeaders.AppendStatus(response.Headers, status);
-                GrpcStatusHeaders.AppendMetadata(response.Headers, trailers);
+                AppendMetadata(response.Headers, trailers);
                 return;
             }
 
             var trailerHeaders = context.Features.GetRequiredFeature<IHttpResponseTrailersFeature>().Trailers;
             GrpcStatusHeaders.AppendStatus(trailerHeaders, status);
-            GrpcStatusHeaders.AppendMetadata(trailerHeaders, trailers);
-            await FlushAsync().ConfigureAwait(false);
+            AppendMetadata(trailerHeaders, trailers);
+            await FlushOrResetAsync().ConfigureAwait(false);
             return;
         }
 
@@ -133,7 +156,7 @@ internal sealed class GrpcEdgeResponse
 
         var block = new HeaderDictionary();
         GrpcStatusHeaders.AppendStatus(block, status);
-        GrpcStatusHeaders.AppendMetadata(block, trailers);
+        AppendMetadata(block, trailers);
         var text = new StringBuilder();
         foreach (var (name, values) in block)
         {
@@ -157,7 +180,33 @@ internal sealed class GrpcEdgeResponse
             Body.Write(frame);
         }
 
-        await FlushAsync().ConfigureAwait(false);
+        await FlushOrResetAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Trailers wait behind unsent data; a client that stopped reading gets a reset instead of a wait without end.</summary>
+    private async Task FlushOrResetAsync()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(FinishTimeout);
+        try
+        {
+            await FlushAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            context.Abort();
+        }
+    }
+
+    private static void AppendMetadata(IHeaderDictionary headers, GrpcMetadata metadata)
+    {
+        foreach (var entry in metadata)
+        {
+            if (!NotForwarded.Contains(entry.Key))
+            {
+                headers.Append(entry.Key, entry.Value);
+            }
+        }
     }
 
     // Chunks of a multiple of 3 bytes encode to the same text as the whole, without asking the pipe for one huge span.

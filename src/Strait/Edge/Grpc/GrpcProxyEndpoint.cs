@@ -60,9 +60,14 @@ public sealed partial class GrpcProxyEndpoint
         {
             LogUnexpected(logger, e, identity.RequestId);
             outcome.Value = new GrpcStatus(GrpcStatusCode.Internal, "The gateway failed to handle the call.", origin: StatusOrigin.Local);
-            if (!response.HasStarted || protocol != GrpcEdgeProtocol.Native)
+            try
             {
+                // Trailers can still end a started response; the ending is written once.
                 await response.FinishAsync(outcome.Value, Trailers.Empty).ConfigureAwait(false);
+            }
+            catch (Exception) when (context.RequestAborted.IsCancellationRequested || response.HasStarted)
+            {
+                context.Abort();
             }
         }
         finally
@@ -134,7 +139,11 @@ public sealed partial class GrpcProxyEndpoint
         }
         else
         {
-            LiftBodyLimits(context);
+            if (method.IsClientStreaming || method.IsServerStreaming)
+            {
+                LiftBodyLimits(context);
+            }
+
             requestBody = context.Request.BodyReader;
         }
 
@@ -188,7 +197,7 @@ public sealed partial class GrpcProxyEndpoint
             if (call.HasResponseStream)
             {
                 await response.StartAsync(headers).ConfigureAwait(false);
-                await PumpResponsesAsync(call, response, slot).ConfigureAwait(false);
+                await PumpResponsesAsync(call, response, slot, callCancellation).ConfigureAwait(false);
             }
             else
             {
@@ -235,12 +244,14 @@ public sealed partial class GrpcProxyEndpoint
         GrpcEdgeResponse response)
     {
         RentedBuffer message = default;
+        using var receiving = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        receiving.CancelAfter(deadline - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
         try
         {
             using (var frames = new GrpcFrameReader(requestBody, snapshot.MaxStreamMessageSize, encoding))
             {
                 var count = 0;
-                while (await frames.MoveNextAsync(context.RequestAborted).ConfigureAwait(false))
+                while (await frames.MoveNextAsync(receiving.Token).ConfigureAwait(false))
                 {
                     if (++count > 1)
                     {
@@ -282,6 +293,14 @@ public sealed partial class GrpcProxyEndpoint
         catch (GrpcException e)
         {
             return new GrpcStatus(e.Status.Code, "The client's request is invalid: " + e.Status.Message, origin: StatusOrigin.Edge);
+        }
+        catch (OperationCanceledException) when (receiving.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            return new GrpcStatus(GrpcStatusCode.DeadlineExceeded, "The request message did not arrive before the call's deadline.", origin: StatusOrigin.Edge);
+        }
+        catch (BadHttpRequestException)
+        {
+            return new GrpcStatus(GrpcStatusCode.InvalidArgument, "The request body was cut short.", origin: StatusOrigin.Edge);
         }
         finally
         {
@@ -326,20 +345,47 @@ public sealed partial class GrpcProxyEndpoint
         }
     }
 
-    /// <summary>Copies upstream messages to the client, flushing whenever the next one is not already there.</summary>
-    private static async Task PumpResponsesAsync(GrpcCall call, GrpcEdgeResponse response, StreamSlot slot)
+    /// <summary>
+    /// Copies upstream messages to the client, flushing whenever the next one is not already there. A flush the client
+    /// does not take ends with the call (idle timeout, deadline, client gone); the pending read is always awaited, so the
+    /// call is never disposed under it.
+    /// </summary>
+    private static async Task PumpResponsesAsync(GrpcCall call, GrpcEdgeResponse response, StreamSlot slot, CancellationTokenSource callCancellation)
     {
         var next = call.MoveNextAsync();
-        while (await next.ConfigureAwait(false))
+        var pending = true;
+        try
         {
-            slot.Touch();
-            response.WriteMessage(call.Current.Span);
-            next = call.MoveNextAsync();
-            if ((!next.IsCompleted || response.ShouldFlush) && !await response.FlushAsync().ConfigureAwait(false))
+            while (await next.ConfigureAwait(false))
             {
-                // The client is gone; the pending read ends once RequestAborted cancels the call.
-                await next.ConfigureAwait(false);
-                return;
+                pending = false;
+                slot.Touch();
+                response.WriteMessage(call.Current.Span);
+                next = call.MoveNextAsync();
+                pending = true;
+                if ((!next.IsCompleted || response.ShouldFlush) && !await response.FlushAsync(callCancellation.Token).ConfigureAwait(false))
+                {
+                    // The client is gone: RequestAborted cancels the call, and reading ends with its status.
+                    break;
+                }
+            }
+
+            pending = false;
+        }
+        catch (OperationCanceledException)
+        {
+            // The flush was cancelled with the call; the status says why (idle, deadline, or the client left).
+        }
+        finally
+        {
+            if (pending)
+            {
+                // Nobody reads on: the call is cancelled, so draining it ends at once.
+                await callCancellation.CancelAsync().ConfigureAwait(false);
+                while (await next.ConfigureAwait(false))
+                {
+                    next = call.MoveNextAsync();
+                }
             }
         }
     }

@@ -146,6 +146,12 @@ internal static class ClientStreamingCall
     /// <summary>Sends each complete line of the body as a message; stops early when the upstream call has ended.</summary>
     private static async Task<Problem?> SendLinesAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, ReadOnlyMemory<byte> bindings, StreamSlot slot)
     {
+        // A streamed body may be sent slowly, a message at a time; the size limit applies per message instead.
+        if (context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>() is { } rate)
+        {
+            rate.MinDataRate = null;
+        }
+
         var reader = context.Request.BodyReader;
         var limit = snapshot.MaxRequestBodySize;
         var array = !IsNdJson(context.Request.ContentType);
@@ -221,12 +227,31 @@ internal static class ClientStreamingCall
                 return Problems.PayloadTooLarge(limit);
             }
 
+            var trailing = array && elements.Ended && !IsBlank(buffer);
             reader.AdvanceTo(buffer.Start, buffer.End);
+            if (trailing)
+            {
+                return Problems.InvalidRequest("The request body is not a JSON array of messages: something follows the array.");
+            }
+
             if (result.IsCompleted)
             {
                 return array && !elements.Ended ? Problems.InvalidRequest("The request body is not a JSON array of messages: it ends before the array does.") : null;
             }
         }
+    }
+
+    private static bool IsBlank(ReadOnlySequence<byte> rest)
+    {
+        foreach (var segment in rest)
+        {
+            if (segment.Span.IndexOfAnyExcept(" \t\r\n"u8) >= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

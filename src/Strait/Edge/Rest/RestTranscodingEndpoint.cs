@@ -116,6 +116,11 @@ public sealed partial class RestTranscodingEndpoint
             return Problems.InvalidRequest($"WebSocket upgrades are accepted on routes of streaming methods; {route.Method.FullName} is unary.");
         }
 
+        if (webSocket && !snapshot.Cors.AllowsWebSocket(context))
+        {
+            return Problems.OriginNotAllowed(context.Request.Headers.Origin.ToString());
+        }
+
         // 2. Rate limits, before any work is done for the request.
         if (await RateLimitHeaders.AdmitAsync(context, snapshot.RateLimits.For(route)).ConfigureAwait(false) is { } limited)
         {

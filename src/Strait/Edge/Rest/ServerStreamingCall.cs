@@ -92,7 +92,7 @@ internal static class ServerStreamingCall
                     Start(context, events);
                 }
 
-                await WriteMessageAsync(context, events, snapshot.StreamResultEnvelope, sent, json.WrittenMemory).ConfigureAwait(false);
+                await WriteMessageAsync(context, events, snapshot.StreamResultEnvelope, sent, json.WrittenMemory, slot.Token).ConfigureAwait(false);
                 sent++;
             }
 
@@ -114,8 +114,16 @@ internal static class ServerStreamingCall
 
             return (null, status.Code);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException && ct.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or OperationCanceledException && slot.Token.IsCancellationRequested)
         {
+            if (!ct.IsCancellationRequested)
+            {
+                // A client that stopped reading past the deadline or idle timeout: no error line can reach it.
+                status = slot.Outcome(new GrpcStatus(GrpcStatusCode.Cancelled, "The stream was cut off.", origin: StatusOrigin.Local));
+                context.Abort();
+                return (null, status.Code);
+            }
+
             status = new GrpcStatus(GrpcStatusCode.Cancelled, "The client went away.", origin: StatusOrigin.Local);
             return (null, GrpcStatusCode.Cancelled);
         }
@@ -173,10 +181,10 @@ internal static class ServerStreamingCall
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    private static async Task WriteMessageAsync(HttpContext context, bool events, bool resultEnvelope, int index, ReadOnlyMemory<byte> json)
+    /// <param name="ct">The slot's token: a client that stops reading is cut off at the deadline or idle timeout.</param>
+    private static async Task WriteMessageAsync(HttpContext context, bool events, bool resultEnvelope, int index, ReadOnlyMemory<byte> json, CancellationToken ct)
     {
         var body = context.Response.Body;
-        var ct = context.RequestAborted;
         if (events)
         {
             await body.WriteAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {index}\nevent: message\ndata: ")), ct).ConfigureAwait(false);
@@ -217,13 +225,23 @@ internal static class ServerStreamingCall
         }
 
         var body = context.Response.Body;
-        if (events)
+        // A client that stopped reading cannot take the error line; after a while the stream is reset instead.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
         {
-            await body.WriteAsync(ErrorEvent, context.RequestAborted).ConfigureAwait(false);
-        }
+            if (events)
+            {
+                await body.WriteAsync(ErrorEvent, timeout.Token).ConfigureAwait(false);
+            }
 
-        await body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
-        await body.WriteAsync(events ? EventEnd : LineEnd, context.RequestAborted).ConfigureAwait(false);
-        await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            await body.WriteAsync(buffer.WrittenMemory, timeout.Token).ConfigureAwait(false);
+            await body.WriteAsync(events ? EventEnd : LineEnd, timeout.Token).ConfigureAwait(false);
+            await body.FlushAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            context.Abort();
+        }
     }
 }

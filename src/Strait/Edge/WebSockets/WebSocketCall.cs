@@ -65,7 +65,7 @@ internal static class WebSocketCall
             var requests = PumpFramesAsync(socket, snapshot, route, call, bindings, slot, failure, callCancellation, receiveAbort.Token);
             try
             {
-                await PumpRepliesAsync(socket, snapshot, route, call, slot, failure, context.RequestAborted).ConfigureAwait(false);
+                await PumpRepliesAsync(socket, snapshot, route, call, slot, failure, callCancellation.Token).ConfigureAwait(false);
                 status = failure.Status ?? slot.Outcome(call.GetStatus());
                 if (!context.RequestAborted.IsCancellationRequested && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
