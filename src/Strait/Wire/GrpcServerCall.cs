@@ -81,7 +81,7 @@ internal sealed class GrpcServerCall : IDisposable
             return;
         }
 
-        LiftBodyLimits(httpContext);
+        StreamingBodyLimits.Lift(httpContext);
         using var call = new GrpcServerCall(httpContext, method.Path, options, requestEncoding);
         await call.RunAsync(method, logger).ConfigureAwait(false);
     }
@@ -308,20 +308,6 @@ internal sealed class GrpcServerCall : IDisposable
         }
 
         return false;
-    }
-
-    /// <summary>Streaming calls may legitimately carry unbounded, slow request bodies; size is enforced per message.</summary>
-    private static void LiftBodyLimits(HttpContext httpContext)
-    {
-        if (httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = null;
-        }
-
-        if (httpContext.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rateFeature)
-        {
-            rateFeature.MinDataRate = null;
-        }
     }
 
     private CancellationTokenSource? Link(CancellationToken cancellationToken) =>

@@ -141,7 +141,7 @@ public sealed partial class GrpcProxyEndpoint
         {
             if (method.IsClientStreaming || method.IsServerStreaming)
             {
-                LiftBodyLimits(context);
+                StreamingBodyLimits.Lift(context);
             }
 
             requestBody = context.Request.BodyReader;
@@ -396,20 +396,6 @@ public sealed partial class GrpcProxyEndpoint
         long limit = ((maxMessageSize + GrpcFrameWriter.HeaderLength + 2) / 3 * 4) + 1024;
         using var body = await RequestBodyReader.ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
         return body is null ? null : Base64Segments.Decode(body.WrittenSpan);
-    }
-
-    private static void LiftBodyLimits(HttpContext context)
-    {
-        // A streaming call may send without end, and slowly; its size is bounded per message.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = null;
-        }
-
-        if (context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
-        {
-            rate.MinDataRate = null;
-        }
     }
 
     private static GrpcStatus StatusOf(Problem problem) =>

@@ -146,11 +146,7 @@ internal static class ClientStreamingCall
     /// <summary>Sends each complete line of the body as a message; stops early when the upstream call has ended.</summary>
     private static async Task<Problem?> SendLinesAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, ReadOnlyMemory<byte> bindings, StreamSlot slot)
     {
-        // A streamed body may be sent slowly, a message at a time; the size limit applies per message instead.
-        if (context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>() is { } rate)
-        {
-            rate.MinDataRate = null;
-        }
+        StreamingBodyLimits.Lift(context);
 
         var reader = context.Request.BodyReader;
         var limit = snapshot.MaxRequestBodySize;

@@ -133,6 +133,26 @@ internal static class ServerStreamingCall
         }
     }
 
+    /// <summary>
+    /// A problem as a stream's last item: <c>{"error": problem}</c> (<paramref name="wrapped"/>: an NDJSON line, a
+    /// WebSocket frame), or the bare problem (an SSE <c>event: error</c>'s data).
+    /// </summary>
+    internal static void WriteProblem(PooledBufferWriter buffer, HttpContext context, GatewaySnapshot snapshot, Problem problem, RequestIdentity identity, bool wrapped)
+    {
+        using var writer = new Utf8JsonWriter(buffer, JsonWriting.Options);
+        if (wrapped)
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("error");
+        }
+
+        snapshot.ProblemWriter.WriteBody(writer, problem, context.Request.Path.ToUriComponent(), identity, snapshot.DetailRenderer);
+        if (wrapped)
+        {
+            writer.WriteEndObject();
+        }
+    }
+
     /// <summary>Whether <c>Accept</c> names <c>text/event-stream</c>; anything else (or nothing) gets NDJSON.</summary>
     public static bool AcceptsEventStream(Microsoft.Extensions.Primitives.StringValues accept)
     {
@@ -209,20 +229,7 @@ internal static class ServerStreamingCall
     private static async Task WriteErrorAsync(HttpContext context, GatewaySnapshot snapshot, bool events, Problem problem, RequestIdentity identity)
     {
         using var buffer = new PooledBufferWriter(512);
-        using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
-        {
-            if (!events)
-            {
-                writer.WriteStartObject();
-                writer.WritePropertyName("error");
-            }
-
-            snapshot.ProblemWriter.WriteBody(writer, problem, context.Request.Path.ToUriComponent(), identity, snapshot.DetailRenderer);
-            if (!events)
-            {
-                writer.WriteEndObject();
-            }
-        }
+        WriteProblem(buffer, context, snapshot, problem, identity, wrapped: !events);
 
         var body = context.Response.Body;
         // A client that stopped reading cannot take the error line; after a while the stream is reset instead.

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net.WebSockets;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Strait.Edge.Rest;
 using Strait.Errors;
@@ -29,8 +28,6 @@ internal static class WebSocketCall
 {
     /// <summary>Close codes 4000–4016 carry a gRPC status (the application range of RFC 6455 §7.4.2).</summary>
     public const int StatusCloseBase = 4000;
-
-    private static readonly byte[] ErrorOpen = "{\"error\":"u8.ToArray();
 
     public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
         HttpContext context,
@@ -247,13 +244,7 @@ internal static class WebSocketCall
         }
 
         using var buffer = new PooledBufferWriter(512);
-        buffer.Write(ErrorOpen);
-        using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
-        {
-            snapshot.ProblemWriter.WriteBody(writer, Problems.FromStatus(status), context.Request.Path.ToUriComponent(), identity, snapshot.DetailRenderer);
-        }
-
-        buffer.Write("}"u8);
+        ServerStreamingCall.WriteProblem(buffer, context, snapshot, Problems.FromStatus(status), identity, wrapped: true);
         await socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, timeout.Token).ConfigureAwait(false);
         var code = frameClose ?? (WebSocketCloseStatus)(StatusCloseBase + (int)status.Code);
         await socket.CloseOutputAsync(code, status.Code.ToCanonicalName(), timeout.Token).ConfigureAwait(false);
