@@ -2,7 +2,7 @@
 # Native gRPC through Strait vs straight to the backend: the same client (Strait.LoadTest on Strait's GrpcClient), the
 # same concurrency, one run each. Unary GetTask against the C# TaskService; server streams of <messages> replies
 # against @grpc/grpc-js's StreamService (samples/node-echo); then the same streams as NDJSON and SSE through the REST
-# edge, for messages/s.
+# edge, for messages/s. Unary also goes through bench/Strait.MinimalProxy, the floor for any .NET proxy of this shape.
 # With PIN=1 the gateway gets core 1 to itself and the load generator and backends share core 0, as when the gateway
 # runs on a host of its own: the comparison then measures the hop, not the gateway's share of two cores.
 # Usage: [PIN=1] bench/run-passthrough.sh [concurrency] [unary-requests] [streams] [messages-per-stream]
@@ -17,6 +17,7 @@ if [ "${PIN:-0}" = 1 ]; then here=(taskset -c 0); gw=(taskset -c 1); else here=(
 dotnet build "$root/bench/Strait.LoadTest" -c Release -o "$out/load" --nologo -v quiet -clp:ErrorsOnly
 dotnet build "$root/src/Strait.Server" -c Release -o "$out/strait" --nologo -v quiet -clp:ErrorsOnly
 dotnet build "$root/samples/TaskService" -c Release -o "$out/taskservice" --nologo -v quiet -clp:ErrorsOnly
+dotnet build "$root/bench/Strait.MinimalProxy" -c Release -o "$out/minimal" --nologo -v quiet -clp:ErrorsOnly
 [ -d "$root/samples/node-echo/node_modules" ] || npm ci --prefix "$root/samples/node-echo" --no-audit --no-fund --loglevel=error
 
 pids=()
@@ -60,6 +61,10 @@ YAML
 # Access logging is part of the gateway's cost in production, so it stays on (to a file) here too.
 ${gw[@]+"${gw[@]}"} dotnet "$out/strait/Strait.Server.dll" serve --config "$logs/strait.yaml" > "$logs/gateway.log" 2>&1 & pids+=($!)
 for _ in $(seq 200); do grep -q 'strait: serving' "$logs/gateway.log" && break; sleep 0.1; done
+# The floor: a proxy that does nothing but copy one unary message each way, on the gateway's core.
+minimal_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+${gw[@]+"${gw[@]}"} dotnet "$out/minimal/Strait.MinimalProxy.dll" "http://127.0.0.1:$tasks" "$minimal_port" > "$logs/minimal.log" 2>&1 & pids+=($!)
+for _ in $(seq 100); do grep -q LISTENING "$logs/minimal.log" && break; sleep 0.1; done
 rest=$(sed -n 's/^strait: serving .* on \(http[^ ,]*\).*/\1/p' "$logs/gateway.log")
 grpc=$(sed -n 's/^strait: HTTP\/2 (gRPC) on \(http[^ ,]*\).*/\1/p' "$logs/gateway.log")
 
@@ -69,6 +74,7 @@ name=$(curl -s -X POST "$rest/v1/tasks" -H 'content-type: application/json' \
 echo "TaskService 127.0.0.1:$tasks, node-echo 127.0.0.1:$echo_port, gateway $rest (REST) $grpc (gRPC), task $name; $(nproc) cores"
 run() { echo "== $1"; shift; ${here[@]+"${here[@]}"} dotnet "$out/load/Strait.LoadTest.dll" "$@"; }
 run "unary, direct" grpc "http://127.0.0.1:$tasks" "$name" "$concurrency" "$requests"
+run "unary, through the minimal proxy (bench/Strait.MinimalProxy)" grpc "http://127.0.0.1:$minimal_port" "$name" "$concurrency" "$requests"
 run "unary, through Strait" grpc "$grpc" "$name" "$concurrency" "$requests"
 run "unary REST/JSON through Strait (the transcoding edge, for comparison)" rest "$rest" "$name" "$concurrency" "$requests"
 run "server streaming, direct" grpc-stream "http://127.0.0.1:$echo_port" "$messages" "$concurrency" "$streams"

@@ -37,6 +37,7 @@ internal sealed class GrpcEdgeResponse
     private readonly GrpcEdgeProtocol protocol;
     private readonly string contentType;
     private long unflushed;
+    private bool headSet;
 
     public GrpcEdgeResponse(HttpContext context, GrpcEdgeProtocol protocol)
     {
@@ -60,6 +61,14 @@ internal sealed class GrpcEdgeResponse
     /// <summary>Sends the response head with the upstream's header metadata.</summary>
     public Task StartAsync(GrpcMetadata headers)
     {
+        SetHead(headers);
+        return context.Response.StartAsync(context.RequestAborted);
+    }
+
+    /// <summary>Sets the response head without sending it: it goes out with the first write (a unary answer, in one go).</summary>
+    public void SetHead(GrpcMetadata headers)
+    {
+        headSet = true;
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = contentType;
@@ -70,8 +79,6 @@ internal sealed class GrpcEdgeResponse
             // A browser script reads only exposed headers, and the upstream's metadata is not known in advance.
             response.Headers.Append("Access-Control-Expose-Headers", string.Join(", ", headers.Select(h => h.Key).Where(k => !NotForwarded.Contains(k)).Distinct()));
         }
-
-        return response.StartAsync(context.RequestAborted);
     }
 
     /// <summary>Copies one message into the response as a frame (not yet flushed).</summary>
@@ -132,7 +139,7 @@ internal sealed class GrpcEdgeResponse
         var response = context.Response;
         if (protocol == GrpcEdgeProtocol.Native)
         {
-            if (!response.HasStarted)
+            if (!response.HasStarted && !headSet)
             {
                 response.StatusCode = StatusCodes.Status200OK;
                 response.ContentType = contentType;

@@ -278,7 +278,8 @@ public sealed partial class GrpcProxyEndpoint
 
             if (answer.Status.Code == GrpcStatusCode.Ok)
             {
-                await response.StartAsync(answer.ResponseHeaders).ConfigureAwait(false);
+                // Head, message and trailers leave together: one write for the whole answer.
+                response.SetHead(answer.ResponseHeaders);
                 response.WriteMessage(answer.Message.Span);
             }
             else if (answer.ResponseHeaders.Count > 0)
