@@ -47,7 +47,7 @@ public sealed class StreamSlot : IDisposable
         }
     }
 
-    public GrpcClient Client => lease.Client;
+    private GrpcClient Client => lease.Client;
 
     /// <summary>The call's deadline: the request's, capped at <c>streaming.maxLifetime</c> from now.</summary>
     public DateTime Deadline { get; }
@@ -99,6 +99,23 @@ public sealed class StreamSlot : IDisposable
         }
 
         return (new StreamSlot(admitted, lease, limits, client, deadlineUtc, context.RequestAborted), null);
+    }
+
+    /// <summary>
+    /// Starts the call on the slot's endpoint with the slot's deadline. An endpoint removed (and its client closed) since
+    /// it was picked makes a call that ended as UNAVAILABLE, as the unary path reports it, rather than a throw.
+    /// </summary>
+    public GrpcCall StartCall(string method, GrpcMetadata metadata, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Client.StartCall(method, metadata, Deadline, cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            var removed = new GrpcStatus(GrpcStatusCode.Unavailable, "The endpoint was removed as the call started.", origin: StatusOrigin.Transport);
+            return GrpcCall.CreateCompleted(removed, ClientCallScope.Start(Deadline, cancellationToken, abortable: false));
+        }
     }
 
     /// <summary>Records that a message passed, either way: the idle clock starts again.</summary>

@@ -187,7 +187,7 @@ public sealed partial class GrpcProxyEndpoint
         GrpcEdgeResponse response)
     {
         using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(slot.Token);
-        var call = slot.Client.StartCall(grpcPath, metadata, slot.Deadline, callCancellation.Token);
+        var call = slot.StartCall(grpcPath, metadata, callCancellation.Token);
         var edgeFailure = new StrongBox<GrpcStatus?>();
         var requests = PumpRequestsAsync(call, requestBody, encoding, snapshot.MaxStreamMessageSize, edgeFailure, callCancellation, slot);
         GrpcStatus status;

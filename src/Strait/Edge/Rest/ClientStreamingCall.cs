@@ -84,7 +84,7 @@ internal static class ClientStreamingCall
         GrpcStatus? status = null;
         try
         {
-            await using var call = slot.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Deadline, slot.Token);
+            await using var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Token);
             var problem = await SendLinesAsync(context, snapshot, route, call, bindings, slot).ConfigureAwait(false);
             if (problem is not null)
             {

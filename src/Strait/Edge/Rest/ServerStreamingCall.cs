@@ -65,7 +65,7 @@ internal static class ServerStreamingCall
         GrpcStatus? status = null;
         try
         {
-            await using var call = slot.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Deadline, slot.Token);
+            await using var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Token);
             if (await call.WriteMessageAsync(request, ct).ConfigureAwait(false))
             {
                 await call.CompleteRequestAsync().ConfigureAwait(false);

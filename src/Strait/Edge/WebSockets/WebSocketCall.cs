@@ -57,7 +57,7 @@ internal static class WebSocketCall
             // Cancelling a WebSocket receive aborts the socket, so receives get a token of their own that fires only
             // when the client is gone or has not answered Strait's close in time.
             using var receiveAbort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            var call = slot.Client.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Deadline, callCancellation.Token);
+            var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, callCancellation.Token);
             var failure = new FrameFailure();
             var requests = PumpFramesAsync(socket, snapshot, route, call, bindings, slot, failure, callCancellation, receiveAbort.Token);
             try
