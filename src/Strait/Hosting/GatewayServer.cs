@@ -37,7 +37,7 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public static async Task<GatewayServer> StartAsync(StraitOptions options, GatewaySnapshot snapshot, CancellationToken cancellationToken, LogLevel minimumLevel = LogLevel.Information)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(QuietHost.Options());
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>
         {
