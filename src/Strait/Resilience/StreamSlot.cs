@@ -16,31 +16,37 @@ namespace Strait.Resilience;
 /// </summary>
 public sealed class StreamSlot : IDisposable
 {
+    /// <summary>
+    /// How long a stream's ending (trailers, an error line or frame, a close handshake) may wait for a client that does
+    /// not read before the stream is reset instead.
+    /// </summary>
+    public static readonly TimeSpan EndingGrace = TimeSpan.FromSeconds(5);
+
     private readonly RateLimitLease admission;
     private readonly EndpointLease lease;
-    private readonly StreamLimits? limits;
-    private readonly string? client;
-    private readonly CancellationTokenSource idle;
+    private readonly StreamLimits limits;
+    private readonly string client;
+    private readonly CancellationTokenSource expiry;
     private readonly ITimer? idleTimer;
     private readonly CancellationToken aborted;
     private long lastActivity = Stopwatch.GetTimestamp();
     private bool finished;
 
-    private StreamSlot(RateLimitLease admission, EndpointLease lease, StreamLimits? limits, string? client, DateTime deadlineUtc, CancellationToken aborted)
+    private StreamSlot(RateLimitLease admission, EndpointLease lease, StreamLimits limits, string client, DateTime deadlineUtc, CancellationToken aborted)
     {
         this.admission = admission;
         this.lease = lease;
         this.limits = limits;
         this.client = client;
         this.aborted = aborted;
-        Deadline = limits?.MaxLifetime is { } lifetime && DateTime.UtcNow + lifetime < deadlineUtc ? DateTime.UtcNow + lifetime : deadlineUtc;
+        Deadline = limits.MaxLifetime is { } lifetime && DateTime.UtcNow + lifetime < deadlineUtc ? DateTime.UtcNow + lifetime : deadlineUtc;
         // The token also fires at the deadline, so that a write the client does not take (a stalled reader) ends then
         // too, not only the upstream call.
-        idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        expiry = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var remaining = Deadline - DateTime.UtcNow;
-        idle.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
-        Token = idle.Token;
-        if (limits?.IdleTimeout is { } timeout)
+        expiry.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        Token = expiry.Token;
+        if (limits.IdleTimeout is { } timeout)
         {
             var period = timeout / 4 > TimeSpan.FromMilliseconds(10) ? timeout / 4 : TimeSpan.FromMilliseconds(10);
             idleTimer = TimeProvider.System.CreateTimer(static state => ((StreamSlot)state!).CheckIdle(), this, period, period);
@@ -58,19 +64,14 @@ public sealed class StreamSlot : IDisposable
     /// <summary>Set once the idle timeout ended the stream: the status to report instead of a cancellation.</summary>
     public GrpcStatus? Expired { get; private set; }
 
-    /// <param name="limits">The stream caps, or null for a proxied call that does not stream (a unary gRPC call).</param>
     /// <returns>The slot, or the problem that refuses the call (stream caps, cluster at its caps, or no endpoint).</returns>
     public static async Task<(StreamSlot? Slot, Problem? Refusal)> TryTakeAsync(
-        HttpContext context, UpstreamCluster cluster, GrpcMetadata metadata, DateTime deadlineUtc, StreamLimits? limits)
+        HttpContext context, UpstreamCluster cluster, GrpcMetadata metadata, DateTime deadlineUtc, StreamLimits limits)
     {
-        string? client = null;
-        if (limits is not null)
+        var (client, tooMany) = limits.TryEnter(context);
+        if (client is null)
         {
-            (client, var tooMany) = limits.TryEnter(context);
-            if (tooMany is not null)
-            {
-                return (null, tooMany);
-            }
+            return (null, tooMany);
         }
 
         RateLimitLease? admitted;
@@ -81,20 +82,20 @@ public sealed class StreamSlot : IDisposable
         catch
         {
             // The client left while queued for the bulkhead: its place under the stream caps is given back.
-            Leave(limits, client);
+            limits.Exit(client);
             throw;
         }
 
         if (admitted is null)
         {
-            Leave(limits, client);
+            limits.Exit(client);
             return (null, ResilientInvoker.Overloaded(cluster));
         }
 
         if (cluster.TryPick(AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata)) is not { } lease)
         {
             admitted.Dispose();
-            Leave(limits, client);
+            limits.Exit(client);
             return (null, Problems.NoEndpoint(cluster.Name));
         }
 
@@ -159,33 +160,25 @@ public sealed class StreamSlot : IDisposable
         }
 
         admission.Dispose();
-        Leave(limits, client);
+        limits.Exit(client);
         Dispose();
     }
 
     public void Dispose()
     {
         idleTimer?.Dispose();
-        idle.Dispose();
-    }
-
-    private static void Leave(StreamLimits? limits, string? client)
-    {
-        if (limits is not null && client is not null)
-        {
-            limits.Exit(client);
-        }
+        expiry.Dispose();
     }
 
     private void CheckIdle()
     {
-        var timeout = limits!.IdleTimeout!.Value;
+        var timeout = limits.IdleTimeout!.Value;
         if (Expired is null && Stopwatch.GetElapsedTime(Volatile.Read(ref lastActivity)) >= timeout)
         {
             Expired = new GrpcStatus(GrpcStatusCode.DeadlineExceeded, $"The stream passed no message for {timeout.TotalSeconds:0.###} s (streaming.idleTimeout).", origin: StatusOrigin.Edge);
             try
             {
-                idle.Cancel();
+                expiry.Cancel();
             }
             catch (ObjectDisposedException)
             {

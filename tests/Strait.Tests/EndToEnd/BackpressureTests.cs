@@ -11,6 +11,7 @@ namespace Strait.Tests.EndToEnd;
 /// bounded, and a reader that stops makes the backend's writes wait instead of the gateway buffering them, over
 /// native gRPC and over REST NDJSON.
 /// </summary>
+[Collection(MeasuredAloneCollection.Name)]
 public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const long MemoryLimit = 150L * 1024 * 1024;
@@ -184,4 +185,14 @@ public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
             }
         }
     }
+}
+
+/// <summary>
+/// Tests that measure a process's memory run after the parallel ones, alone: other tests' CPU load starves the
+/// gateway's GC threads and inflates the resident set they measure.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MeasuredAloneCollection
+{
+    public const string Name = "measured alone";
 }

@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Strait.Resilience;
 using Strait.Wire;
 
 namespace Strait.Edge.Grpc;
@@ -121,9 +122,6 @@ internal sealed class GrpcEdgeResponse
         return !result.IsCanceled && !result.IsCompleted;
     }
 
-    /// <summary>How long the ending may wait for a client that does not read before the stream is reset instead.</summary>
-    private static readonly TimeSpan FinishTimeout = TimeSpan.FromSeconds(5);
-
     /// <summary>
     /// Ends the answer with the status and trailer metadata. Native gRPC with nothing sent yet answers Trailers-Only
     /// (one header block); grpc-web always sends a head and then the trailer frame, which every grpc-web client reads.
@@ -194,7 +192,7 @@ internal sealed class GrpcEdgeResponse
     private async Task FlushOrResetAsync()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(FinishTimeout);
+        timeout.CancelAfter(StreamSlot.EndingGrace);
         try
         {
             await FlushAsync(timeout.Token).ConfigureAwait(false);

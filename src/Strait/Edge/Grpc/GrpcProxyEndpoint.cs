@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
@@ -28,6 +29,7 @@ namespace Strait.Edge.Grpc;
 /// </summary>
 public sealed partial class GrpcProxyEndpoint
 {
+    private static readonly GrpcMetadata NoTrailers = new();
     private readonly ILogger logger;
 
     public GrpcProxyEndpoint(ILogger<GrpcProxyEndpoint> logger)
@@ -48,7 +50,7 @@ public sealed partial class GrpcProxyEndpoint
                 outcome.Value = refusal;
                 if (!context.RequestAborted.IsCancellationRequested)
                 {
-                    await response.FinishAsync(refusal, Trailers.Empty).ConfigureAwait(false);
+                    await response.FinishAsync(refusal, NoTrailers).ConfigureAwait(false);
                 }
             }
         }
@@ -63,7 +65,7 @@ public sealed partial class GrpcProxyEndpoint
             try
             {
                 // Trailers can still end a started response; the ending is written once.
-                await response.FinishAsync(outcome.Value, Trailers.Empty).ConfigureAwait(false);
+                await response.FinishAsync(outcome.Value, NoTrailers).ConfigureAwait(false);
             }
             catch (Exception) when (context.RequestAborted.IsCancellationRequested || response.HasStarted)
             {
@@ -153,11 +155,10 @@ public sealed partial class GrpcProxyEndpoint
         {
             var repeat = policy.Idempotent ? RepeatSafety.Idempotent : context.Request.Headers.ContainsKey(IdempotentRequest.KeyHeader) ? RepeatSafety.Keyed : RepeatSafety.Never;
             outcome.Value = await UnaryAsync(context, snapshot, cluster, policy.Policy, snapshot.GrpcPathOf(method), metadata, deadline, requestBody, encoding, repeat, response).ConfigureAwait(false);
-            return outcome.Value is { } unaryRefusal && !response.HasStarted && unaryRefusal.Origin == StatusOrigin.Edge ? unaryRefusal : null;
+            return response.IsFinished ? null : outcome.Value;
         }
 
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(
-            context, cluster, metadata, deadline, method.IsClientStreaming || method.IsServerStreaming ? snapshot.StreamLimits : null).ConfigureAwait(false);
+        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadline, snapshot.StreamLimits).ConfigureAwait(false);
         if (slot is null)
         {
             return StatusOf(refusal!);
@@ -229,7 +230,7 @@ public sealed partial class GrpcProxyEndpoint
         return status;
     }
 
-    /// <returns>The call's status once its answer (or, for an invalid request, nothing yet) was written.</returns>
+    /// <returns>The call's status: with its answer written, or (an invalid request, a refused call) for the caller to write.</returns>
     private static async Task<GrpcStatus> UnaryAsync(
         HttpContext context,
         GatewaySnapshot snapshot,
@@ -271,9 +272,7 @@ public sealed partial class GrpcProxyEndpoint
             using var result = await ResilientInvoker.InvokeAsync(cluster, policy, call, context.RequestAborted).ConfigureAwait(false);
             if (result.Result is not { } answer)
             {
-                var refused = StatusOf(result.Rejection!);
-                await response.FinishAsync(refused, Trailers.Empty).ConfigureAwait(false);
-                return refused;
+                return StatusOf(result.Rejection!);
             }
 
             if (answer.Status.Code == GrpcStatusCode.Ok)
@@ -407,16 +406,6 @@ public sealed partial class GrpcProxyEndpoint
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while proxying call {RequestId}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string requestId);
-
-    private sealed class StrongBox<T>
-    {
-        public T? Value { get; set; }
-    }
-
-    private static class Trailers
-    {
-        public static readonly GrpcMetadata Empty = new();
-    }
 }
 
 /// <summary>Decodes base64 that may carry padding between segments, as grpc-web-text senders concatenate padded chunks.</summary>

@@ -234,7 +234,7 @@ internal static class ServerStreamingCall
         var body = context.Response.Body;
         // A client that stopped reading cannot take the error line; after a while the stream is reset instead.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        timeout.CancelAfter(StreamSlot.EndingGrace);
         try
         {
             if (events)

@@ -72,7 +72,7 @@ internal static class WebSocketCall
             finally
             {
                 // The frames side ends with the client's answering close frame, or at the latest here.
-                receiveAbort.CancelAfter(TimeSpan.FromSeconds(5));
+                receiveAbort.CancelAfter(StreamSlot.EndingGrace);
                 await callCancellation.CancelAsync().ConfigureAwait(false);
                 await requests.ConfigureAwait(false);
                 await call.DisposeAsync().ConfigureAwait(false);
@@ -236,7 +236,7 @@ internal static class WebSocketCall
     private static async Task CloseAsync(WebSocket socket, GatewaySnapshot snapshot, HttpContext context, GrpcStatus status, WebSocketCloseStatus? frameClose, RequestIdentity identity)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        timeout.CancelAfter(StreamSlot.EndingGrace);
         if (status.Code == GrpcStatusCode.Ok)
         {
             await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "OK", timeout.Token).ConfigureAwait(false);
