@@ -6,7 +6,7 @@ using Strait.Wire;
 using GetTaskRequest = Todo.V1.GetTaskRequest;
 
 // Closed-loop load generator: N workers each send the next request as soon as the previous one completes,
-// for a fixed number of requests after a warm-up, and the latency of every request is recorded.
+// for a fixed number of requests after a warm-up (5 s, or STRAIT_LOAD_WARMUP_SECONDS), and the latency of every request is recorded.
 //   Strait.LoadTest rest <gateway-url> <task-name> <concurrency> <requests>     GET /v1/{task-name} (GetTask)
 //   Strait.LoadTest grpc <backend-url> <task-name> <concurrency> <requests>     GetTask straight to the backend
 //   Strait.LoadTest rest-list <gateway-url> <concurrency> <requests>            GET /v1/tasks (ListTasks), which
@@ -101,7 +101,15 @@ else
     };
 }
 
-await RunAsync(Math.Min(total / 5, 2000), concurrency, send, null);
+// Warm-up by time, not count: tiered JIT keeps recompiling the hot path for a few seconds after the first calls
+// (tier 0, instrumented, tier 1), and a cold side would measure the JIT rather than the hop.
+var warmUpTime = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("STRAIT_LOAD_WARMUP_SECONDS") ?? "5", CultureInfo.InvariantCulture));
+var warmUp = Stopwatch.StartNew();
+while (warmUp.Elapsed < warmUpTime)
+{
+    await RunAsync(Math.Max(concurrency, Math.Min(total / 10, 1000)), concurrency, send, null);
+}
+
 var latencies = new double[total];
 var failures = 0;
 var clock = Stopwatch.StartNew();

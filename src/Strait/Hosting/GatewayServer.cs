@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Strait.Edge;
 using Strait.Edge.Grpc;
 using Strait.Edge.Rest;
+using Strait.Observability;
 
 namespace Strait.Hosting;
 
@@ -39,16 +40,14 @@ public sealed class GatewayServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(QuietHost.Options());
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.UseUtcTimestamp = true;
-        });
+        builder.Services.AddSingleton<ILoggerProvider>(_ => new LineLoggerProvider(Console.OpenStandardOutput()));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Strait", minimumLevel);
         // A failed start is reported once, as a configuration error, not as the host's stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        // While this category is enabled at any level, ASP.NET Core starts an Activity per request, for log scopes
+        // Strait does not use; it logs nothing Strait's own access log does not say.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
         var listeners = new List<BoundListener>();
         builder.WebHost.UseKestrel(kestrel =>

@@ -23,6 +23,9 @@ internal static class GrpcHttpHandlerFactory
             UseCookies = false,
             // Upstreams are addressed directly; an ambient HTTP_PROXY would break h2c prior knowledge.
             UseProxy = false,
+            // Strait forwards traceparent/tracestate itself, as metadata; the diagnostics handler this removes cost
+            // an Activity per call on top.
+            ActivityHeadersPropagator = null,
         };
 
         if (options.ConnectEndPoint is { } dial)
