@@ -25,7 +25,9 @@ public sealed class DeadlineTests
         var elapsed = clock.Elapsed;
 
         (await JsonReply.ReadAsync(response)).AssertProblem(504, "DEADLINE_EXCEEDED");
-        Assert.InRange(elapsed, TimeSpan.FromMilliseconds(280), TimeSpan.FromMilliseconds(800));
+        // The upper bound is half the backend's 3 s: it proves the deadline cut the call, with room for a loaded CI
+        // machine (0.80 s was once seen against a bound of 0.8 s while other end-to-end tests ran).
+        Assert.InRange(elapsed, TimeSpan.FromMilliseconds(280), TimeSpan.FromMilliseconds(1500));
         var requestId = response.Headers.GetValues("X-Request-Id").Single();
         var ended = await backend.WaitForLineAsync(l => l.StartsWith("END ListTasks", StringComparison.Ordinal) && l.Contains(requestId, StringComparison.Ordinal));
         Assert.Contains(" CANCELLED ", ended, StringComparison.Ordinal);
