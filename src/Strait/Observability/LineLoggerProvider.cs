@@ -114,15 +114,8 @@ public sealed class LineLoggerProvider : ILoggerProvider
     private static int WriteOneLine(string text, Span<byte> destination)
     {
         var length = Encoding.UTF8.GetBytes(text, destination);
-        var written = destination[..length];
-        var breaks = written.IndexOfAny((byte)'\r', (byte)'\n');
-        while (breaks >= 0)
-        {
-            written[breaks] = (byte)' ';
-            var next = written[(breaks + 1)..].IndexOfAny((byte)'\r', (byte)'\n');
-            breaks = next < 0 ? -1 : breaks + 1 + next;
-        }
-
+        destination[..length].Replace((byte)'\r', (byte)' ');
+        destination[..length].Replace((byte)'\n', (byte)' ');
         return length;
     }
 
