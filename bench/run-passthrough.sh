@@ -5,7 +5,9 @@
 # edge, for messages/s. Unary also goes through bench/Strait.MinimalProxy, the floor for any .NET proxy of this shape.
 # With PIN=1 the gateway gets core 1 to itself and the load generator and backends share core 0, as when the gateway
 # runs on a host of its own: the comparison then measures the hop, not the gateway's share of two cores.
-# Usage: [PIN=1] bench/run-passthrough.sh [concurrency] [unary-requests] [streams] [messages-per-stream]
+# With BACKEND_LATENCY_MS=N TaskService spends N ms on every unary call (--latency-ms), as a backend doing real work
+# does; the comparison then measures what the gateway adds to a call whose time the backend sets.
+# Usage: [PIN=1] [BACKEND_LATENCY_MS=N] bench/run-passthrough.sh [concurrency] [unary-requests] [streams] [messages-per-stream]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 concurrency="${1:-16}"
@@ -34,7 +36,7 @@ trap 'exit 143' TERM
 # Both backends exit when their stdin closes, so they read a pipe held open until cleanup.
 mkfifo "$logs/stdin"
 sleep infinity > "$logs/stdin" & pids+=($!)
-${here[@]+"${here[@]}"} dotnet "$out/taskservice/TaskService.dll" --port 0 > "$logs/tasks.log" 2>&1 < "$logs/stdin" & pids+=($!)
+${here[@]+"${here[@]}"} dotnet "$out/taskservice/TaskService.dll" --port 0 --latency-ms "${BACKEND_LATENCY_MS:-0}" > "$logs/tasks.log" 2>&1 < "$logs/stdin" & pids+=($!)
 ${here[@]+"${here[@]}"} node "$root/samples/node-echo/server.js" --port 0 > "$logs/echo.log" 2>&1 < "$logs/stdin" & pids+=($!)
 for _ in $(seq 100); do grep -q LISTENING "$logs/tasks.log" && grep -q LISTENING "$logs/echo.log" && break; sleep 0.1; done
 tasks=$(awk '/LISTENING/ {print $2}' "$logs/tasks.log")
