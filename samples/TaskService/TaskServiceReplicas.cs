@@ -1,4 +1,5 @@
 using System.Net;
+using Strait.Reflection;
 using Strait.Wire;
 
 namespace Strait.Samples.TaskService;
@@ -56,8 +57,9 @@ public sealed class TaskServiceReplicas : IAsyncDisposable
         StartOneAsync(service, endpoint, replicaId: null, health: null, cancellationToken);
 
     /// <summary>
-    /// Starts one server with <c>todo.v1.TaskService</c> and <c>grpc.health.v1.Health</c> (<paramref name="health"/>, or
-    /// one that always reports SERVING); other services get UNIMPLEMENTED from the host's fallback. Every reply of both
+    /// Starts one server with <c>todo.v1.TaskService</c>, <c>grpc.health.v1.Health</c> (<paramref name="health"/>, or
+    /// one that always reports SERVING) and server reflection (v1 and v1alpha, describing all of them, so a gateway needs
+    /// no proto files); other services get UNIMPLEMENTED from the host's fallback. Every reply of both
     /// services carries <c>x-replica-id</c>: <paramref name="replicaId"/>, or <c>taskservice-&lt;port&gt;</c> when it is
     /// <see langword="null"/>.
     /// </summary>
@@ -74,8 +76,16 @@ public sealed class TaskServiceReplicas : IAsyncDisposable
         {
             endpoints.MapGrpcService(definition);
             endpoints.MapGrpcService(healthDefinition);
+            foreach (var reflection in ReflectionServices.Create(() => Reflection.Value))
+            {
+                endpoints.MapGrpcService(reflection);
+            }
         }, cancellationToken: cancellationToken);
     }
+
+    private static readonly Lazy<ReflectionIndex> Reflection = new(() => new ReflectionIndex(
+        [Todo.V1.TodoReflection.Descriptor, Grpc.Health.V1.HealthReflection.Descriptor, .. ReflectionServices.ProtocolFiles],
+        [TaskServiceGrpc.ServiceName, HealthService.ServiceName, ReflectionServices.V1ServiceName, ReflectionServices.V1AlphaServiceName]));
 
     public async ValueTask DisposeAsync()
     {

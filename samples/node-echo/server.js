@@ -5,6 +5,8 @@
 // node-echo-<port>; sent as the response header x-replica-id), --latency-ms N (delays every Echo reply).
 // Stdin lines `health serving` / `health not-serving` set the health status and print `HEALTH SERVING` /
 // `HEALTH NOT_SERVING` once it is in effect; `streams` prints `STREAMS text=sent ...` for running ServerStreams.
+// Server reflection (v1, v1alpha) describes every service; --descriptor-set FILE (protoc's, of the same protos) makes
+// it answer with protoc's files, HTTP rules included (see reflection.js).
 
 const fs = require('node:fs');
 const net = require('node:net');
@@ -12,13 +14,14 @@ const path = require('node:path');
 const readline = require('node:readline');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
+const { addReflection } = require('./reflection');
 
 const DEFAULT_HOST = '127.0.0.1';
 const SHUTDOWN_GRACE_MS = 2000;
 const ECHO_SERVICE = 'strait.echo.v1.EchoService';
 const CONFORMANCE_SERVICE = 'strait.conformance.v1.ConformanceEcho';
 const REPLICA_ID_HEADER = 'x-replica-id';
-const USAGE = 'usage: node server.js [--host ADDR] [--port N] [--replica-id ID] [--latency-ms N]';
+const USAGE = 'usage: node server.js [--host ADDR] [--port N] [--replica-id ID] [--latency-ms N] [--descriptor-set FILE]';
 
 // The echo must re-encode exactly what it decoded, so the loader must not lose or invent anything:
 // 64-bit integers stay decimal strings (JS numbers would round them), enums keep their names (unknown numbers
@@ -44,6 +47,7 @@ function loadDefinitions() {
   const definition = protoLoader.loadSync(['echo.proto', 'health.proto', 'conformance.proto', 'stream.proto'], LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(definition);
   return {
+    definition,
     EchoService: loaded.strait.echo.v1.EchoService,
     StreamService: loaded.strait.echo.v1.StreamService,
     ConformanceEcho: loaded.strait.conformance.v1.ConformanceEcho,
@@ -263,9 +267,10 @@ function watch(replica, health, call) {
 }
 
 /** `replica` holds `id` (set once the port is known) and `latencyMs`; `health` comes from `createHealth`. */
-function createServer(replica, health) {
-  const { EchoService, ConformanceEcho, StreamService, Health } = loadDefinitions();
+function createServer(replica, health, descriptorSet) {
+  const { definition, EchoService, ConformanceEcho, StreamService, Health } = loadDefinitions();
   const server = new grpc.Server();
+  addReflection(server, definition, descriptorSet);
   server.addService(EchoService.service, {
     Echo: (call, callback) => echo(replica, call, callback),
     Fail: (call, callback) => fail(replica, call, callback),
@@ -292,7 +297,7 @@ function parseInteger(flag, text, max) {
 }
 
 function parseArgs(args) {
-  const options = { host: DEFAULT_HOST, port: 0, replicaId: undefined, latencyMs: 0 };
+  const options = { host: DEFAULT_HOST, port: 0, replicaId: undefined, latencyMs: 0, descriptorSet: undefined };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const separator = arg.indexOf('=');
@@ -310,6 +315,12 @@ function parseArgs(args) {
           throw new Error(`--host needs an IP address, got '${text}'`);
         }
         options.host = text;
+        break;
+      case '--descriptor-set':
+        if (!fs.existsSync(text ?? '')) {
+          throw new Error(`--descriptor-set needs an existing file, got '${text}'`);
+        }
+        options.descriptorSet = text;
         break;
       case '--replica-id':
         if (!/^[\x20-\x7e]+$/.test(text ?? '')) {
@@ -391,7 +402,7 @@ function main() {
 
   const replica = { id: options.replicaId, latencyMs: options.latencyMs };
   const health = createHealth();
-  const server = createServer(replica, health);
+  const server = createServer(replica, health, options.descriptorSet);
   const address = net.isIPv6(options.host) ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
   server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
     if (error) {

@@ -17,8 +17,8 @@ internal static class DemoCommand
         var schema = new FileDescriptorSet();
         schema.File.Add(FileDescriptorProto.Parser.ParseFrom(Todo.V1.TodoReflection.Descriptor.SerializedData));
 
-        await using var snapshot = GatewaySnapshot.Build(options, schemaSets: [schema]);
-        await using var server = await GatewayServer.StartAsync(options, snapshot, cancellation).ConfigureAwait(false);
+        await using var runtime = GatewayRuntime.Create(options, schemaSets: [schema]);
+        await using var server = await GatewayServer.StartAsync(runtime, cancellation).ConfigureAwait(false);
         var url = server.Urls[0].TrimEnd('/');
         var seeded = await SeedAsync(url, cancellation).ConfigureAwait(false);
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging.Abstractions;
 using Strait.Hosting;
 using Strait.Schema;
 
@@ -35,6 +36,11 @@ internal static class StraitCommand
         Description = "FileDescriptorSet file (protoc --descriptor_set_out --include_imports), repeatable.",
     };
 
+    private static readonly Option<bool> ReflectOption = new("--reflect")
+    {
+        Description = "Read the default cluster's schema from its server reflection (backend.reflection: true): no proto files needed.",
+    };
+
     private static readonly Option<string[]> BackendOption = new("--backend")
     {
         Description = "Backend gRPC address HOST:PORT, http://HOST:PORT or https://HOST:PORT (repeatable: replicas of the default cluster). A DNS name stands for all its addresses and is re-resolved.",
@@ -61,7 +67,6 @@ internal static class StraitCommand
 
         var serve = new Command("serve", "Serve the REST API of the given schema against a gRPC backend.");
         AddSchemaOptions(serve);
-        serve.Add(BackendOption);
         serve.Add(LbPolicyOption);
         serve.Add(ListenOption);
         serve.Add(Http2ListenOption);
@@ -70,12 +75,12 @@ internal static class StraitCommand
 
         var routes = new Command("routes", "Print the route table the schema and configuration produce.");
         AddSchemaOptions(routes);
-        routes.SetAction((parse, cancellation) => Guard(() => PrintRoutes(parse), parse.GetValue(ConfigOption)));
+        routes.SetAction((parse, cancellation) => Guard(() => PrintRoutes(parse, cancellation), parse.GetValue(ConfigOption)));
         root.Add(routes);
 
         var validate = new Command("validate", "Check the configuration, schema, routes and header mapping without serving; exit 0 when all are valid.");
         AddSchemaOptions(validate);
-        validate.SetAction((parse, cancellation) => Guard(() => Validate(parse), parse.GetValue(ConfigOption)));
+        validate.SetAction((parse, cancellation) => Guard(() => Validate(parse, cancellation), parse.GetValue(ConfigOption)));
         root.Add(validate);
 
         var demo = new Command("demo", "Run the gateway with three in-process replicas of the todo.v1 demo backend.");
@@ -109,13 +114,15 @@ internal static class StraitCommand
         command.Add(ProtoOption);
         command.Add(ProtoPathOption);
         command.Add(DescriptorSetOption);
+        command.Add(ReflectOption);
+        command.Add(BackendOption);
     }
 
     private static async Task<int> ServeAsync(ParseResult parse, CancellationToken cancellation)
     {
         var options = LoadOptions(parse);
-        await using var snapshot = GatewaySnapshot.Build(options);
-        await using var server = await GatewayServer.StartAsync(options, snapshot, cancellation).ConfigureAwait(false);
+        await using var runtime = GatewayRuntime.Create(options);
+        await using var server = await GatewayServer.StartAsync(runtime, cancellation).ConfigureAwait(false);
         if (server.AdminUrls.Count > 0)
         {
             await Console.Out.WriteLineAsync($"strait: admin on {string.Join(", ", server.AdminUrls)}").ConfigureAwait(false);
@@ -126,27 +133,41 @@ internal static class StraitCommand
             await Console.Out.WriteLineAsync($"strait: HTTP/2 (gRPC) on {string.Join(", ", server.Http2Urls)}").ConfigureAwait(false);
         }
 
-        await Console.Out.WriteLineAsync($"strait: serving {snapshot.RouteTable.Routes.Count} routes on {string.Join(", ", server.Urls)}").ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"strait: serving {server.Snapshots.Current.RouteTable.Routes.Count} routes on {string.Join(", ", server.Urls)}").ConfigureAwait(false);
         await server.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
         return Success;
     }
 
-    private static async Task<int> PrintRoutes(ParseResult parse)
+    private static async Task<int> PrintRoutes(ParseResult parse, CancellationToken cancellation)
     {
         var options = LoadOptions(parse);
-        await using var snapshot = GatewaySnapshot.Build(options, requireBackend: false);
+        await using var runtime = GatewayRuntime.Create(options, requireBackend: false);
+        var snapshot = await LoadSnapshotAsync(runtime, cancellation).ConfigureAwait(false);
         Console.Out.Write(RouteTableText.Format(snapshot.RouteTable, snapshot.Upstream));
         return Success;
     }
 
-    private static async Task<int> Validate(ParseResult parse)
+    private static async Task<int> Validate(ParseResult parse, CancellationToken cancellation)
     {
         var options = LoadOptions(parse);
-        await using var snapshot = GatewaySnapshot.Build(options, requireBackend: false);
+        await using var runtime = GatewayRuntime.Create(options, requireBackend: false);
+        var snapshot = await LoadSnapshotAsync(runtime, cancellation).ConfigureAwait(false);
         Console.Out.WriteLine(
             $"strait: configuration is valid: {snapshot.RouteTable.Routes.Count} routes, "
             + $"{snapshot.Headers.Incoming.Count} incoming and {snapshot.Headers.Outgoing.Count} outgoing header rules ({options.Headers.Mode} mode)");
         return Success;
+    }
+
+    // Without serving: the clusters start (DNS, connections) only when reflection needs their endpoints.
+    private static async Task<GatewaySnapshot> LoadSnapshotAsync(GatewayRuntime runtime, CancellationToken cancellation)
+    {
+        if (runtime.Clusters.AnyReflects)
+        {
+            await runtime.Clusters.StartAsync(NullLoggerFactory.Instance, cancellation).ConfigureAwait(false);
+        }
+
+        await using var refresher = new SchemaRefresher(runtime, NullLogger.Instance);
+        return await refresher.LoadAsync(cancellation).ConfigureAwait(false);
     }
 
     private static StraitOptions LoadOptions(ParseResult parse)
@@ -158,6 +179,11 @@ internal static class StraitCommand
         if (parse.GetResult(BackendOption) is not null)
         {
             AddList(overrides, "Backend:Addresses", parse.GetValue(BackendOption));
+        }
+
+        if (parse.GetValue(ReflectOption))
+        {
+            overrides["Backend:Reflection"] = "true";
         }
 
         if (parse.GetResult(LbPolicyOption) is not null)
@@ -186,7 +212,7 @@ internal static class StraitCommand
         }
     }
 
-    private static readonly string[] LocatedSections = ["headers.", "backend.", "clusters.", "resilience.", "rateLimits."];
+    private static readonly string[] LocatedSections = ["headers.", "backend.", "clusters.", "resilience.", "rateLimits.", "schema.", "gatewayServices."];
 
     // User errors (bad flags, files, schemas, configuration) end with one line per problem and exit code 2. A problem
     // that names a configuration key ("headers.rules[2].direction: …", "clusters.users.lbPolicy: …") is prefixed

@@ -8,20 +8,23 @@ namespace Strait.Edge;
 
 /// <summary>
 /// The front door: every request takes the snapshot current when it arrived (and keeps it to the end), gets its
-/// request id and CORS marking, and goes to the edge its protocol names: gRPC and grpc-web by content type, CORS
-/// preflights answered here, everything else REST.
+/// request id and CORS marking, and goes to the edge its protocol names: gRPC and grpc-web by content type (native
+/// gRPC calls to Strait's own health and reflection services answered here), CORS preflights answered here, everything
+/// else REST.
 /// </summary>
 public sealed class EdgeDispatcher
 {
     private readonly GatewaySnapshotHolder snapshots;
     private readonly RestTranscodingEndpoint rest;
     private readonly GrpcProxyEndpoint grpc;
+    private readonly GatewayGrpcServices own;
 
-    public EdgeDispatcher(GatewaySnapshotHolder snapshots, RestTranscodingEndpoint rest, GrpcProxyEndpoint grpc)
+    public EdgeDispatcher(GatewaySnapshotHolder snapshots, RestTranscodingEndpoint rest, GrpcProxyEndpoint grpc, GatewayGrpcServices own)
     {
         this.snapshots = snapshots;
         this.rest = rest;
         this.grpc = grpc;
+        this.own = own;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -50,6 +53,11 @@ public sealed class EdgeDispatcher
             context.Response.Headers.Upgrade = request.IsHttps ? "h2" : "h2c";
             context.Response.ContentType = "text/plain";
             return context.Response.WriteAsync("gRPC requires HTTP/2 (an http2Listen port, or https:// with ALPN); over HTTP/1.1 use grpc-web.", context.RequestAborted);
+        }
+
+        if (protocol == GrpcEdgeProtocol.Native && own.TryHandle(context, out var answered))
+        {
+            return answered;
         }
 
         return grpc.InvokeAsync(context, snapshot, protocol, identity);

@@ -12,7 +12,8 @@ namespace Strait.Hosting;
 
 /// <summary>
 /// The admin listener, apart from the gateway's so that it can stay on a private interface: <c>GET /clusters</c>
-/// answers the upstream state as JSON. Read-only.
+/// answers the upstream state as JSON, <c>GET /schema</c> the schema's state and refresh counters, and
+/// <c>POST /schema/refresh</c> reflects the backends again now.
 /// </summary>
 internal sealed class AdminServer : IAsyncDisposable
 {
@@ -26,14 +27,14 @@ internal sealed class AdminServer : IAsyncDisposable
 
     public IReadOnlyList<string> Urls { get; }
 
-    public static async Task<AdminServer> StartAsync(string url, GatewaySnapshotHolder snapshots, CancellationToken cancellationToken)
+    public static async Task<AdminServer> StartAsync(string url, SchemaRefresher refresher, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder(QuietHost.Options());
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.WebHost.UseUrls(url);
         var app = builder.Build();
-        app.Run(context => HandleAsync(context, snapshots));
+        app.Run(context => HandleAsync(context, refresher));
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -54,29 +55,66 @@ internal sealed class AdminServer : IAsyncDisposable
         await app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static async Task HandleAsync(HttpContext context, GatewaySnapshotHolder snapshots)
+    private static async Task HandleAsync(HttpContext context, SchemaRefresher refresher)
     {
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        var path = context.Request.Path.Value;
+        var method = context.Request.Method;
+        if (path == "/schema/refresh")
         {
-            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-            context.Response.Headers.Allow = "GET, HEAD";
+            if (!HttpMethods.IsPost(method))
+            {
+                await RefuseMethodAsync(context, "POST").ConfigureAwait(false);
+                return;
+            }
+
+            var outcome = await refresher.RefreshAsync(context.RequestAborted).ConfigureAwait(false);
+            await WriteJsonAsync(context, json => SchemaStatusWriter.Write(json, refresher.Status, refresher.Snapshots.Current, outcome)).ConfigureAwait(false);
             return;
         }
 
-        if (context.Request.Path != "/clusters")
+        if (path is not ("/clusters" or "/schema"))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync("""{"endpoints":["/clusters"]}""", context.RequestAborted).ConfigureAwait(false);
+            await context.Response.WriteAsync("""{"endpoints":["GET /clusters","GET /schema","POST /schema/refresh"]}""", context.RequestAborted).ConfigureAwait(false);
             return;
         }
 
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
+        {
+            await RefuseMethodAsync(context, "GET, HEAD").ConfigureAwait(false);
+            return;
+        }
+
+        var snapshot = refresher.Snapshots.Current;
+        await WriteJsonAsync(context, json =>
+        {
+            if (path == "/clusters")
+            {
+                ClusterStatusWriter.Write(json, snapshot.Upstream, DateTime.UtcNow);
+            }
+            else
+            {
+                SchemaStatusWriter.Write(json, refresher.Status, snapshot, outcome: null);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    private static Task RefuseMethodAsync(HttpContext context, string allow)
+    {
+        context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+        context.Response.Headers.Allow = allow;
+        return Task.CompletedTask;
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
+    {
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-store";
         using var buffer = new Wire.PooledBufferWriter(4096);
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
-            ClusterStatusWriter.Write(json, snapshots.Current.Upstream, DateTime.UtcNow);
+            write(json);
         }
 
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);

@@ -10,6 +10,7 @@ using Strait.Edge;
 using Strait.Edge.Grpc;
 using Strait.Edge.Rest;
 using Strait.Observability;
+using Strait.Schema;
 
 namespace Strait.Hosting;
 
@@ -18,14 +19,22 @@ public sealed class GatewayServer : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly AdminServer? admin;
+    private readonly SchemaRefresher refresher;
 
-    private GatewayServer(WebApplication app, IReadOnlyList<string> urls, IReadOnlyList<string> http2Urls, AdminServer? admin)
+    private GatewayServer(WebApplication app, IReadOnlyList<string> urls, IReadOnlyList<string> http2Urls, AdminServer? admin, SchemaRefresher refresher)
     {
         this.app = app;
         this.admin = admin;
+        this.refresher = refresher;
         Urls = urls;
         Http2Urls = http2Urls;
     }
+
+    /// <summary>The snapshot in use; a schema refresh swaps it.</summary>
+    public GatewaySnapshotHolder Snapshots => refresher.Snapshots;
+
+    /// <summary>Reflects the backends again now (what the admin trigger does).</summary>
+    public Task<SchemaRefreshOutcome> RefreshSchemaAsync(CancellationToken cancellationToken) => refresher.RefreshAsync(cancellationToken);
 
     /// <summary>The <c>listen</c> URLs actually bound (a port of 0 in the configuration is replaced by the chosen port).</summary>
     public IReadOnlyList<string> Urls { get; }
@@ -36,8 +45,14 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>The admin listener's bound URLs; empty when <c>admin.listen</c> is unset.</summary>
     public IReadOnlyList<string> AdminUrls => admin?.Urls ?? [];
 
-    public static async Task<GatewayServer> StartAsync(StraitOptions options, GatewaySnapshot snapshot, CancellationToken cancellationToken, LogLevel minimumLevel = LogLevel.Information)
+    /// <summary>
+    /// Starts the clusters, loads the first schema (reflecting clusters are asked now), then listens; the schema is
+    /// refreshed in the background from then on. The caller owns <paramref name="runtime"/> and disposes it after this.
+    /// </summary>
+    public static async Task<GatewayServer> StartAsync(GatewayRuntime runtime, CancellationToken cancellationToken, LogLevel minimumLevel = LogLevel.Information)
     {
+        ArgumentNullException.ThrowIfNull(runtime);
+        var options = runtime.Options;
         var builder = WebApplication.CreateSlimBuilder(QuietHost.Options());
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ILoggerProvider>(_ => new LineLoggerProvider(Console.OpenStandardOutput()));
@@ -57,8 +72,11 @@ public sealed class GatewayServer : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = null;
             listeners.AddRange(ListenEndpoints.Bind(kestrel, options));
         });
-        var snapshots = new GatewaySnapshotHolder(snapshot);
-        builder.Services.AddSingleton(snapshots);
+        // Both exist once the schema is loaded, which needs the host's loggers: resolved only after that.
+        SchemaRefresher? refresher = null;
+        GatewayGrpcServices? own = null;
+        builder.Services.AddSingleton(_ => refresher!.Snapshots);
+        builder.Services.AddSingleton(_ => own!);
         builder.Services.AddSingleton<RestTranscodingEndpoint>();
         builder.Services.AddSingleton<GrpcProxyEndpoint>();
         builder.Services.AddSingleton<EdgeDispatcher>();
@@ -73,31 +91,43 @@ public sealed class GatewayServer : IAsyncDisposable
             throw new StraitConfigurationException($"cannot listen on '{options.Listen}': {e.Message}", e);
         }
 
-        var endpoint = app.Services.GetRequiredService<EdgeDispatcher>();
-        // Keep-alive is set per socket from the snapshot (streaming.webSocketKeepAlive).
-        app.UseWebSockets();
-        app.Run(endpoint.InvokeAsync);
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         AdminServer? admin = null;
         try
         {
-            // DNS names are resolved before the first request is accepted, so that it finds endpoints.
-            await snapshot.Upstream.StartAsync(app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken).ConfigureAwait(false);
+            // DNS names are resolved before the first request is accepted, so that it finds endpoints, and before
+            // reflection, which asks each endpoint.
+            await runtime.Clusters.StartAsync(loggers, cancellationToken).ConfigureAwait(false);
+            refresher = new SchemaRefresher(runtime, loggers.CreateLogger("Strait.Schema"));
+            await refresher.LoadAsync(cancellationToken).ConfigureAwait(false);
+            var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+            own = new GatewayGrpcServices(options.GatewayServices, refresher.Snapshots, () => !lifetime.ApplicationStopping.IsCancellationRequested, loggers.CreateLogger("Strait.GatewayServices"));
+            var endpoint = app.Services.GetRequiredService<EdgeDispatcher>();
+            // Keep-alive is set per socket from the snapshot (streaming.webSocketKeepAlive).
+            app.UseWebSockets();
+            app.Run(endpoint.InvokeAsync);
             if (options.Admin.Listen is { } adminUrl)
             {
-                admin = await AdminServer.StartAsync(adminUrl, snapshots, cancellationToken).ConfigureAwait(false);
+                admin = await AdminServer.StartAsync(adminUrl, refresher, cancellationToken).ConfigureAwait(false);
             }
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            refresher.Start();
         }
-        catch (Exception e) when (e is IOException or FormatException or InvalidOperationException or StraitConfigurationException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or FormatException or InvalidOperationException or StraitConfigurationException or SchemaException or OperationCanceledException)
         {
             if (admin is not null)
             {
                 await admin.DisposeAsync().ConfigureAwait(false);
             }
 
+            if (refresher is not null)
+            {
+                await refresher.DisposeAsync().ConfigureAwait(false);
+            }
+
             await app.DisposeAsync().ConfigureAwait(false);
-            if (e is StraitConfigurationException or OperationCanceledException)
+            if (e is StraitConfigurationException or SchemaException or OperationCanceledException)
             {
                 throw;
             }
@@ -109,13 +139,15 @@ public sealed class GatewayServer : IAsyncDisposable
             app,
             [.. listeners.Where(l => !l.FromHttp2Listen).Select(l => l.Url).Distinct()],
             [.. listeners.Where(l => l.Http2Only).Select(l => l.Url).Distinct()],
-            admin);
+            admin,
+            refresher);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => app.WaitForShutdownAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
+        await refresher.DisposeAsync().ConfigureAwait(false);
         await app.StopAsync().ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
         if (admin is not null)

@@ -1,9 +1,11 @@
 using System.Collections.Frozen;
 using Google.Api;
 using Google.Protobuf.Reflection;
+using Grpc.Health.V1;
 using Strait.Errors;
 using Strait.Headers;
 using Strait.Json;
+using Strait.Reflection;
 using Strait.Resilience;
 using Strait.Resilience.Idempotency;
 using Strait.Routing;
@@ -13,19 +15,21 @@ using Strait.Upstream;
 namespace Strait.Hosting;
 
 /// <summary>
-/// Everything one request reads, frozen together: schema, routes, codec, options and upstream clients. A new
-/// schema or configuration builds a new snapshot that replaces the old one with a single reference swap, so
-/// requests in flight finish on the snapshot they started with and none sees a half-built state.
+/// Everything one request reads, frozen together: schema, routes, codec, options and the route-to-cluster, policy and
+/// limit maps. A new schema builds a new snapshot that replaces the old one with a single reference swap, so requests
+/// in flight finish on the snapshot they started with and none sees a half-built state. What must outlive a schema
+/// (connections, health, budgets, permits, stored answers) lives in the <see cref="GatewayRuntime"/> all snapshots share.
 /// </summary>
-public sealed class GatewaySnapshot : IAsyncDisposable
+public sealed class GatewaySnapshot
 {
     private readonly FrozenDictionary<MethodDescriptor, string> grpcPaths;
+    private readonly Lazy<ReflectionIndex> reflection;
 
-    private GatewaySnapshot(StraitOptions options, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, CallPolicies policies, EdgeRateLimits rateLimits, IIdempotencyStore idempotency, HeaderMappingPlan headers)
+    private GatewaySnapshot(GatewayRuntime runtime, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, CallPolicies policies, EdgeRateLimits rateLimits, string fingerprint)
     {
-        Idempotency = idempotency;
-        MaxStoredResponse = options.Resilience.IdempotencyStore.MaxResponseSize;
-        Headers = headers;
+        var options = runtime.Options;
+        Runtime = runtime;
+        Fingerprint = fingerprint;
         Policies = policies;
         RateLimits = rateLimits;
         // Values are copied out of the (mutable) options: the snapshot must not change after it is built.
@@ -34,12 +38,6 @@ public sealed class GatewaySnapshot : IAsyncDisposable
         SseKeepAlive = options.Streaming.SseKeepAlive;
         MaxStreamMessageSize = options.Streaming.MaxMessageSize;
         Cors = new Edge.CorsPolicy(options.Cors);
-        StreamLimits = new StreamLimits(
-            options.Streaming.MaxStreams,
-            options.Streaming.MaxStreamsPerClient,
-            ClientPartition.TryParse(options.Streaming.ClientKey)!,
-            options.Streaming.MaxLifetime,
-            options.Streaming.IdleTimeout);
         WebSocketKeepAlive = options.Streaming.WebSocketKeepAlive;
         Schema = schema;
         RouteTable = routeTable;
@@ -64,7 +62,20 @@ public sealed class GatewaySnapshot : IAsyncDisposable
             Codec.Prepare(method.InputType);
             Codec.Prepare(method.OutputType);
         }
+
+        reflection = new Lazy<ReflectionIndex>(() => new ReflectionIndex(
+            [.. schema.Files, HealthReflection.Descriptor, .. ReflectionServices.ProtocolFiles],
+            [.. schema.Services.Select(s => s.FullName), GatewayHealthService.ServiceName, ReflectionServices.V1ServiceName, ReflectionServices.V1AlphaServiceName]));
     }
+
+    /// <summary>The parts that outlive snapshots: clusters, limiters, the idempotency store, stream limits, header rules.</summary>
+    public GatewayRuntime Runtime { get; }
+
+    /// <summary>A digest of the schema's files: snapshots with equal fingerprints serve the same schema.</summary>
+    public string Fingerprint { get; }
+
+    /// <summary>What Strait's own reflection service describes: this snapshot's schema, health and reflection itself.</summary>
+    public ReflectionIndex Reflection => reflection.Value;
 
     public long MaxRequestBodySize { get; }
 
@@ -74,7 +85,7 @@ public sealed class GatewaySnapshot : IAsyncDisposable
     public TimeSpan SseKeepAlive { get; }
 
     /// <summary>Caps on open streams, their lifetime and their silence.</summary>
-    public StreamLimits StreamLimits { get; }
+    public StreamLimits StreamLimits => Runtime.StreamLimits;
 
     /// <summary>How often a WebSocket is pinged; a pong missing for as long again closes it.</summary>
     public TimeSpan WebSocketKeepAlive { get; }
@@ -104,7 +115,7 @@ public sealed class GatewaySnapshot : IAsyncDisposable
     /// <summary>The clusters, and which one serves each route.</summary>
     public UpstreamClusters Upstream { get; }
 
-    public HeaderMappingPlan Headers { get; }
+    public HeaderMappingPlan Headers => Runtime.Headers;
 
     /// <summary>Deadlines, retries and hedging of every route.</summary>
     public CallPolicies Policies { get; }
@@ -113,76 +124,33 @@ public sealed class GatewaySnapshot : IAsyncDisposable
     public EdgeRateLimits RateLimits { get; }
 
     /// <summary>Where answers to requests with an Idempotency-Key are kept for replay.</summary>
-    public IIdempotencyStore Idempotency { get; }
+    public IIdempotencyStore Idempotency => Runtime.Idempotency;
 
     /// <summary>The largest answer the idempotency store keeps, in bytes.</summary>
-    public int MaxStoredResponse { get; }
+    public int MaxStoredResponse => Runtime.Options.Resilience.IdempotencyStore.MaxResponseSize;
 
     /// <summary>The gRPC request path of a method of this schema, computed once.</summary>
     public string GrpcPathOf(MethodDescriptor method) => grpcPaths[method];
 
     /// <summary>
-    /// Loads the schema, builds and checks the routes, and creates the upstream clusters (not started: no I/O). Every problem is a
-    /// <see cref="StraitConfigurationException"/> or <see cref="SchemaException"/> naming what is wrong.
+    /// Builds the routes of <paramref name="schema"/> and resolves clusters, policies and limits for them. Every
+    /// problem is a <see cref="StraitConfigurationException"/> naming what is wrong; nothing is started or disposed.
     /// </summary>
-    /// <param name="schemaSets">Descriptor sets given directly (the demo's compiled schema) in addition to the options' files.</param>
-    /// <param name="transforms">Header transforms beyond the built-ins, for embedders; the built-ins when null.</param>
-    public static GatewaySnapshot Build(
-        StraitOptions options,
-        bool requireBackend = true,
-        IEnumerable<FileDescriptorSet>? schemaSets = null,
-        HeaderTransformRegistry? transforms = null)
+    /// <param name="reflected">The services each reflecting named cluster reflected, which it serves.</param>
+    internal static GatewaySnapshot Build(GatewayRuntime runtime, SchemaRegistry schema, IReadOnlyDictionary<string, IReadOnlyList<string>> reflected, string fingerprint)
     {
-        var headers = CompileHeaders(options.Headers, transforms ?? new HeaderTransformRegistry());
-        var sets = new List<FileDescriptorSet>(schemaSets ?? []);
-        sets.AddRange(options.Schema.DescriptorSets.Select(SchemaLoader.ReadDescriptorSetFile));
-        if (options.Schema.Protos.Count > 0)
-        {
-            sets.Add(ProtocCompiler.Locate(options.Schema.Protoc).Compile(options.Schema.Protos, options.Schema.ProtoPaths));
-        }
-
-        var schema = SchemaLoader.Load(sets);
-        if (schema.Services.Count == 0)
-        {
-            throw new SchemaException("the schema declares no services");
-        }
-
+        var options = runtime.Options;
         var routeTable = BuildRoutes(schema, options);
         var errors = new List<string>();
         var policies = CallPolicies.TryBuild(options.Resilience, routeTable, errors);
-        var rateLimits = EdgeRateLimits.TryBuild(options.RateLimits, routeTable, errors);
-        var idempotency = IdempotencyStores.TryCreate(options.Resilience.IdempotencyStore, errors);
-        var upstream = UpstreamClusters.TryBuild(options.Backend, options.Clusters, routeTable, requireBackend, errors);
-        if (upstream is null || policies is null || rateLimits is null || idempotency is null)
+        var rateLimits = runtime.RateLimiters.TryResolve(routeTable, errors);
+        var upstream = UpstreamClusters.TryResolve(runtime.Clusters, routeTable, reflected, errors);
+        if (upstream is null || policies is null || rateLimits is null)
         {
-            // Not started, so nothing is connected yet; disposing only releases the endpoint clients, limiters and store.
-            upstream?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            idempotency?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            rateLimits?.Dispose();
             throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
         }
 
-        return new GatewaySnapshot(options, schema, routeTable, upstream, policies, rateLimits, idempotency, headers);
-    }
-
-    // Header mapping errors are configuration errors: one exception type reaches the CLI, which names the file.
-    private static HeaderMappingPlan CompileHeaders(HeaderMappingOptions options, HeaderTransformRegistry transforms)
-    {
-        try
-        {
-            return HeaderMappingCompiler.Compile(options, transforms);
-        }
-        catch (HeaderMappingException e)
-        {
-            throw new StraitConfigurationException(e.Message, e);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        RateLimits.Dispose();
-        await Idempotency.DisposeAsync().ConfigureAwait(false);
-        await Upstream.DisposeAsync().ConfigureAwait(false);
+        return new GatewaySnapshot(runtime, schema, routeTable, upstream, policies, rateLimits, fingerprint);
     }
 
     private static RouteTable BuildRoutes(SchemaRegistry schema, StraitOptions options)

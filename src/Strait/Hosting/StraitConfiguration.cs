@@ -65,9 +65,9 @@ public static class StraitConfiguration
     private static void Validate(StraitOptions options, string? source)
     {
         var where = source is null ? string.Empty : $" in '{source}'";
-        if (options.Schema.DescriptorSets.Count == 0 && options.Schema.Protos.Count == 0)
+        if (options.Schema.DescriptorSets.Count == 0 && options.Schema.Protos.Count == 0 && !options.Backend.Reflection && !options.Clusters.Values.Any(c => c.Reflection))
         {
-            throw new StraitConfigurationException($"no schema{where}: give --proto FILE or --descriptor-set FILE (schema.protos / schema.descriptorSets)");
+            throw new StraitConfigurationException($"no schema{where}: give --proto FILE or --descriptor-set FILE (schema.protos / schema.descriptorSets), or --reflect (backend.reflection: true)");
         }
 
         if (options.Limits.MaxRequestBodySize <= 0)

@@ -34,6 +34,9 @@ public sealed class StraitOptions
 
     public AdminOptions Admin { get; set; } = new();
 
+    /// <summary>The gRPC services Strait answers itself on its HTTP/2 ports: health and reflection (docs/reflection.md).</summary>
+    public GatewayServicesOptions GatewayServices { get; set; } = new();
+
     /// <summary>Deadlines, retries, hedging and Idempotency-Key replay per route (docs/resilience.md).</summary>
     public Resilience.ResilienceOptions Resilience { get; set; } = new();
 
@@ -68,6 +71,22 @@ public sealed class SchemaOptions
 
     /// <summary>A protoc to use instead of STRAIT_PROTOC, PATH or the bundled one.</summary>
     public string? Protoc { get; set; }
+
+    /// <summary>How schemas are read from backends that serve reflection (<c>backend.reflection</c>, <c>clusters.NAME.reflection</c>).</summary>
+    public SchemaReflectionOptions Reflection { get; set; } = new();
+}
+
+/// <summary>Reading backends' schemas over server reflection, and refreshing them.</summary>
+public sealed class SchemaReflectionOptions
+{
+    /// <summary>How often reflecting clusters are asked again; a changed schema is swapped in. Zero: only at startup and on the admin trigger.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest one endpoint's reflection exchange may take.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long startup waits for reflecting clusters to answer (backends starting beside the gateway) before it fails.</summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>HTTP rules given in configuration, for methods whose protos carry no annotations (like google.api.Service's http.rules).</summary>
@@ -192,6 +211,24 @@ public sealed class TlsOptions
 }
 
 /// <summary>The admin endpoint: cluster and endpoint state as JSON, on a listener of its own.</summary>
+public sealed class GatewayServicesOptions
+{
+    /// <summary><c>grpc.health.v1.Health</c>: Strait's readiness (<c>""</c>) and each routed service's upstream health.</summary>
+    public bool Health { get; set; } = true;
+
+    /// <summary><c>grpc.reflection.v1</c> and <c>v1alpha</c>, describing everything Strait routes (for grpcurl, Postman).</summary>
+    public bool Reflection { get; set; } = true;
+
+    /// <summary>
+    /// The client networks (CIDR) reflection answers; others get PERMISSION_DENIED. Loopback and private networks by
+    /// default (<see cref="DefaultReflectionNetworks"/>, when the list is empty), so that a schema is not published to
+    /// the internet by accident; <c>0.0.0.0/0</c> and <c>::/0</c> open it.
+    /// </summary>
+    public List<string> ReflectionAllowedNetworks { get; set; } = [];
+
+    public static IReadOnlyList<string> DefaultReflectionNetworks { get; } = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
+}
+
 public sealed class AdminOptions
 {
     /// <summary>URL of the admin listener, e.g. <c>http://127.0.0.1:9901</c>; off when unset. Keep it off public interfaces.</summary>

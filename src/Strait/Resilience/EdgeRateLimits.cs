@@ -7,18 +7,91 @@ using Strait.Routing;
 namespace Strait.Resilience;
 
 /// <summary>
-/// The edge's rate limits, resolved per route: each limit is a <see cref="PartitionedRateLimiter{TResource}"/> keyed by
-/// client, so one client's burst spends only its own permits. Built once per configuration.
+/// The configured rate limits, live for the gateway's lifetime: a new schema resolves them to its routes again
+/// (<see cref="TryResolve"/>) without resetting anyone's permits.
 /// </summary>
-public sealed class EdgeRateLimits : IDisposable
+public sealed class EdgeRateLimiters : IDisposable
 {
-    private readonly List<EdgeRateLimit> all;
+    private readonly List<(EdgeRateLimit Limit, RouteClaimLists Claims)> limits;
+
+    private EdgeRateLimiters(List<(EdgeRateLimit, RouteClaimLists)> limits) => this.limits = limits;
+
+    /// <returns>Null when <paramref name="errors"/> got problems.</returns>
+    public static EdgeRateLimiters? TryCreate(IReadOnlyDictionary<string, RateLimitOptions> options, List<string> errors)
+    {
+        var before = errors.Count;
+        var limits = new List<(EdgeRateLimit, RouteClaimLists)>();
+        foreach (var (name, limit) in options)
+        {
+            if (EdgeRateLimit.TryCreate(name, "rateLimits." + name, limit, errors) is { } created)
+            {
+                limits.Add((created, new RouteClaimLists(limit.Services, limit.Methods, limit.Routes)));
+            }
+        }
+
+        var result = new EdgeRateLimiters(limits);
+        if (errors.Count > before)
+        {
+            result.Dispose();
+            return null;
+        }
+
+        return result;
+    }
+
+    /// <summary>The limits of each route and method of <paramref name="routes"/>.</summary>
+    /// <returns>Null when <paramref name="errors"/> got problems (a claim naming what the schema lacks).</returns>
+    public EdgeRateLimits? TryResolve(RouteTable routes, List<string> errors)
+    {
+        var before = errors.Count;
+        var byRoute = new Dictionary<HttpRoute, List<EdgeRateLimit>>();
+        var byMethod = new Dictionary<MethodDescriptor, List<EdgeRateLimit>>();
+        foreach (var (limit, claimLists) in limits)
+        {
+            var claims = RouteClaims.Resolve([KeyValuePair.Create(limit.Name, claimLists)], routes, "rateLimits", "limited by", errors);
+            var everyRoute = claimLists.Services.Count == 0 && claimLists.Methods.Count == 0 && claimLists.Routes.Count == 0;
+            foreach (var route in routes.Routes)
+            {
+                if (everyRoute || claims.ByRoute.ContainsKey(route))
+                {
+                    (byRoute.TryGetValue(route, out var list) ? list : byRoute[route] = []).Add(limit);
+                }
+            }
+
+            foreach (var method in routes.Methods)
+            {
+                if (everyRoute || claims.ByMethod.ContainsKey(method))
+                {
+                    (byMethod.TryGetValue(method, out var list) ? list : byMethod[method] = []).Add(limit);
+                }
+            }
+        }
+
+        return errors.Count > before
+            ? null
+            : new EdgeRateLimits(byRoute.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray()), byMethod.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray()));
+    }
+
+    public void Dispose()
+    {
+        foreach (var (limit, _) in limits)
+        {
+            limit.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// The edge's rate limits, resolved per route of one route table: each limit is a
+/// <see cref="PartitionedRateLimiter{TResource}"/> keyed by client, so one client's burst spends only its own permits.
+/// </summary>
+public sealed class EdgeRateLimits
+{
     private readonly FrozenDictionary<HttpRoute, EdgeRateLimit[]> byRoute;
     private readonly FrozenDictionary<MethodDescriptor, EdgeRateLimit[]> byMethod;
 
-    private EdgeRateLimits(List<EdgeRateLimit> all, FrozenDictionary<HttpRoute, EdgeRateLimit[]> byRoute, FrozenDictionary<MethodDescriptor, EdgeRateLimit[]> byMethod)
+    internal EdgeRateLimits(FrozenDictionary<HttpRoute, EdgeRateLimit[]> byRoute, FrozenDictionary<MethodDescriptor, EdgeRateLimit[]> byMethod)
     {
-        this.all = all;
         this.byRoute = byRoute;
         this.byMethod = byMethod;
     }
@@ -28,63 +101,6 @@ public sealed class EdgeRateLimits : IDisposable
 
     /// <summary>The limits covering a call made by method (native gRPC, grpc-web): those of its method or service, or of everything.</summary>
     public EdgeRateLimit[] For(MethodDescriptor method) => byMethod.TryGetValue(method, out var limits) ? limits : [];
-
-    /// <returns>Null when <paramref name="errors"/> got problems.</returns>
-    public static EdgeRateLimits? TryBuild(IReadOnlyDictionary<string, RateLimitOptions> options, RouteTable routes, List<string> errors)
-    {
-        var before = errors.Count;
-        var limits = new List<EdgeRateLimit>();
-        var byRoute = new Dictionary<HttpRoute, List<EdgeRateLimit>>();
-        var byMethod = new Dictionary<MethodDescriptor, List<EdgeRateLimit>>();
-        foreach (var (name, limit) in options)
-        {
-            var key = "rateLimits." + name;
-            var created = EdgeRateLimit.TryCreate(name, key, limit, errors);
-            var claims = RouteClaims.Resolve([KeyValuePair.Create(name, new RouteClaimLists(limit.Services, limit.Methods, limit.Routes))], routes, "rateLimits", "limited by", errors);
-            if (created is null)
-            {
-                continue;
-            }
-
-            limits.Add(created);
-            var everyRoute = limit.Services.Count == 0 && limit.Methods.Count == 0 && limit.Routes.Count == 0;
-            foreach (var route in routes.Routes)
-            {
-                if (everyRoute || claims.ByRoute.ContainsKey(route))
-                {
-                    (byRoute.TryGetValue(route, out var list) ? list : byRoute[route] = []).Add(created);
-                }
-            }
-
-            foreach (var method in routes.Methods)
-            {
-                if (everyRoute || claims.ByMethod.ContainsKey(method))
-                {
-                    (byMethod.TryGetValue(method, out var list) ? list : byMethod[method] = []).Add(created);
-                }
-            }
-        }
-
-        if (errors.Count > before)
-        {
-            foreach (var limit in limits)
-            {
-                limit.Dispose();
-            }
-
-            return null;
-        }
-
-        return new EdgeRateLimits(limits, byRoute.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray()), byMethod.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray()));
-    }
-
-    public void Dispose()
-    {
-        foreach (var limit in all)
-        {
-            limit.Dispose();
-        }
-    }
 }
 
 /// <summary>One configured limit: its partitioned limiter and how it finds a request's client key.</summary>

@@ -7,7 +7,7 @@ namespace Strait.Resilience;
 /// <summary>
 /// The caps every stream (REST NDJSON/SSE, client streaming, WebSocket, streaming gRPC and grpc-web calls) is held
 /// to: how many are open at once overall and per client, how long one may live, and how long it may stay silent.
-/// Counted per snapshot, like the rate limits: a configuration swap starts from zero.
+/// Counted for the gateway's lifetime: a schema swap does not reset them.
 /// </summary>
 public sealed class StreamLimits
 {

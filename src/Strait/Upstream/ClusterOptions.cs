@@ -32,6 +32,13 @@ public sealed class ClusterOptions
     /// <summary>Routes (<c>VERB TEMPLATE</c> as <c>strait routes</c> prints them) this cluster serves; wins over methods.</summary>
     public List<string> Routes { get; set; } = [];
 
+    /// <summary>
+    /// Whether the schema of this cluster's services comes from its endpoints' server reflection (refreshed every
+    /// <c>schema.reflection.refreshInterval</c>). A named cluster then serves the services it reflects, beside any it
+    /// lists. Services a descriptor or .proto file defines are not taken from reflection: files pin.
+    /// </summary>
+    public bool Reflection { get; set; }
+
     /// <summary>Deadline of every call when the client sets none.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -73,6 +73,7 @@ public sealed class ClusterSettings
         FailurePercentageMinimumHosts = outliers.FailurePercentage.MinimumHosts;
         FailurePercentageRequestVolume = outliers.FailurePercentage.RequestVolume;
         HalfOpenProbes = outliers.HalfOpenProbes;
+        Reflection = options.Reflection;
         RetryBudget = new RetryBudgetSettings(options.RetryBudget.Ratio, options.RetryBudget.MinRetriesPerSecond, options.RetryBudget.Window);
         var breaker = options.CircuitBreaker;
         Limits = new ConcurrencyLimits(breaker.MaxRequests, breaker.MaxPending, breaker.MaxPendingWait, breaker.MaxRetries);
@@ -145,6 +146,9 @@ public sealed class ClusterSettings
     public bool IntervalCountsEnabled => SuccessRateEnabled || FailurePercentageEnabled;
 
     public RetryBudgetSettings RetryBudget { get; }
+
+    /// <summary>Whether the cluster's schema is read from its endpoints' server reflection.</summary>
+    public bool Reflection { get; }
 
     public ConcurrencyLimits Limits { get; }
 

@@ -1,16 +1,16 @@
 using System.Collections.Frozen;
 using Google.Protobuf.Reflection;
-using Microsoft.Extensions.Logging;
 using Strait.Routing;
 
 namespace Strait.Upstream;
 
 /// <summary>
-/// Every cluster of a configuration, and which one serves each route: the route's own entry (<c>routes</c>), else its
-/// method's (<c>methods</c>), else its service's (<c>services</c>), else the default cluster (<c>backend</c>).
-/// Resolved once per route table, so a call finds its cluster with one dictionary lookup.
+/// Which cluster serves each route of one route table: the route's own entry (<c>routes</c>), else its method's
+/// (<c>methods</c>), else its service's (<c>services</c>, or the services a reflecting cluster reflected), else the
+/// default cluster (<c>backend</c>). Resolved once per route table, so a call finds its cluster with one dictionary
+/// lookup; the clusters themselves belong to the <see cref="UpstreamClusterSet"/>, which outlives route tables.
 /// </summary>
-public sealed class UpstreamClusters : IAsyncDisposable
+public sealed class UpstreamClusters
 {
     public const string DefaultClusterName = "default";
 
@@ -18,114 +18,44 @@ public sealed class UpstreamClusters : IAsyncDisposable
     private readonly FrozenDictionary<MethodDescriptor, UpstreamCluster> byMethod;
 
     private UpstreamClusters(
-        UpstreamCluster defaultCluster,
-        IReadOnlyList<UpstreamCluster> all,
+        UpstreamClusterSet set,
         FrozenDictionary<HttpRoute, UpstreamCluster> byRoute,
         FrozenDictionary<MethodDescriptor, UpstreamCluster> byMethod)
     {
-        Default = defaultCluster;
-        All = all;
+        Set = set;
         this.byRoute = byRoute;
         this.byMethod = byMethod;
     }
 
-    public UpstreamCluster Default { get; }
+    public UpstreamClusterSet Set { get; }
+
+    public UpstreamCluster Default => Set.Default;
 
     /// <summary>The default cluster first, then the named ones in configuration order.</summary>
-    public IReadOnlyList<UpstreamCluster> All { get; }
+    public IReadOnlyList<UpstreamCluster> All => Set.All;
 
     public UpstreamCluster For(HttpRoute route) => byRoute.TryGetValue(route, out var cluster) ? cluster : Default;
 
     /// <summary>The cluster of a call made by method, not route (native gRPC, grpc-web): route claims do not apply.</summary>
     public UpstreamCluster For(MethodDescriptor method) => byMethod.TryGetValue(method, out var cluster) ? cluster : Default;
 
-    /// <summary>Builds the clusters (no I/O: DNS and health checks start with <see cref="StartAsync"/>).</summary>
-    /// <param name="requireDefaultEndpoints">Whether the default cluster must have addresses (not for <c>strait routes</c>).</param>
+    /// <param name="reflected">The services each reflecting named cluster reflected; they join its <c>services</c> unless another entry lists them.</param>
     /// <returns>Null when <paramref name="errors"/> got problems.</returns>
-    public static UpstreamClusters? TryBuild(
-        ClusterOptions backend,
-        IReadOnlyDictionary<string, ClusterOptions> named,
+    public static UpstreamClusters? TryResolve(
+        UpstreamClusterSet set,
         RouteTable routes,
-        bool requireDefaultEndpoints,
-        List<string> errors,
-        TimeProvider? time = null)
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? reflected,
+        List<string> errors)
     {
         var before = errors.Count;
-        if (backend.Services.Count > 0 || backend.Methods.Count > 0 || backend.Routes.Count > 0)
-        {
-            errors.Add("backend: the default cluster serves whatever no other cluster claims; services, methods and routes belong on clusters.NAME");
-        }
-
-        if (requireDefaultEndpoints && backend.Addresses.Count == 0 && backend.Endpoints.Count == 0)
-        {
-            errors.Add("backend: no endpoints: give --backend HOST:PORT (backend.addresses)");
-        }
-
-        var settings = new List<ClusterSettings>();
-        if (ClusterSettings.TryCreate(DefaultClusterName, "backend", backend, errors) is { } defaultSettings)
-        {
-            settings.Add(defaultSettings);
-        }
-
-        foreach (var (name, options) in named)
-        {
-            var key = "clusters." + name;
-            if (string.Equals(name, DefaultClusterName, StringComparison.OrdinalIgnoreCase))
-            {
-                errors.Add($"{key}: the name '{DefaultClusterName}' is the backend section's; pick another");
-                continue;
-            }
-
-            if (options.Addresses.Count == 0 && options.Endpoints.Count == 0)
-            {
-                errors.Add($"{key}: no endpoints: give addresses or endpoints");
-            }
-
-            if (options.Services.Count == 0 && options.Methods.Count == 0 && options.Routes.Count == 0)
-            {
-                errors.Add($"{key}: serves nothing: give services, methods or routes");
-            }
-
-            if (ClusterSettings.TryCreate(name, key, options, errors) is { } clusterSettings)
-            {
-                settings.Add(clusterSettings);
-            }
-        }
-
-        var selection = ClusterSelection.Resolve(named, routes, errors);
+        var selection = ClusterSelection.Resolve(set.Named, routes, reflected, errors);
         if (errors.Count > before)
         {
             return null;
         }
 
-        var clusters = new List<UpstreamCluster>(settings.Count);
-        foreach (var clusterSettings in settings)
-        {
-            clusters.Add(new UpstreamCluster(clusterSettings, time));
-        }
-
-        var byName = clusters.ToDictionary(c => c.Name, StringComparer.Ordinal);
-        var byRoute = selection.ByRoute.ToFrozenDictionary(pair => pair.Key, pair => byName[pair.Value]);
-        var byMethod = selection.ByMethod.ToFrozenDictionary(pair => pair.Key, pair => byName[pair.Value]);
-        return new UpstreamClusters(clusters[0], clusters, byRoute, byMethod);
-    }
-
-    public async Task StartAsync(ILoggerFactory loggers, CancellationToken cancellationToken)
-    {
-        var starts = new Task[All.Count];
-        for (var i = 0; i < All.Count; i++)
-        {
-            starts[i] = All[i].StartAsync(loggers.CreateLogger("Strait.Upstream." + All[i].Name), cancellationToken);
-        }
-
-        await Task.WhenAll(starts).ConfigureAwait(false);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var cluster in All)
-        {
-            await cluster.DisposeAsync().ConfigureAwait(false);
-        }
+        var byRoute = selection.ByRoute.ToFrozenDictionary(pair => pair.Key, pair => set.Find(pair.Value));
+        var byMethod = selection.ByMethod.ToFrozenDictionary(pair => pair.Key, pair => set.Find(pair.Value));
+        return new UpstreamClusters(set, byRoute, byMethod);
     }
 }

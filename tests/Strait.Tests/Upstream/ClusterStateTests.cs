@@ -76,7 +76,7 @@ public sealed class ClusterStateTests
     }
 
     [Fact]
-    public void Clusters_select_routes_by_route_then_method_then_service()
+    public async Task Clusters_select_routes_by_route_then_method_then_service()
     {
         var routes = Routing.RoutingFixtures.TodoTable();
         var clusters = new Dictionary<string, ClusterOptions>
@@ -85,7 +85,8 @@ public sealed class ClusterStateTests
             ["batch"] = new() { Addresses = ["127.0.0.1:3"], Routes = ["POST /v1/tasks:batchCreate"] },
         };
         var errors = new List<string>();
-        var upstream = UpstreamClusters.TryBuild(TestClusters.Options(1), clusters, routes, true, errors);
+        await using var set = UpstreamClusterSet.TryCreate(TestClusters.Options(1), clusters, true, errors);
+        var upstream = set is null ? null : UpstreamClusters.TryResolve(set, routes, reflected: null, errors);
         Assert.True(upstream is not null, string.Join("; ", errors));
 
         string ClusterOf(string method) => upstream.For(routes.Routes.First(r => r.Method.Name == method && r.Source != Strait.Routing.RouteSource.Generated)).Name;
@@ -95,22 +96,57 @@ public sealed class ClusterStateTests
     }
 
     [Fact]
-    public void Cluster_selection_mistakes_are_configuration_errors()
+    public void Cluster_mistakes_are_configuration_errors()
+    {
+        var clusters = new Dictionary<string, ClusterOptions>
+        {
+            ["c"] = new() { Addresses = ["127.0.0.1:3"] },
+            ["default"] = new() { Addresses = ["127.0.0.1:3"], Methods = ["strait.tests.routing.TodoService.GetTodo"] },
+        };
+        var errors = new List<string>();
+        Assert.Null(UpstreamClusterSet.TryCreate(new ClusterOptions(), clusters, true, errors));
+        Assert.Contains("backend: no endpoints: give --backend HOST:PORT (backend.addresses)", errors);
+        Assert.Contains("clusters.c: serves nothing: give services, methods or routes, or set reflection: true", errors);
+        Assert.Contains(errors, e => e.StartsWith("clusters.default:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Claims_the_schema_lacks_or_two_clusters_make_are_configuration_errors()
     {
         var routes = Routing.RoutingFixtures.TodoTable();
         var clusters = new Dictionary<string, ClusterOptions>
         {
             ["a"] = new() { Addresses = ["127.0.0.1:2"], Services = ["strait.tests.routing.TodoService"] },
             ["b"] = new() { Addresses = ["127.0.0.1:3"], Services = ["strait.tests.routing.TodoService", "strait.tests.routing.Nope"] },
-            ["c"] = new() { Addresses = ["127.0.0.1:3"] },
-            ["default"] = new() { Addresses = ["127.0.0.1:3"], Methods = ["strait.tests.routing.TodoService.GetTodo"] },
         };
         var errors = new List<string>();
-        Assert.Null(UpstreamClusters.TryBuild(new ClusterOptions(), clusters, routes, true, errors));
-        Assert.Contains("backend: no endpoints: give --backend HOST:PORT (backend.addresses)", errors);
+        await using var set = UpstreamClusterSet.TryCreate(TestClusters.Options(1), clusters, true, errors);
+        Assert.NotNull(set);
+
+        Assert.Null(UpstreamClusters.TryResolve(set, routes, reflected: null, errors));
         Assert.Contains("clusters.b.services[0]: 'strait.tests.routing.TodoService' is already served by cluster 'a'", errors);
         Assert.Contains(errors, e => e.StartsWith("clusters.b.services[1]: 'strait.tests.routing.Nope' names no service", StringComparison.Ordinal));
-        Assert.Contains("clusters.c: serves nothing: give services, methods or routes", errors);
-        Assert.Contains(errors, e => e.StartsWith("clusters.default:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_reflecting_cluster_serves_what_it_reflected_unless_configuration_claims_it()
+    {
+        var routes = Routing.RoutingFixtures.TodoTable();
+        var clusters = new Dictionary<string, ClusterOptions>
+        {
+            ["reads"] = new() { Addresses = ["127.0.0.1:2"], Methods = ["strait.tests.routing.TodoService.GetTodo"] },
+            ["reflected"] = new() { Addresses = ["127.0.0.1:3"], Reflection = true },
+        };
+        var errors = new List<string>();
+        await using var set = UpstreamClusterSet.TryCreate(TestClusters.Options(1), clusters, true, errors);
+        Assert.True(set is not null, string.Join("; ", errors));
+        var reflected = new Dictionary<string, IReadOnlyList<string>> { ["reflected"] = ["strait.tests.routing.TodoService"] };
+
+        var upstream = UpstreamClusters.TryResolve(set, routes, reflected, errors);
+        Assert.True(upstream is not null, string.Join("; ", errors));
+        string ClusterOf(string method) => upstream.For(routes.Routes.First(r => r.Method.Name == method && r.Source != Strait.Routing.RouteSource.Generated)).Name;
+        Assert.Equal("reads", ClusterOf("GetTodo"));
+        Assert.Equal("reflected", ClusterOf("ListTodos"));
+        Assert.Equal("default", UpstreamClusters.TryResolve(set, routes, reflected: null, errors)!.For(routes.Routes.First(r => r.Method.Name == "ListTodos")).Name);
     }
 }
