@@ -1,0 +1,157 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Strait.Hosting;
+using Strait.Reflection;
+using Strait.Routing;
+using Strait.Wire;
+
+namespace Strait.Tests.Reflection;
+
+/// <summary>The refresher against in-process reflection servers whose schema the test switches, as a deploy would.</summary>
+public sealed class SchemaRefresherTests
+{
+    [Fact]
+    public async Task Swaps_to_a_changed_schema_and_keeps_the_last_good_one_when_the_next_does_not_build()
+    {
+        await using var backend = await VersionedServer.StartAsync("v1");
+        await using var runtime = await StartRuntimeAsync(new StraitOptions { Backend = { Addresses = [backend.Address], Reflection = true } });
+        await using var refresher = new SchemaRefresher(runtime, NullLogger.Instance);
+
+        var first = await refresher.LoadAsync(CancellationToken.None);
+        Assert.Contains("GET /v1/items/{id}", RouteKeys(first));
+        Assert.DoesNotContain("GET /v1/shelves/{shelf}", RouteKeys(first));
+        Assert.Equal(SchemaRefreshOutcome.Unchanged, await refresher.RefreshAsync(CancellationToken.None));
+        Assert.Same(first, refresher.Snapshots.Current);
+
+        backend.Serve("v2");
+        Assert.Equal(SchemaRefreshOutcome.Swapped, await refresher.RefreshAsync(CancellationToken.None));
+        var second = refresher.Snapshots.Current;
+        Assert.Contains("GET /v1/shelves/{shelf}", RouteKeys(second));
+        Assert.NotNull(second.Schema.FindMessageType("strait.catalog.v1.Item")!.FindFieldByName("color"));
+        // A request that started on the first snapshot keeps a whole one; the clusters outlive both.
+        Assert.DoesNotContain("GET /v1/shelves/{shelf}", RouteKeys(first));
+        Assert.Same(first.Upstream.Default, second.Upstream.Default);
+
+        backend.Serve("broken");
+        Assert.Equal(SchemaRefreshOutcome.Rejected, await refresher.RefreshAsync(CancellationToken.None));
+        Assert.Same(second, refresher.Snapshots.Current);
+        Assert.Equal((1, 1), (refresher.Status.Swaps, refresher.Status.Rejections));
+        Assert.Contains("route conflict", refresher.Status.LastError, StringComparison.Ordinal);
+        Assert.Equal(second.Fingerprint, refresher.Status.Fingerprint);
+    }
+
+    [Fact]
+    public async Task Endpoints_that_disagree_are_reported_and_the_most_common_schema_is_served()
+    {
+        await using var a = await VersionedServer.StartAsync("v2");
+        await using var b = await VersionedServer.StartAsync("v1");
+        await using var c = await VersionedServer.StartAsync("v2");
+        await using var runtime = await StartRuntimeAsync(new StraitOptions { Backend = { Addresses = [a.Address, b.Address, c.Address], Reflection = true } });
+        await using var refresher = new SchemaRefresher(runtime, NullLogger.Instance);
+
+        var snapshot = await refresher.LoadAsync(CancellationToken.None);
+
+        Assert.Contains("GET /v1/shelves/{shelf}", RouteKeys(snapshot));
+        Assert.Equal(1, refresher.Status.Disagreements);
+        var endpoints = Assert.Single(refresher.Status.Clusters).Endpoints;
+        Assert.Equal(3, endpoints.Count);
+        Assert.Equal(2, endpoints.Select(e => e.Fingerprint).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Files_pin_the_services_they_define_and_reflection_does_not_replace_them()
+    {
+        var directory = Directory.CreateTempSubdirectory("strait-pinned-");
+        try
+        {
+            await using var backend = await VersionedServer.StartAsync("v2");
+            var options = new StraitOptions { Backend = { Addresses = [backend.Address], Reflection = true } };
+            options.Schema.DescriptorSets.Add(SchemaVersions.WriteSet("v1", directory));
+            await using var runtime = await StartRuntimeAsync(options);
+            await using var refresher = new SchemaRefresher(runtime, NullLogger.Instance);
+
+            var snapshot = await refresher.LoadAsync(CancellationToken.None);
+
+            Assert.DoesNotContain("GET /v1/shelves/{shelf}", RouteKeys(snapshot));
+            Assert.Empty(Assert.Single(refresher.Status.Clusters).Schema!.Services);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_cluster_that_stops_answering_keeps_the_schema_it_gave()
+    {
+        var backend = await VersionedServer.StartAsync("v1");
+        await using var runtime = await StartRuntimeAsync(new StraitOptions { Backend = { Addresses = [backend.Address], Reflection = true } });
+        await using var refresher = new SchemaRefresher(runtime, NullLogger.Instance);
+        var snapshot = await refresher.LoadAsync(CancellationToken.None);
+
+        await backend.DisposeAsync();
+
+        Assert.Equal(SchemaRefreshOutcome.Unchanged, await refresher.RefreshAsync(CancellationToken.None));
+        Assert.Same(snapshot, refresher.Snapshots.Current);
+        Assert.Equal(["default"], refresher.Status.UnreachableClusters);
+        Assert.NotNull(Assert.Single(Assert.Single(refresher.Status.Clusters).Endpoints).Error);
+    }
+
+    [Fact]
+    public async Task Startup_fails_with_the_reason_when_a_cluster_gives_no_schema_in_time()
+    {
+        await using var backend = await GrpcServerHost.StartAsync("http://127.0.0.1:0", _ => { });
+        var options = new StraitOptions { Backend = { Addresses = [$"127.0.0.1:{backend.Address.Port}"], Reflection = true } };
+        options.Schema.Reflection.StartupTimeout = TimeSpan.Zero;
+        await using var runtime = await StartRuntimeAsync(options);
+        await using var refresher = new SchemaRefresher(runtime, NullLogger.Instance);
+
+        var error = await Assert.ThrowsAsync<StraitConfigurationException>(() => refresher.LoadAsync(CancellationToken.None));
+
+        Assert.StartsWith("schema: no schema from cluster 'default' within schema.reflection.startupTimeout", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Unimplemented", error.Message, StringComparison.Ordinal);
+    }
+
+    private static string[] RouteKeys(GatewaySnapshot snapshot) => [.. snapshot.RouteTable.Routes.Select(RouteClaims.RouteKey)];
+
+    private static async Task<GatewayRuntime> StartRuntimeAsync(StraitOptions options)
+    {
+        var runtime = GatewayRuntime.Create(options);
+        await runtime.Clusters.StartAsync(NullLoggerFactory.Instance, CancellationToken.None);
+        return runtime;
+    }
+
+    /// <summary>A reflection server on loopback whose schema <see cref="Serve"/> replaces.</summary>
+    private sealed class VersionedServer : IAsyncDisposable
+    {
+        private readonly GrpcServerHost host;
+        private ReflectionIndex index;
+
+        private VersionedServer(GrpcServerHost host, ReflectionIndex index)
+        {
+            this.host = host;
+            this.index = index;
+        }
+
+        public string Address => $"127.0.0.1:{host.Address.Port}";
+
+        public static async Task<VersionedServer> StartAsync(string version)
+        {
+            VersionedServer? server = null;
+            var host = await GrpcServerHost.StartAsync("http://127.0.0.1:0", endpoints =>
+            {
+                foreach (var service in ReflectionServices.Create(() => server!.index))
+                {
+                    endpoints.MapGrpcService(service);
+                }
+            });
+            server = new VersionedServer(host, Index(version));
+            return server;
+        }
+
+        public void Serve(string version) => Volatile.Write(ref index, Index(version));
+
+        public ValueTask DisposeAsync() => host.DisposeAsync();
+
+        private static ReflectionIndex Index(string version) => new(SchemaVersions.Files(version), [SchemaVersions.Service]);
+    }
+}
