@@ -82,6 +82,19 @@ internal sealed class BackendProcess : IAsyncDisposable
         return StartAsync("node", [Path.Combine(RepositoryPaths.NodeEcho, "server.js"), .. options.ToArguments()], options, "node-echo-");
     }
 
+    /// <summary>samples/node-echo/schema-server.js serving the services of <paramref name="descriptorSet"/>, with reflection.</summary>
+    public static Task<BackendProcess> StartSchemaServerAsync(string descriptorSet, BackendOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var arguments = new List<string> { Path.Combine(RepositoryPaths.NodeEcho, "schema-server.js"), "--descriptor-set", descriptorSet, "--host", options.Host, "--port", options.Port.ToString(CultureInfo.InvariantCulture) };
+        if (options.ReplicaId is not null)
+        {
+            arguments.AddRange(["--replica-id", options.ReplicaId]);
+        }
+
+        return StartAsync("node", [.. arguments], options, "schema-server-");
+    }
+
     /// <summary>
     /// Sets the health status of the server and its services (stdin <c>health serving</c> / <c>health not-serving</c>)
     /// and waits until the backend confirms it with <c>HEALTH SERVING</c> / <c>HEALTH NOT_SERVING</c>. One at a time.
