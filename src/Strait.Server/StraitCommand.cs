@@ -6,7 +6,7 @@ using Strait.Schema;
 namespace Strait.Server;
 
 /// <summary>
-/// The <c>strait</c> command line: <c>serve</c>, <c>routes</c>, <c>validate</c> and <c>demo</c>. Exit codes: 0 success,
+/// The <c>strait</c> command line: <c>serve</c>, <c>routes</c>, <c>validate</c>, <c>openapi</c> and <c>demo</c>. Exit codes: 0 success,
 /// 2 usage or configuration error (one message naming the problem, never a stack trace), 1 failure at run time.
 /// </summary>
 internal static class StraitCommand
@@ -83,6 +83,16 @@ internal static class StraitCommand
         validate.SetAction((parse, cancellation) => Guard(() => Validate(parse, cancellation), parse.GetValue(ConfigOption)));
         root.Add(validate);
 
+        var openApi = new Command("openapi", "Write the OpenAPI 3.1 document of the routes the schema and configuration produce (what /openapi.json serves).");
+        AddSchemaOptions(openApi);
+        var openApiOutput = new Option<string?>("--output", "-o")
+        {
+            Description = "File to write; standard output when omitted.",
+        };
+        openApi.Add(openApiOutput);
+        openApi.SetAction((parse, cancellation) => Guard(() => WriteOpenApi(parse, parse.GetValue(openApiOutput), cancellation), parse.GetValue(ConfigOption)));
+        root.Add(openApi);
+
         var demo = new Command("demo", "Run the gateway with three in-process replicas of the todo.v1 demo backend.");
         var demoListen = new Option<string>("--listen")
         {
@@ -144,6 +154,30 @@ internal static class StraitCommand
         await using var runtime = GatewayRuntime.Create(options, requireBackend: false);
         var snapshot = await LoadSnapshotAsync(runtime, cancellation).ConfigureAwait(false);
         Console.Out.Write(RouteTableText.Format(snapshot.RouteTable, snapshot.Upstream));
+        return Success;
+    }
+
+    private static async Task<int> WriteOpenApi(ParseResult parse, string? output, CancellationToken cancellation)
+    {
+        var options = LoadOptions(parse);
+        await using var runtime = GatewayRuntime.Create(options, requireBackend: false);
+        var snapshot = await LoadSnapshotAsync(runtime, cancellation).ConfigureAwait(false);
+        if (output is null)
+        {
+            await using var stdout = Console.OpenStandardOutput();
+            await stdout.WriteAsync(snapshot.OpenApiDocument, cancellation).ConfigureAwait(false);
+            return Success;
+        }
+
+        try
+        {
+            await File.WriteAllBytesAsync(output, snapshot.OpenApiDocument.ToArray(), cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StraitConfigurationException($"cannot write '{output}': {e.Message}", e);
+        }
+
         return Success;
     }
 

@@ -3,6 +3,7 @@ using Strait.Edge.Grpc;
 using Strait.Edge.Rest;
 using Strait.Hosting;
 using Strait.Observability;
+using Strait.OpenApi;
 
 namespace Strait.Edge;
 
@@ -10,7 +11,7 @@ namespace Strait.Edge;
 /// The front door: every request takes the snapshot current when it arrived (and keeps it to the end), gets its
 /// request id and CORS marking, and goes to the edge its protocol names: gRPC and grpc-web by content type (native
 /// gRPC calls to Strait's own health and reflection services answered here), CORS preflights answered here, everything
-/// else REST.
+/// else REST (after the OpenAPI document and the API explorer).
 /// </summary>
 public sealed class EdgeDispatcher
 {
@@ -18,13 +19,15 @@ public sealed class EdgeDispatcher
     private readonly RestTranscodingEndpoint rest;
     private readonly GrpcProxyEndpoint grpc;
     private readonly GatewayGrpcServices own;
+    private readonly ApiExplorer explorer;
 
-    public EdgeDispatcher(GatewaySnapshotHolder snapshots, RestTranscodingEndpoint rest, GrpcProxyEndpoint grpc, GatewayGrpcServices own)
+    public EdgeDispatcher(GatewaySnapshotHolder snapshots, RestTranscodingEndpoint rest, GrpcProxyEndpoint grpc, GatewayGrpcServices own, ApiExplorer explorer)
     {
         this.snapshots = snapshots;
         this.rest = rest;
         this.grpc = grpc;
         this.own = own;
+        this.explorer = explorer;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -43,7 +46,7 @@ public sealed class EdgeDispatcher
         var protocol = GrpcEdgeProtocols.Detect(request.ContentType);
         if (protocol == GrpcEdgeProtocol.None)
         {
-            return rest.InvokeAsync(context, snapshot, identity);
+            return explorer.TryHandle(context, snapshot, out var served) ? served : rest.InvokeAsync(context, snapshot, identity);
         }
 
         if (protocol == GrpcEdgeProtocol.Native && !HttpProtocol.IsHttp2(request.Protocol))

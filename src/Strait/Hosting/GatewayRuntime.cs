@@ -85,6 +85,11 @@ public sealed class GatewayRuntime : IAsyncDisposable
             errors.Add(networkError);
         }
 
+        if (OpenApi.ApiExplorer.Validate(options.OpenApi) is { } openApiError)
+        {
+            errors.Add(openApiError);
+        }
+
         var reflection = options.Schema.Reflection;
         if (reflection.RefreshInterval < TimeSpan.Zero || (reflection.RefreshInterval > TimeSpan.Zero && reflection.RefreshInterval < TimeSpan.FromSeconds(1)))
         {

@@ -80,6 +80,7 @@ public sealed class GatewayServer : IAsyncDisposable
         builder.Services.AddSingleton<RestTranscodingEndpoint>();
         builder.Services.AddSingleton<GrpcProxyEndpoint>();
         builder.Services.AddSingleton<EdgeDispatcher>();
+        builder.Services.AddSingleton(new OpenApi.ApiExplorer(options.OpenApi));
 
         WebApplication app;
         try

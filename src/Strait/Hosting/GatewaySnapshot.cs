@@ -5,6 +5,7 @@ using Grpc.Health.V1;
 using Strait.Errors;
 using Strait.Headers;
 using Strait.Json;
+using Strait.OpenApi;
 using Strait.Reflection;
 using Strait.Resilience;
 using Strait.Resilience.Idempotency;
@@ -24,6 +25,7 @@ public sealed class GatewaySnapshot
 {
     private readonly FrozenDictionary<MethodDescriptor, string> grpcPaths;
     private readonly Lazy<ReflectionIndex> reflection;
+    private readonly Lazy<byte[]> openApi;
 
     private GatewaySnapshot(GatewayRuntime runtime, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, CallPolicies policies, EdgeRateLimits rateLimits, string fingerprint)
     {
@@ -66,7 +68,27 @@ public sealed class GatewaySnapshot
         reflection = new Lazy<ReflectionIndex>(() => new ReflectionIndex(
             [.. schema.Files, HealthReflection.Descriptor, .. ReflectionServices.ProtocolFiles],
             [.. schema.Services.Select(s => s.FullName), GatewayHealthService.ServiceName, ReflectionServices.V1ServiceName, ReflectionServices.V1AlphaServiceName]));
+        var settings = new OpenApiWriterSettings(
+            options.OpenApi.Title,
+            options.OpenApi.Version ?? fingerprint,
+            options.Json.UseProtoFieldNames,
+            options.Json.EnumsAsIntegers,
+            StreamResultEnvelope,
+            options.Errors.Format == "google-rpc-status");
+        openApi = new Lazy<byte[]>(() =>
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = true }))
+            {
+                new OpenApiDocumentWriter(routeTable, settings).Write(json);
+            }
+
+            return buffer.WrittenSpan.ToArray();
+        });
     }
+
+    /// <summary>The OpenAPI 3.1 document of this snapshot's routes, built on first use.</summary>
+    public ReadOnlyMemory<byte> OpenApiDocument => openApi.Value;
 
     /// <summary>The parts that outlive snapshots: clusters, limiters, the idempotency store, stream limits, header rules.</summary>
     public GatewayRuntime Runtime { get; }

@@ -34,6 +34,9 @@ public sealed class StraitOptions
 
     public AdminOptions Admin { get; set; } = new();
 
+    /// <summary>The OpenAPI 3.1 document generated from the schema, and the API explorer page (docs/reflection.md).</summary>
+    public OpenApi.OpenApiOptions OpenApi { get; set; } = new();
+
     /// <summary>The gRPC services Strait answers itself on its HTTP/2 ports: health and reflection (docs/reflection.md).</summary>
     public GatewayServicesOptions GatewayServices { get; set; } = new();
 

@@ -260,7 +260,7 @@ public sealed class BrowserTests : IAsyncLifetime
     }
 
     /// <summary>Debian's <c>chromium</c> (test.sh installs it): on the PATH, else where the package puts it.</summary>
-    private static string FindChromium()
+    internal static string FindChromium()
     {
         var candidates = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)

@@ -46,6 +46,29 @@ public sealed class ReflectionEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_OpenAPI_document_of_the_reflected_schema_validates_and_matches_strait_openapi()
+    {
+        var result = await NodeClientInteropTests.RunClientAsync("validate-openapi.js", new Uri(gateway.Address, "/openapi.json").ToString());
+
+        Assert.True(result.GetProperty("valid").GetBoolean(), result.GetProperty("errors").ToString());
+        Assert.Equal("3.1", result.GetProperty("version").GetString());
+        Assert.Contains("TaskService_CreateTask", result.GetProperty("operations").EnumerateArray().Select(o => o.GetString()));
+
+        using var served = await gateway.Http.GetAsync(new Uri("/openapi.json", UriKind.Relative));
+        var etag = served.Headers.ETag!;
+        using var revalidate = new HttpRequestMessage(HttpMethod.Get, "/openapi.json") { Headers = { IfNoneMatch = { etag } } };
+        Assert.Equal(HttpStatusCode.NotModified, (await gateway.Http.SendAsync(revalidate)).StatusCode);
+
+        // The offline command writes the same document for the same schema.
+        await using var command = ChildProcess.Start("dotnet", [RepositoryPaths.StraitServerDll, "openapi", "--backend", backend.Address, "--reflect"]);
+        Assert.Equal(0, await command.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var offline = JsonDocument.Parse(command.Output[command.Output.IndexOf('{', StringComparison.Ordinal)..]).RootElement;
+        var online = JsonDocument.Parse(await served.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(online.GetProperty("paths").ToString(), offline.GetProperty("paths").ToString());
+        Assert.Equal(etag.Tag, $"\"{offline.GetProperty("info").GetProperty("version").GetString()}\"");
+    }
+
+    [Fact]
     public async Task Our_reflection_client_reads_everything_Strait_routes_from_Strait_itself()
     {
         using var client = new GrpcClient(gateway.Http2Address!);

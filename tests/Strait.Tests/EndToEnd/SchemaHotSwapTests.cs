@@ -42,6 +42,7 @@ public sealed class SchemaHotSwapTests
                 """);
             await using var gateway = await GatewayProcess.StartAsync("--config", config);
             Assert.Equal(404, (int)(await gateway.Http.GetAsync(new Uri("/v1/shelves/a", UriKind.Relative))).StatusCode);
+            Assert.DoesNotContain("/v1/shelves/{shelf}", await gateway.Http.GetStringAsync(new Uri("/openapi.json", UriKind.Relative)), StringComparison.Ordinal);
 
             using var load = new LoadLoop(gateway.Http, workers: 4);
             await load.WaitForCallsAsync(50);
@@ -63,6 +64,7 @@ public sealed class SchemaHotSwapTests
             Assert.True(deployed.Elapsed < RefreshInterval + TimeSpan.FromSeconds(3), $"the new schema took {deployed.Elapsed} to be served");
             var shelf = await JsonReply.ReadAsync(await gateway.Http.GetAsync(new Uri("/v1/shelves/a", UriKind.Relative)));
             Assert.Equal("a", shelf.Text("shelf"));
+            Assert.Contains("/v1/shelves/{shelf}", await gateway.Http.GetStringAsync(new Uri("/openapi.json", UriKind.Relative)), StringComparison.Ordinal);
             var item = await JsonReply.ReadAsync(await gateway.Http.GetAsync(new Uri("/v1/items/7", UriKind.Relative)));
             Assert.StartsWith("color@replica-", item.Text("color"), StringComparison.Ordinal);
             await load.WaitForCallsAsync(load.Calls + 50);

@@ -1,0 +1,20 @@
+namespace Strait.OpenApi;
+
+/// <summary>The generated OpenAPI document and the API explorer page (docs/reflection.md).</summary>
+public sealed class OpenApiOptions
+{
+    /// <summary>Serve <see cref="DocumentPath"/> and <see cref="DocsPath"/> on the gateway's listeners.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Where the OpenAPI 3.1 document is served.</summary>
+    public string DocumentPath { get; set; } = "/openapi.json";
+
+    /// <summary>Where the API explorer (Swagger UI) is served; empty turns it off while keeping the document.</summary>
+    public string DocsPath { get; set; } = "/docs";
+
+    /// <summary><c>info.title</c> of the document.</summary>
+    public string Title { get; set; } = "Strait gateway";
+
+    /// <summary><c>info.version</c>; the schema's fingerprint when unset, so that every schema change shows.</summary>
+    public string? Version { get; set; }
+}

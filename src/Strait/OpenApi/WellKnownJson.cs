@@ -1,0 +1,137 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using Google.Protobuf.Reflection;
+
+namespace Strait.OpenApi;
+
+/// <summary>The proto3 JSON shapes of scalars and well-known types, as JSON Schema.</summary>
+internal static class WellKnownJson
+{
+    private static readonly FrozenDictionary<string, (string Type, string? Format)> Wrappers = new Dictionary<string, (string, string?)>
+    {
+        ["google.protobuf.DoubleValue"] = ("number", "double"),
+        ["google.protobuf.FloatValue"] = ("number", "float"),
+        ["google.protobuf.Int64Value"] = ("string", "int64"),
+        ["google.protobuf.UInt64Value"] = ("string", "uint64"),
+        ["google.protobuf.Int32Value"] = ("integer", "int32"),
+        ["google.protobuf.UInt32Value"] = ("integer", "uint32"),
+        ["google.protobuf.BoolValue"] = ("boolean", null),
+        ["google.protobuf.StringValue"] = ("string", null),
+        ["google.protobuf.BytesValue"] = ("string", "byte"),
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    private static readonly FrozenSet<string> Others = new[]
+    {
+        "google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask", "google.protobuf.Struct",
+        "google.protobuf.Value", "google.protobuf.ListValue", "google.protobuf.Empty", "google.protobuf.Any",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>A message whose JSON form is not an object of its fields.</summary>
+    public static bool IsWellKnown(string fullName) => Wrappers.ContainsKey(fullName) || Others.Contains(fullName);
+
+    /// <summary>The JSON type of a well-known message a query parameter can carry (its JSON form is a string or scalar), else null.</summary>
+    public static string? StringFormOf(string fullName) =>
+        Wrappers.TryGetValue(fullName, out var wrapper) ? wrapper.Type
+        : fullName is "google.protobuf.Timestamp" or "google.protobuf.Duration" or "google.protobuf.FieldMask" ? "string"
+        : null;
+
+    public static void WriteSchema(Utf8JsonWriter json, string fullName)
+    {
+        if (Wrappers.TryGetValue(fullName, out var wrapper))
+        {
+            WriteType(json, wrapper.Type, wrapper.Format);
+            json.WriteString("description", $"{fullName}: the wrapped value, or null.");
+            return;
+        }
+
+        switch (fullName)
+        {
+            case "google.protobuf.Timestamp":
+                WriteType(json, "string", "date-time");
+                json.WriteString("description", "RFC 3339, UTC with a Z (1972-01-01T10:00:20.021Z).");
+                break;
+            case "google.protobuf.Duration":
+                json.WriteString("type", "string");
+                json.WriteString("pattern", "^-?[0-9]+(\\.[0-9]{1,9})?s$");
+                json.WriteString("description", "Seconds with up to nine fractional digits and an s (1.5s).");
+                break;
+            case "google.protobuf.FieldMask":
+                json.WriteString("type", "string");
+                json.WriteString("description", "Field paths in lowerCamelCase, comma-separated (user.displayName,photo).");
+                break;
+            case "google.protobuf.Struct":
+                json.WriteString("type", "object");
+                break;
+            case "google.protobuf.ListValue":
+                json.WriteString("type", "array");
+                break;
+            case "google.protobuf.Value":
+                json.WriteString("description", "Any JSON value.");
+                break;
+            case "google.protobuf.Empty":
+                json.WriteString("type", "object");
+                json.WriteBoolean("additionalProperties", false);
+                break;
+            case "google.protobuf.Any":
+                json.WriteString("type", "object");
+                json.WriteString("description", "A message of the type @type names, its fields beside @type (or in value, for well-known types).");
+                json.WriteStartArray("required");
+                json.WriteStringValue("@type");
+                json.WriteEndArray();
+                json.WriteStartObject("properties");
+                json.WriteStartObject("@type");
+                json.WriteString("type", "string");
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+        }
+    }
+
+    public static void WriteScalar(Utf8JsonWriter json, FieldType type)
+    {
+        switch (type)
+        {
+            case FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32:
+                WriteType(json, "integer", "int32");
+                break;
+            case FieldType.UInt32 or FieldType.Fixed32:
+                WriteType(json, "integer", "uint32");
+                json.WriteNumber("minimum", 0);
+                break;
+            case FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64:
+                // proto3 JSON writes 64-bit integers as strings: JavaScript numbers cannot hold them.
+                WriteType(json, "string", "int64");
+                json.WriteString("pattern", "^-?[0-9]+$");
+                break;
+            case FieldType.UInt64 or FieldType.Fixed64:
+                WriteType(json, "string", "uint64");
+                json.WriteString("pattern", "^[0-9]+$");
+                break;
+            case FieldType.Double:
+                WriteType(json, "number", "double");
+                break;
+            case FieldType.Float:
+                WriteType(json, "number", "float");
+                break;
+            case FieldType.Bool:
+                json.WriteString("type", "boolean");
+                break;
+            case FieldType.Bytes:
+                WriteType(json, "string", "byte");
+                json.WriteString("contentEncoding", "base64");
+                break;
+            default:
+                json.WriteString("type", "string");
+                break;
+        }
+    }
+
+    private static void WriteType(Utf8JsonWriter json, string type, string? format)
+    {
+        json.WriteString("type", type);
+        if (format is not null)
+        {
+            json.WriteString("format", format);
+        }
+    }
+}
