@@ -127,7 +127,15 @@ public sealed class SchemaRefresher : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A refresh that fails in an unforeseen way must not end the refreshes that follow it.
+                    logger.LogError(e, "schema refresh failed; the schema in use stays");
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -253,6 +261,11 @@ public sealed class SchemaRefresher : IAsyncDisposable
         catch (ReflectionException e)
         {
             return new EndpointAnswer(endpoint.Key.ToString(), null, e.Message);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The endpoint left the cluster (DNS, shutdown) while it was being asked.
+            return new EndpointAnswer(endpoint.Key.ToString(), null, "the endpoint was removed while it was being asked");
         }
     }
 
