@@ -40,21 +40,7 @@ public sealed class ReflectionIndex
                 }
             }
 
-            foreach (var message in file.MessageTypes)
-            {
-                AddMessage(message, file, bySymbol, byExtension);
-            }
-
-            foreach (var enumType in file.EnumTypes)
-            {
-                bySymbol.TryAdd(enumType.FullName, file);
-            }
-
-            foreach (var extension in file.Extensions.UnorderedExtensions)
-            {
-                bySymbol.TryAdd(extension.FullName, file);
-                byExtension.TryAdd((extension.ExtendeeType.FullName, extension.FieldNumber), file);
-            }
+            AddScope(file.MessageTypes, file.EnumTypes, file.Extensions.UnorderedExtensions, file, bySymbol, byExtension);
         }
 
         filesByName = byName.ToFrozenDictionary(StringComparer.Ordinal);
@@ -155,25 +141,32 @@ public sealed class ReflectionIndex
         into.TryAdd(file.Name, file);
     }
 
-    private static void AddMessage(MessageDescriptor message, FileDescriptor file, Dictionary<string, FileDescriptor> bySymbol, Dictionary<(string, int), FileDescriptor> byExtension)
+    // The types a file or message declares, recursively, and the extensions declared in it.
+    private static void AddScope(
+        IEnumerable<MessageDescriptor> messages,
+        IEnumerable<EnumDescriptor> enums,
+        IEnumerable<FieldDescriptor> extensions,
+        FileDescriptor file,
+        Dictionary<string, FileDescriptor> bySymbol,
+        Dictionary<(string, int), FileDescriptor> byExtension)
     {
-        bySymbol.TryAdd(message.FullName, file);
-        foreach (var field in message.Fields.InDeclarationOrder())
+        foreach (var message in messages)
         {
-            bySymbol.TryAdd(field.FullName, file);
+            bySymbol.TryAdd(message.FullName, file);
+            foreach (var field in message.Fields.InDeclarationOrder())
+            {
+                bySymbol.TryAdd(field.FullName, file);
+            }
+
+            AddScope(message.NestedTypes, message.EnumTypes, message.Extensions.UnorderedExtensions, file, bySymbol, byExtension);
         }
 
-        foreach (var nested in message.NestedTypes)
-        {
-            AddMessage(nested, file, bySymbol, byExtension);
-        }
-
-        foreach (var enumType in message.EnumTypes)
+        foreach (var enumType in enums)
         {
             bySymbol.TryAdd(enumType.FullName, file);
         }
 
-        foreach (var extension in message.Extensions.UnorderedExtensions)
+        foreach (var extension in extensions)
         {
             bySymbol.TryAdd(extension.FullName, file);
             byExtension.TryAdd((extension.ExtendeeType.FullName, extension.FieldNumber), file);
