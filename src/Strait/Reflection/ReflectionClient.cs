@@ -11,6 +11,7 @@ namespace Strait.Reflection;
 /// Reads a server's schema over gRPC server reflection: <c>grpc.reflection.v1</c>, then <c>v1alpha</c> when the server
 /// does not know v1. One stream carries every question: the service list, the file of each service, then each import
 /// the answers named but did not include. Imports Strait bundles (google/protobuf, google/api) are not asked for.
+/// Files a server built itself, without their imports (@grpc/reflection's), are repaired (<see cref="ImportRepair"/>).
 /// </summary>
 public static class ReflectionClient
 {
@@ -85,8 +86,8 @@ public static class ReflectionClient
 
         await session.CompleteAsync().ConfigureAwait(false);
         var set = new FileDescriptorSet();
-        set.File.AddRange(files.Values);
-        return new ReflectedSchema(set, services, protocol, Fingerprint(files.Values));
+        set.File.AddRange(ImportRepair.Apply(files.Values));
+        return new ReflectedSchema(set, services, protocol, Fingerprint(set.File));
     }
 
     private static string? FirstMissingImport(Dictionary<string, FileDescriptorProto> files, HashSet<string> asked, out string? importer)

@@ -152,6 +152,25 @@ public sealed class ReflectionEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_grpc_js_backend_whose_reflection_protobufjs_built_serves_its_method_routes()
+    {
+        // Without --descriptor-set the files are protobufjs's: made-up names, no imports, the well-known types copied,
+        // and no HTTP rules. Strait repairs the imports, so the generated routes work; REST routes need http.rules.
+        await using var node = await BackendProcess.StartNodeEchoAsync();
+        await using var nodeGateway = await GatewayProcess.StartAsync("--backend", node.Address, "--reflect");
+
+        var echoed = await JsonReply.ReadAsync(await nodeGateway.SendJsonAsync(
+            HttpMethod.Post,
+            "/strait.echo.v1.EchoService/Echo",
+            """{"id":"pbjs","int64Value":"9007199254740993","timestamp":"2026-01-01T00:00:00Z","labels":{"a":"b"},"color":"COLOR_RED"}"""));
+
+        Assert.Equal(200, echoed.Status);
+        var request = echoed.Body.GetProperty("request");
+        Assert.Equal(("9007199254740993", "2026-01-01T00:00:00Z", "b", "COLOR_RED"), (request.GetProperty("int64Value").GetString(), request.GetProperty("timestamp").GetString(), request.GetProperty("labels").GetProperty("a").GetString(), request.GetProperty("color").GetString()));
+        Assert.Equal(404, (await JsonReply.ReadAsync(await nodeGateway.SendJsonAsync(HttpMethod.Post, "/v1/echo", "{}"))).Status);
+    }
+
+    [Fact]
     public async Task Reflection_can_be_turned_off_or_kept_to_some_networks()
     {
         var directory = Directory.CreateTempSubdirectory("strait-reflect-limits-");
