@@ -67,7 +67,8 @@ internal sealed class AdminServer : IAsyncDisposable
                 return;
             }
 
-            var outcome = await refresher.RefreshAsync(context.RequestAborted).ConfigureAwait(false);
+            // The refresh runs to its end even if this client leaves: its result is the gateway's, not the caller's.
+            var outcome = await refresher.RefreshAsync().WaitAsync(context.RequestAborted).ConfigureAwait(false);
             await WriteJsonAsync(context, json => SchemaStatusWriter.Write(json, refresher.Status, refresher.Snapshots.Current, outcome)).ConfigureAwait(false);
             return;
         }

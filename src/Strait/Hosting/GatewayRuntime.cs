@@ -80,9 +80,14 @@ public sealed class GatewayRuntime : IAsyncDisposable
         var clusters = UpstreamClusterSet.TryCreate(options.Backend, options.Clusters, requireBackend, errors);
         var rateLimiters = EdgeRateLimiters.TryCreate(options.RateLimits, errors);
         var idempotency = IdempotencyStores.TryCreate(options.Resilience.IdempotencyStore, errors);
-        if (GatewayGrpcServices.ValidateNetworks(options.GatewayServices.ReflectionAllowedNetworks) is { } networkError)
+        if (ClientNetworks.Validate(options.GatewayServices.ReflectionAllowedNetworks, "gatewayServices.reflectionAllowedNetworks") is { } networkError)
         {
             errors.Add(networkError);
+        }
+
+        if (ClientNetworks.Validate(options.OpenApi.AllowedNetworks, "openApi.allowedNetworks") is { } openApiNetworkError)
+        {
+            errors.Add(openApiNetworkError);
         }
 
         if (OpenApi.ApiExplorer.Validate(options.OpenApi) is { } openApiError)
@@ -91,19 +96,24 @@ public sealed class GatewayRuntime : IAsyncDisposable
         }
 
         var reflection = options.Schema.Reflection;
-        if (reflection.RefreshInterval < TimeSpan.Zero || (reflection.RefreshInterval > TimeSpan.Zero && reflection.RefreshInterval < TimeSpan.FromSeconds(1)))
+        if (reflection.RefreshInterval != TimeSpan.Zero && (reflection.RefreshInterval < TimeSpan.FromSeconds(1) || reflection.RefreshInterval > TimeSpan.FromDays(1)))
         {
-            errors.Add($"schema.reflection.refreshInterval: must be 0 (off) or at least 1 second (it is {reflection.RefreshInterval})");
+            errors.Add($"schema.reflection.refreshInterval: must be 0 (off) or between 1 second and 1 day (it is {reflection.RefreshInterval})");
         }
 
-        if (reflection.Timeout <= TimeSpan.Zero)
+        if (reflection.Timeout <= TimeSpan.Zero || reflection.Timeout > TimeSpan.FromHours(1))
         {
-            errors.Add($"schema.reflection.timeout: must be positive (it is {reflection.Timeout})");
+            errors.Add($"schema.reflection.timeout: must be between 0 and 1 hour (it is {reflection.Timeout})");
         }
 
-        if (reflection.StartupTimeout < TimeSpan.Zero)
+        if (reflection.StartupTimeout < TimeSpan.Zero || reflection.StartupTimeout > TimeSpan.FromDays(1))
         {
-            errors.Add($"schema.reflection.startupTimeout: must not be negative (it is {reflection.StartupTimeout})");
+            errors.Add($"schema.reflection.startupTimeout: must be between 0 and 1 day (it is {reflection.StartupTimeout})");
+        }
+
+        if (options.Backend.Reflection && options.Backend.Addresses.Count == 0 && options.Backend.Endpoints.Count == 0)
+        {
+            errors.Add("backend.reflection: there is nothing to reflect: give --backend HOST:PORT (backend.addresses)");
         }
 
         if (pinned.Count == 0 && clusters is { AnyReflects: false })
@@ -132,6 +142,24 @@ public sealed class GatewayRuntime : IAsyncDisposable
     /// <exception cref="StraitConfigurationException">The routes conflict, or configuration names what the schema lacks.</exception>
     public GatewaySnapshot BuildSnapshot(IReadOnlyList<KeyValuePair<string, ReflectedSchema>> reflected)
     {
+        var (sets, services, fingerprint) = Merge(reflected);
+        var registry = SchemaLoader.Load(sets);
+        if (registry.Services.Count == 0)
+        {
+            throw new SchemaException("the schema declares no services");
+        }
+
+        return GatewaySnapshot.Build(this, registry, services, fingerprint);
+    }
+
+    /// <summary>The fingerprint <see cref="BuildSnapshot"/> would give these answers, without building anything.</summary>
+    public string FingerprintOf(IReadOnlyList<KeyValuePair<string, ReflectedSchema>> reflected) => Merge(reflected).Fingerprint;
+
+    // The fingerprint covers the files and which cluster reflected which service: the same files moving from one
+    // cluster to another is a change too.
+    private (List<FileDescriptorSet> Sets, Dictionary<string, IReadOnlyList<string>> Services, string Fingerprint) Merge(
+        IReadOnlyList<KeyValuePair<string, ReflectedSchema>> reflected)
+    {
         ArgumentNullException.ThrowIfNull(reflected);
         var files = new Dictionary<string, FileDescriptorProto>(StringComparer.Ordinal);
         var sets = new List<FileDescriptorSet>(PinnedSchema);
@@ -149,13 +177,8 @@ public sealed class GatewayRuntime : IAsyncDisposable
             services[cluster] = schema.Services;
         }
 
-        var registry = SchemaLoader.Load(sets);
-        if (registry.Services.Count == 0)
-        {
-            throw new SchemaException("the schema declares no services");
-        }
-
-        return GatewaySnapshot.Build(this, registry, services, ReflectionClient.Fingerprint(files.Values));
+        var claims = services.SelectMany(pair => pair.Value.Select(service => pair.Key + "=" + service));
+        return (sets, services, ReflectionClient.Fingerprint(files.Values, claims));
     }
 
     // Header mapping errors are configuration errors: one exception type reaches the CLI, which names the file.

@@ -34,7 +34,7 @@ public sealed class GatewayServer : IAsyncDisposable
     public GatewaySnapshotHolder Snapshots => refresher.Snapshots;
 
     /// <summary>Reflects the backends again now (what the admin trigger does).</summary>
-    public Task<SchemaRefreshOutcome> RefreshSchemaAsync(CancellationToken cancellationToken) => refresher.RefreshAsync(cancellationToken);
+    public Task<SchemaRefreshOutcome> RefreshSchemaAsync() => refresher.RefreshAsync();
 
     /// <summary>The <c>listen</c> URLs actually bound (a port of 0 in the configuration is replaced by the chosen port).</summary>
     public IReadOnlyList<string> Urls { get; }
@@ -146,14 +146,16 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => app.WaitForShutdownAsync(cancellationToken);
 
+    // The admin listener goes first: it can trigger refreshes, which must not start once the refresher is stopping.
     public async ValueTask DisposeAsync()
     {
-        await refresher.DisposeAsync().ConfigureAwait(false);
-        await app.StopAsync().ConfigureAwait(false);
-        await app.DisposeAsync().ConfigureAwait(false);
         if (admin is not null)
         {
             await admin.DisposeAsync().ConfigureAwait(false);
         }
+
+        await refresher.DisposeAsync().ConfigureAwait(false);
+        await app.StopAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
     }
 }

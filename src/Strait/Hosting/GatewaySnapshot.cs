@@ -25,7 +25,7 @@ public sealed class GatewaySnapshot
 {
     private readonly FrozenDictionary<MethodDescriptor, string> grpcPaths;
     private readonly Lazy<ReflectionIndex> reflection;
-    private readonly Lazy<byte[]> openApi;
+    private readonly Lazy<(byte[] Document, string ETag)> openApi;
 
     private GatewaySnapshot(GatewayRuntime runtime, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, CallPolicies policies, EdgeRateLimits rateLimits, string fingerprint)
     {
@@ -65,9 +65,15 @@ public sealed class GatewaySnapshot
             Codec.Prepare(method.OutputType);
         }
 
+        var health = options.GatewayServices.Health;
         reflection = new Lazy<ReflectionIndex>(() => new ReflectionIndex(
-            [.. schema.Files, HealthReflection.Descriptor, .. ReflectionServices.ProtocolFiles],
-            [.. schema.Services.Select(s => s.FullName), GatewayHealthService.ServiceName, ReflectionServices.V1ServiceName, ReflectionServices.V1AlphaServiceName]));
+            [.. schema.Files, .. health ? [HealthReflection.Descriptor] : Array.Empty<Google.Protobuf.Reflection.FileDescriptor>(), .. ReflectionServices.ProtocolFiles],
+            [
+                .. schema.Services.Select(s => s.FullName),
+                .. health ? [GatewayHealthService.ServiceName] : Array.Empty<string>(),
+                ReflectionServices.V1ServiceName,
+                ReflectionServices.V1AlphaServiceName,
+            ]));
         var settings = new OpenApiWriterSettings(
             options.OpenApi.Title,
             options.OpenApi.Version ?? fingerprint,
@@ -75,7 +81,7 @@ public sealed class GatewaySnapshot
             options.Json.EnumsAsIntegers,
             StreamResultEnvelope,
             options.Errors.Format == "google-rpc-status");
-        openApi = new Lazy<byte[]>(() =>
+        openApi = new Lazy<(byte[], string)>(() =>
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
             using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = true }))
@@ -83,12 +89,16 @@ public sealed class GatewaySnapshot
                 new OpenApiDocumentWriter(routeTable, settings).Write(json);
             }
 
-            return buffer.WrittenSpan.ToArray();
+            var document = buffer.WrittenSpan.ToArray();
+            return (document, "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(document))[..16] + "\"");
         });
     }
 
     /// <summary>The OpenAPI 3.1 document of this snapshot's routes, built on first use.</summary>
-    public ReadOnlyMemory<byte> OpenApiDocument => openApi.Value;
+    public ReadOnlyMemory<byte> OpenApiDocument => openApi.Value.Document;
+
+    /// <summary>The document's entity tag: a digest of its bytes, so that a configuration change shows as well as a schema change.</summary>
+    public string OpenApiETag => openApi.Value.ETag;
 
     /// <summary>The parts that outlive snapshots: clusters, limiters, the idempotency store, stream limits, header rules.</summary>
     public GatewayRuntime Runtime { get; }

@@ -20,12 +20,16 @@ public sealed class SchemaRefresher : IAsyncDisposable
     private readonly ILogger logger;
     private readonly SchemaReflectionOptions options;
     private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly Lock queue = new();
     private readonly CancellationTokenSource stopping = new();
-    private readonly Dictionary<string, ReflectedSchema> lastGood = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyList<EndpointSchemaState>> lastAnswers = new(StringComparer.Ordinal);
     private readonly List<UpstreamCluster> reflecting;
+
+    // Both are written by one refresh at a time (under the gate), and by LoadAsync before any refresh can run.
+    private Dictionary<string, ReflectedSchema> served = new(StringComparer.Ordinal);
+    private Dictionary<string, IReadOnlyList<EndpointSchemaState>> lastAnswers = new(StringComparer.Ordinal);
     private GatewaySnapshotHolder? snapshots;
     private Task? loop;
+    private Task<SchemaRefreshOutcome>? queued;
     private string? rejectedFingerprint;
     private long disagreements;
     private SchemaStatus status = SchemaStatus.Initial;
@@ -55,10 +59,11 @@ public sealed class SchemaRefresher : IAsyncDisposable
     public async Task<GatewaySnapshot> LoadAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
+        Reflection reflection;
         while (true)
         {
-            var failures = await ReflectAllAsync(cancellationToken).ConfigureAwait(false);
-            if (failures.Count == 0)
+            reflection = await ReflectAllAsync(cancellationToken).ConfigureAwait(false);
+            if (reflection.Failures.Count == 0)
             {
                 break;
             }
@@ -67,13 +72,15 @@ public sealed class SchemaRefresher : IAsyncDisposable
             {
                 throw new StraitConfigurationException(string.Join(
                     Environment.NewLine,
-                    failures.Select(f => $"schema: no schema from cluster '{f.Key}' within schema.reflection.startupTimeout ({options.StartupTimeout}): {f.Value}")));
+                    reflection.Failures.Select(f => $"schema: no schema from cluster '{f.Key}' within schema.reflection.startupTimeout ({options.StartupTimeout}): {f.Value}")));
             }
 
             await Task.Delay(StartupRetryDelay, cancellationToken).ConfigureAwait(false);
         }
 
-        var snapshot = runtime.BuildSnapshot(Reflected());
+        var snapshot = runtime.BuildSnapshot(Ordered(reflection.Chosen));
+        served = reflection.Chosen;
+        lastAnswers = reflection.Answers;
         snapshots = new GatewaySnapshotHolder(snapshot);
         Volatile.Write(ref status, Status with
         {
@@ -94,17 +101,16 @@ public sealed class SchemaRefresher : IAsyncDisposable
         }
     }
 
-    /// <summary>Asks every reflecting cluster again and swaps in the schema when it changed.</summary>
-    public async Task<SchemaRefreshOutcome> RefreshAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks every reflecting cluster again and swaps in the schema when it changed. Triggers coalesce: one refresh runs
+    /// at a time, and every trigger that arrives meanwhile shares the one refresh queued behind it, so a burst of
+    /// triggers costs at most two refreshes. Stops with the refresher, not with any caller.
+    /// </summary>
+    public Task<SchemaRefreshOutcome> RefreshAsync()
     {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        lock (queue)
         {
-            return await RefreshLockedAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
+            return queued ??= QueueAsync();
         }
     }
 
@@ -116,8 +122,42 @@ public sealed class SchemaRefresher : IAsyncDisposable
             await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
+        Task? pending;
+        lock (queue)
+        {
+            pending = queued;
+        }
+
+        if (pending is not null)
+        {
+            await pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        // A refresh that took the gate before the cancellation still holds it; it ends promptly, cancelled.
+        await gate.WaitAsync().ConfigureAwait(false);
         stopping.Dispose();
         gate.Dispose();
+    }
+
+    private async Task<SchemaRefreshOutcome> QueueAsync()
+    {
+        // Returns to RefreshAsync first, so that the task is in `queued` before it can leave it.
+        await Task.Yield();
+        await gate.WaitAsync(stopping.Token).ConfigureAwait(false);
+        lock (queue)
+        {
+            // From here on, a new trigger queues behind this refresh: it may start too early to see the change.
+            queued = null;
+        }
+
+        try
+        {
+            return await RefreshLockedAsync(stopping.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
@@ -129,7 +169,7 @@ public sealed class SchemaRefresher : IAsyncDisposable
             {
                 try
                 {
-                    await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                    await RefreshAsync().ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -145,31 +185,45 @@ public sealed class SchemaRefresher : IAsyncDisposable
 
     private async Task<SchemaRefreshOutcome> RefreshLockedAsync(CancellationToken cancellationToken)
     {
-        var failures = await ReflectAllAsync(cancellationToken).ConfigureAwait(false);
+        var reflection = await ReflectAllAsync(cancellationToken).ConfigureAwait(false);
+        // A refresh cut short by shutdown says nothing about the backends: it leaves no trace.
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // A cluster that gave nothing usable keeps the schema it last gave, so an outage never removes routes.
+        var candidate = new Dictionary<string, ReflectedSchema>(served, StringComparer.Ordinal);
+        foreach (var (cluster, schema) in reflection.Chosen)
+        {
+            candidate[cluster] = schema;
+        }
+
+        lastAnswers = reflection.Answers;
         var now = DateTime.UtcNow;
         var current = Snapshots.Current;
-        var reflected = Reflected();
-        var candidate = ReflectionClient.Fingerprint(runtime.PinnedSchema.SelectMany(s => s.File).Concat(reflected.SelectMany(r => r.Value.Files.File)).DistinctBy(f => f.Name));
+        var ordered = Ordered(candidate);
+        var fingerprint = runtime.FingerprintOf(ordered);
         var next = Status with
         {
             Refreshes = Status.Refreshes + 1,
             LastRefreshUtc = now,
-            Clusters = ClusterStates(),
-            UnreachableClusters = [.. failures.Keys],
+            UnreachableClusters = [.. reflection.Failures.Keys],
             Disagreements = Interlocked.Read(ref disagreements),
         };
-        if (candidate == current.Fingerprint)
+        if (fingerprint == current.Fingerprint)
         {
-            Volatile.Write(ref status, next);
+            // Unchanged, or changed back: what is served is good, so a pending rejection no longer applies.
+            served = candidate;
+            rejectedFingerprint = null;
+            Volatile.Write(ref status, next with { Clusters = ClusterStates() });
             return SchemaRefreshOutcome.Unchanged;
         }
 
         try
         {
-            var snapshot = runtime.BuildSnapshot(reflected);
+            var snapshot = runtime.BuildSnapshot(ordered);
             snapshots!.Swap(snapshot);
+            served = candidate;
             rejectedFingerprint = null;
-            Volatile.Write(ref status, next with { Swaps = next.Swaps + 1, Fingerprint = snapshot.Fingerprint, LastChangeUtc = now, LastError = null });
+            Volatile.Write(ref status, next with { Swaps = next.Swaps + 1, Fingerprint = snapshot.Fingerprint, LastChangeUtc = now, LastChangeRefresh = next.Refreshes, LastError = null, Clusters = ClusterStates() });
             logger.LogInformation(
                 "schema changed ({Old} -> {New}): {Services} services, {Routes} routes",
                 current.Fingerprint,
@@ -180,12 +234,13 @@ public sealed class SchemaRefresher : IAsyncDisposable
         }
         catch (Exception e) when (e is SchemaException or StraitConfigurationException)
         {
+            // What is served stays what was last built: a broken answer never becomes a cluster's schema.
             var error = e.Message.ReplaceLineEndings("; ");
-            Volatile.Write(ref status, next with { Rejections = next.Rejections + 1, LastError = error, LastErrorUtc = now });
+            Volatile.Write(ref status, next with { Rejections = next.Rejections + 1, LastError = error, LastErrorUtc = now, Clusters = ClusterStates() });
             // Logged once per broken schema, not on every refresh that finds it again.
-            if (rejectedFingerprint != candidate)
+            if (rejectedFingerprint != fingerprint)
             {
-                rejectedFingerprint = candidate;
+                rejectedFingerprint = fingerprint;
                 logger.LogError("schema rejected, still serving {Fingerprint}: {Error}", current.Fingerprint, error);
             }
 
@@ -193,47 +248,44 @@ public sealed class SchemaRefresher : IAsyncDisposable
         }
     }
 
-    // Asks each reflecting cluster; a cluster that answered replaces its last good schema. Returns the clusters that
-    // gave nothing usable, with why.
-    private async Task<Dictionary<string, string>> ReflectAllAsync(CancellationToken cancellationToken)
+    // Asks each reflecting cluster. Changes no state: the caller decides what the answers become.
+    private async Task<Reflection> ReflectAllAsync(CancellationToken cancellationToken)
     {
-        var tasks = reflecting.Select(cluster => ReflectClusterAsync(cluster, cancellationToken)).ToArray();
-        var results = await Task.WhenAll(tasks).ConfigureAwait(false);
-        var failures = new Dictionary<string, string>(StringComparer.Ordinal);
+        var results = await Task.WhenAll(reflecting.Select(cluster => ReflectClusterAsync(cluster, cancellationToken))).ConfigureAwait(false);
+        var reflection = new Reflection();
         foreach (var result in results)
         {
-            lastAnswers[result.Cluster.Name] = result.Endpoints;
+            reflection.Answers[result.Cluster.Name] = result.Endpoints;
             if (result.Chosen is { } chosen)
             {
-                lastGood[result.Cluster.Name] = chosen;
+                reflection.Chosen[result.Cluster.Name] = chosen;
             }
             else
             {
-                failures[result.Cluster.Name] = result.Error ?? "no endpoints";
+                reflection.Failures[result.Cluster.Name] = result.Error ?? "no endpoints";
             }
         }
 
-        return failures;
+        return reflection;
     }
 
     private async Task<ClusterReflection> ReflectClusterAsync(UpstreamCluster cluster, CancellationToken cancellationToken)
     {
         var endpoints = cluster.Endpoints.Where(e => !e.IsClosed).ToList();
-        var fetches = endpoints.Select(e => FetchAsync(e, cancellationToken)).ToArray();
-        var answers = await Task.WhenAll(fetches).ConfigureAwait(false);
+        var answers = await Task.WhenAll(endpoints.Select(e => FetchAsync(e, cancellationToken))).ConfigureAwait(false);
         var schemas = answers.Where(a => a.Schema is not null).ToList();
         if (schemas.Count == 0)
         {
             return new ClusterReflection(cluster, null, answers.Select(a => a.Error).FirstOrDefault(e => e is not null), States(answers));
         }
 
-        // The most common schema wins; on a tie, the one already served (no flapping during a rollout), else the first
+        // The most common schema wins; on a tie, the one served (no flapping during a rollout), else the first
         // endpoint's.
         var groups = schemas.GroupBy(a => a.Schema!.Fingerprint).ToList();
-        var served = lastGood.GetValueOrDefault(cluster.Name)?.Fingerprint;
+        var inUse = served.GetValueOrDefault(cluster.Name)?.Fingerprint;
         var best = groups
             .OrderByDescending(g => g.Count())
-            .ThenByDescending(g => g.Key == served)
+            .ThenByDescending(g => g.Key == inUse)
             .First();
         if (groups.Count > 1)
         {
@@ -269,11 +321,21 @@ public sealed class SchemaRefresher : IAsyncDisposable
         }
     }
 
-    private List<KeyValuePair<string, ReflectedSchema>> Reflected() =>
-        [.. reflecting.Where(c => lastGood.ContainsKey(c.Name)).Select(c => KeyValuePair.Create(c.Name, lastGood[c.Name]))];
+    // In configuration order, which decides who wins a file both clusters supply.
+    private List<KeyValuePair<string, ReflectedSchema>> Ordered(Dictionary<string, ReflectedSchema> schemas) =>
+        [.. reflecting.Where(c => schemas.ContainsKey(c.Name)).Select(c => KeyValuePair.Create(c.Name, schemas[c.Name]))];
 
     private ClusterSchemaState[] ClusterStates() =>
-        [.. reflecting.Select(c => new ClusterSchemaState(c.Name, lastGood.GetValueOrDefault(c.Name), lastAnswers.GetValueOrDefault(c.Name) ?? []))];
+        [.. reflecting.Select(c => new ClusterSchemaState(c.Name, served.GetValueOrDefault(c.Name), lastAnswers.GetValueOrDefault(c.Name) ?? []))];
+
+    private sealed class Reflection
+    {
+        public Dictionary<string, ReflectedSchema> Chosen { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, string> Failures { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, IReadOnlyList<EndpointSchemaState>> Answers { get; } = new(StringComparer.Ordinal);
+    }
 
     private sealed record EndpointAnswer(string Endpoint, ReflectedSchema? Schema, string? Error);
 
@@ -297,6 +359,7 @@ public enum SchemaRefreshOutcome
 public sealed record SchemaStatus(
     string? Fingerprint,
     DateTime? LastChangeUtc,
+    long LastChangeRefresh,
     DateTime? LastRefreshUtc,
     long Refreshes,
     long Swaps,
@@ -307,10 +370,10 @@ public sealed record SchemaStatus(
     IReadOnlyList<string> UnreachableClusters,
     IReadOnlyList<ClusterSchemaState> Clusters)
 {
-    public static SchemaStatus Initial { get; } = new(null, null, null, 0, 0, 0, 0, null, null, [], []);
+    public static SchemaStatus Initial { get; } = new(null, null, 0, null, 0, 0, 0, 0, null, null, [], []);
 }
 
-/// <summary>The schema a reflecting cluster last gave (null before any endpoint answered), and each endpoint's last answer.</summary>
+/// <summary>The schema a reflecting cluster serves (the last one a snapshot was built from), and each endpoint's last answer.</summary>
 public sealed record ClusterSchemaState(string Cluster, ReflectedSchema? Schema, IReadOnlyList<EndpointSchemaState> Endpoints);
 
 /// <summary>One endpoint's answer in the last refresh.</summary>

@@ -17,6 +17,8 @@ internal static class SchemaStatusWriter
         json.WriteNumber("services", snapshot.Schema.Services.Count);
         json.WriteNumber("routes", snapshot.RouteTable.Routes.Count);
         WriteTime(json, "lastChange", status.LastChangeUtc);
+        // Which refresh made the change (0: startup), to tell how many refreshes a deploy took to show.
+        json.WriteNumber("lastChangeRefresh", status.LastChangeRefresh);
         WriteTime(json, "lastRefresh", status.LastRefreshUtc);
         json.WriteNumber("refreshes", status.Refreshes);
         json.WriteNumber("swaps", status.Swaps);

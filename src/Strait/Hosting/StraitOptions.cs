@@ -224,12 +224,10 @@ public sealed class GatewayServicesOptions
 
     /// <summary>
     /// The client networks (CIDR) reflection answers; others get PERMISSION_DENIED. Loopback and private networks by
-    /// default (<see cref="DefaultReflectionNetworks"/>, when the list is empty), so that a schema is not published to
-    /// the internet by accident; <c>0.0.0.0/0</c> and <c>::/0</c> open it.
+    /// default (<see cref="ClientNetworks.Private"/>, when the list is empty), so that a schema is not published to the
+    /// internet by accident; <c>0.0.0.0/0</c> and <c>::/0</c> open it.
     /// </summary>
     public List<string> ReflectionAllowedNetworks { get; set; } = [];
-
-    public static IReadOnlyList<string> DefaultReflectionNetworks { get; } = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
 }
 
 public sealed class AdminOptions

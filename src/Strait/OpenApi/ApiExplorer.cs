@@ -9,13 +9,15 @@ namespace Strait.OpenApi;
 
 /// <summary>
 /// Serves the OpenAPI document of the snapshot in use (<c>openApi.documentPath</c>, with the schema's fingerprint as
-/// its ETag) and the API explorer: Swagger UI (swagger-ui-dist, embedded) at <c>openApi.docsPath</c>. These paths are
-/// answered before routing, so a route cannot hide them; GET and HEAD only.
+/// its ETag) and the API explorer: Swagger UI (swagger-ui-dist, embedded) at <c>openApi.docsPath</c>, to the allowed
+/// client networks (others get 403). These paths are answered before routing, so a route cannot hide them; GET and
+/// HEAD only.
 /// </summary>
 public sealed class ApiExplorer
 {
     private static readonly Assembly Assembly = typeof(ApiExplorer).Assembly;
 
+    private readonly ClientNetworks networks;
     private readonly string documentPath;
     private readonly string docsPath;
     private readonly byte[] page;
@@ -27,6 +29,7 @@ public sealed class ApiExplorer
     {
         ArgumentNullException.ThrowIfNull(options);
         Enabled = options.Enabled;
+        networks = ClientNetworks.Parse(options.AllowedNetworks, "openApi.allowedNetworks");
         documentPath = options.DocumentPath;
         docsPath = options.DocsPath.TrimEnd('/');
         var title = System.Net.WebUtility.HtmlEncode(options.Title);
@@ -80,9 +83,16 @@ public sealed class ApiExplorer
         }
 
         var path = request.Path.Value ?? string.Empty;
+        var isDocs = docsPath.Length > 0 && path.StartsWith(docsPath, StringComparison.Ordinal) && (path.Length == docsPath.Length || path[docsPath.Length] == '/');
+        if ((path == documentPath || isDocs) && !networks.Contains(context.Connection.RemoteIpAddress))
+        {
+            handled = Refuse(context, snapshot);
+            return true;
+        }
+
         if (path == documentPath)
         {
-            var etag = $"\"{snapshot.Fingerprint}\"";
+            var etag = snapshot.OpenApiETag;
             context.Response.Headers.ETag = etag;
             context.Response.Headers.CacheControl = "no-cache";
             if (request.Headers.IfNoneMatch.ToString() == etag)
@@ -95,7 +105,7 @@ public sealed class ApiExplorer
             return true;
         }
 
-        if (docsPath.Length == 0 || !path.StartsWith(docsPath, StringComparison.Ordinal))
+        if (!isDocs)
         {
             return false;
         }
@@ -118,6 +128,16 @@ public sealed class ApiExplorer
         handled = WriteAsync(context, found.Type, found.Body);
         return true;
     }
+
+    private static Task Refuse(HttpContext context, GatewaySnapshot snapshot) =>
+        snapshot.ProblemWriter.WriteAsync(
+            context,
+            new Errors.Problem(StatusCodes.Status403Forbidden, "api-document-forbidden", "Forbidden", Wire.GrpcStatusCode.PermissionDenied)
+            {
+                Detail = "The API document is not served to this client's network (openApi.allowedNetworks).",
+            },
+            Observability.RequestIdentity.From(context.Request),
+            detailRenderer: null);
 
     private static Task WriteAsync(HttpContext context, string contentType, ReadOnlyMemory<byte> body)
     {

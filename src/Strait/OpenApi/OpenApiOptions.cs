@@ -12,6 +12,12 @@ public sealed class OpenApiOptions
     /// <summary>Where the API explorer (Swagger UI) is served; empty turns it off while keeping the document.</summary>
     public string DocsPath { get; set; } = "/docs";
 
+    /// <summary>
+    /// The client networks (CIDR) the document and the explorer are served to; others get 403. Loopback and private
+    /// networks when empty, like reflection's; <c>0.0.0.0/0</c> and <c>::/0</c> publish them to everyone.
+    /// </summary>
+    public List<string> AllowedNetworks { get; set; } = [];
+
     /// <summary><c>info.title</c> of the document.</summary>
     public string Title { get; set; } = "Strait gateway";
 

@@ -11,6 +11,29 @@ namespace Strait.OpenApi;
 /// </summary>
 internal sealed record OpenApiPath(string Path, IReadOnlyList<OpenApiPathParameter> Parameters)
 {
+    /// <summary>The path with its parameter names left out: equal shapes are the same path to OpenAPI.</summary>
+    public string Shape
+    {
+        get
+        {
+            var shape = Path;
+            foreach (var parameter in Parameters)
+            {
+                shape = shape.Replace("{" + parameter.Name + "}", "{}", StringComparison.Ordinal);
+            }
+
+            return shape;
+        }
+    }
+
+    /// <summary>
+    /// The same path with the parameters of <paramref name="canonical"/> (of the same shape): OpenAPI allows one set of
+    /// names per path, so <c>{name=tasks/*}</c> and <c>{task.name=tasks/*}</c> share the first one's. Each parameter
+    /// keeps its own description, which names the field it binds.
+    /// </summary>
+    public OpenApiPath Renamed(OpenApiPath canonical) =>
+        new(canonical.Path, [.. Parameters.Select((p, i) => p with { Name = canonical.Parameters[i].Name })]);
+
     public static OpenApiPath Of(PathTemplate template)
     {
         var path = new StringBuilder();

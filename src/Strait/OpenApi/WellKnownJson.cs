@@ -39,7 +39,15 @@ internal static class WellKnownJson
     {
         if (Wrappers.TryGetValue(fullName, out var wrapper))
         {
-            WriteType(json, wrapper.Type, wrapper.Format);
+            json.WriteStartArray("type");
+            json.WriteStringValue(wrapper.Type);
+            json.WriteStringValue("null");
+            json.WriteEndArray();
+            if (wrapper.Format is not null)
+            {
+                json.WriteString("format", wrapper.Format);
+            }
+
             json.WriteString("description", $"{fullName}: the wrapped value, or null.");
             return;
         }
@@ -107,11 +115,8 @@ internal static class WellKnownJson
                 WriteType(json, "string", "uint64");
                 json.WriteString("pattern", "^[0-9]+$");
                 break;
-            case FieldType.Double:
-                WriteType(json, "number", "double");
-                break;
-            case FieldType.Float:
-                WriteType(json, "number", "float");
+            case FieldType.Double or FieldType.Float:
+                WriteFloatingPoint(json, type == FieldType.Double ? "double" : "float");
                 break;
             case FieldType.Bool:
                 json.WriteString("type", "boolean");
@@ -124,6 +129,24 @@ internal static class WellKnownJson
                 json.WriteString("type", "string");
                 break;
         }
+    }
+
+    // proto3 JSON writes the non-finite values as strings.
+    private static void WriteFloatingPoint(Utf8JsonWriter json, string format)
+    {
+        json.WriteStartArray("anyOf");
+        json.WriteStartObject();
+        WriteType(json, "number", format);
+        json.WriteEndObject();
+        json.WriteStartObject();
+        json.WriteString("type", "string");
+        json.WriteStartArray("enum");
+        json.WriteStringValue("NaN");
+        json.WriteStringValue("Infinity");
+        json.WriteStringValue("-Infinity");
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteEndArray();
     }
 
     private static void WriteType(Utf8JsonWriter json, string type, string? format)

@@ -87,7 +87,7 @@ public static class ReflectionClient
         await session.CompleteAsync().ConfigureAwait(false);
         var set = new FileDescriptorSet();
         set.File.AddRange(ImportRepair.Apply(files.Values));
-        return new ReflectedSchema(set, services, protocol, Fingerprint(set.File));
+        return new ReflectedSchema(set, services, protocol, Fingerprint(set.File, services));
     }
 
     private static string? FirstMissingImport(Dictionary<string, FileDescriptorProto> files, HashSet<string> asked, out string? importer)
@@ -108,8 +108,11 @@ public static class ReflectionClient
         return null;
     }
 
-    /// <summary>A digest of the files by name and content, independent of the order they arrived in.</summary>
-    public static string Fingerprint(IEnumerable<FileDescriptorProto> files)
+    /// <summary>
+    /// A digest of the files by name and content, and of <paramref name="claims"/> (which services go where),
+    /// independent of the order either arrived in.
+    /// </summary>
+    public static string Fingerprint(IEnumerable<FileDescriptorProto> files, IEnumerable<string>? claims = null)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var file in files.OrderBy(f => f.Name, StringComparer.Ordinal))
@@ -117,6 +120,12 @@ public static class ReflectionClient
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes(file.Name));
             hash.AppendData([0]);
             hash.AppendData(file.ToByteArray());
+        }
+
+        foreach (var claim in (claims ?? []).Order(StringComparer.Ordinal))
+        {
+            hash.AppendData([1]);
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(claim));
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];

@@ -63,7 +63,7 @@ public sealed class ApiDocsBrowserTests : IAsyncLifetime
             "blocks => blocks.map(b => b.querySelector('.opblock-summary-method').textContent + ' ' + b.querySelector('.opblock-summary-path').getAttribute('data-path'))");
         Assert.Contains("POST /v1/tasks", operations);
         Assert.Contains("GET /v1/tasks/{name}", operations);
-        Assert.Contains("PATCH /v1/tasks/{task.name}", operations);
+        Assert.Contains("PATCH /v1/tasks/{name}", operations);
         Assert.Contains("POST /v1/tasks:batchCreate", operations);
         Assert.Contains("todo.v1.TaskService", await page.InnerTextAsync(".opblock-tag-section"));
         Assert.DoesNotContain(console, line => line.StartsWith("page error", StringComparison.Ordinal));

@@ -64,8 +64,7 @@ public sealed class ReflectionEndToEndTests : IAsyncLifetime
         Assert.Equal(0, await command.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         var offline = JsonDocument.Parse(command.Output[command.Output.IndexOf('{', StringComparison.Ordinal)..]).RootElement;
         var online = JsonDocument.Parse(await served.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal(online.GetProperty("paths").ToString(), offline.GetProperty("paths").ToString());
-        Assert.Equal(etag.Tag, $"\"{offline.GetProperty("info").GetProperty("version").GetString()}\"");
+        Assert.Equal(online.ToString(), offline.ToString());
     }
 
     [Fact]
@@ -171,7 +170,7 @@ public sealed class ReflectionEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Reflection_can_be_turned_off_or_kept_to_some_networks()
+    public async Task Reflection_and_the_API_document_can_be_turned_off_or_kept_to_some_networks()
     {
         var directory = Directory.CreateTempSubdirectory("strait-reflect-limits-");
         try
@@ -197,6 +196,20 @@ public sealed class ReflectionEndToEndTests : IAsyncLifetime
             Assert.Equal((int)GrpcStatusCode.PermissionDenied, elsewhere.GetProperty("error").GetProperty("code").GetInt32());
             var loopback = await ReflectAsync("  reflectionAllowedNetworks: [\"127.0.0.0/8\"]");
             Assert.Contains("todo.v1.TaskService", loopback.GetProperty("services").EnumerateArray().Select(s => s.GetString()));
+
+            var config = Path.Combine(directory.FullName, "openapi-limited.yaml");
+            await File.WriteAllTextAsync(config, $"""
+                backend:
+                  addresses: ["{backend.Address}"]
+                  reflection: true
+                openApi:
+                  allowedNetworks: ["10.0.0.0/8"]
+                """);
+            await using var limited = await GatewayProcess.StartAsync("--config", config);
+            (await JsonReply.ReadAsync(await limited.Http.GetAsync(new Uri("/openapi.json", UriKind.Relative)))).AssertProblem(403, "PERMISSION_DENIED");
+            Assert.Equal(HttpStatusCode.Forbidden, (await limited.Http.GetAsync(new Uri("/docs", UriKind.Relative))).StatusCode);
+            // A path that only starts like the explorer's is an ordinary route.
+            Assert.Equal(HttpStatusCode.NotFound, (await limited.Http.GetAsync(new Uri("/docsearch", UriKind.Relative))).StatusCode);
         }
         finally
         {

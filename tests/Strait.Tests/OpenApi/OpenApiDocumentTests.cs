@@ -20,7 +20,12 @@ public sealed class OpenApiDocumentTests
         var name = Assert.Single(get.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("in").GetString() == "path");
         Assert.Equal("name", name.GetProperty("name").GetString());
         Assert.True(paths.GetProperty("/v1/tasks/{name}").TryGetProperty("delete", out _));
-        Assert.True(paths.GetProperty("/v1/tasks/{task.name}").TryGetProperty("patch", out _));
+        // {task.name=tasks/*} is the same path to OpenAPI, so it shares the parameter name; its description tells.
+        Assert.False(paths.TryGetProperty("/v1/tasks/{task.name}", out _));
+        var patch = paths.GetProperty("/v1/tasks/{name}").GetProperty("patch");
+        var taskName = Assert.Single(patch.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("in").GetString() == "path");
+        Assert.Equal("name", taskName.GetProperty("name").GetString());
+        Assert.Contains("`task.name`", taskName.GetProperty("description").GetString(), StringComparison.Ordinal);
         // Echo's annotation and its additional binding, each an operation.
         Assert.Equal("EchoService_Echo", paths.GetProperty("/v1/echo").GetProperty("post").GetProperty("operationId").GetString());
         Assert.Equal("EchoService_Echo2", paths.GetProperty("/v1/echo/{id}").GetProperty("get").GetProperty("operationId").GetString());
@@ -59,9 +64,19 @@ public sealed class OpenApiDocumentTests
         Assert.Equal("object", request.GetProperty("labels").GetProperty("type").GetString());
         Assert.Equal("#/components/schemas/strait.echo.v1.Nested", request.GetProperty("nestedById").GetProperty("additionalProperties").GetProperty("$ref").GetString());
         Assert.Equal(("string", "date-time"), TypeOf(schemas.GetProperty("google.protobuf.Timestamp")));
-        Assert.Equal(("string", "int64"), TypeOf(schemas.GetProperty("google.protobuf.Int64Value")));
+        Assert.Equal(["string", "null"], schemas.GetProperty("google.protobuf.Int64Value").GetProperty("type").EnumerateArray().Select(t => t.GetString()));
+        var number = request.GetProperty("doubleValue").GetProperty("anyOf");
+        Assert.Equal(("number", "double"), TypeOf(number[0]));
+        Assert.Equal(["NaN", "Infinity", "-Infinity"], number[1].GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
         Assert.Contains("at most one of `choiceText`, `choiceNumber` (oneof `choice`)", schemas.GetProperty("strait.echo.v1.EchoRequest").GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.Equal(("string", "int64"), TypeOf(request.GetProperty("int64List").GetProperty("items")));
+    }
+
+    [Fact]
+    public void Routes_of_custom_HTTP_methods_are_listed_apart_since_OpenAPI_has_no_place_for_them()
+    {
+        Assert.Equal(["LOCK /v1/echo:lock"], Document.Value.GetProperty("x-strait-unlisted-routes").EnumerateArray().Select(r => r.GetString()));
+        Assert.False(Document.Value.GetProperty("paths").TryGetProperty("/v1/echo:lock", out _));
     }
 
     [Fact]
@@ -117,6 +132,7 @@ public sealed class OpenApiDocumentTests
         options.Schema.ProtoPaths.AddRange([todo, echo, Path.Combine(RepositoryPaths.Root, "tests", "Strait.Tests", "Protos")]);
         options.Http.Rules.Add(new HttpRuleOptions { Selector = "strait.echo.v1.StreamService.ServerStream", Get = "/v1/stream/{text}" });
         options.Http.Rules.Add(new HttpRuleOptions { Selector = "strait.echo.v1.StreamService.ClientStream", Post = "/v1/upload", Body = "*" });
+        options.Http.Rules.Add(new HttpRuleOptions { Selector = "strait.echo.v1.EchoService.Fail", Custom = "LOCK", Path = "/v1/echo:lock" });
         var runtime = GatewayRuntime.Create(options, requireBackend: false);
         try
         {

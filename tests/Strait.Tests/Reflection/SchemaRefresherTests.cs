@@ -19,11 +19,11 @@ public sealed class SchemaRefresherTests
         var first = await refresher.LoadAsync(CancellationToken.None);
         Assert.Contains("GET /v1/items/{id}", RouteKeys(first));
         Assert.DoesNotContain("GET /v1/shelves/{shelf}", RouteKeys(first));
-        Assert.Equal(SchemaRefreshOutcome.Unchanged, await refresher.RefreshAsync(CancellationToken.None));
+        Assert.Equal(SchemaRefreshOutcome.Unchanged, await refresher.RefreshAsync());
         Assert.Same(first, refresher.Snapshots.Current);
 
         backend.Serve("v2");
-        Assert.Equal(SchemaRefreshOutcome.Swapped, await refresher.RefreshAsync(CancellationToken.None));
+        Assert.Equal(SchemaRefreshOutcome.Swapped, await refresher.RefreshAsync());
         var second = refresher.Snapshots.Current;
         Assert.Contains("GET /v1/shelves/{shelf}", RouteKeys(second));
         Assert.NotNull(second.Schema.FindMessageType("strait.catalog.v1.Item")!.FindFieldByName("color"));
@@ -31,12 +31,58 @@ public sealed class SchemaRefresherTests
         Assert.DoesNotContain("GET /v1/shelves/{shelf}", RouteKeys(first));
         Assert.Same(first.Upstream.Default, second.Upstream.Default);
 
+        var servedV2 = Assert.Single(refresher.Status.Clusters).Schema!.Fingerprint;
         backend.Serve("broken");
-        Assert.Equal(SchemaRefreshOutcome.Rejected, await refresher.RefreshAsync(CancellationToken.None));
+        Assert.Equal(SchemaRefreshOutcome.Rejected, await refresher.RefreshAsync());
         Assert.Same(second, refresher.Snapshots.Current);
         Assert.Equal((1, 1), (refresher.Status.Swaps, refresher.Status.Rejections));
         Assert.Contains("route conflict", refresher.Status.LastError, StringComparison.Ordinal);
         Assert.Equal(second.Fingerprint, refresher.Status.Fingerprint);
+        // The broken answer is not the cluster's schema: the admin view and the tie-break keep the one served.
+        var cluster = Assert.Single(refresher.Status.Clusters);
+        Assert.Equal(servedV2, cluster.Schema!.Fingerprint);
+        Assert.NotEqual(servedV2, Assert.Single(cluster.Endpoints).Fingerprint);
+
+        // Deploying the version in use again is no change, and clears the pending rejection.
+        backend.Serve("v2");
+        Assert.Equal(SchemaRefreshOutcome.Unchanged, await refresher.RefreshAsync());
+        Assert.Same(second, refresher.Snapshots.Current);
+    }
+
+    [Fact]
+    public async Task A_service_moving_to_another_cluster_with_the_same_files_is_a_change()
+    {
+        await using var first = await VersionedServer.StartAsync("v1");
+        await using var second = await VersionedServer.StartAsync("v1", services: []);
+        var options = new StraitOptions { Backend = { Addresses = [$"127.0.0.1:1"] } };
+        options.Clusters["a"] = new Strait.Upstream.ClusterOptions { Addresses = [first.Address], Reflection = true };
+        options.Clusters["b"] = new Strait.Upstream.ClusterOptions { Addresses = [second.Address], Reflection = true };
+        await using var runtime = await StartRuntimeAsync(options);
+        await using var refresher = new SchemaRefresher(runtime, NullLogger.Instance);
+        var snapshot = await refresher.LoadAsync(CancellationToken.None);
+        var method = snapshot.Schema.Services.Single().Methods[0];
+        Assert.Equal("a", snapshot.Upstream.For(method).Name);
+
+        first.Serve("v1", services: []);
+        second.Serve("v1");
+
+        Assert.Equal(SchemaRefreshOutcome.Swapped, await refresher.RefreshAsync());
+        var moved = refresher.Snapshots.Current;
+        Assert.Equal("b", moved.Upstream.For(moved.Schema.Services.Single().Methods[0]).Name);
+    }
+
+    [Fact]
+    public async Task Triggers_that_arrive_together_share_one_refresh()
+    {
+        await using var backend = await VersionedServer.StartAsync("v1");
+        await using var runtime = await StartRuntimeAsync(new StraitOptions { Backend = { Addresses = [backend.Address], Reflection = true } });
+        await using var refresher = new SchemaRefresher(runtime, NullLogger.Instance);
+        await refresher.LoadAsync(CancellationToken.None);
+
+        var triggers = Enumerable.Range(0, 20).Select(_ => refresher.RefreshAsync()).ToArray();
+        await Task.WhenAll(triggers);
+
+        Assert.InRange(refresher.Status.Refreshes, 1, 2);
     }
 
     [Fact]
@@ -90,7 +136,7 @@ public sealed class SchemaRefresherTests
 
         await backend.DisposeAsync();
 
-        Assert.Equal(SchemaRefreshOutcome.Unchanged, await refresher.RefreshAsync(CancellationToken.None));
+        Assert.Equal(SchemaRefreshOutcome.Unchanged, await refresher.RefreshAsync());
         Assert.Same(snapshot, refresher.Snapshots.Current);
         Assert.Equal(["default"], refresher.Status.UnreachableClusters);
         Assert.NotNull(Assert.Single(Assert.Single(refresher.Status.Clusters).Endpoints).Error);
@@ -134,7 +180,7 @@ public sealed class SchemaRefresherTests
 
         public string Address => $"127.0.0.1:{host.Address.Port}";
 
-        public static async Task<VersionedServer> StartAsync(string version)
+        public static async Task<VersionedServer> StartAsync(string version, IReadOnlyList<string>? services = null)
         {
             VersionedServer? server = null;
             var host = await GrpcServerHost.StartAsync("http://127.0.0.1:0", endpoints =>
@@ -144,14 +190,15 @@ public sealed class SchemaRefresherTests
                     endpoints.MapGrpcService(service);
                 }
             });
-            server = new VersionedServer(host, Index(version));
+            server = new VersionedServer(host, Index(version, services));
             return server;
         }
 
-        public void Serve(string version) => Volatile.Write(ref index, Index(version));
+        /// <summary>Serves <paramref name="version"/>'s files, listing <paramref name="services"/> (the catalog when null).</summary>
+        public void Serve(string version, IReadOnlyList<string>? services = null) => Volatile.Write(ref index, Index(version, services));
 
         public ValueTask DisposeAsync() => host.DisposeAsync();
 
-        private static ReflectionIndex Index(string version) => new(SchemaVersions.Files(version), [SchemaVersions.Service]);
+        private static ReflectionIndex Index(string version, IReadOnlyList<string>? services) => new(SchemaVersions.Files(version), services ?? [SchemaVersions.Service]);
     }
 }
