@@ -10,6 +10,7 @@ namespace Strait.Tests.EndToEnd;
 /// schema Strait must refuse. Like any rollout, the next replica goes down only once the gateway uses the last one
 /// again; the calls a replica fails while it restarts eject it, so ejections here last a second, not thirty.
 /// </summary>
+[Collection(LoadCollection.Name)]
 public sealed class SchemaHotSwapTests
 {
     [Fact]
@@ -200,4 +201,15 @@ public sealed class SchemaHotSwapTests
             }
         }
     }
+}
+
+/// <summary>
+/// Runs a test that generates load alone, after the parallel tests: the rolling deploy restarts two node processes
+/// under a four-worker load loop, enough to push the timing-bound tests running beside it (cancellation within
+/// 100 ms, deadlines) over their limits, and its own zero-failure count should not depend on theirs either.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LoadCollection
+{
+    public const string Name = "Load";
 }
