@@ -33,18 +33,19 @@ const LOADER_OPTIONS = {
   enums: String,
   defaults: false,
   oneofs: false,
-  // The last directory holds the C# tests' protos, so conformance.proto imports the very test_messages.proto
-  // Google.Protobuf generates its classes from instead of a copy that could drift.
+  // The C# tests' protos are included so conformance.proto imports the very test_messages.proto Google.Protobuf
+  // generates its classes from instead of a copy that could drift; Strait's for the standard health.proto it uses.
   includeDirs: [
     path.join(__dirname, 'protos'),
     path.join(__dirname, '..', '..', 'protos'),
     path.join(__dirname, '..', '..', 'tests', 'Strait.Tests', 'Protos'),
+    path.join(__dirname, '..', '..', 'src', 'Strait', 'Protos'),
   ],
 };
 
 /** Loads the services' protos; google/protobuf imports come bundled with proto-loader. */
 function loadDefinitions() {
-  const definition = protoLoader.loadSync(['echo.proto', 'health.proto', 'conformance.proto', 'stream.proto'], LOADER_OPTIONS);
+  const definition = protoLoader.loadSync(['echo.proto', 'grpc/health/v1/health.proto', 'conformance.proto', 'stream.proto'], LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(definition);
   return {
     definition,

@@ -203,8 +203,8 @@ public sealed class OpenApiDocumentWriter
                 continue;
             }
 
-            var isMessage = field.FieldType is FieldType.Message or FieldType.Group;
-            if (isMessage && WellKnownJson.StringFormOf(field.MessageType.FullName) is null)
+            // What the gateway's query binder accepts, so that the document lists exactly the parameters that work.
+            if (!QueryBinder.HasTextForm(field))
             {
                 if (!field.IsRepeated && depth + 1 < MaxQueryDepth && !WellKnownJson.IsWellKnown(field.MessageType.FullName))
                 {

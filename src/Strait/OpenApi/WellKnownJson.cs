@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using Google.Protobuf.Reflection;
+using Strait.Json;
 
 namespace Strait.OpenApi;
 
@@ -20,20 +21,8 @@ internal static class WellKnownJson
         ["google.protobuf.BytesValue"] = ("string", "byte"),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private static readonly FrozenSet<string> Others = new[]
-    {
-        "google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask", "google.protobuf.Struct",
-        "google.protobuf.Value", "google.protobuf.ListValue", "google.protobuf.Empty", "google.protobuf.Any",
-    }.ToFrozenSet(StringComparer.Ordinal);
-
-    /// <summary>A message whose JSON form is not an object of its fields.</summary>
-    public static bool IsWellKnown(string fullName) => Wrappers.ContainsKey(fullName) || Others.Contains(fullName);
-
-    /// <summary>The JSON type of a well-known message a query parameter can carry (its JSON form is a string or scalar), else null.</summary>
-    public static string? StringFormOf(string fullName) =>
-        Wrappers.TryGetValue(fullName, out var wrapper) ? wrapper.Type
-        : fullName is "google.protobuf.Timestamp" or "google.protobuf.Duration" or "google.protobuf.FieldMask" ? "string"
-        : null;
+    /// <summary>A message whose JSON form is not an object of its fields (the codec's list).</summary>
+    public static bool IsWellKnown(string fullName) => WellKnownTypes.Classify(fullName) != WellKnownType.None;
 
     public static void WriteSchema(Utf8JsonWriter json, string fullName)
     {
@@ -75,10 +64,6 @@ internal static class WellKnownJson
                 break;
             case "google.protobuf.Value":
                 json.WriteString("description", "Any JSON value.");
-                break;
-            case "google.protobuf.Empty":
-                json.WriteString("type", "object");
-                json.WriteBoolean("additionalProperties", false);
                 break;
             case "google.protobuf.Any":
                 json.WriteString("type", "object");

@@ -194,7 +194,8 @@ public static class QueryBinder
         return null;
     }
 
-    private static bool HasTextForm(FieldDescriptor field) =>
+    /// <summary>Whether a query parameter can set the field: a scalar, an enum, or a well-known type written as text.</summary>
+    internal static bool HasTextForm(FieldDescriptor field) =>
         field.FieldType is not (FieldType.Message or FieldType.Group)
         || TypesWithStringForm.Contains(field.MessageType.FullName);
 
