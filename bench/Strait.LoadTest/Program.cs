@@ -26,17 +26,22 @@ var mode = args[0];
 var target = new Uri(args[1]);
 var concurrency = int.Parse(args[^2], CultureInfo.InvariantCulture);
 var total = int.Parse(args[^1], CultureInfo.InvariantCulture);
+// gRPC modes spread their calls over this many HTTP/2 connections (clients), round robin; 1 by default.
+var connections = int.Parse(Environment.GetEnvironmentVariable("STRAIT_LOAD_CONNECTIONS") ?? "1", CultureInfo.InvariantCulture);
 var perStream = mode is "grpc-stream" or "ndjson" or "sse" ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
+
+var grpcClients = mode is "grpc" or "grpc-stream" ? Enumerable.Range(0, connections).Select(_ => new GrpcClient(target)).ToArray() : [];
+var turn = 0;
+GrpcClient NextClient() => grpcClients[(uint)Interlocked.Increment(ref turn) % grpcClients.Length];
 
 Func<Task<bool>> send;
 if (mode == "grpc-stream")
 {
-    var client = new GrpcClient(target);
     // StreamRequest { text = "bench" (1), count = <messages> (2) }, encoded by hand: the load tool has no echo protos.
     var request = new byte[] { 0x0A, 5, (byte)'b', (byte)'e', (byte)'n', (byte)'c', (byte)'h', 0x10 }.Concat(Varint(perStream)).ToArray();
     send = async () =>
     {
-        await using var call = client.StartCall("/strait.echo.v1.StreamService/ServerStream", null, DateTime.UtcNow.AddSeconds(60));
+        await using var call = NextClient().StartCall("/strait.echo.v1.StreamService/ServerStream", null, DateTime.UtcNow.AddSeconds(60));
         await call.WriteMessageAsync(request);
         await call.CompleteRequestAsync();
         var received = 0;
@@ -92,11 +97,10 @@ else if (mode is "rest" or "rest-list")
 }
 else
 {
-    var client = new GrpcClient(target);
     var request = new GetTaskRequest { Name = args[2] }.ToByteArray();
     send = async () =>
     {
-        using var result = await client.InvokeUnaryAsync("/todo.v1.TaskService/GetTask", request, null, DateTime.UtcNow.AddSeconds(30), CancellationToken.None);
+        using var result = await NextClient().InvokeUnaryAsync("/todo.v1.TaskService/GetTask", request, null, DateTime.UtcNow.AddSeconds(30), CancellationToken.None);
         return result.Status.Code == GrpcStatusCode.Ok;
     };
 }
@@ -112,6 +116,7 @@ while (warmUp.Elapsed < warmUpTime)
 
 var latencies = new double[total];
 var failures = 0;
+var cpuBefore = Environment.CpuUsage.TotalTime;
 var clock = Stopwatch.StartNew();
 await RunAsync(total, concurrency, send, (index, ms, ok) =>
 {
@@ -122,12 +127,13 @@ await RunAsync(total, concurrency, send, (index, ms, ok) =>
     }
 });
 clock.Stop();
+var clientCpu = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds / total;
 
 Array.Sort(latencies);
 var streamRate = perStream > 1 ? string.Create(CultureInfo.InvariantCulture, $", {(double)total * perStream / clock.Elapsed.TotalSeconds:F0} messages/s") : string.Empty;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{mode}: {total} requests, concurrency {concurrency}, {total / clock.Elapsed.TotalSeconds:F0} req/s, " +
-    $"p50 {Percentile(0.50):F2} ms, p90 {Percentile(0.90):F2} ms, p99 {Percentile(0.99):F2} ms, max {latencies[^1]:F2} ms, failures {failures}") + streamRate);
+    $"p50 {Percentile(0.50):F2} ms, p90 {Percentile(0.90):F2} ms, p99 {Percentile(0.99):F2} ms, max {latencies[^1]:F2} ms, failures {failures}, client CPU {clientCpu:F0} us/request") + streamRate);
 return failures == 0 ? 0 : 1;
 
 double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];

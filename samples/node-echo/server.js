@@ -78,10 +78,10 @@ function replicaMetadata(replica) {
 }
 
 /**
- * Reply metadata for header-mapping tests: every Echo reply carries the headers `x-replica-id` and
- * `x-server-version` and the trailer `processing-time` (added when the reply is sent), and request metadata
- * `echo-reply-header-<key>` / `echo-reply-trailer-<key>` add `<key>` to the reply's headers / trailers (all
- * values, in order).
+ * Reply metadata for header-mapping tests: Echo, ServerStream and ClientStream replies carry the headers
+ * `x-replica-id` and `x-server-version`, Echo's also the trailer `processing-time` (added when the reply is sent),
+ * and request metadata `echo-reply-header-<key>` / `echo-reply-trailer-<key>` add `<key>` to the reply's headers /
+ * trailers (all values, in order).
  */
 function replyMetadata(requestMetadata, replica) {
   const headers = replicaMetadata(replica);
@@ -166,7 +166,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const serverStreamProgress = new Map();
 
 async function serverStream(replica, call) {
-  call.sendMetadata(replicaMetadata(replica));
+  const { headers, trailers } = replyMetadata(call.metadata, replica);
+  call.sendMetadata(headers);
   let cancelled = false;
   call.once('cancelled', () => {
     cancelled = true;
@@ -192,15 +193,16 @@ async function serverStream(replica, call) {
     serverStreamProgress.delete(text);
   }
   if (!cancelled) {
-    call.end();
+    call.end(trailers);
   }
 }
 
 function clientStream(replica, call, callback) {
-  call.sendMetadata(replicaMetadata(replica));
+  const { headers, trailers } = replyMetadata(call.metadata, replica);
+  call.sendMetadata(headers);
   const texts = [];
   call.on('data', (request) => texts.push(request.text ?? ''));
-  call.on('end', () => callback(null, { text: texts.join('+'), index: texts.length, metadata: asciiMetadata(call.metadata) }));
+  call.on('end', () => callback(null, { text: texts.join('+'), index: texts.length, metadata: asciiMetadata(call.metadata) }, trailers));
 }
 
 function bidiStream(replica, call) {

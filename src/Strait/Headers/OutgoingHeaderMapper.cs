@@ -37,33 +37,12 @@ public static partial class OutgoingHeaderMapper
         ILogger logger,
         out int? successStatus)
     {
-        successStatus = null;
         var rules = plan.IsSkipped(context.Request.Path.Value ?? "/") ? null : plan.For(route);
         var response = context.Response;
         var realTrailers = AcceptsTrailers(context);
         var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
 
-        foreach (var entry in responseHeaders)
-        {
-            if (entry.Key == StatusCodeKey)
-            {
-                successStatus = succeeded ? ParseSuccessStatus(entry.Value, logger) : null;
-                continue;
-            }
-
-            if (entry.Key == LocationKey && succeeded && (rules is null || !rules.OutgoingByKey.ContainsKey(LocationKey)))
-            {
-                if (GrpcMetadata.IsValidTextValue(entry.Value))
-                {
-                    response.Headers.Location = entry.Value;
-                }
-
-                continue;
-            }
-
-            Forward(entry, fromTrailers: false, rules, plan, response, realTrailers, ref mapped, logger);
-        }
-
+        successStatus = ForwardHeaderBlock(responseHeaders, succeeded, rules, plan, response, realTrailers, ref mapped, logger);
         foreach (var entry in trailers)
         {
             Forward(entry, fromTrailers: true, rules, plan, response, realTrailers, ref mapped, logger);
@@ -102,6 +81,104 @@ public static partial class OutgoingHeaderMapper
         return null;
     }
 
+    /// <summary>
+    /// The header block of a streamed reply (NDJSON, SSE), mapped as the stream starts: a stream's status line leaves
+    /// before its trailers exist. Rules apply as for a unary reply, and defaults of rules that target a header; the
+    /// status convention (<c>x-http-code</c>) does not, since a stream always answers 200, and required rules are not
+    /// enforced, since their metadata may still come in the trailers.
+    /// </summary>
+    public static void ApplyStreamHead(HttpContext context, HttpRoute route, HeaderMappingPlan plan, GrpcMetadata responseHeaders, ILogger logger)
+    {
+        var rules = plan.IsSkipped(context.Request.Path.Value ?? "/") ? null : plan.For(route);
+        var response = context.Response;
+        var realTrailers = AcceptsTrailers(context);
+        var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
+        ForwardHeaderBlock(responseHeaders, succeeded: true, rules, plan, response, realTrailers, ref mapped, logger);
+        if (rules is null)
+        {
+            return;
+        }
+
+        foreach (var rule in rules.OutgoingWithFallback)
+        {
+            if (rule.Target == OutgoingTarget.Header && !mapped.Contains(rule) && rule.Default is { } fallback)
+            {
+                Deliver(response, rule.HttpHeader, fallback, toTrailer: false, plan, realTrailers);
+                plan.Counters.Record(rule, incoming: false, HeaderRuleOutcome.Defaulted);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The trailers of a streamed reply, once it ended: HTTP trailers when the client takes them (HTTP/2 with
+    /// <c>TE: trailers</c>), with the defaults of rules that did not target a header and saw no metadata. Without
+    /// trailers they are dropped: the headers left with the first message. Rules that target a header cannot apply.
+    /// </summary>
+    public static void ApplyStreamTrailers(
+        HttpContext context, HttpRoute route, HeaderMappingPlan plan, GrpcMetadata responseHeaders, GrpcMetadata trailers, ILogger logger)
+    {
+        if (!AcceptsTrailers(context) || plan.IsSkipped(context.Request.Path.Value ?? "/") || plan.For(route) is not { } rules)
+        {
+            return;
+        }
+
+        var response = context.Response;
+        var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
+        foreach (var entry in responseHeaders)
+        {
+            if (rules.OutgoingByKey.TryGetValue(entry.Key, out var matched))
+            {
+                foreach (var rule in matched)
+                {
+                    mapped.Add(rule);
+                }
+            }
+        }
+
+        foreach (var entry in trailers)
+        {
+            Forward(entry, fromTrailers: true, rules, plan, response, realTrailers: true, ref mapped, logger, headersSent: true);
+        }
+
+        foreach (var rule in rules.OutgoingWithFallback)
+        {
+            if (rule.Target != OutgoingTarget.Header && !mapped.Contains(rule) && rule.Default is { } fallback)
+            {
+                Deliver(response, rule.HttpHeader, fallback, toTrailer: true, plan, realTrailers: true);
+                plan.Counters.Record(rule, incoming: false, HeaderRuleOutcome.Defaulted);
+            }
+        }
+    }
+
+    /// <returns>The success status the header block asks for (<c>x-http-code</c>), if any.</returns>
+    private static int? ForwardHeaderBlock(
+        GrpcMetadata headers, bool succeeded, RouteHeaderRules? rules, HeaderMappingPlan plan, HttpResponse response, bool realTrailers, ref SeenRules mapped, ILogger logger)
+    {
+        int? successStatus = null;
+        foreach (var entry in headers)
+        {
+            if (entry.Key == StatusCodeKey)
+            {
+                successStatus = succeeded ? ParseSuccessStatus(entry.Value, logger) : null;
+                continue;
+            }
+
+            if (entry.Key == LocationKey && succeeded && (rules is null || !rules.OutgoingByKey.ContainsKey(LocationKey)))
+            {
+                if (GrpcMetadata.IsValidTextValue(entry.Value))
+                {
+                    response.Headers.Location = entry.Value;
+                }
+
+                continue;
+            }
+
+            Forward(entry, fromTrailers: false, rules, plan, response, realTrailers, ref mapped, logger);
+        }
+
+        return successStatus;
+    }
+
     /// <summary>HTTP/2 (or later) with <c>TE: trailers</c> and a server that can send them.</summary>
     private static bool AcceptsTrailers(HttpContext context)
     {
@@ -119,7 +196,8 @@ public static partial class OutgoingHeaderMapper
         HttpResponse response,
         bool realTrailers,
         ref SeenRules mapped,
-        ILogger logger)
+        ILogger logger,
+        bool headersSent = false)
     {
         if (rules is not null && rules.OutgoingByKey.TryGetValue(entry.Key, out var matched))
         {
@@ -127,6 +205,12 @@ public static partial class OutgoingHeaderMapper
             {
                 // The backend did send the metadata: a rejected value is dropped, but the rule is not "missing".
                 mapped.Add(rule);
+                if (headersSent && rule.Target == OutgoingTarget.Header)
+                {
+                    LogTooLate(logger, entry.Key, rule.Label);
+                    continue;
+                }
+
                 if (!rule.TryTransform(entry.Value, out var value, out var error) || !GrpcMetadata.IsValidTextValue(value))
                 {
                     plan.Counters.Record(rule, incoming: false, HeaderRuleOutcome.Rejected);
@@ -214,6 +298,9 @@ public static partial class OutgoingHeaderMapper
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Response metadata '{Key}' dropped by {Rule}: {Reason}")]
     private static partial void LogDropped(ILogger logger, string key, string rule, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Trailer metadata '{Key}' of a stream dropped by {Rule}: the rule targets a header, and the stream's headers have left")]
+    private static partial void LogTooLate(ILogger logger, string key, string rule);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored x-http-code '{Value}' from the backend: only 200, 201, 202 and 204 can be set")]
     private static partial void LogBadStatus(ILogger logger, string value);

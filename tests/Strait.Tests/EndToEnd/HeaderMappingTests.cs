@@ -26,7 +26,7 @@ public sealed class HeaderMappingFixture : IAsyncLifetime
         var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
         File.WriteAllText(ConfigFile, $$"""
             schema:
-              protos: ["{{Path.Combine(protos, "echo.proto")}}"]
+              protos: ["{{Path.Combine(protos, "echo.proto")}}", "{{Path.Combine(protos, "stream.proto")}}"]
               protoPaths: ["{{protos}}"]
             backend:
               addresses: ["{{backend.Address}}"]
@@ -34,6 +34,11 @@ public sealed class HeaderMappingFixture : IAsyncLifetime
               rules:
                 - selector: strait.echo.v1.EchoService.Echo
                   post: /v1/users
+                  body: "*"
+                - selector: strait.echo.v1.StreamService.ServerStream
+                  get: "/v1/stream/{text}"
+                - selector: strait.echo.v1.StreamService.ClientStream
+                  post: "/v1/stream:collect"
                   body: "*"
             headers:
               gatewayOwned: [X-User-Id]
@@ -208,6 +213,60 @@ public sealed class HeaderMappingTests(HeaderMappingFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_streams_reply_headers_map_as_it_starts_and_its_trailers_cannot_follow_over_http1()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/tick?count=2");
+        request.Headers.Add("X-Want-Checksum", "c0ffee");
+
+        using var response = await Gateway.Http.SendAsync(request);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("node-echo/1.0", response.Headers.GetValues("X-Server-Version").Single());
+        Assert.False(response.Headers.Contains("Grpc-Trailer-X-Checksum"));
+        Assert.Empty(response.TrailingHeaders);
+    }
+
+    [Fact]
+    public async Task A_streams_trailers_are_real_http2_trailers_after_its_last_message()
+    {
+        var environment = new Dictionary<string, string> { ["STRAIT_LISTENPROTOCOLS"] = "http2" };
+        await using var h2 = await GatewayProcess.StartAsync(environment, "--config", fixture.ConfigFile);
+        using var client = new HttpClient { BaseAddress = h2.Address, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/tick?count=2") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        request.Headers.Add("X-Want-Checksum", "c0ffee");
+        request.Headers.TE.ParseAdd("trailers");
+
+        using var response = await client.SendAsync(request);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("node-echo/1.0", response.Headers.GetValues("X-Server-Version").Single());
+        Assert.Equal("c0ffee", response.TrailingHeaders.GetValues("X-Checksum").Single());
+    }
+
+    [Fact]
+    public async Task A_client_streaming_reply_maps_its_metadata_and_success_status_as_a_unary_reply_does()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/stream:collect")
+        {
+            Content = new StringContent("{\"text\":\"a\"}\n{\"text\":\"b\"}\n", Encoding.UTF8, "application/x-ndjson"),
+        };
+        request.Headers.Add("X-Want-Checksum", "c0ffee");
+        request.Headers.Add("X-Want-Status", "201");
+        request.Headers.Add("X-Want-Location", "/v1/collections/7");
+
+        var reply = await JsonReply.ReadAsync(await Gateway.Http.SendAsync(request));
+
+        Assert.Equal(201, reply.Status);
+        Assert.Equal("a+b", reply.Body.GetProperty("text").GetString());
+        Assert.Equal("/v1/collections/7", reply.Message.Headers.Location?.OriginalString);
+        Assert.Equal("node-echo/1.0", reply.Message.Headers.GetValues("X-Server-Version").Single());
+        Assert.Equal("c0ffee", reply.Message.Headers.GetValues("Grpc-Trailer-X-Checksum").Single());
+    }
+
+    [Fact]
     public async Task Strait_validate_reports_each_bad_rule_with_its_location()
     {
         var bad = Path.Combine(Path.GetDirectoryName(fixture.ConfigFile)!, "bad.yaml");
@@ -223,8 +282,8 @@ public sealed class HeaderMappingTests(HeaderMappingFixture fixture) : IClassFix
 
         Assert.Equal(2, exit);
         // Each problem names the file, the line and column of the offending YAML node, and the configuration key.
-        Assert.Matches(@"bad\.yaml:23:\d+: headers\.rules\[5\]\.transforms\[1\]: unknown transform 'shout'", output);
-        Assert.Matches(@"bad\.yaml:31:7: headers\.rules\[12\]: duplicates headers\.rules\[1\]", output);
+        Assert.Matches(@"bad\.yaml:28:\d+: headers\.rules\[5\]\.transforms\[1\]: unknown transform 'shout'", output);
+        Assert.Matches(@"bad\.yaml:36:7: headers\.rules\[12\]: duplicates headers\.rules\[1\]", output);
         Assert.Equal(0, goodExit);
         Assert.Contains("configuration is valid", goodOutput, StringComparison.Ordinal);
     }

@@ -196,6 +196,62 @@ public sealed class OutgoingHeaderMapperTests
     }
 
     [Fact]
+    public void A_streams_head_maps_its_headers_and_header_defaults_but_no_status_and_no_required_check()
+    {
+        var plan = Plan(new HeaderMappingOptions
+        {
+            Strict = true,
+            Rules =
+            [
+                .. GoldenRules,
+                new() { HttpHeader = "X-Api-Version", GrpcMetadata = "api-version", Direction = "outgoing", Target = "header", Default = "1" },
+                new() { HttpHeader = "X-Checksum", GrpcMetadata = "checksum", Direction = "outgoing", Default = "none" },
+                new() { HttpHeader = "X-Tenant", GrpcMetadata = "tenant", Direction = "outgoing", Required = true },
+            ],
+        });
+        var context = Request();
+
+        OutgoingHeaderMapper.ApplyStreamHead(context, CreateUser, plan, Metadata(("x-server-version", "v1.2.0"), ("x-http-code", "201")), NullLogger.Instance);
+
+        Assert.Equal("v1.2.0", context.Response.Headers["X-Server-Version"]);
+        Assert.Equal("1", context.Response.Headers["X-Api-Version"]);
+        Assert.False(context.Response.Headers.ContainsKey("X-Checksum"));
+        Assert.False(context.Response.Headers.ContainsKey("x-http-code"));
+        Assert.Equal(200, context.Response.StatusCode);
+    }
+
+    [Fact]
+    public void A_streams_trailers_are_http2_trailers_with_the_defaults_its_head_left_open()
+    {
+        var plan = Plan(
+            new HeaderRuleOptions { HttpHeader = "X-Processing-Time", GrpcMetadata = "processing-time", Direction = "outgoing" },
+            new HeaderRuleOptions { HttpHeader = "X-Checksum", GrpcMetadata = "checksum", Direction = "outgoing", Default = "none" },
+            new HeaderRuleOptions { HttpHeader = "X-Region", GrpcMetadata = "region", Direction = "outgoing", Default = "unknown" },
+            new HeaderRuleOptions { HttpHeader = "X-Late", GrpcMetadata = "late", Direction = "outgoing", Target = "header" });
+        var context = Http2Request(teTrailers: true);
+
+        OutgoingHeaderMapper.ApplyStreamTrailers(
+            context, CreateUser, plan, Metadata(("region", "eu")), Metadata(("processing-time", "12ms"), ("late", "x")), NullLogger.Instance);
+
+        var trailers = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseTrailersFeature>()!.Trailers;
+        Assert.Equal("12ms", trailers["X-Processing-Time"]);
+        Assert.Equal("none", trailers["X-Checksum"]);
+        Assert.False(trailers.ContainsKey("X-Region"));
+        Assert.False(trailers.ContainsKey("X-Late"));
+        Assert.False(context.Response.Headers.ContainsKey("X-Late"));
+    }
+
+    [Fact]
+    public void A_streams_trailers_are_dropped_for_clients_that_cannot_take_trailers()
+    {
+        var context = Request();
+
+        OutgoingHeaderMapper.ApplyStreamTrailers(context, CreateUser, Plan(GoldenRules), Metadata(), Metadata(("processing-time", "12ms")), NullLogger.Instance);
+
+        Assert.Empty(context.Response.Headers);
+    }
+
+    [Fact]
     public void Incoming_outcomes_are_counted_per_rule()
     {
         using var counts = new OutcomeCounter();

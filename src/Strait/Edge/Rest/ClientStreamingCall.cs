@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Strait.Errors;
+using Strait.Headers;
 using Strait.Hosting;
 using Strait.Json;
 using Strait.Resilience;
@@ -72,7 +74,8 @@ internal static class ClientStreamingCall
         UpstreamCluster cluster,
         ReadOnlyMemory<byte> bindings,
         GrpcMetadata metadata,
-        DateTime deadlineUtc)
+        DateTime deadlineUtc,
+        ILogger logger)
     {
         var ct = context.RequestAborted;
         var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
@@ -121,12 +124,22 @@ internal static class ClientStreamingCall
                 status = new GrpcStatus(GrpcStatusCode.Internal, "upstream sent other than one reply to a client-streaming call", origin: StatusOrigin.Protocol);
             }
 
-            if (status.Code != GrpcStatusCode.Ok)
+            // The reply is complete before its status line, so its metadata map as a unary reply's do.
+            var succeeded = status.Code == GrpcStatusCode.Ok;
+            var mappingProblem = OutgoingHeaderMapper.Apply(
+                context, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
+            if (!succeeded || mappingProblem is not null)
             {
-                return (ct.IsCancellationRequested ? null : Problems.FromStatus(status), status.Code);
+                return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);
             }
 
-            context.Response.StatusCode = StatusCodes.Status200OK;
+            if (successStatus == StatusCodes.Status204NoContent)
+            {
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                return (null, GrpcStatusCode.Ok);
+            }
+
+            context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
             context.Response.ContentType = "application/json";
             context.Response.ContentLength = json.WrittenCount;
             await context.Response.Body.WriteAsync(json.WrittenMemory, ct).ConfigureAwait(false);

@@ -193,8 +193,8 @@ public sealed partial class RestTranscodingEndpoint
         if (streamsBody || (route.Method.IsServerStreaming && !route.Method.IsClientStreaming))
         {
             var (streamProblem, streamStatus) = streamsBody
-                ? await ClientStreamingCall.RunAsync(context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline).ConfigureAwait(false)
-                : await ServerStreamingCall.RunAsync(context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline, identity).ConfigureAwait(false);
+                ? await ClientStreamingCall.RunAsync(context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline, logger).ConfigureAwait(false)
+                : await ServerStreamingCall.RunAsync(context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline, identity, logger).ConfigureAwait(false);
             outcome.GrpcStatus = streamStatus;
             outcome.Attempts = 1;
             return streamProblem;

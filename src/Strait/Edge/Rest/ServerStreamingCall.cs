@@ -1,9 +1,10 @@
-using System.Globalization;
-using System.Text;
+using System.Buffers.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 using Strait.Errors;
+using Strait.Headers;
 using Strait.Hosting;
 using Strait.Json;
 using Strait.Observability;
@@ -33,6 +34,8 @@ internal static class ServerStreamingCall
     private static readonly byte[] LineEnd = "\n"u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] ErrorEvent = "event: error\ndata: "u8.ToArray();
+    private static readonly byte[] EventOpen = "id: "u8.ToArray();
+    private static readonly byte[] EventData = "\nevent: message\ndata: "u8.ToArray();
     private static readonly byte[] ResultOpen = "{\"result\":"u8.ToArray();
     private static readonly byte[] ResultClose = "}\n"u8.ToArray();
 
@@ -45,7 +48,8 @@ internal static class ServerStreamingCall
         ReadOnlyMemory<byte> request,
         GrpcMetadata metadata,
         DateTime deadlineUtc,
-        RequestIdentity identity)
+        RequestIdentity identity,
+        ILogger logger)
     {
         var events = AcceptsEventStream(context.Request.Headers.Accept);
         if (events && context.Request.Headers.TryGetValue(LastEventIdHeader, out var lastEventId) && lastEventId.Count == 1
@@ -79,7 +83,10 @@ internal static class ServerStreamingCall
                 json.Reset();
                 try
                 {
+                    // The whole line or event is framed in one buffer, for one write and one flush.
+                    OpenMessage(json, events, snapshot.StreamResultEnvelope, sent);
                     ResponseWriter.Write(snapshot, route, call.Current.Span, json);
+                    CloseMessage(json, events, snapshot.StreamResultEnvelope);
                 }
                 catch (ProtobufFormatException)
                 {
@@ -90,26 +97,39 @@ internal static class ServerStreamingCall
                 if (sent == 0)
                 {
                     Start(context, events);
+                    OutgoingHeaderMapper.ApplyStreamHead(context, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), logger);
                 }
 
-                await WriteMessageAsync(context, events, snapshot.StreamResultEnvelope, sent, json.WrittenMemory, slot.Token).ConfigureAwait(false);
+                await context.Response.Body.WriteAsync(json.WrittenMemory, slot.Token).ConfigureAwait(false);
+                await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
                 sent++;
             }
 
             status ??= slot.Outcome(call.GetStatus());
             if (sent == 0)
             {
-                if (status.Code != GrpcStatusCode.Ok)
+                // Nothing was streamed, so the whole reply's metadata is known before the status line, as for a unary call.
+                var succeeded = status.Code == GrpcStatusCode.Ok;
+                var mappingProblem = OutgoingHeaderMapper.Apply(
+                    context, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out _);
+                if (!succeeded || mappingProblem is not null)
                 {
-                    return (ct.IsCancellationRequested ? null : Problems.FromStatus(status), status.Code);
+                    return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);
                 }
 
                 // A stream of no messages is an empty stream, not an error.
                 Start(context, events);
+                return (null, status.Code);
             }
-            else if (status.Code != GrpcStatusCode.Ok && !ct.IsCancellationRequested)
+
+            if (status.Code != GrpcStatusCode.Ok && !ct.IsCancellationRequested)
             {
                 await WriteErrorAsync(context, snapshot, events, Problems.FromStatus(status), identity).ConfigureAwait(false);
+            }
+
+            if (!ct.IsCancellationRequested)
+            {
+                OutgoingHeaderMapper.ApplyStreamTrailers(context, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, logger);
             }
 
             return (null, status.Code);
@@ -201,29 +221,28 @@ internal static class ServerStreamingCall
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    /// <param name="ct">The slot's token: a client that stops reading is cut off at the deadline or idle timeout.</param>
-    private static async Task WriteMessageAsync(HttpContext context, bool events, bool resultEnvelope, int index, ReadOnlyMemory<byte> json, CancellationToken ct)
+    private static void OpenMessage(PooledBufferWriter buffer, bool events, bool resultEnvelope, int index)
     {
-        var body = context.Response.Body;
         if (events)
         {
-            await body.WriteAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {index}\nevent: message\ndata: ")), ct).ConfigureAwait(false);
-            await body.WriteAsync(json, ct).ConfigureAwait(false);
-            await body.WriteAsync(EventEnd, ct).ConfigureAwait(false);
+            Append(buffer, EventOpen);
+            Utf8Formatter.TryFormat(index, buffer.GetSpan(11), out var written);
+            buffer.Advance(written);
+            Append(buffer, EventData);
         }
         else if (resultEnvelope)
         {
-            await body.WriteAsync(ResultOpen, ct).ConfigureAwait(false);
-            await body.WriteAsync(json, ct).ConfigureAwait(false);
-            await body.WriteAsync(ResultClose, ct).ConfigureAwait(false);
+            Append(buffer, ResultOpen);
         }
-        else
-        {
-            await body.WriteAsync(json, ct).ConfigureAwait(false);
-            await body.WriteAsync(LineEnd, ct).ConfigureAwait(false);
-        }
+    }
 
-        await body.FlushAsync(ct).ConfigureAwait(false);
+    private static void CloseMessage(PooledBufferWriter buffer, bool events, bool resultEnvelope) =>
+        Append(buffer, events ? EventEnd : resultEnvelope ? ResultClose : LineEnd);
+
+    private static void Append(PooledBufferWriter buffer, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(buffer.GetSpan(bytes.Length));
+        buffer.Advance(bytes.Length);
     }
 
     private static async Task WriteErrorAsync(HttpContext context, GatewaySnapshot snapshot, bool events, Problem problem, RequestIdentity identity)
