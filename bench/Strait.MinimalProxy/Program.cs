@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
@@ -32,7 +33,8 @@ app.Run(async context =>
     var frame = new byte[5 + result.Message.Length];
     BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1), result.Message.Length);
     result.Message.Span.CopyTo(frame.AsSpan(5));
-    await context.Response.Body.WriteAsync(frame);
+    // Not flushed: Kestrel writes head, message and trailers together as the handler returns, as Strait does.
+    context.Response.BodyWriter.Write(frame);
     context.Response.AppendTrailer("grpc-status", ((int)result.Status.Code).ToString(CultureInfo.InvariantCulture));
 });
 Console.WriteLine("LISTENING " + portText);

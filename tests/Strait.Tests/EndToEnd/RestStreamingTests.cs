@@ -6,7 +6,10 @@ namespace Strait.Tests.EndToEnd;
 /// <summary>
 /// REST server streaming through the gateway to the @grpc/grpc-js StreamService: newline-delimited JSON by default,
 /// Server-Sent Events on <c>Accept: text/event-stream</c>, and errors after the first message as the last line or event.
+/// It runs alone, after the parallel tests: its cancellation bound (100 ms from the client leaving to the backend
+/// seeing it) measured the suite's load on two cores, not the gateway, when it ran beside them.
 /// </summary>
+[Collection(LoadCollection.Name)]
 public sealed class RestStreamingTests : IAsyncLifetime
 {
     private static readonly string EchoProtos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
@@ -184,6 +187,19 @@ public sealed class RestStreamingTests : IAsyncLifetime
         using var single = await gateway.Http.PostAsync("/v1/stream:collect", new StringContent("{\"text\":\"solo\"}", System.Text.Encoding.UTF8, "application/json"));
         var solo = await JsonReply.ReadAsync(single);
         Assert.Equal(("solo", 1), (solo.Text("text"), solo.Body.GetProperty("index").GetInt32()));
+    }
+
+    [Fact]
+    public async Task An_ndjson_body_split_across_many_reads_still_streams_one_message_per_line()
+    {
+        using var content = new TrickleContent("{\"text\":\"first line, long enough to arrive in pieces\"}\r\n\n{\"text\":\"b\"}\n{\"text\":\"c\"}", chunk: 2);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson");
+        using var response = await gateway.Http.PostAsync("/v1/stream:collect", content);
+
+        var reply = await JsonReply.ReadAsync(response);
+        Assert.Equal(200, reply.Status);
+        Assert.Equal("first line, long enough to arrive in pieces+b+c", reply.Text("text"));
+        Assert.Equal(3, reply.Body.GetProperty("index").GetInt32());
     }
 
     [Fact]

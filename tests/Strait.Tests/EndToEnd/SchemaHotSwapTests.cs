@@ -204,9 +204,10 @@ public sealed class SchemaHotSwapTests
 }
 
 /// <summary>
-/// Runs a test that generates load alone, after the parallel tests: the rolling deploy restarts two node processes
-/// under a four-worker load loop, enough to push the timing-bound tests running beside it (cancellation within
-/// 100 ms, deadlines) over their limits, and its own zero-failure count should not depend on theirs either.
+/// Runs its tests alone, after the parallel tests. The rolling deploy restarts two node processes under a four-worker
+/// load loop, enough to push the timing-bound tests running beside it (cancellation within 100 ms, deadlines) over
+/// their limits, and its own zero-failure count should not depend on theirs either. The REST streaming tests, whose
+/// cancellation bound the parallel suite's own load pushed over 100 ms, run here for the converse reason.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class LoadCollection

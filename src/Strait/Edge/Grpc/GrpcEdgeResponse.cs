@@ -126,7 +126,11 @@ internal sealed class GrpcEdgeResponse
     /// Ends the answer with the status and trailer metadata. Native gRPC with nothing sent yet answers Trailers-Only
     /// (one header block); grpc-web always sends a head and then the trailer frame, which every grpc-web client reads.
     /// </summary>
-    public async Task FinishAsync(GrpcStatus status, GrpcMetadata trailers)
+    /// <param name="flush">
+    /// False leaves what is buffered to the server, which writes it with the end of the response when the handler
+    /// returns: a unary answer then leaves as one write (head, message and trailers) instead of two.
+    /// </param>
+    public async Task FinishAsync(GrpcStatus status, GrpcMetadata trailers, bool flush = true)
     {
         if (IsFinished)
         {
@@ -149,7 +153,11 @@ internal sealed class GrpcEdgeResponse
             var trailerHeaders = context.Features.GetRequiredFeature<IHttpResponseTrailersFeature>().Trailers;
             GrpcStatusHeaders.AppendStatus(trailerHeaders, status);
             AppendMetadata(trailerHeaders, trailers);
-            await FlushOrResetAsync().ConfigureAwait(false);
+            if (flush)
+            {
+                await FlushOrResetAsync().ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -185,7 +193,10 @@ internal sealed class GrpcEdgeResponse
             Body.Write(frame);
         }
 
-        await FlushOrResetAsync().ConfigureAwait(false);
+        if (flush)
+        {
+            await FlushOrResetAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Trailers wait behind unsent data; a client that stopped reading gets a reset instead of a wait without end.</summary>

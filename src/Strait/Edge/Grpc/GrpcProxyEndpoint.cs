@@ -277,11 +277,15 @@ public sealed partial class GrpcProxyEndpoint
 
             if (answer.Status.Code == GrpcStatusCode.Ok)
             {
-                // Head, message and trailers leave together: one write for the whole answer.
+                // Head, message and trailers leave together: one write for the whole answer, made by the server as the
+                // handler returns.
                 response.SetHead(answer.ResponseHeaders);
                 response.WriteMessage(answer.Message.Span);
+                await response.FinishAsync(answer.Status, answer.Trailers, flush: false).ConfigureAwait(false);
+                return answer.Status;
             }
-            else if (answer.ResponseHeaders.Count > 0)
+
+            if (answer.ResponseHeaders.Count > 0)
             {
                 // The backend sent headers before failing; they travel with the status.
                 await response.StartAsync(answer.ResponseHeaders).ConfigureAwait(false);

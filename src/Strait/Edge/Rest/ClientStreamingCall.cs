@@ -167,6 +167,7 @@ internal static class ClientStreamingCall
         var elements = new ArrayElements();
         var what = array ? "Element" : "Line";
         var line = 0;
+        long scanned = 0;
         using var message = new PooledBufferWriter(256);
         while (true)
         {
@@ -188,7 +189,7 @@ internal static class ClientStreamingCall
                         break;
                     }
                 }
-                else if (!TryTakeLine(ref buffer, result.IsCompleted, out text))
+                else if (!TryTakeLine(ref buffer, result.IsCompleted, ref scanned, out text))
                 {
                     break;
                 }
@@ -264,13 +265,21 @@ internal static class ClientStreamingCall
     }
 
     /// <summary>
-    /// Cuts a JSON array into its elements as they arrive: the reader's state is kept between reads, and an element is
-    /// taken only once it is complete, so nothing before it is read twice and nothing after it is waited for.
+    /// Cuts a JSON array into its elements as they arrive. The reader's state is kept between reads, also inside an
+    /// element that is still arriving, so every byte is parsed once however finely the body is split, and an element
+    /// is taken as soon as it is complete.
     /// </summary>
     private sealed class ArrayElements
     {
+        // Between elements: the state after the last complete one (or the opening bracket).
         private JsonReaderState state;
+
+        // Inside an element that is still arriving: the state after its last complete token, and how many bytes from
+        // the element's first byte (where the buffer is left) that token ends.
+        private JsonReaderState elementState;
+        private long parsed;
         private bool started;
+        private bool inElement;
 
         public bool Ended { get; private set; }
 
@@ -286,48 +295,29 @@ internal static class ClientStreamingCall
 
             try
             {
-                var reader = new Utf8JsonReader(buffer, completed, state);
-                if (!started)
+                if (!inElement && !TryBeginElement(ref buffer, completed, out error))
                 {
-                    if (!reader.Read())
+                    return error is null ? false : null;
+                }
+
+                var reader = new Utf8JsonReader(buffer.Slice(parsed), completed, elementState);
+                while (reader.Read())
+                {
+                    // The element is an object directly inside the array: it ends with the EndObject at depth 1.
+                    if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 1)
                     {
-                        return false;
+                        var length = parsed + reader.BytesConsumed;
+                        element = buffer.Slice(0, length);
+                        buffer = buffer.Slice(length);
+                        state = reader.CurrentState;
+                        inElement = false;
+                        return true;
                     }
-
-                    started = true;
-                    buffer = buffer.Slice(reader.Position);
-                    state = reader.CurrentState;
-                    reader = new Utf8JsonReader(buffer, completed, state);
                 }
 
-                if (!reader.Read())
-                {
-                    return false;
-                }
-
-                if (reader.TokenType == JsonTokenType.EndArray)
-                {
-                    Ended = true;
-                    buffer = buffer.Slice(reader.Position);
-                    return false;
-                }
-
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    error = $"an element is {reader.TokenType}, not an object";
-                    return null;
-                }
-
-                var start = reader.TokenStartIndex;
-                if (!reader.TrySkip())
-                {
-                    return false;
-                }
-
-                element = buffer.Slice(start, reader.BytesConsumed - start);
-                buffer = buffer.Slice(reader.Position);
-                state = reader.CurrentState;
-                return true;
+                parsed += reader.BytesConsumed;
+                elementState = reader.CurrentState;
+                return false;
             }
             catch (JsonException e)
             {
@@ -335,15 +325,60 @@ internal static class ClientStreamingCall
                 return null;
             }
         }
+
+        /// <summary>Reads up to the next element's opening brace and leaves the buffer there; false when more data is needed, the array ended, or (with an error) the body is not an array of objects.</summary>
+        private bool TryBeginElement(ref ReadOnlySequence<byte> buffer, bool completed, out string? error)
+        {
+            error = null;
+            var reader = new Utf8JsonReader(buffer, completed, state);
+            if (!started)
+            {
+                if (!reader.Read())
+                {
+                    return false;
+                }
+
+                started = true;
+                buffer = buffer.Slice(reader.Position);
+                state = reader.CurrentState;
+                reader = new Utf8JsonReader(buffer, completed, state);
+            }
+
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            if (reader.TokenType == JsonTokenType.EndArray)
+            {
+                Ended = true;
+                buffer = buffer.Slice(reader.Position);
+                return false;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = $"an element is {reader.TokenType}, not an object";
+                return false;
+            }
+
+            buffer = buffer.Slice(reader.TokenStartIndex);
+            parsed = reader.BytesConsumed - reader.TokenStartIndex;
+            elementState = reader.CurrentState;
+            inElement = true;
+            return true;
+        }
     }
 
     /// <summary>The next line (without its newline); at the end of the body, what is left as the last line.</summary>
-    private static bool TryTakeLine(ref ReadOnlySequence<byte> buffer, bool completed, out ReadOnlySequence<byte> line)
+    /// <param name="scanned">How much of the buffer is known to hold no newline, so a line arriving in many reads is scanned once.</param>
+    private static bool TryTakeLine(ref ReadOnlySequence<byte> buffer, bool completed, ref long scanned, out ReadOnlySequence<byte> line)
     {
-        if (buffer.PositionOf((byte)'\n') is { } end)
+        if (buffer.Slice(scanned).PositionOf((byte)'\n') is { } end)
         {
             line = buffer.Slice(0, end);
             buffer = buffer.Slice(buffer.GetPosition(1, end));
+            scanned = 0;
             return true;
         }
 
@@ -351,9 +386,11 @@ internal static class ClientStreamingCall
         {
             line = buffer;
             buffer = buffer.Slice(buffer.End);
+            scanned = 0;
             return true;
         }
 
+        scanned = buffer.Length;
         line = default;
         return false;
     }
