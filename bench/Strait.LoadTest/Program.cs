@@ -27,7 +27,7 @@ var target = new Uri(args[1]);
 var concurrency = int.Parse(args[^2], CultureInfo.InvariantCulture);
 var total = int.Parse(args[^1], CultureInfo.InvariantCulture);
 // gRPC modes spread their calls over this many HTTP/2 connections (clients), round robin; 1 by default.
-var connections = int.Parse(Environment.GetEnvironmentVariable("STRAIT_LOAD_CONNECTIONS") ?? "1", CultureInfo.InvariantCulture);
+var connections = Math.Max(1, int.Parse(Environment.GetEnvironmentVariable("STRAIT_LOAD_CONNECTIONS") ?? "1", CultureInfo.InvariantCulture));
 var perStream = mode is "grpc-stream" or "ndjson" or "sse" ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
 
 var grpcClients = mode is "grpc" or "grpc-stream" ? Enumerable.Range(0, connections).Select(_ => new GrpcClient(target)).ToArray() : [];

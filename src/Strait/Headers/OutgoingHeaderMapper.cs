@@ -207,6 +207,7 @@ public static partial class OutgoingHeaderMapper
                 mapped.Add(rule);
                 if (headersSent && rule.Target == OutgoingTarget.Header)
                 {
+                    plan.Counters.Record(rule, incoming: false, HeaderRuleOutcome.Rejected);
                     LogTooLate(logger, entry.Key, rule.Label);
                     continue;
                 }

@@ -225,7 +225,28 @@ public sealed class HeaderMappingTests(HeaderMappingFixture fixture) : IClassFix
         Assert.Equal(2, lines.Length);
         Assert.Equal("node-echo/1.0", response.Headers.GetValues("X-Server-Version").Single());
         Assert.False(response.Headers.Contains("Grpc-Trailer-X-Checksum"));
-        Assert.Empty(response.TrailingHeaders);
+    }
+
+    [Fact]
+    public async Task A_stream_answers_200_whatever_x_http_code_says_but_an_empty_stream_takes_it_as_a_unary_reply_does()
+    {
+        async Task<HttpResponseMessage> StreamAsync(int count, string status)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/stream/tick?count={count}");
+            request.Headers.Add("X-Want-Status", status);
+            return await Gateway.Http.SendAsync(request);
+        }
+
+        using var streamed = await StreamAsync(2, "201");
+        using var empty = await StreamAsync(0, "201");
+        using var noContent = await StreamAsync(0, "204");
+
+        Assert.Equal(HttpStatusCode.OK, streamed.StatusCode);
+        Assert.Equal(2, (await streamed.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(HttpStatusCode.Created, empty.StatusCode);
+        Assert.Equal("application/x-ndjson", empty.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NoContent, noContent.StatusCode);
+        Assert.Empty(await noContent.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]

@@ -196,7 +196,7 @@ public sealed class OutgoingHeaderMapperTests
     }
 
     [Fact]
-    public void A_streams_head_maps_its_headers_and_header_defaults_but_no_status_and_no_required_check()
+    public void A_streams_head_maps_its_headers_and_header_defaults_without_checking_required_rules()
     {
         var plan = Plan(new HeaderMappingOptions
         {
@@ -210,14 +210,15 @@ public sealed class OutgoingHeaderMapperTests
             ],
         });
         var context = Request();
+        using var counts = new OutcomeCounter();
 
-        OutgoingHeaderMapper.ApplyStreamHead(context, CreateUser, plan, Metadata(("x-server-version", "v1.2.0"), ("x-http-code", "201")), NullLogger.Instance);
+        OutgoingHeaderMapper.ApplyStreamHead(context, CreateUser, plan, Metadata(("x-server-version", "v1.2.0")), NullLogger.Instance);
 
         Assert.Equal("v1.2.0", context.Response.Headers["X-Server-Version"]);
         Assert.Equal("1", context.Response.Headers["X-Api-Version"]);
         Assert.False(context.Response.Headers.ContainsKey("X-Checksum"));
-        Assert.False(context.Response.Headers.ContainsKey("x-http-code"));
-        Assert.Equal(200, context.Response.StatusCode);
+        Assert.Equal(0, counts.Count("outgoing", "missing"));
+        Assert.Equal(1, counts.Count("outgoing", "defaulted"));
     }
 
     [Fact]
@@ -229,6 +230,7 @@ public sealed class OutgoingHeaderMapperTests
             new HeaderRuleOptions { HttpHeader = "X-Region", GrpcMetadata = "region", Direction = "outgoing", Default = "unknown" },
             new HeaderRuleOptions { HttpHeader = "X-Late", GrpcMetadata = "late", Direction = "outgoing", Target = "header" });
         var context = Http2Request(teTrailers: true);
+        using var counts = new OutcomeCounter();
 
         OutgoingHeaderMapper.ApplyStreamTrailers(
             context, CreateUser, plan, Metadata(("region", "eu")), Metadata(("processing-time", "12ms"), ("late", "x")), NullLogger.Instance);
@@ -239,6 +241,7 @@ public sealed class OutgoingHeaderMapperTests
         Assert.False(trailers.ContainsKey("X-Region"));
         Assert.False(trailers.ContainsKey("X-Late"));
         Assert.False(context.Response.Headers.ContainsKey("X-Late"));
+        Assert.Equal(1, counts.Count("outgoing", "rejected"));
     }
 
     [Fact]

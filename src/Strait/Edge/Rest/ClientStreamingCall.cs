@@ -266,8 +266,8 @@ internal static class ClientStreamingCall
 
     /// <summary>
     /// Cuts a JSON array into its elements as they arrive. The reader's state is kept between reads, also inside an
-    /// element that is still arriving, so every byte is parsed once however finely the body is split, and an element
-    /// is taken as soon as it is complete.
+    /// element that is still arriving, so an element's bytes are parsed once however finely the body is split (only
+    /// the separators between two elements may be read again), and an element is taken as soon as it is complete.
     /// </summary>
     private sealed class ArrayElements
     {

@@ -111,14 +111,21 @@ internal static class ServerStreamingCall
                 // Nothing was streamed, so the whole reply's metadata is known before the status line, as for a unary call.
                 var succeeded = status.Code == GrpcStatusCode.Ok;
                 var mappingProblem = OutgoingHeaderMapper.Apply(
-                    context, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out _);
+                    context, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
                 if (!succeeded || mappingProblem is not null)
                 {
                     return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);
                 }
 
-                // A stream of no messages is an empty stream, not an error.
+                // A stream of no messages is an empty stream, not an error; the backend may choose its status (x-http-code).
+                if (successStatus == StatusCodes.Status204NoContent)
+                {
+                    context.Response.StatusCode = StatusCodes.Status204NoContent;
+                    return (null, status.Code);
+                }
+
                 Start(context, events);
+                context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
                 return (null, status.Code);
             }
 
@@ -127,7 +134,8 @@ internal static class ServerStreamingCall
                 await WriteErrorAsync(context, snapshot, events, Problems.FromStatus(status), identity).ConfigureAwait(false);
             }
 
-            if (!ct.IsCancellationRequested)
+            // A stream cut short here (a malformed message) has no trailers to map, and its trailer defaults do not apply.
+            if (!ct.IsCancellationRequested && call.IsCompleted)
             {
                 OutgoingHeaderMapper.ApplyStreamTrailers(context, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, logger);
             }
