@@ -8,8 +8,10 @@
 # With BACKEND_LATENCY_MS=N TaskService spends N ms on every unary call (--latency-ms), as a backend doing real work
 # does; the comparison then measures what the gateway adds to a call whose time the backend sets.
 # With ROUNDS=N every mode runs N times, alternating, and a summary gives medians and per-round ratios to direct.
-# STRAIT_LOAD_CONNECTIONS=N spreads the gRPC load generator's calls over N HTTP/2 connections (1 by default).
-# Usage: [PIN=1] [ROUNDS=N] [BACKEND_LATENCY_MS=N] bench/run-passthrough.sh [concurrency] [unary-requests] [streams] [messages-per-stream]
+# CONNECTIONS=N spreads the gRPC load generator's calls over N HTTP/2 connections (1 by default).
+# With STREAM_INTERVAL_MS=N the stream backend waits N ms between messages, as a backend producing a feed does.
+# (These reach only the load generator: the gateway reads every STRAIT_* variable as its own configuration.)
+# Usage: [PIN=1] [ROUNDS=N] [BACKEND_LATENCY_MS=N] [STREAM_INTERVAL_MS=N] [CONNECTIONS=N] bench/run-passthrough.sh [concurrency] [unary-requests] [streams] [messages-per-stream]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 concurrency="${1:-16}"
@@ -89,7 +91,8 @@ run() {
   local backend0 proxy0 started backend1 proxy1
   echo "== $label"
   backend0=$(process_ticks "$backend_pid"); proxy0=$(process_ticks "$proxy_pid"); started=$(date +%s.%N)
-  ${here[@]+"${here[@]}"} dotnet "$out/load/Strait.LoadTest.dll" "$@"
+  STRAIT_LOAD_CONNECTIONS="${CONNECTIONS:-1}" STRAIT_LOAD_STREAM_INTERVAL_MS="${STREAM_INTERVAL_MS:-0}" \
+    ${here[@]+"${here[@]}"} dotnet "$out/load/Strait.LoadTest.dll" "$@"
   backend1=$(process_ticks "$backend_pid"); proxy1=$(process_ticks "$proxy_pid")
   python3 -c "t = $ticks_per_second; s = $(date +%s.%N) - $started; b = ($backend1 - $backend0) / t; p = ($proxy1 - $proxy0) / t; print(f'   {s:.1f} s with warm-up: backend busy {100 * b / s:.0f} % of a core, proxy {100 * p / s:.0f} %')"
 }

@@ -28,6 +28,8 @@ var concurrency = int.Parse(args[^2], CultureInfo.InvariantCulture);
 var total = int.Parse(args[^1], CultureInfo.InvariantCulture);
 // gRPC modes spread their calls over this many HTTP/2 connections (clients), round robin; 1 by default.
 var connections = Math.Max(1, int.Parse(Environment.GetEnvironmentVariable("STRAIT_LOAD_CONNECTIONS") ?? "1", CultureInfo.InvariantCulture));
+// Stream modes ask the backend to wait this long between messages (StreamRequest.interval_ms); 0 by default.
+var streamInterval = int.Parse(Environment.GetEnvironmentVariable("STRAIT_LOAD_STREAM_INTERVAL_MS") ?? "0", CultureInfo.InvariantCulture);
 var perStream = mode is "grpc-stream" or "ndjson" or "sse" ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
 
 var grpcClients = mode is "grpc" or "grpc-stream" ? Enumerable.Range(0, connections).Select(_ => new GrpcClient(target)).ToArray() : [];
@@ -37,8 +39,10 @@ GrpcClient NextClient() => grpcClients[(uint)Interlocked.Increment(ref turn) % g
 Func<Task<bool>> send;
 if (mode == "grpc-stream")
 {
-    // StreamRequest { text = "bench" (1), count = <messages> (2) }, encoded by hand: the load tool has no echo protos.
-    var request = new byte[] { 0x0A, 5, (byte)'b', (byte)'e', (byte)'n', (byte)'c', (byte)'h', 0x10 }.Concat(Varint(perStream)).ToArray();
+    // StreamRequest { text = "bench" (1), count = <messages> (2), interval_ms (3) }, encoded by hand: the load tool has
+    // no echo protos.
+    var request = new byte[] { 0x0A, 5, (byte)'b', (byte)'e', (byte)'n', (byte)'c', (byte)'h', 0x10 }.Concat(Varint(perStream))
+        .Concat(streamInterval > 0 ? [0x18, .. Varint(streamInterval)] : Array.Empty<byte>()).ToArray();
     send = async () =>
     {
         await using var call = NextClient().StartCall("/strait.echo.v1.StreamService/ServerStream", null, DateTime.UtcNow.AddSeconds(60));
@@ -59,7 +63,8 @@ else if (mode is "ndjson" or "sse")
     {
         BaseAddress = target,
     };
-    var path = "/v1/stream/bench?count=" + perStream.ToString(CultureInfo.InvariantCulture);
+    var path = "/v1/stream/bench?count=" + perStream.ToString(CultureInfo.InvariantCulture)
+        + (streamInterval > 0 ? "&intervalMs=" + streamInterval.ToString(CultureInfo.InvariantCulture) : string.Empty);
     send = async () =>
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
