@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -233,25 +234,19 @@ internal static class ServerStreamingCall
     {
         if (events)
         {
-            Append(buffer, EventOpen);
+            buffer.Write(EventOpen);
             Utf8Formatter.TryFormat(index, buffer.GetSpan(11), out var written);
             buffer.Advance(written);
-            Append(buffer, EventData);
+            buffer.Write(EventData);
         }
         else if (resultEnvelope)
         {
-            Append(buffer, ResultOpen);
+            buffer.Write(ResultOpen);
         }
     }
 
     private static void CloseMessage(PooledBufferWriter buffer, bool events, bool resultEnvelope) =>
-        Append(buffer, events ? EventEnd : resultEnvelope ? ResultClose : LineEnd);
-
-    private static void Append(PooledBufferWriter buffer, ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(buffer.GetSpan(bytes.Length));
-        buffer.Advance(bytes.Length);
-    }
+        buffer.Write(events ? EventEnd : resultEnvelope ? ResultClose : LineEnd);
 
     private static async Task WriteErrorAsync(HttpContext context, GatewaySnapshot snapshot, bool events, Problem problem, RequestIdentity identity)
     {
