@@ -159,6 +159,18 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_stream_that_sends_one_message_then_nothing_ends_at_its_deadline()
+    {
+        await using var call = client.StartCall(Stream + "ClientStream", deadlineUtc: DateTime.UtcNow.AddMilliseconds(1000));
+        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "a" }.ToByteArray()));
+
+        var replies = await ReadAllAsync(call).WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Empty(replies);
+        Assert.Equal(GrpcStatusCode.DeadlineExceeded, call.GetStatus().Code);
+    }
+
+    [Fact]
     public async Task A_client_that_cancels_mid_stream_cancels_the_backend_stream()
     {
         await using (var warm = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline()))
