@@ -1,3 +1,4 @@
+using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -143,6 +144,13 @@ public static class Problems
         new(status is 408 or 413 ? status : 400, "unreadable-body", "Unreadable Request Body", GrpcStatusCode.InvalidArgument)
         {
             Detail = status == 408 ? "The request body arrived too slowly." : "The request body could not be read (malformed chunked encoding or a body shorter than its Content-Length).",
+        };
+
+    /// <summary>A streamed request body sent nothing for <c>streaming.requestBodyIdleTimeout</c>.</summary>
+    public static Problem RequestBodyIdle(TimeSpan timeout) =>
+        new(408, "unreadable-body", "Unreadable Request Body", GrpcStatusCode.InvalidArgument)
+        {
+            Detail = string.Create(CultureInfo.InvariantCulture, $"The request body sent nothing for {timeout.TotalSeconds:0.###} s (streaming.requestBodyIdleTimeout)."),
         };
 
     public static Problem UnsupportedMediaType(string? contentType) =>

@@ -33,7 +33,8 @@ public sealed class GatewayRuntime : IAsyncDisposable
             options.Streaming.MaxStreamsPerClient,
             ClientPartition.TryParse(options.Streaming.ClientKey)!,
             options.Streaming.MaxLifetime,
-            options.Streaming.IdleTimeout);
+            options.Streaming.IdleTimeout,
+            options.Streaming.RequestBodyIdleTimeout);
     }
 
     public StraitOptions Options { get; }

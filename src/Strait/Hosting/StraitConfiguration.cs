@@ -128,7 +128,7 @@ public static class StraitConfiguration
             throw new StraitConfigurationException($"streaming.maxStreams and streaming.maxStreamsPerClient{where} must be at least 1");
         }
 
-        foreach (var (name, value) in new[] { ("maxLifetime", streaming.MaxLifetime), ("idleTimeout", streaming.IdleTimeout), ("webSocketKeepAlive", (TimeSpan?)streaming.WebSocketKeepAlive) })
+        foreach (var (name, value) in new[] { ("maxLifetime", streaming.MaxLifetime), ("idleTimeout", streaming.IdleTimeout), ("requestBodyIdleTimeout", (TimeSpan?)streaming.RequestBodyIdleTimeout), ("webSocketKeepAlive", (TimeSpan?)streaming.WebSocketKeepAlive) })
         {
             if (value is { } duration && (duration < TimeSpan.FromMilliseconds(100) || duration > TimeSpan.FromDays(7)))
             {

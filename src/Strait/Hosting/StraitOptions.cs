@@ -182,6 +182,12 @@ public sealed class StreamingOptions
     /// <summary>How long a stream may pass no message either way before Strait ends it; unset: no idle cap.</summary>
     public TimeSpan? IdleTimeout { get; set; }
 
+    /// <summary>
+    /// How long a streamed REST request body (NDJSON or JSON array) may send no byte before Strait answers 408 and
+    /// cancels the call. Any byte counts, whitespace too: the deadline bounds a body that only trickles.
+    /// </summary>
+    public TimeSpan RequestBodyIdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Streams open at once across all clients; further ones are refused (RESOURCE_EXHAUSTED, 503) until one ends.</summary>
     public int MaxStreams { get; set; } = 10_000;
 

@@ -14,8 +14,9 @@ public sealed class StreamLimits
     private readonly ConcurrentDictionary<string, int> perClient = new(StringComparer.Ordinal);
     private int open;
 
-    internal StreamLimits(int maxStreams, int? maxStreamsPerClient, ClientPartition clients, TimeSpan? maxLifetime, TimeSpan? idleTimeout)
+    internal StreamLimits(int maxStreams, int? maxStreamsPerClient, ClientPartition clients, TimeSpan? maxLifetime, TimeSpan? idleTimeout, TimeSpan requestBodyIdleTimeout)
     {
+        RequestBodyIdleTimeout = requestBodyIdleTimeout;
         MaxStreams = maxStreams;
         MaxStreamsPerClient = maxStreamsPerClient;
         Clients = clients;
@@ -32,6 +33,9 @@ public sealed class StreamLimits
     public TimeSpan? MaxLifetime { get; }
 
     public TimeSpan? IdleTimeout { get; }
+
+    /// <summary>How long a streamed REST request body may send no byte.</summary>
+    public TimeSpan RequestBodyIdleTimeout { get; }
 
     /// <summary>Streams open now, for the admin view and tests.</summary>
     public int Open => Volatile.Read(ref open);

@@ -95,9 +95,16 @@ public sealed class GrpcFrameReader : IDisposable
             var buffer = result.Buffer;
             if (buffer.Length >= GrpcFrameWriter.HeaderLength)
             {
-                var header = ParseHeader(buffer.Slice(0, GrpcFrameWriter.HeaderLength));
-                _input.AdvanceTo(buffer.GetPosition(GrpcFrameWriter.HeaderLength));
-                return header;
+                try
+                {
+                    return ParseHeader(buffer.Slice(0, GrpcFrameWriter.HeaderLength));
+                }
+                finally
+                {
+                    // Also past a refused header: a pipe left mid-read refuses every later read, Kestrel's drain of
+                    // the rest of the body included, which would cost the connection.
+                    _input.AdvanceTo(buffer.GetPosition(GrpcFrameWriter.HeaderLength));
+                }
             }
 
             if (result.IsCompleted)
@@ -167,10 +174,11 @@ public sealed class GrpcFrameReader : IDisposable
         }
     }
 
-    private static void ThrowIfReadCanceled(ReadResult result, CancellationToken cancellationToken)
+    private void ThrowIfReadCanceled(ReadResult result, CancellationToken cancellationToken)
     {
         if (result.IsCanceled)
         {
+            _input.AdvanceTo(result.Buffer.Start);
             throw new OperationCanceledException("The pending read was canceled.", cancellationToken);
         }
     }

@@ -75,6 +75,7 @@ public sealed class ConfigFileTests : IDisposable
     [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\n  retryBudget:\n    ratio: -1\n", "backend.retryBudget.ratio: must be between 0 and 10")]
     [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\nresilience:\n  idempotencyStore:\n    kind: redis\n", "resilience.idempotencyStore.kind: 'redis' is not memory or postgres")]
     [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\nstreaming:\n  envelope: wrapped\n", "streaming.envelope")]
+    [InlineData("backend:\n  addresses: [\"127.0.0.1:1\"]\nstreaming:\n  requestBodyIdleTimeout: 00:00:00.010\n", "streaming.requestBodyIdleTimeout")]
     public async Task Bad_configuration_exits_2_naming_the_problem(string yaml, string mentioned)
     {
         var config = Write("strait.yaml", $"schema:\n  protos: [\"{TodoProto}\"]\n" + (yaml.StartsWith("schema", StringComparison.Ordinal) ? string.Empty : yaml));

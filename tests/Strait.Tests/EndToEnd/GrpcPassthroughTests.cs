@@ -159,6 +159,41 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_stream_that_sends_one_message_then_nothing_ends_at_its_deadline()
+    {
+        await using var call = client.StartCall(Stream + "ClientStream", deadlineUtc: DateTime.UtcNow.AddMilliseconds(1000));
+        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "a" }.ToByteArray()));
+
+        var replies = await ReadAllAsync(call).WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Empty(replies);
+        Assert.Equal(GrpcStatusCode.DeadlineExceeded, call.GetStatus().Code);
+    }
+
+    [Fact]
+    public async Task A_json_body_sent_as_grpc_web_is_answered_and_the_keep_alive_connection_answers_the_next_request()
+    {
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(gateway.Address.Host, gateway.Address.Port);
+        var stream = socket.GetStream();
+        const string json = "{\"id\":\"not a grpc-web frame\"}";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            "POST /strait.echo.v1.EchoService/Echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/grpc-web\r\n"
+            + $"Content-Length: {json.Length}\r\n\r\n{json}"
+            + "GET /v1/stream/after?count=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        var answers = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(15));
+
+        var second = answers.IndexOf("HTTP/1.1 ", 1, StringComparison.Ordinal);
+        Assert.True(answers.StartsWith("HTTP/1.1 200 ", StringComparison.Ordinal) && second > 0, "one answer on the connection, not two:\n" + answers);
+        Assert.Contains("grpc-status:13", answers[..second], StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200 ", answers[second..], StringComparison.Ordinal);
+        Assert.Contains("\"after\"", answers[second..], StringComparison.Ordinal);
+        Assert.DoesNotContain("Reading is already in progress", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_client_that_cancels_mid_stream_cancels_the_backend_stream()
     {
         await using (var warm = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline()))

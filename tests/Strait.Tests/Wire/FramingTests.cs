@@ -166,6 +166,27 @@ public sealed class FramingTests
         Assert.Equal(GrpcStatusCode.Internal, error.Status.Code);
     }
 
+    [Theory]
+    [InlineData((byte)'{', 4)]
+    [InlineData((byte)1, 4)]
+    [InlineData((byte)0, 1)]
+    public async Task A_refused_header_leaves_the_body_readable_for_whoever_drains_it(byte flag, int maxMessageSize)
+    {
+        // A JSON body sent as grpc-web: after the refusal, the server still drains the body to keep the connection.
+        var pipe = CreatePipe();
+        var frame = Frame("{\"id\":1}"u8.ToArray());
+        frame[0] = flag;
+        await pipe.Writer.WriteAsync(frame);
+        await pipe.Writer.CompleteAsync();
+        using var reader = new GrpcFrameReader(pipe.Reader, maxMessageSize);
+
+        await Assert.ThrowsAsync<GrpcException>(() => reader.MoveNextAsync().AsTask());
+
+        var rest = await pipe.Reader.ReadAsync();
+        Assert.True(rest.IsCompleted);
+        pipe.Reader.AdvanceTo(rest.Buffer.End);
+    }
+
     [Fact]
     public async Task Corrupt_gzip_payload_is_internal()
     {

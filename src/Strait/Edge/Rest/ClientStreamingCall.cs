@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -19,7 +20,8 @@ namespace Strait.Edge.Rest;
 /// array body: each line or element becomes one request message, sent upstream as soon as it has arrived, so the body
 /// is never read whole. The
 /// route's path and query bindings are added to every message. The reply is one JSON document, as for a unary call.
-/// A line that is not a valid message cancels the upstream call and answers 400 naming the line.
+/// A line that is not a valid message cancels the upstream call and answers 400 naming the line. The body's reads end
+/// with the call (504 at its deadline) and after <c>streaming.requestBodyIdleTimeout</c> without a byte (408).
 /// </summary>
 internal static class ClientStreamingCall
 {
@@ -88,11 +90,23 @@ internal static class ClientStreamingCall
         try
         {
             await using var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Token);
-            var problem = await SendLinesAsync(context, snapshot, route, call, bindings, slot).ConfigureAwait(false);
+            Problem? problem;
+            try
+            {
+                problem = await SendLinesAsync(context, snapshot, route, call, bindings, slot).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (slot.Token.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                // The deadline (or streaming.idleTimeout) ended the call while the body was still arriving.
+                status = slot.Expired ?? new GrpcStatus(GrpcStatusCode.DeadlineExceeded, "Deadline exceeded.", origin: StatusOrigin.Local);
+                CloseAfterAnswer(context);
+                return (Problems.FromStatus(status), status.Code);
+            }
+
             if (problem is not null)
             {
                 // The request is broken: the backend must not act on the messages it already has.
-                status = new GrpcStatus(GrpcStatusCode.Cancelled, "The request body was invalid.", origin: StatusOrigin.Local);
+                status = new GrpcStatus(GrpcStatusCode.Cancelled, "The request body was refused.", origin: StatusOrigin.Local);
                 return (problem, problem.GrpcStatus);
             }
 
@@ -156,11 +170,18 @@ internal static class ClientStreamingCall
         }
     }
 
-    /// <summary>Sends each complete line of the body as a message; stops early when the upstream call has ended.</summary>
+    /// <summary>
+    /// Sends each complete line of the body as a message; stops early when the upstream call has ended. A read waiting
+    /// for bytes throws once the call is over (the slot's token: deadline, idle stream, client gone), and gives up with a
+    /// 408 problem after the idle timeout; time spent passing messages upstream does not count as idle.
+    /// </summary>
     private static async Task<Problem?> SendLinesAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, ReadOnlyMemory<byte> bindings, StreamSlot slot)
     {
+        // Kestrel's minimum data rate is lifted for a body that may be slow by design; the idle timeout and the
+        // deadline take its place.
         StreamingBodyLimits.Lift(context);
-
+        var idle = snapshot.StreamLimits.RequestBodyIdleTimeout;
+        using var timeout = new BodyReadTimeout(slot.Token, idle);
         var reader = context.Request.BodyReader;
         var limit = snapshot.MaxRequestBodySize;
         var array = !IsNdJson(context.Request.ContentType);
@@ -171,7 +192,18 @@ internal static class ClientStreamingCall
         using var message = new PooledBufferWriter(256);
         while (true)
         {
-            var result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+            ReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(timeout.Start()).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!slot.Token.IsCancellationRequested)
+            {
+                CloseAfterAnswer(context);
+                return Problems.RequestBodyIdle(idle);
+            }
+
+            timeout.Stop();
             var buffer = result.Buffer;
             while (true)
             {
@@ -251,6 +283,18 @@ internal static class ClientStreamingCall
         }
     }
 
+    /// <summary>
+    /// An HTTP/1.1 body left unfinished cannot be drained (it may never end), so the connection closes after the
+    /// answer; HTTP/2 resets just the request stream.
+    /// </summary>
+    private static void CloseAfterAnswer(HttpContext context)
+    {
+        if (!HttpProtocol.IsHttp2(context.Request.Protocol) && !HttpProtocol.IsHttp3(context.Request.Protocol))
+        {
+            context.Response.Headers.Connection = "close";
+        }
+    }
+
     private static bool IsBlank(ReadOnlySequence<byte> rest)
     {
         foreach (var segment in rest)
@@ -262,6 +306,34 @@ internal static class ClientStreamingCall
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Cancels a body read that waits longer than the idle timeout for bytes, and every read once the call has ended.
+    /// Only the time spent waiting counts, not the time spent passing messages upstream.
+    /// </summary>
+    private sealed class BodyReadTimeout(CancellationToken callEnded, TimeSpan idle) : IDisposable
+    {
+        private CancellationTokenSource source = CancellationTokenSource.CreateLinkedTokenSource(callEnded);
+
+        public CancellationToken Start()
+        {
+            source.CancelAfter(idle);
+            return source.Token;
+        }
+
+        public void Stop()
+        {
+            if (!source.TryReset())
+            {
+                // The timer fired just as the bytes arrived (or the call ended): the next read gets a fresh source,
+                // which is cancelled at once if the call is over.
+                source.Dispose();
+                source = CancellationTokenSource.CreateLinkedTokenSource(callEnded);
+            }
+        }
+
+        public void Dispose() => source.Dispose();
     }
 
     /// <summary>
