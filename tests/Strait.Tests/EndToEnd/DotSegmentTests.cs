@@ -32,6 +32,8 @@ public sealed class DotSegmentFixture : IAsyncLifetime
               rules:
                 - selector: strait.echo.v1.EchoService.Echo
                   get: "/v1/{id=blobs/**}"
+            admin:
+              listen: http://127.0.0.1:0
             headers:
               skipPaths: [/healthz]
               rules:
@@ -79,6 +81,8 @@ public sealed class DotSegmentTests(DotSegmentFixture fixture) : IClassFixture<D
     [InlineData("GET http://{authority}/v1/blobs/../../healthz HTTP/1.1")]
     public async Task A_target_with_dot_segments_is_a_400_and_never_reaches_the_backend(string requestLine)
     {
+        var callsBefore = await BackendCallsAsync();
+
         var reply = await SendRawAsync(requestLine.Replace("{authority}", Gateway.Address.Authority, StringComparison.Ordinal));
 
         Assert.Equal(400, reply.Status);
@@ -86,11 +90,14 @@ public sealed class DotSegmentTests(DotSegmentFixture fixture) : IClassFixture<D
         Assert.Equal("urn:strait:problem:dot-segment", reply.Body.GetProperty("type").GetString());
         Assert.Equal("INVALID_ARGUMENT", reply.Body.GetProperty("grpcStatus").GetString());
         Assert.False(reply.Body.TryGetProperty("metadata", out _));
+        Assert.Equal(callsBefore, await BackendCallsAsync());
     }
 
     [Fact]
     public async Task A_grpc_web_call_with_dot_segments_is_refused_as_invalid_argument()
     {
+        var callsBefore = await BackendCallsAsync();
+
         // An empty EchoRequest: one uncompressed frame of length zero.
         var reply = await SendRawAsync(
             "POST /strait.echo.v1.EchoService/../strait.echo.v1.EchoService/Echo HTTP/1.1",
@@ -101,6 +108,16 @@ public sealed class DotSegmentTests(DotSegmentFixture fixture) : IClassFixture<D
         // grpc-web over HTTP/1.1 carries the status in a trailer frame at the end of the body.
         Assert.Equal(200, reply.Status);
         Assert.Contains("grpc-status:3", reply.BodyText, StringComparison.Ordinal);
+        Assert.Equal(callsBefore, await BackendCallsAsync());
+    }
+
+    /// <summary>Calls the gateway sent to the backend, by the admin view (tests of one class run one at a time).</summary>
+    private async Task<long> BackendCallsAsync()
+    {
+        var clusters = await Gateway.GetClustersAsync();
+        return clusters.GetProperty("clusters").EnumerateArray()
+            .SelectMany(cluster => cluster.GetProperty("endpoints").EnumerateArray())
+            .Sum(endpoint => endpoint.GetProperty("requestsTotal").GetInt64());
     }
 
     private Task<RawReply> SendRawAsync(string requestLine, params string[] headers) => SendRawAsync(requestLine, [], headers);
