@@ -29,12 +29,12 @@ public sealed partial class EdgeDispatcher
     public EdgeDispatcher(
         GatewaySnapshotHolder snapshots, RestTranscodingEndpoint rest, GrpcProxyEndpoint grpc, GatewayGrpcServices own, ApiExplorer explorer, ILogger<EdgeDispatcher> logger)
     {
-        this.logger = logger;
         this.snapshots = snapshots;
         this.rest = rest;
         this.grpc = grpc;
         this.own = own;
         this.explorer = explorer;
+        this.logger = logger;
     }
 
     public Task InvokeAsync(HttpContext context)
