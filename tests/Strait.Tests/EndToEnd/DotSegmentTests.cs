@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -32,6 +34,7 @@ public sealed class DotSegmentFixture : IAsyncLifetime
               rules:
                 - selector: strait.echo.v1.EchoService.Echo
                   get: "/v1/{id=blobs/**}"
+            http2Listen: http://127.0.0.1:0
             admin:
               listen: http://127.0.0.1:0
             headers:
@@ -118,6 +121,32 @@ public sealed class DotSegmentTests(DotSegmentFixture fixture) : IClassFixture<D
         return clusters.GetProperty("clusters").EnumerateArray()
             .SelectMany(cluster => cluster.GetProperty("endpoints").EnumerateArray())
             .Sum(endpoint => endpoint.GetProperty("requestsTotal").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_native_grpc_call_with_dot_segments_is_refused_as_invalid_argument()
+    {
+        var callsBefore = await BackendCallsAsync();
+        // Without this option Uri would remove the dot segments before the request leaves.
+        var target = new Uri(
+            Gateway.Http2Address + "strait.echo.v1.EchoService/../strait.echo.v1.EchoService/Echo",
+            new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var client = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, target)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Headers.TE.ParseAdd("trailers");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal("/strait.echo.v1.EchoService/../strait.echo.v1.EchoService/Echo", target.AbsolutePath);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("3", response.Headers.GetValues("grpc-status").Single());
+        Assert.Equal(callsBefore, await BackendCallsAsync());
     }
 
     private Task<RawReply> SendRawAsync(string requestLine, params string[] headers) => SendRawAsync(requestLine, [], headers);
