@@ -65,7 +65,7 @@ public class HeaderMappingBenchmarks
     private GrpcMetadata Map(HttpContext context)
     {
         var metadata = new GrpcMetadata();
-        if (IncomingHeaderMapper.Map(context.Request, _route, _plan, _identity, metadata, NullLogger.Instance) is not null)
+        if (IncomingHeaderMapper.Map(context.Request, "/v1/orders/42", _route, _plan, _identity, metadata, NullLogger.Instance) is not null)
         {
             throw new InvalidOperationException("the benchmark request was rejected");
         }

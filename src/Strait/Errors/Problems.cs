@@ -24,6 +24,13 @@ public static class Problems
             Allow = allowed,
         };
 
+    /// <summary>The request target has a <c>.</c> or <c>..</c> segment, which Strait refuses rather than resolves (ADR 0011).</summary>
+    public static Problem DotSegment() =>
+        new(400, "dot-segment", "Dot Segment in Path", GrpcStatusCode.InvalidArgument)
+        {
+            Detail = "The request path has a '.' or '..' segment (also percent-encoded); the gateway does not resolve them. Send the path the segments lead to.",
+        };
+
     /// <summary>The request could not be turned into a gRPC message (bad JSON, value, path or query).</summary>
     public static Problem InvalidRequest(string detail, string? field = null, string? fieldDescription = null) =>
         new(400, "invalid-request", "Invalid Request", GrpcStatusCode.InvalidArgument)

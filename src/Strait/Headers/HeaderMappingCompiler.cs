@@ -1,5 +1,6 @@
 using System.Net;
 using Strait.Observability;
+using Strait.Routing;
 using Strait.Wire;
 
 namespace Strait.Headers;
@@ -26,6 +27,14 @@ public static class HeaderMappingCompiler
             if (string.IsNullOrEmpty(options.SkipPaths[i]) || options.SkipPaths[i][0] != '/')
             {
                 errors.Add($"headers.skipPaths[{i}]: '{options.SkipPaths[i]}' must start with '/' (end it with '*' for a prefix)");
+            }
+            else if (PercentEncoding.FindMalformedEscape(options.SkipPaths[i]) >= 0)
+            {
+                errors.Add($"headers.skipPaths[{i}]: '{options.SkipPaths[i]}' has a '%' that is not followed by two hex digits");
+            }
+            else if (DotSegments.Contains(options.SkipPaths[i].TrimEnd('*')))
+            {
+                errors.Add($"headers.skipPaths[{i}]: '{options.SkipPaths[i]}' has a '.' or '..' segment, which no request can have (they are refused)");
             }
         }
 

@@ -38,8 +38,9 @@ public sealed class HeaderMappingPlan
         Overwrite = overwrite;
         TrailerPrefix = trailerPrefix;
         Strict = strict;
-        _skipExact = [.. skipPaths.Where(p => !p.EndsWith('*'))];
-        _skipPrefixes = [.. skipPaths.Where(p => p.EndsWith('*')).Select(p => p[..^1])];
+        // In the canonical form of RequestTarget.Path, so that "/heal%74hz" and "/healthz" are one path here as in routing.
+        _skipExact = [.. skipPaths.Where(p => !p.EndsWith('*')).Select(PercentEncoding.Normalize)];
+        _skipPrefixes = [.. skipPaths.Where(p => p.EndsWith('*')).Select(p => PercentEncoding.Normalize(p[..^1]))];
         GatewayOwned = gatewayOwned.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         GatewayOwnedNames = [.. GatewayOwned];
         TrustedProxies = [.. trustedProxies];
@@ -90,6 +91,7 @@ public sealed class HeaderMappingPlan
     public HeaderRuleCounters Counters { get; }
 
 
+    /// <param name="path">The request path as the front door reads it (<c>RequestTarget.Path</c>).</param>
     public bool IsSkipped(string path)
     {
         foreach (var exact in _skipExact)

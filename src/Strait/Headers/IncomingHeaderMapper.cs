@@ -40,7 +40,8 @@ public static partial class IncomingHeaderMapper
     ]).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Adds the call's metadata to <paramref name="metadata"/>, or returns the problem that stops the request.</summary>
-    public static Problem? Map(HttpRequest request, HttpRoute route, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata, ILogger logger)
+    /// <param name="path">The request path as the front door reads it, which <c>headers.skipPaths</c> are matched on.</param>
+    public static Problem? Map(HttpRequest request, string path, HttpRoute route, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata, ILogger logger)
     {
         var headers = request.Headers;
         if (headers.Count > plan.MaxHeaderCount)
@@ -48,7 +49,7 @@ public static partial class IncomingHeaderMapper
             return Problems.TooManyHeaders(headers.Count, plan.MaxHeaderCount);
         }
 
-        var rules = plan.IsSkipped(request.Path.Value ?? "/") ? null : plan.For(route);
+        var rules = plan.IsSkipped(path) ? null : plan.For(route);
         var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
         var connection = headers.Connection;
         var debug = logger.IsEnabled(LogLevel.Debug);

@@ -26,9 +26,11 @@ public static partial class OutgoingHeaderMapper
     private const string CompatiblePrefix = "Grpc-Metadata-";
 
     /// <summary>Applies the mapping; returns the problem a strict plan answers when required metadata are missing.</summary>
+    /// <param name="path">The request path as the front door reads it, which <c>headers.skipPaths</c> are matched on.</param>
     /// <param name="succeeded">The call returned OK: only then do the status convention and required rules apply.</param>
     public static Problem? Apply(
         HttpContext context,
+        string path,
         HttpRoute route,
         HeaderMappingPlan plan,
         GrpcMetadata responseHeaders,
@@ -37,7 +39,7 @@ public static partial class OutgoingHeaderMapper
         ILogger logger,
         out int? successStatus)
     {
-        var rules = plan.IsSkipped(context.Request.Path.Value ?? "/") ? null : plan.For(route);
+        var rules = plan.IsSkipped(path) ? null : plan.For(route);
         var response = context.Response;
         var realTrailers = AcceptsTrailers(context);
         var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
@@ -87,9 +89,9 @@ public static partial class OutgoingHeaderMapper
     /// status convention (<c>x-http-code</c>) does not, since a stream always answers 200, and required rules are not
     /// enforced, since their metadata may still come in the trailers.
     /// </summary>
-    public static void ApplyStreamHead(HttpContext context, HttpRoute route, HeaderMappingPlan plan, GrpcMetadata responseHeaders, ILogger logger)
+    public static void ApplyStreamHead(HttpContext context, string path, HttpRoute route, HeaderMappingPlan plan, GrpcMetadata responseHeaders, ILogger logger)
     {
-        var rules = plan.IsSkipped(context.Request.Path.Value ?? "/") ? null : plan.For(route);
+        var rules = plan.IsSkipped(path) ? null : plan.For(route);
         var response = context.Response;
         var realTrailers = AcceptsTrailers(context);
         var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
@@ -115,9 +117,9 @@ public static partial class OutgoingHeaderMapper
     /// trailers they are dropped: the headers left with the first message. Rules that target a header cannot apply.
     /// </summary>
     public static void ApplyStreamTrailers(
-        HttpContext context, HttpRoute route, HeaderMappingPlan plan, GrpcMetadata responseHeaders, GrpcMetadata trailers, ILogger logger)
+        HttpContext context, string path, HttpRoute route, HeaderMappingPlan plan, GrpcMetadata responseHeaders, GrpcMetadata trailers, ILogger logger)
     {
-        if (!AcceptsTrailers(context) || plan.IsSkipped(context.Request.Path.Value ?? "/") || plan.For(route) is not { } rules)
+        if (!AcceptsTrailers(context) || plan.IsSkipped(path) || plan.For(route) is not { } rules)
         {
             return;
         }

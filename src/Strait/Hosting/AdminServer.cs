@@ -13,7 +13,8 @@ namespace Strait.Hosting;
 /// <summary>
 /// The admin listener, apart from the gateway's so that it can stay on a private interface: <c>GET /clusters</c>
 /// answers the upstream state as JSON, <c>GET /schema</c> the schema's state and refresh counters, and
-/// <c>POST /schema/refresh</c> reflects the backends again now.
+/// <c>POST /schema/refresh</c> (with a JSON content type) reflects the backends again now. Only requests to its own
+/// host names, and with <c>admin.token</c> only bearers of it, are answered (<see cref="AdminAccess"/>).
 /// </summary>
 internal sealed class AdminServer : IAsyncDisposable
 {
@@ -27,14 +28,16 @@ internal sealed class AdminServer : IAsyncDisposable
 
     public IReadOnlyList<string> Urls { get; }
 
-    public static async Task<AdminServer> StartAsync(string url, SchemaRefresher refresher, CancellationToken cancellationToken)
+    public static async Task<AdminServer> StartAsync(AdminOptions options, SchemaRefresher refresher, CancellationToken cancellationToken)
     {
+        var url = options.Listen ?? throw new ArgumentException("admin.listen is not set", nameof(options));
+        var access = AdminAccess.Create(options, new Uri(url).IdnHost);
         var builder = WebApplication.CreateSlimBuilder(QuietHost.Options());
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.WebHost.UseUrls(url);
         var app = builder.Build();
-        app.Run(context => HandleAsync(context, refresher));
+        app.Run(context => HandleAsync(context, access, refresher));
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -55,8 +58,29 @@ internal sealed class AdminServer : IAsyncDisposable
         await app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static async Task HandleAsync(HttpContext context, SchemaRefresher refresher)
+    private static async Task HandleAsync(HttpContext context, AdminAccess access, SchemaRefresher refresher)
     {
+        context.Response.Headers.CacheControl = "no-store";
+        if (!access.IsOwnHost(context.Request.Host))
+        {
+            await RefuseAsync(
+                context,
+                StatusCodes.Status421MisdirectedRequest,
+                "The admin listener answers its own host names only: localhost, IP addresses, the admin.listen host and admin.allowedHosts.").ConfigureAwait(false);
+            return;
+        }
+
+        var credential = access.Check(context.Request.Headers.Authorization.Count == 1 ? context.Request.Headers.Authorization[0] : null);
+        if (credential != AdminCredential.Accepted)
+        {
+            context.Response.Headers.WWWAuthenticate = AdminAccess.Challenge(credential);
+            await RefuseAsync(
+                context,
+                StatusCodes.Status401Unauthorized,
+                credential == AdminCredential.Missing ? "The admin listener needs the admin.token as a bearer token." : "The bearer token is not the admin.token.").ConfigureAwait(false);
+            return;
+        }
+
         var path = context.Request.Path.Value;
         var method = context.Request.Method;
         if (path == "/schema/refresh")
@@ -64,6 +88,17 @@ internal sealed class AdminServer : IAsyncDisposable
             if (!HttpMethods.IsPost(method))
             {
                 await RefuseMethodAsync(context, "POST").ConfigureAwait(false);
+                return;
+            }
+
+            // A JSON content type makes the request non-simple: a cross-site page cannot send it without a CORS
+            // preflight, which this listener never grants, so a form post cannot trigger refreshes.
+            if (!IsJson(context.Request.ContentType))
+            {
+                await RefuseAsync(
+                    context,
+                    StatusCodes.Status415UnsupportedMediaType,
+                    "POST /schema/refresh needs Content-Type: application/json (the body may be empty).").ConfigureAwait(false);
                 return;
             }
 
@@ -101,6 +136,29 @@ internal sealed class AdminServer : IAsyncDisposable
         }).ConfigureAwait(false);
     }
 
+    private static bool IsJson(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        var mediaType = (semicolon < 0 ? contentType.AsSpan() : contentType.AsSpan(0, semicolon)).Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static async Task RefuseAsync(HttpContext context, int status, string error)
+    {
+        context.Response.StatusCode = status;
+        await WriteJsonAsync(context, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("error", error);
+            json.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
     private static Task RefuseMethodAsync(HttpContext context, string allow)
     {
         context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
@@ -111,7 +169,6 @@ internal sealed class AdminServer : IAsyncDisposable
     private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
     {
         context.Response.ContentType = "application/json";
-        context.Response.Headers.CacheControl = "no-store";
         using var buffer = new Wire.PooledBufferWriter(4096);
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {

@@ -37,9 +37,10 @@ public sealed class GatewayGrpcServices
     }
 
     /// <summary>Answers the call when its path is one of these services'; false when it is not (proxy it).</summary>
-    public bool TryHandle(HttpContext context, out Task handled)
+    /// <param name="path">The request path as the front door reads it (<see cref="Edge.RequestTarget.Path"/>).</param>
+    public bool TryHandle(HttpContext context, string path, out Task handled)
     {
-        if (methods.TryGetValue(context.Request.Path.Value ?? string.Empty, out var method))
+        if (methods.TryGetValue(path, out var method))
         {
             handled = GrpcServerCall.HandleAsync(context, method, options, logger);
             return true;

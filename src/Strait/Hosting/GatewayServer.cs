@@ -107,9 +107,9 @@ public sealed class GatewayServer : IAsyncDisposable
             // Keep-alive is set per socket from the snapshot (streaming.webSocketKeepAlive).
             app.UseWebSockets();
             app.Run(endpoint.InvokeAsync);
-            if (options.Admin.Listen is { } adminUrl)
+            if (options.Admin.Listen is not null)
             {
-                admin = await AdminServer.StartAsync(adminUrl, refresher, cancellationToken).ConfigureAwait(false);
+                admin = await AdminServer.StartAsync(options.Admin, refresher, cancellationToken).ConfigureAwait(false);
             }
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -167,5 +167,28 @@ public static class StraitConfiguration
         {
             throw new StraitConfigurationException($"admin.listen '{admin}'{where} is not http://HOST:PORT");
         }
+
+        if (options.Admin.Token is not null && options.Admin.TokenFile is not null)
+        {
+            throw new StraitConfigurationException($"admin.token and admin.tokenFile{where} are both set; use one");
+        }
+
+        if (options.Admin.Token is { } token && token.Trim().Length < AdminAccess.MinTokenLength)
+        {
+            throw new StraitConfigurationException($"admin.token{where} is shorter than {AdminAccess.MinTokenLength} characters; use a long random string");
+        }
+
+        if (options.Admin.TokenFile is "")
+        {
+            throw new StraitConfigurationException($"admin.tokenFile{where} is empty; give a path or leave it unset");
+        }
+
+        for (var i = 0; i < options.Admin.AllowedHosts.Count; i++)
+        {
+            if (!AdminAccess.IsValidHostName(options.Admin.AllowedHosts[i]))
+            {
+                throw new StraitConfigurationException($"admin.allowedHosts[{i}]{where} '{options.Admin.AllowedHosts[i]}' is not a host name (no scheme, port or wildcard)");
+            }
+        }
     }
 }

@@ -240,4 +240,16 @@ public sealed class AdminOptions
 {
     /// <summary>URL of the admin listener, e.g. <c>http://127.0.0.1:9901</c>; off when unset. Keep it off public interfaces.</summary>
     public string? Listen { get; set; }
+
+    /// <summary>
+    /// Host names the listener answers besides <c>localhost</c>, IP addresses and the listen host; requests naming any
+    /// other host get 421 (a DNS-rebinding page names its own).
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>A bearer token every admin request must carry; none when unset. Prefer <see cref="TokenFile"/>.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>A file holding the token (surrounding whitespace ignored), read at startup.</summary>
+    public string? TokenFile { get; set; }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using Strait.Edge;
 using Strait.Hosting;
 
 namespace Strait.OpenApi;
@@ -73,7 +74,7 @@ public sealed class ApiExplorer
     }
 
     /// <summary>Answers the request when it asks for the document or the explorer; false otherwise.</summary>
-    public bool TryHandle(HttpContext context, GatewaySnapshot snapshot, out Task handled)
+    public bool TryHandle(HttpContext context, GatewaySnapshot snapshot, RequestTarget target, out Task handled)
     {
         handled = Task.CompletedTask;
         var request = context.Request;
@@ -82,7 +83,7 @@ public sealed class ApiExplorer
             return false;
         }
 
-        var path = request.Path.Value ?? string.Empty;
+        var path = target.Path;
         var isDocs = docsPath.Length > 0 && path.StartsWith(docsPath, StringComparison.Ordinal) && (path.Length == docsPath.Length || path[docsPath.Length] == '/');
         if ((path == documentPath || isDocs) && !networks.Contains(context.Connection.RemoteIpAddress))
         {

@@ -41,6 +41,8 @@ public sealed class HeaderMappingCompilerTests
         { "gateway-owned mapped", new HeaderMappingOptions { GatewayOwned = ["X-User-Id"], Rules = [new() { HttpHeader = "x-user-id" }] }, "'x-user-id' is gateway-owned" },
         { "bad mode", new HeaderMappingOptions { Mode = "magic" }, "headers.mode: 'magic' is not a mode" },
         { "bad skip path", new HeaderMappingOptions { SkipPaths = ["healthz"] }, "headers.skipPaths[0]: 'healthz' must start with '/'" },
+        { "dot segment skip path", new HeaderMappingOptions { SkipPaths = ["/a/../healthz"] }, "headers.skipPaths[0]: '/a/../healthz' has a '.' or '..' segment" },
+        { "malformed skip path", new HeaderMappingOptions { SkipPaths = ["/health%z"] }, "headers.skipPaths[0]: '/health%z' has a '%'" },
         { "bad proxy", new HeaderMappingOptions { TrustedProxies = ["10.0.0.0/99"] }, "headers.trustedProxies[0]: '10.0.0.0/99' is neither" },
         { "bad trailer prefix", new HeaderMappingOptions { TrailerPrefix = "Grpc Trailer" }, "headers.trailerPrefix" },
         { "zero header limit", new HeaderMappingOptions { MaxHeaderCount = 0 }, "headers.maxHeaderCount: must be at least 1" },

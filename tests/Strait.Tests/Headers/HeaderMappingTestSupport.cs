@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
+using Strait.Edge;
 using Strait.Errors;
 using Strait.Headers;
 using Strait.Observability;
@@ -44,7 +45,7 @@ internal static class HeaderMappingTestSupport
     {
         var metadata = new GrpcMetadata();
         var identity = new RequestIdentity("req-test", "trace-test");
-        var problem = IncomingHeaderMapper.Map(context.Request, route ?? CreateUser, plan, identity, metadata, NullLogger.Instance);
+        var problem = IncomingHeaderMapper.Map(context.Request, RequestTarget.Read(context).Path, route ?? CreateUser, plan, identity, metadata, NullLogger.Instance);
         return (metadata, problem);
     }
 

@@ -1,3 +1,4 @@
+using Strait.Edge;
 using Strait.Headers;
 using static Strait.Tests.Headers.HeaderMappingTestSupport;
 
@@ -206,6 +207,21 @@ public sealed class IncomingHeaderMapperTests
     }
 
     [Fact]
+    public void Skip_paths_match_the_canonical_path_as_routing_does()
+    {
+        var plan = Plan(new HeaderMappingOptions
+        {
+            SkipPaths = ["/heal%74hz", "/status%2fall"],
+            Rules = [new() { HttpHeader = "X-Tenant", Required = true }],
+        });
+
+        Assert.True(plan.IsSkipped(RequestTarget.Parse("/healthz").Path));
+        Assert.True(plan.IsSkipped(RequestTarget.Parse("/h%65althz?x=1").Path));
+        Assert.True(plan.IsSkipped(RequestTarget.Parse("/status%2Fall").Path));
+        Assert.False(plan.IsSkipped(RequestTarget.Parse("/status/all").Path));
+    }
+
+    [Fact]
     public void Too_many_headers_is_a_431()
     {
         var plan = Plan(new HeaderMappingOptions { MaxHeaderCount = 3 });
@@ -355,7 +371,7 @@ public sealed class IncomingHeaderMapperTests
         var logger = new RecordingLogger();
         var context = Request(("Authorization", "Bearer top-secret"), ("X-Session", "s3cr3t"), ("X-Tenant", "acme"));
 
-        Assert.Null(IncomingHeaderMapper.Map(context.Request, CreateUser, plan, new Strait.Observability.RequestIdentity("r", "t"), new Strait.Wire.GrpcMetadata(), logger));
+        Assert.Null(IncomingHeaderMapper.Map(context.Request, RequestTarget.Read(context).Path, CreateUser, plan, new Strait.Observability.RequestIdentity("r", "t"), new Strait.Wire.GrpcMetadata(), logger));
 
         var logged = string.Join("\n", logger.Lines);
         Assert.DoesNotContain("top-secret", logged, StringComparison.Ordinal);

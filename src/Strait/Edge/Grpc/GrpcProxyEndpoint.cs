@@ -37,10 +37,14 @@ public sealed partial class GrpcProxyEndpoint
         this.logger = logger;
     }
 
-    public async Task InvokeAsync(HttpContext context, GatewaySnapshot snapshot, GrpcEdgeProtocol protocol, RequestIdentity identity)
+    /// <summary>Answers a call the front door refuses before it is proxied, in the client's framing.</summary>
+    public static Task RefuseAsync(HttpContext context, GrpcEdgeProtocol protocol, GrpcStatus status) =>
+        new GrpcEdgeResponse(context, protocol).FinishAsync(status, NoTrailers);
+
+    public async Task InvokeAsync(HttpContext context, GatewaySnapshot snapshot, GrpcEdgeProtocol protocol, RequestTarget target, RequestIdentity identity)
     {
         var started = Stopwatch.GetTimestamp();
-        var path = context.Request.Path.Value ?? "/";
+        var path = target.Path;
         var response = new GrpcEdgeResponse(context, protocol);
         var outcome = new StrongBox<GrpcStatus?>();
         try

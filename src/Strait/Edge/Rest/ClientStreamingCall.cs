@@ -72,6 +72,7 @@ internal static class ClientStreamingCall
     public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
         HttpContext context,
         GatewaySnapshot snapshot,
+        RequestTarget target,
         HttpRoute route,
         UpstreamCluster cluster,
         ReadOnlyMemory<byte> bindings,
@@ -141,7 +142,7 @@ internal static class ClientStreamingCall
             // The reply is complete before its status line, so its metadata map as a unary reply's do.
             var succeeded = status.Code == GrpcStatusCode.Ok;
             var mappingProblem = OutgoingHeaderMapper.Apply(
-                context, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
+                context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
             if (!succeeded || mappingProblem is not null)
             {
                 return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Strait.Edge.WebSockets;
 using Strait.Errors;
@@ -32,14 +31,14 @@ public sealed partial class RestTranscodingEndpoint
         this.logger = logger;
     }
 
-    public async Task InvokeAsync(HttpContext context, GatewaySnapshot snapshot, RequestIdentity identity)
+    public async Task InvokeAsync(HttpContext context, GatewaySnapshot snapshot, RequestTarget target, RequestIdentity identity)
     {
         var started = Stopwatch.GetTimestamp();
 
         var outcome = new CallOutcome();
         try
         {
-            var problem = await TranscodeAsync(context, snapshot, identity, outcome, logger).ConfigureAwait(false);
+            var problem = await TranscodeAsync(context, snapshot, target, identity, outcome, logger).ConfigureAwait(false);
             if (problem is not null && !context.RequestAborted.IsCancellationRequested)
             {
                 outcome.GrpcStatus ??= problem.GrpcStatus;
@@ -83,10 +82,10 @@ public sealed partial class RestTranscodingEndpoint
         }
     }
 
-    private static async Task<Problem?> TranscodeAsync(HttpContext context, GatewaySnapshot snapshot, RequestIdentity identity, CallOutcome outcome, ILogger logger)
+    private static async Task<Problem?> TranscodeAsync(HttpContext context, GatewaySnapshot snapshot, RequestTarget target, RequestIdentity identity, CallOutcome outcome, ILogger logger)
     {
         // 1. Route: the raw target keeps %2F apart from '/', which the path variables' decoding rules depend on.
-        var (rawPath, rawQuery) = SplitTarget(context);
+        var rawPath = target.RawPath;
         var webSocket = context.WebSockets.IsWebSocketRequest;
         var match = webSocket ? MatchWebSocket(snapshot.RouteTable, rawPath) : snapshot.RouteTable.Match(context.Request.Method, rawPath);
         if (!match.IsMatched && HttpMethods.IsHead(context.Request.Method))
@@ -129,7 +128,7 @@ public sealed partial class RestTranscodingEndpoint
 
         // 3. Metadata, by the header mapping rules: checked before the body is received.
         var metadata = new GrpcMetadata();
-        if (IncomingHeaderMapper.Map(context.Request, route, snapshot.Headers, identity, metadata, logger) is { } headerProblem)
+        if (IncomingHeaderMapper.Map(context.Request, target.Path, route, snapshot.Headers, identity, metadata, logger) is { } headerProblem)
         {
             return headerProblem;
         }
@@ -156,7 +155,7 @@ public sealed partial class RestTranscodingEndpoint
             }
         }
 
-        var query = QueryBinder.Bind(route, rawQuery, snapshot.QueryOptions);
+        var query = QueryBinder.Bind(route, target.RawQuery, snapshot.QueryOptions);
         if (!query.Succeeded)
         {
             return Problems.InvalidRequest(query.Error!);
@@ -193,8 +192,8 @@ public sealed partial class RestTranscodingEndpoint
         if (streamsBody || (route.Method.IsServerStreaming && !route.Method.IsClientStreaming))
         {
             var (streamProblem, streamStatus) = streamsBody
-                ? await ClientStreamingCall.RunAsync(context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline, logger).ConfigureAwait(false)
-                : await ServerStreamingCall.RunAsync(context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline, identity, logger).ConfigureAwait(false);
+                ? await ClientStreamingCall.RunAsync(context, snapshot, target, route, cluster, message.WrittenMemory, metadata, deadline, logger).ConfigureAwait(false)
+                : await ServerStreamingCall.RunAsync(context, snapshot, target, route, cluster, message.WrittenMemory, metadata, deadline, identity, logger).ConfigureAwait(false);
             outcome.GrpcStatus = streamStatus;
             outcome.Attempts = 1;
             return streamProblem;
@@ -232,7 +231,7 @@ public sealed partial class RestTranscodingEndpoint
         outcome.GrpcStatus = result.Status.Code;
         var succeeded = result.Status.Code == GrpcStatusCode.Ok;
         var mappingProblem = OutgoingHeaderMapper.Apply(
-            context, route, snapshot.Headers, result.ResponseHeaders, result.Trailers, succeeded, logger, out var successStatus);
+            context, target.Path, route, snapshot.Headers, result.ResponseHeaders, result.Trailers, succeeded, logger, out var successStatus);
         if (!succeeded)
         {
             return context.RequestAborted.IsCancellationRequested ? null : Problems.FromStatus(result.Status);
@@ -346,19 +345,6 @@ public sealed partial class RestTranscodingEndpoint
         mediaType = mediaType.Trim();
         return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
-    }
-
-    private static (string Path, string? Query) SplitTarget(HttpContext context)
-    {
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(target) || target[0] != '/')
-        {
-            // Absolute-form targets ("http://host/x") and test servers without a raw target.
-            return (context.Request.Path.ToUriComponent(), context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : null);
-        }
-
-        var question = target.IndexOf('?', StringComparison.Ordinal);
-        return question < 0 ? (target, null) : (target[..question], target[(question + 1)..]);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{HttpMethod} {Path} → {Status} {GrpcStatus} {GrpcMethod} in {ElapsedMs:0.0} ms, {Attempts} attempts (request {RequestId})")]

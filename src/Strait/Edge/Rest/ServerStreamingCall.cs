@@ -44,6 +44,7 @@ internal static class ServerStreamingCall
     public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
         HttpContext context,
         GatewaySnapshot snapshot,
+        RequestTarget target,
         HttpRoute route,
         UpstreamCluster cluster,
         ReadOnlyMemory<byte> request,
@@ -98,7 +99,7 @@ internal static class ServerStreamingCall
                 if (sent == 0)
                 {
                     Start(context, events);
-                    OutgoingHeaderMapper.ApplyStreamHead(context, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), logger);
+                    OutgoingHeaderMapper.ApplyStreamHead(context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), logger);
                 }
 
                 await context.Response.Body.WriteAsync(json.WrittenMemory, slot.Token).ConfigureAwait(false);
@@ -112,7 +113,7 @@ internal static class ServerStreamingCall
                 // Nothing was streamed, so the whole reply's metadata is known before the status line, as for a unary call.
                 var succeeded = status.Code == GrpcStatusCode.Ok;
                 var mappingProblem = OutgoingHeaderMapper.Apply(
-                    context, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
+                    context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
                 if (!succeeded || mappingProblem is not null)
                 {
                     return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);
@@ -138,7 +139,7 @@ internal static class ServerStreamingCall
             // A stream cut short here (a malformed message) has no trailers to map, and its trailer defaults do not apply.
             if (!ct.IsCancellationRequested && call.IsCompleted)
             {
-                OutgoingHeaderMapper.ApplyStreamTrailers(context, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, logger);
+                OutgoingHeaderMapper.ApplyStreamTrailers(context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, logger);
             }
 
             return (null, status.Code);
