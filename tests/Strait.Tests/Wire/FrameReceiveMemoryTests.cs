@@ -36,6 +36,23 @@ public sealed class FrameReceiveMemoryTests
     }
 
     [Fact]
+    public async Task A_body_that_ends_short_of_the_declared_length_is_refused_without_renting()
+    {
+        // What grpc-web-text becomes: its whole body decoded, then read as a finished stream.
+        var pipe = CreatePipe();
+        var pool = new RecordingPool();
+        await pipe.Writer.WriteAsync(Header(FourMegabytes));
+        await pipe.Writer.WriteAsync(new byte[10]);
+        await pipe.Writer.CompleteAsync();
+        using var reader = new GrpcFrameReader(pipe.Reader, FourMegabytes, GrpcCompression.None, new ReceiveBudget(ReceiveBudget.DefaultCapacity), pool);
+
+        var error = await Assert.ThrowsAsync<GrpcException>(() => reader.MoveNextAsync().AsTask());
+
+        Assert.Equal(GrpcStatusCode.Internal, error.Status.Code);
+        Assert.Empty(pool.Requests);
+    }
+
+    [Fact]
     public async Task The_buffer_grows_with_the_bytes_that_arrive()
     {
         const int length = 1024 * 1024;
