@@ -53,6 +53,8 @@ public sealed class GatewayServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(runtime);
         var options = runtime.Options;
+        // Every frame reader in the process draws on this one budget: client requests and upstream replies alike.
+        Wire.ReceiveBudget.Process.Capacity = options.Limits.MaxPendingMessageBytes;
         var builder = WebApplication.CreateSlimBuilder(QuietHost.Options());
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ILoggerProvider>(_ => new LineLoggerProvider(Console.OpenStandardOutput()));

@@ -123,6 +123,15 @@ public static class StraitConfiguration
             throw new StraitConfigurationException($"streaming.maxMessageSize{where} must be between 1 and 67108864 bytes (it is {streaming.MaxMessageSize})");
         }
 
+        // One message of the largest size accepted must fit, or it could never be received in pieces.
+        var largestMessage = options.Clusters.Values.Append(options.Backend).Max(cluster => (long)cluster.MaxResponseMessageSize);
+        largestMessage = Math.Max(largestMessage, streaming.MaxMessageSize);
+        if (options.Limits.MaxPendingMessageBytes < largestMessage)
+        {
+            throw new StraitConfigurationException(
+                $"limits.maxPendingMessageBytes{where} must be at least the largest message accepted ({largestMessage} bytes: streaming.maxMessageSize or a cluster's maxResponseMessageSize); it is {options.Limits.MaxPendingMessageBytes}");
+        }
+
         if (streaming.MaxStreams < 1 || streaming.MaxStreamsPerClient is < 1)
         {
             throw new StraitConfigurationException($"streaming.maxStreams and streaming.maxStreamsPerClient{where} must be at least 1");

@@ -159,6 +159,13 @@ public sealed class LimitsOptions
 {
     /// <summary>Largest request body accepted, in bytes; larger ones get 413.</summary>
     public long MaxRequestBodySize { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes of gRPC messages that frame headers announced and that have not arrived yet, summed over every call in
+    /// the process (client requests on every gRPC edge and upstream replies). A message that does not fit is refused
+    /// with RESOURCE_EXHAUSTED, so headers that declare large messages and never send them cannot take the memory.
+    /// </summary>
+    public long MaxPendingMessageBytes { get; set; } = Wire.ReceiveBudget.DefaultCapacity;
 }
 
 /// <summary>How REST server streams are written (docs/streaming.md).</summary>

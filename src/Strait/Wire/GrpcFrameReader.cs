@@ -15,29 +15,48 @@ namespace Strait.Wire;
 /// inflated no further than the limit. Violations throw <see cref="GrpcException"/> with
 /// <see cref="StatusOrigin.Protocol"/>: <see cref="GrpcStatusCode.ResourceExhausted"/> for size,
 /// <see cref="GrpcStatusCode.Internal"/> for malformed frames. The payload is consumed from the pipe as it arrives, so
-/// HTTP/2 flow control keeps moving while a large message is assembled. The reader does not complete the pipe.
-/// Not thread-safe.
+/// HTTP/2 flow control keeps moving while a large message is assembled. A declared length is a claim, not memory: a
+/// payload that has not all arrived is assembled in a buffer that grows with the bytes received, and its missing bytes
+/// are reserved from the process-wide <see cref="ReceiveBudget"/> meanwhile (a frame that does not fit fails with
+/// <see cref="GrpcStatusCode.ResourceExhausted"/>). The reader does not complete the pipe. Not thread-safe.
 /// </remarks>
 public sealed class GrpcFrameReader : IDisposable
 {
     /// <summary>The default receive limit, as in other gRPC implementations.</summary>
     public const int DefaultMaxMessageSize = 4 * 1024 * 1024;
 
+    // The first buffer of a payload that is still arriving, unless more of it came at once.
+    private const int InitialAssemblyCapacity = 4096;
+
     private readonly PipeReader _input;
     private readonly int _maxMessageSize;
     private readonly GrpcCompression _encoding;
+    private readonly ReceiveBudget _budget;
+    private readonly ArrayPool<byte> _pool;
     private RentedBuffer _current;
 
     /// <param name="input">The request or response body.</param>
     /// <param name="maxMessageSize">The largest accepted payload, compressed and decompressed.</param>
     /// <param name="encoding">The <c>grpc-encoding</c> of the stream; compressed frames need <see cref="GrpcCompression.Gzip"/>.</param>
     public GrpcFrameReader(PipeReader input, int maxMessageSize = DefaultMaxMessageSize, GrpcCompression encoding = GrpcCompression.None)
+        : this(input, maxMessageSize, encoding, ReceiveBudget.Process, ArrayPool<byte>.Shared)
+    {
+    }
+
+    /// <param name="budget">What frames still arriving may hold back; the process-wide one outside tests.</param>
+    /// <param name="pool">
+    /// Where payload buffers are rented: <see cref="ArrayPool{T}.Shared"/> or a view of it (payloads are returned to the
+    /// shared pool by whoever ends up holding them), so tests can see what the reader asks for.
+    /// </param>
+    internal GrpcFrameReader(PipeReader input, int maxMessageSize, GrpcCompression encoding, ReceiveBudget budget, ArrayPool<byte> pool)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentOutOfRangeException.ThrowIfNegative(maxMessageSize);
         _input = input;
         _maxMessageSize = Math.Min(maxMessageSize, Array.MaxLength);
         _encoding = encoding;
+        _budget = budget;
+        _pool = pool;
     }
 
     /// <summary>The payload read by the last successful <see cref="MoveNextAsync"/>; valid until the next call or <see cref="Dispose"/>.</summary>
@@ -143,34 +162,114 @@ public sealed class GrpcFrameReader : IDisposable
         return (compressed, (int)length);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RentedBuffer> ReadPayloadAsync(int length, CancellationToken cancellationToken)
+    private ValueTask<RentedBuffer> ReadPayloadAsync(int length, CancellationToken cancellationToken)
     {
-        var payload = new RentedBuffer(length == 0 ? [] : ArrayPool<byte>.Shared.Rent(length), length);
+        if (length == 0)
+        {
+            return new(new RentedBuffer([], 0));
+        }
+
+        if (!_input.TryRead(out var result))
+        {
+            return AssembleAsync(null, length, cancellationToken);
+        }
+
+        ThrowIfReadCanceled(result, cancellationToken);
+        var buffer = result.Buffer;
+        if (buffer.Length >= length)
+        {
+            // The usual case: the payload is all here, so it is rented at its size and copied once.
+            var payload = _pool.Rent(length);
+            buffer.Slice(0, length).CopyTo(payload);
+            _input.AdvanceTo(buffer.GetPosition(length));
+            return new(new RentedBuffer(payload, length));
+        }
+
+        if (result.IsCompleted)
+        {
+            _input.AdvanceTo(buffer.End);
+            throw GrpcProtocolErrors.TruncatedFrame();
+        }
+
+        return AssembleAsync(result, length, cancellationToken);
+    }
+
+    /// <summary>
+    /// Collects a payload that is still arriving. Its missing bytes are reserved from the budget until it is complete,
+    /// and its buffer grows with the bytes received: a header alone costs no buffer, whatever length it declares.
+    /// </summary>
+    /// <param name="first">What the pipe already held of the payload, read and not yet advanced past; null for nothing.</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RentedBuffer> AssembleAsync(ReadResult? first, int length, CancellationToken cancellationToken)
+    {
+        var missing = length - (first?.Buffer.Length ?? 0);
+        if (!_budget.TryReserve(missing))
+        {
+            if (first is { Buffer: var held })
+            {
+                _input.AdvanceTo(held.Start, held.End);
+            }
+
+            throw GrpcProtocolErrors.ReceiveBudgetExhausted(length, _budget.Capacity);
+        }
+
+        byte[] payload = [];
+        var filled = 0;
         try
         {
-            var filled = 0;
-            while (filled < length)
+            var result = first ?? await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            while (true)
             {
-                var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
                 ThrowIfReadCanceled(result, cancellationToken);
                 var buffer = result.Buffer;
                 var take = (int)Math.Min(buffer.Length, length - filled);
-                buffer.Slice(0, take).CopyTo(payload.Array.AsSpan(filled));
+                if (take > payload.Length - filled)
+                {
+                    payload = Grow(payload, filled, filled + take, length);
+                }
+
+                buffer.Slice(0, take).CopyTo(payload.AsSpan(filled));
                 filled += take;
                 _input.AdvanceTo(buffer.GetPosition(take));
-                if (filled < length && result.IsCompleted)
+                if (filled == length)
+                {
+                    return new RentedBuffer(payload, length);
+                }
+
+                if (result.IsCompleted)
                 {
                     throw GrpcProtocolErrors.TruncatedFrame();
                 }
-            }
 
-            return payload;
+                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
-            payload.Return();
+            ReturnToPool(payload);
             throw;
+        }
+        finally
+        {
+            _budget.Release(missing);
+        }
+    }
+
+    // Doubling keeps the copies of a payload received in many small reads under one extra copy of it in total; a
+    // payload that arrives in one read after its header is rented once, at its size.
+    private byte[] Grow(byte[] payload, int filled, int needed, int length)
+    {
+        var grown = _pool.Rent((int)Math.Min(length, Math.Max(needed, Math.Max(2L * payload.Length, InitialAssemblyCapacity))));
+        payload.AsSpan(0, filled).CopyTo(grown);
+        ReturnToPool(payload);
+        return grown;
+    }
+
+    private void ReturnToPool(byte[] array)
+    {
+        if (array.Length > 0)
+        {
+            _pool.Return(array);
         }
     }
 

@@ -13,6 +13,10 @@ internal static class GrpcProtocolErrors
         GrpcStatusCode.ResourceExhausted,
         string.Create(CultureInfo.InvariantCulture, $"Decompressed message exceeds the limit of {limit} bytes."));
 
+    public static GrpcException ReceiveBudgetExhausted(int length, long capacity) => Create(
+        GrpcStatusCode.ResourceExhausted,
+        string.Create(CultureInfo.InvariantCulture, $"A message of {length} bytes cannot be received now: messages still arriving on other calls hold the {capacity} bytes set aside for them."));
+
     public static GrpcException CompressedWithoutEncoding() => Create(
         GrpcStatusCode.Internal,
         "Received a compressed message but no supported grpc-encoding was negotiated.");

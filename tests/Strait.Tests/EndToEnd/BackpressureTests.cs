@@ -144,47 +144,6 @@ public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.InRange(previous, 5, 1000);
         Assert.True(memory.Peak < MemoryLimit, $"the gateway's resident memory peaked at {memory.Peak / (1024 * 1024)} MB");
     }
-
-    /// <summary>Samples a process's resident set size (VmRSS) every 50 ms and keeps the peak.</summary>
-    private sealed class MemorySampler : IDisposable
-    {
-        private readonly int processId;
-        private readonly Timer timer;
-        private long peak;
-
-        public MemorySampler(int processId)
-        {
-            this.processId = processId;
-            timer = new Timer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
-        }
-
-        public long Peak
-        {
-            get
-            {
-                Sample();
-                return Interlocked.Read(ref peak);
-            }
-        }
-
-        public void Dispose() => timer.Dispose();
-
-        private void Sample()
-        {
-            var line = File.ReadLines($"/proc/{processId}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            if (line is null)
-            {
-                return;
-            }
-
-            var kilobytes = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-            var bytes = kilobytes * 1024;
-            long current;
-            while (bytes > (current = Interlocked.Read(ref peak)) && Interlocked.CompareExchange(ref peak, bytes, current) != current)
-            {
-            }
-        }
-    }
 }
 
 /// <summary>

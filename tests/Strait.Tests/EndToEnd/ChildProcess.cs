@@ -18,6 +18,8 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public int Id => process.Id;
 
+    public bool HasExited => process.HasExited;
+
     public string Output
     {
         get

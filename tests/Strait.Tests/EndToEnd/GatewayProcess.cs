@@ -31,6 +31,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// <summary>The process id, for tests that watch its memory.</summary>
     public int ProcessId => process.Id;
 
+    public bool HasExited => process.HasExited;
+
     public string Output => process.Output;
 
     public Task<string> WaitForLogLineAsync(Func<string, bool> match) => process.WaitForLineAsync(match);

@@ -25,7 +25,8 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
         client = new GrpcClient(gateway.Http2Address!);
     }
 
-    internal static async Task<GatewayProcess> StartGatewayAsync(DirectoryInfo directory, string backendAddress, string extra = "")
+    internal static async Task<GatewayProcess> StartGatewayAsync(
+        DirectoryInfo directory, string backendAddress, string extra = "", IReadOnlyDictionary<string, string>? environment = null)
     {
         var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
         var config = Path.Combine(directory.FullName, $"strait-{Guid.NewGuid():N}.yaml");
@@ -45,7 +46,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
                   body: "*"
             {extra}
             """);
-        return await GatewayProcess.StartAsync("--config", config);
+        return await GatewayProcess.StartAsync(environment, "--config", config);
     }
 
     public async Task DisposeAsync()

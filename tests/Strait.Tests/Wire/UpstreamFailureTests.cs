@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
@@ -173,6 +174,42 @@ public sealed class UpstreamFailureTests
         Assert.Equal(GrpcStatusCode.Internal, result.Status.Code);
         Assert.Equal(StatusOrigin.Protocol, result.Status.Origin);
         Assert.Equal("The HTTP/2 exchange with the upstream failed (HTTP_1_1_REQUIRED).", result.Status.Message);
+    }
+
+    [Fact]
+    public async Task A_reply_announcing_a_message_it_does_not_send_draws_on_the_process_budget_until_the_call_ends()
+    {
+        // An odd size no other test announces: the process budget is shared with tests running beside this one.
+        const int declared = 3_999_997;
+        await using var upstream = await StartRawUpstreamAsync(async context =>
+        {
+            context.Response.ContentType = "application/grpc";
+            var header = new byte[GrpcFrameWriter.HeaderLength];
+            BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(1), declared);
+            await context.Response.Body.WriteAsync(header);
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var client = new GrpcClient(upstream.Address);
+        using var cancellation = new CancellationTokenSource();
+
+        var reply = CallAsync(client, "Echo", new EchoRequest(), cancellationToken: cancellation.Token);
+        await WaitUntilAsync(() => ReceiveBudget.Process.Reserved >= declared);
+        await cancellation.CancelAsync();
+        using var result = await reply;
+
+        Assert.Equal(GrpcStatusCode.Cancelled, result.Status.Code);
+        await WaitUntilAsync(() => ReceiveBudget.Process.Reserved < declared);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < Bound, "the condition did not hold in time");
+            await Task.Delay(20);
+        }
     }
 
     private static Task<GrpcServerHost> StartRawUpstreamAsync(RequestDelegate answer) =>
