@@ -40,6 +40,7 @@ public sealed class EdgeDispatcher
             return Task.CompletedTask;
         }
 
+        ClientRequestBody.Install(context);
         var identity = RequestIdentity.From(request);
         context.Response.Headers[RequestIdentity.RequestIdHeader] = identity.RequestId;
         snapshot.Cors.MarkResponse(context);

@@ -55,7 +55,7 @@ public sealed class GatewayServer : IAsyncDisposable
         var options = runtime.Options;
         var builder = WebApplication.CreateSlimBuilder(QuietHost.Options());
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<ILoggerProvider>(_ => new LineLoggerProvider(Console.OpenStandardOutput()));
+        builder.Services.AddSingleton<ILoggerProvider>(_ => new LineLoggerProvider(Console.OpenStandardOutput(), clientFaultsVisible: minimumLevel <= LogLevel.Debug));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Strait", minimumLevel);
         // A failed start is reported once, as a configuration error, not as the host's stack trace.

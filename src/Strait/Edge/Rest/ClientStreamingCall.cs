@@ -321,7 +321,7 @@ internal static class ClientStreamingCall
             }
             catch (JsonException e)
             {
-                error = e.Message;
+                error = JsonSyntaxError.Describe(e);
                 return null;
             }
         }
