@@ -98,6 +98,57 @@ public sealed class HostileClientTests : IAsyncLifetime
         Assert.EndsWith("…", detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Ping_and_settings_floods_on_raw_h2c_connections_leave_the_log_quiet()
+    {
+        var before = gateway.Output.Split('\n').Length;
+        var preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray().Concat(Frame(0x4, 0, [])).ToArray();
+        byte[] ping = Frame(0x6, 0, "12345678"u8.ToArray());
+        byte[] settings = Frame(0x4, 0, [0x00, 0x03, 0x00, 0x00, 0x00, 0x64]);
+        var floods = Enumerable.Range(0, 5).Select(async i =>
+        {
+            // The client never reads its PING and SETTINGS acknowledgements, then resets the connection.
+            using var socket = await ConnectAsync(gateway.Http2Address!);
+            socket.ReceiveBufferSize = 4096;
+            await socket.SendAsync(preface);
+            var burst = Enumerable.Repeat(i % 2 == 0 ? ping : settings, 1000).SelectMany(f => f).ToArray();
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            try
+            {
+                for (var sent = 0; sent < 200; sent++)
+                {
+                    await socket.SendAsync(burst, stop.Token);
+                }
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                // The gateway stopped reading or closed the connection: the flood is over either way.
+            }
+
+            socket.LingerState = new LingerOption(true, 0);
+        });
+        await Task.WhenAll(floods);
+
+        // The gateway still serves, and its log took at most a handful of lines for all of it.
+        using var health = await gateway.Http.GetAsync("/v1/tasks/none");
+        await Task.Delay(500);
+        var added = gateway.Output.Split('\n')[before..];
+        Assert.True(added.Length <= 8, string.Join('\n', added));
+        Assert.DoesNotContain(added, l => l.Contains(" crit: ", StringComparison.Ordinal) || l.Contains(" fail: ", StringComparison.Ordinal));
+    }
+
+    private static byte[] Frame(byte type, byte flags, byte[] payload)
+    {
+        var frame = new byte[9 + payload.Length];
+        frame[0] = (byte)(payload.Length >> 16);
+        frame[1] = (byte)(payload.Length >> 8);
+        frame[2] = (byte)payload.Length;
+        frame[3] = type;
+        frame[4] = flags;
+        payload.CopyTo(frame, 9);
+        return frame;
+    }
+
     private static async Task<Socket> ConnectAsync(Uri address)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
