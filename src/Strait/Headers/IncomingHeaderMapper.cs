@@ -50,7 +50,7 @@ public static partial class IncomingHeaderMapper
 
         var rules = plan.IsSkipped(request.Path.Value ?? "/") ? null : plan.For(route);
         var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
-        var connection = headers.Connection;
+        var connection = ConnectionHeader.Of(headers);
         var debug = logger.IsEnabled(LogLevel.Debug);
         foreach (var owned in plan.GatewayOwnedNames)
         {
@@ -153,7 +153,7 @@ public static partial class IncomingHeaderMapper
             }
         }
 
-        var connection = headers.Connection;
+        var connection = ConnectionHeader.Of(headers);
         foreach (var (name, values) in headers)
         {
             if (NotVerbatim.Contains(name) || (connection.Count > 0 && HttpHeaderNames.IsNamedIn(connection, name)))
@@ -321,7 +321,7 @@ public static partial class IncomingHeaderMapper
     // A header the Connection header names belongs to this hop alone (RFC 9110 §7.6.1), whatever else Connection lists.
     private static StringValues EndToEnd(IHeaderDictionary headers, string name)
     {
-        var connection = headers.Connection;
+        var connection = ConnectionHeader.Of(headers);
         return connection.Count > 0 && HttpHeaderNames.IsNamedIn(connection, name) ? StringValues.Empty : headers[name];
     }
 

@@ -68,6 +68,7 @@ public sealed class GatewayServer : IAsyncDisposable
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.RequestHeaderEncodingSelector = Headers.ConnectionHeader.EncodingFor;
             // Strait enforces its own, configurable limit and answers it with a problem, not a reset.
             kestrel.Limits.MaxRequestBodySize = null;
             listeners.AddRange(ListenEndpoints.Bind(kestrel, options));
