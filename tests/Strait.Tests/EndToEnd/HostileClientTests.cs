@@ -37,6 +37,13 @@ public sealed class HostileClientTests : IAsyncLifetime
         Assert.Contains("application/problem+json", reply, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("\"status\":400", reply, StringComparison.Ordinal);
 
+        // The same body on the grpc-web edge: INVALID_ARGUMENT in the client's framing.
+        var web = await ExchangeAsync(
+            "POST /todo.v1.TaskService/CreateTask HTTP/1.1\r\nHost: x\r\nContent-Type: application/grpc-web-text\r\nTransfer-Encoding: chunked\r\nX-Request-Id: overflow-2\r\nConnection: close\r\n\r\n4\r\nAAAA\r\nFFFFFFFFFFFFFFFFFF\r\n");
+        Assert.StartsWith("HTTP/1.1 200 ", web, StringComparison.Ordinal);
+        var trailer = Encoding.ASCII.GetString(Convert.FromBase64String(web.Split("\r\n")[^4]));
+        Assert.Contains("grpc-status:3", trailer, StringComparison.Ordinal);
+
         // Half a body, then a reset: nobody is left to answer.
         for (var i = 0; i < 5; i++)
         {
@@ -54,6 +61,7 @@ public sealed class HostileClientTests : IAsyncLifetime
         }
 
         await gateway.WaitForLogLineAsync(l => l.Contains("(request overflow-1)", StringComparison.Ordinal)).WaitAsync(TimeSpan.FromSeconds(20));
+        await gateway.WaitForLogLineAsync(l => l.Contains("(request overflow-2)", StringComparison.Ordinal)).WaitAsync(TimeSpan.FromSeconds(20));
         var log = gateway.Output;
         Assert.DoesNotContain("   at ", log, StringComparison.Ordinal);
         Assert.DoesNotContain("Unexpected", log, StringComparison.Ordinal);
