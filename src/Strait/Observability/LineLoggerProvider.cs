@@ -25,15 +25,15 @@ public sealed class LineLoggerProvider : ILoggerProvider
     // A write of at most PIPE_BUF bytes to a pipe is atomic, so lines stay whole beside other writers of the stream.
     private const int AtomicWriteBytes = 4096;
 
+    // Kestrel's "automatic draining of the request body failed because the body reader is in an invalid state".
+    private const int KestrelDrainFailedEventId = 67;
+
     private readonly Stream output;
     private readonly int maxPendingBytes;
     private readonly Lock gate = new();
     private readonly SemaphoreSlim pendingSignal = new(0);
     private readonly CancellationTokenSource stopping = new();
     private readonly Task writing;
-    // "Automatic draining of the request body failed because the body reader is in an invalid state".
-    private const int KestrelDrainFailedEventId = 67;
-
     private readonly bool clientFaultsVisible;
     private readonly RepeatedLineLimiter limiter = new();
     private ArrayBufferWriter<byte> pending = new(16 * 1024);
@@ -205,7 +205,7 @@ public sealed class LineLoggerProvider : ILoggerProvider
     {
         ArrayBufferWriter<byte> batch;
         long droppedNow;
-        List<(string Category, int EventId, long Suppressed)> summaries;
+        IReadOnlyList<(string Category, int EventId, long Suppressed)> summaries;
         lock (gate)
         {
             batch = pending;

@@ -48,13 +48,14 @@ internal sealed class RepeatedLineLimiter
     }
 
     /// <summary>The keys whose window ended with lines suppressed, and how many; their windows start over.</summary>
-    public List<(string Category, int EventId, long Suppressed)> TakeSummaries(long nowTicks)
+    public IReadOnlyList<(string Category, int EventId, long Suppressed)> TakeSummaries(long nowTicks)
     {
-        var summaries = new List<(string, int, long)>();
         if (suppressing == 0)
         {
-            return summaries;
+            return [];
         }
+
+        var summaries = new List<(string, int, long)>();
 
         foreach (var (key, tally) in tallies)
         {
@@ -72,7 +73,7 @@ internal sealed class RepeatedLineLimiter
     }
 
     /// <summary>Every pending summary, window ended or not (the log is closing).</summary>
-    public List<(string Category, int EventId, long Suppressed)> TakeAllSummaries() => TakeSummaries(long.MaxValue / 2);
+    public IReadOnlyList<(string Category, int EventId, long Suppressed)> TakeAllSummaries() => TakeSummaries(long.MaxValue / 2);
 
     private sealed class Tally
     {
