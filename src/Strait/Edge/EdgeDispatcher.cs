@@ -47,6 +47,7 @@ public sealed partial class EdgeDispatcher
             return Task.CompletedTask;
         }
 
+        ClientRequestBody.Install(context);
         var identity = RequestIdentity.From(request);
         context.Response.Headers[RequestIdentity.RequestIdHeader] = identity.RequestId;
         snapshot.Cors.MarkResponse(context);

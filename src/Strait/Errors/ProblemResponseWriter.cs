@@ -71,10 +71,10 @@ public sealed class ProblemResponseWriter
         writer.WriteNumber("status", problem.Status);
         if (problem.Detail is not null)
         {
-            writer.WriteString("detail", problem.Detail);
+            writer.WriteString("detail", ProblemText.Bound(problem.Detail));
         }
 
-        writer.WriteString("instance", instance);
+        writer.WriteString("instance", ProblemText.Bound(instance));
         writer.WriteString("grpcStatus", problem.GrpcStatus.ToCanonicalName());
         writer.WriteString("requestId", identity.RequestId);
         writer.WriteString("traceId", identity.TraceId);
@@ -85,8 +85,8 @@ public sealed class ProblemResponseWriter
             foreach (var error in problem.Errors)
             {
                 writer.WriteStartObject();
-                writer.WriteString("field", error.Field);
-                writer.WriteString("description", error.Description);
+                writer.WriteString("field", ProblemText.Bound(error.Field));
+                writer.WriteString("description", ProblemText.Bound(error.Description));
                 writer.WriteEndObject();
             }
 
@@ -125,7 +125,7 @@ public sealed class ProblemResponseWriter
     {
         writer.WriteStartObject();
         writer.WriteNumber("code", (int)problem.GrpcStatus);
-        writer.WriteString("message", problem.Detail ?? problem.Title);
+        writer.WriteString("message", ProblemText.Bound(problem.Detail ?? problem.Title));
         if (detailRenderer is not null)
         {
             WriteDetails(writer, problem, detailRenderer);

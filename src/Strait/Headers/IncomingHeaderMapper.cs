@@ -51,7 +51,7 @@ public static partial class IncomingHeaderMapper
 
         var rules = plan.IsSkipped(path) ? null : plan.For(route);
         var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
-        var connection = headers.Connection;
+        var connection = ConnectionHeader.Of(headers);
         var debug = logger.IsEnabled(LogLevel.Debug);
         foreach (var owned in plan.GatewayOwnedNames)
         {
@@ -154,7 +154,7 @@ public static partial class IncomingHeaderMapper
             }
         }
 
-        var connection = headers.Connection;
+        var connection = ConnectionHeader.Of(headers);
         foreach (var (name, values) in headers)
         {
             if (NotVerbatim.Contains(name) || (connection.Count > 0 && HttpHeaderNames.IsNamedIn(connection, name)))
@@ -303,20 +303,27 @@ public static partial class IncomingHeaderMapper
     private static void AddGatewayMetadata(HttpRequest request, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata)
     {
         metadata.AddValidated(RequestIdentity.RequestIdHeader, identity.RequestId);
-        AddIfValid(metadata, GatewayMetadata.TraceParent, request.Headers[GatewayMetadata.TraceParent]);
-        AddIfValid(metadata, GatewayMetadata.TraceState, request.Headers[GatewayMetadata.TraceState]);
+        AddIfValid(metadata, GatewayMetadata.TraceParent, EndToEnd(request.Headers, GatewayMetadata.TraceParent));
+        AddIfValid(metadata, GatewayMetadata.TraceState, EndToEnd(request.Headers, GatewayMetadata.TraceState));
 
         var peer = request.HttpContext.Connection.RemoteIpAddress;
         var trusted = plan.IsTrustedProxy(peer);
         var peerText = peer?.IsIPv4MappedToIPv6 == true ? peer.MapToIPv4().ToString() : peer?.ToString();
-        var forwardedFor = trusted ? request.Headers[GatewayMetadata.ForwardedFor].ToString() : string.Empty;
+        var forwardedFor = trusted ? EndToEnd(request.Headers, GatewayMetadata.ForwardedFor).ToString() : string.Empty;
         var chain = string.IsNullOrEmpty(forwardedFor) ? peerText : peerText is null ? forwardedFor : forwardedFor + ", " + peerText;
         AddIfValid(metadata, GatewayMetadata.ForwardedFor, chain);
 
-        var host = trusted ? request.Headers[GatewayMetadata.ForwardedHost].ToString() : string.Empty;
+        var host = trusted ? EndToEnd(request.Headers, GatewayMetadata.ForwardedHost).ToString() : string.Empty;
         AddIfValid(metadata, GatewayMetadata.ForwardedHost, string.IsNullOrEmpty(host) ? request.Host.Value : host);
-        var proto = trusted ? request.Headers[GatewayMetadata.ForwardedProto].ToString() : string.Empty;
+        var proto = trusted ? EndToEnd(request.Headers, GatewayMetadata.ForwardedProto).ToString() : string.Empty;
         AddIfValid(metadata, GatewayMetadata.ForwardedProto, string.IsNullOrEmpty(proto) ? request.Scheme : proto);
+    }
+
+    // A header the Connection header names belongs to this hop alone (RFC 9110 §7.6.1), whatever else Connection lists.
+    private static StringValues EndToEnd(IHeaderDictionary headers, string name)
+    {
+        var connection = ConnectionHeader.Of(headers);
+        return connection.Count > 0 && HttpHeaderNames.IsNamedIn(connection, name) ? StringValues.Empty : headers[name];
     }
 
     private static void AddIfValid(GrpcMetadata metadata, string key, StringValues values)

@@ -57,7 +57,7 @@ public sealed class GatewayServer : IAsyncDisposable
         Wire.ReceiveBudget.Process.Capacity = options.Limits.MaxPendingMessageBytes;
         var builder = WebApplication.CreateSlimBuilder(QuietHost.Options());
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<ILoggerProvider>(_ => new LineLoggerProvider(Console.OpenStandardOutput()));
+        builder.Services.AddSingleton<ILoggerProvider>(_ => new LineLoggerProvider(Console.OpenStandardOutput(), clientFaultsVisible: minimumLevel <= LogLevel.Debug));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Strait", minimumLevel);
         // A failed start is reported once, as a configuration error, not as the host's stack trace.
@@ -70,6 +70,7 @@ public sealed class GatewayServer : IAsyncDisposable
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.RequestHeaderEncodingSelector = Headers.ConnectionHeader.EncodingFor;
             // Strait enforces its own, configurable limit and answers it with a problem, not a reset.
             kestrel.Limits.MaxRequestBodySize = null;
             listeners.AddRange(ListenEndpoints.Bind(kestrel, options));

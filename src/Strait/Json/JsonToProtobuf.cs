@@ -100,7 +100,7 @@ internal ref struct JsonToProtobuf
             }
             catch (JsonException ex)
             {
-                throw new ProtoJsonException("invalid JSON: " + ex.Message, ex);
+                throw transcoder.SyntaxError(ex);
             }
 
             if (pooled is null)
@@ -136,11 +136,24 @@ internal ref struct JsonToProtobuf
 
     private void Read()
     {
-        if (!_reader.Read())
+        bool read;
+        try
         {
-            throw new ProtoJsonException("invalid JSON: unexpected end of input");
+            read = _reader.Read();
+        }
+        catch (JsonException ex)
+        {
+            // Rethrown as the codec's own exception, so that the path to the broken value is added as it unwinds.
+            throw SyntaxError(ex);
+        }
+
+        if (!read)
+        {
+            throw new ProtoJsonException("invalid JSON: " + JsonSyntaxError.EndOfInput);
         }
     }
+
+    private ProtoJsonException SyntaxError(JsonException ex) => new("invalid JSON: " + JsonSyntaxError.Describe(ex, _json), ex);
 
     private void EnterContainer()
     {

@@ -14,6 +14,9 @@ namespace Strait.Observability;
 /// <see cref="BatchDelay"/>. When the stream does not take them (a stopped pipe reader), at most
 /// <see cref="maxPendingBytes"/> wait and further lines are counted and reported as dropped, rather than blocking
 /// requests or growing memory.
+/// What a client can trigger at will must not flood the log: Kestrel's connection-level categories (bad requests,
+/// HTTP/2 protocol errors and floods, transport resets) are written at debug level and only when debug is on, and
+/// warnings and errors are capped per category and event id (<see cref="RepeatedLineLimiter"/>).
 /// </summary>
 public sealed class LineLoggerProvider : ILoggerProvider
 {
@@ -22,20 +25,27 @@ public sealed class LineLoggerProvider : ILoggerProvider
     // A write of at most PIPE_BUF bytes to a pipe is atomic, so lines stay whole beside other writers of the stream.
     private const int AtomicWriteBytes = 4096;
 
+    // Kestrel's "automatic draining of the request body failed because the body reader is in an invalid state".
+    private const int KestrelDrainFailedEventId = 67;
+
     private readonly Stream output;
     private readonly int maxPendingBytes;
     private readonly Lock gate = new();
     private readonly SemaphoreSlim pendingSignal = new(0);
     private readonly CancellationTokenSource stopping = new();
     private readonly Task writing;
+    private readonly bool clientFaultsVisible;
+    private readonly RepeatedLineLimiter limiter = new();
     private ArrayBufferWriter<byte> pending = new(16 * 1024);
     private ArrayBufferWriter<byte> spare = new(16 * 1024);
     private long dropped;
 
-    public LineLoggerProvider(Stream output, int maxPendingBytes = 4 * 1024 * 1024)
+    /// <param name="clientFaultsVisible">Whether the client-triggered Kestrel entries, demoted to debug, are written (debug logging is on).</param>
+    public LineLoggerProvider(Stream output, int maxPendingBytes = 4 * 1024 * 1024, bool clientFaultsVisible = false)
     {
         this.output = output;
         this.maxPendingBytes = maxPendingBytes;
+        this.clientFaultsVisible = clientFaultsVisible;
         writing = Task.Run(WriteLoopAsync);
     }
 
@@ -59,8 +69,19 @@ public sealed class LineLoggerProvider : ILoggerProvider
 
     internal void Append(LogLevel level, string category, EventId eventId, string message, Exception? exception)
     {
-        var maxLength = 32 + Encoding.UTF8.GetMaxByteCount(category.Length + message.Length + 16);
         var exceptionText = exception?.ToString();
+        if (IsClientTriggered(category, eventId.Id))
+        {
+            if (!clientFaultsVisible)
+            {
+                return;
+            }
+
+            level = LogLevel.Debug;
+            exceptionText = exception?.Message;
+        }
+
+        var maxLength = 32 + Encoding.UTF8.GetMaxByteCount(category.Length + message.Length + 16);
         if (exceptionText is not null)
         {
             maxLength += Encoding.UTF8.GetMaxByteCount(exceptionText.Length + 1);
@@ -75,6 +96,11 @@ public sealed class LineLoggerProvider : ILoggerProvider
                 return;
             }
 
+            if (level >= LogLevel.Warning && !limiter.Admit(category, eventId.Id, Environment.TickCount64 * TimeSpan.TicksPerMillisecond))
+            {
+                return;
+            }
+
             wasEmpty = pending.WrittenCount == 0;
             var line = pending.GetSpan(maxLength);
             var length = Format(line, level, category, eventId, message, exceptionText);
@@ -86,6 +112,18 @@ public sealed class LineLoggerProvider : ILoggerProvider
             pendingSignal.Release();
         }
     }
+
+    // Kestrel's categories for what one connection's client does: malformed requests, HTTP/2 and HTTP/3 protocol
+    // errors (PING and SETTINGS floods among them), resets seen by the transport; and the one event of its general
+    // category a client causes by resetting mid-upload (draining a body whose read failed).
+    private static bool IsClientTriggered(string category, int eventId) =>
+        (eventId == KestrelDrainFailedEventId && category.Equals("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal))
+        || (category.StartsWith("Microsoft.AspNetCore.Server.Kestrel.", StringComparison.Ordinal)
+        && (category.EndsWith(".BadRequests", StringComparison.Ordinal)
+            || category.EndsWith(".Connections", StringComparison.Ordinal)
+            || category.EndsWith(".Http2", StringComparison.Ordinal)
+            || category.EndsWith(".Http3", StringComparison.Ordinal)
+            || category.StartsWith("Microsoft.AspNetCore.Server.Kestrel.Transport.", StringComparison.Ordinal)));
 
     private static int Format(Span<byte> line, LogLevel level, string category, EventId eventId, string message, string? exceptionText)
     {
@@ -142,7 +180,14 @@ public sealed class LineLoggerProvider : ILoggerProvider
         {
             try
             {
-                await pendingSignal.WaitAsync(stop).ConfigureAwait(false);
+                // Suppressed lines are summarized when their window ends, even if nothing else is logged by then.
+                bool suppressing;
+                lock (gate)
+                {
+                    suppressing = limiter.HasSuppressed;
+                }
+
+                _ = await pendingSignal.WaitAsync(suppressing ? RepeatedLineLimiter.Window : Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
                 await Task.Delay(BatchDelay, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -150,16 +195,17 @@ public sealed class LineLoggerProvider : ILoggerProvider
                 break;
             }
 
-            await WritePendingAsync().ConfigureAwait(false);
+            await WritePendingAsync(closing: false).ConfigureAwait(false);
         }
 
-        await WritePendingAsync().ConfigureAwait(false);
+        await WritePendingAsync(closing: true).ConfigureAwait(false);
     }
 
-    private async Task WritePendingAsync()
+    private async Task WritePendingAsync(bool closing)
     {
         ArrayBufferWriter<byte> batch;
         long droppedNow;
+        IReadOnlyList<(string Category, int EventId, long Suppressed)> summaries;
         lock (gate)
         {
             batch = pending;
@@ -167,6 +213,7 @@ public sealed class LineLoggerProvider : ILoggerProvider
             spare = batch;
             droppedNow = dropped;
             dropped = 0;
+            summaries = closing ? limiter.TakeAllSummaries() : limiter.TakeSummaries(Environment.TickCount64 * TimeSpan.TicksPerMillisecond);
         }
 
         try
@@ -182,6 +229,12 @@ public sealed class LineLoggerProvider : ILoggerProvider
             if (droppedNow > 0)
             {
                 var notice = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fff}Z warn: Strait.Log[0] {droppedNow} log lines were dropped: the output did not keep up\n");
+                await output.WriteAsync(Encoding.UTF8.GetBytes(notice)).ConfigureAwait(false);
+            }
+
+            foreach (var (category, eventId, suppressed) in summaries)
+            {
+                var notice = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fff}Z warn: Strait.Log[0] {category}[{eventId}]: {suppressed} similar lines suppressed (at most {RepeatedLineLimiter.LinesPerWindow} per {RepeatedLineLimiter.Window.TotalSeconds:0} s)\n");
                 await output.WriteAsync(Encoding.UTF8.GetBytes(notice)).ConfigureAwait(false);
             }
 

@@ -11,6 +11,17 @@ public static class GrpcMessageEncoding
 {
     private const int StackLimit = 512;
 
+    /// <summary>
+    /// The longest <c>grpc-message</c> Strait writes, in encoded characters. Messages echo what clients and backends
+    /// sent (a service name, a path, an upstream's own message); unbounded, one request could build a header block
+    /// that clients refuse (grpc-java's default limit is 8 KiB for all headers). Longer messages are cut on a
+    /// character and end with "…".
+    /// </summary>
+    public const int MaxEncodedLength = 1024;
+
+    // "…" (U+2026) percent-encoded.
+    private const string EncodedEllipsis = "%E2%80%A6";
+
     /// <summary>Encodes a status message for the wire; returns the same instance when nothing needs escaping.</summary>
     public static string Encode(string message)
     {
@@ -55,6 +66,49 @@ public static class GrpcMessageEncoding
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>Encodes a status message for the wire, cut to at most <see cref="MaxEncodedLength"/> characters.</summary>
+    public static string EncodeBounded(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+
+        // Every char encodes to at least one, so only the first MaxEncodedLength chars can be kept (a pair kept whole).
+        var head = message.Length <= MaxEncodedLength ? message
+            : message[..(char.IsHighSurrogate(message[MaxEncodedLength - 1]) ? MaxEncodedLength - 1 : MaxEncodedLength)];
+        var encoded = Encode(head);
+        if (encoded.Length <= MaxEncodedLength && head.Length == message.Length)
+        {
+            return encoded;
+        }
+
+        var end = MaxEncodedLength - EncodedEllipsis.Length;
+        if (encoded.Length <= end)
+        {
+            return encoded + EncodedEllipsis;
+        }
+
+        // Escapes are whole bytes (%XX) and a UTF-8 sequence is cut before its lead byte, so what stays decodes cleanly.
+        if (encoded[end - 1] == '%')
+        {
+            end--;
+        }
+        else if (encoded[end - 2] == '%')
+        {
+            end -= 2;
+        }
+
+        while (end >= 3 && encoded[end - 3] == '%' && IsContinuationByte(encoded[end - 2]))
+        {
+            end -= 3;
+        }
+
+        if (end >= 3 && encoded[end - 3] == '%' && IsLeadByte(encoded[end - 2]))
+        {
+            end -= 3;
+        }
+
+        return string.Concat(encoded.AsSpan(0, end), EncodedEllipsis);
     }
 
     /// <summary>
@@ -119,6 +173,11 @@ public static class GrpcMessageEncoding
 
         return false;
     }
+
+    // The first hex digit of an escape: 8-B starts a UTF-8 continuation byte (10xxxxxx), C-F a multi-byte lead byte.
+    private static bool IsContinuationByte(char highDigit) => highDigit is '8' or '9' or 'A' or 'B';
+
+    private static bool IsLeadByte(char highDigit) => highDigit is 'C' or 'D' or 'E' or 'F';
 
     private static bool IsUnreserved(byte b) => b is >= 0x20 and <= 0x7E and not (byte)'%';
 

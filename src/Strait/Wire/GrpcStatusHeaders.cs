@@ -13,7 +13,7 @@ internal static class GrpcStatusHeaders
         headers[GrpcProtocol.StatusHeader] = StatusText(status.Code);
         if (status.Message.Length > 0)
         {
-            headers[GrpcProtocol.MessageHeader] = GrpcMessageEncoding.Encode(status.Message);
+            headers[GrpcProtocol.MessageHeader] = GrpcMessageEncoding.EncodeBounded(status.Message);
         }
 
         if (status.Details is { } details)

@@ -102,6 +102,40 @@ public sealed class HeaderMappingTests(HeaderMappingFixture fixture) : IClassFix
         Assert.Equal("req-456", reply.Message.Headers.GetValues("X-Request-ID").Single());
     }
 
+    [Theory]
+    [InlineData("close, X-User-Role")]
+    [InlineData("X-User-Role, keep-alive")]
+    [InlineData("Upgrade, X-User-Role")]
+    [InlineData("X-User-Role")]
+    public async Task A_header_the_Connection_header_names_never_crosses_whatever_else_it_lists(string connection)
+    {
+        // Raw HTTP/1.1: Kestrel itself rewrites "close, X-User-Role" to "close" before the gateway sees the headers.
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(Gateway.Address.Host, Gateway.Address.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: {connection}\r\nX-User-Role: admin\r\nX-Request-ID: hop-1\r\n\r\n{{}}"));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        Assert.Equal("HTTP/1.1 200 OK", await reader.ReadLineAsync());
+        string? line;
+        var contentLength = 0;
+        while (!string.IsNullOrEmpty(line = await reader.ReadLineAsync()))
+        {
+            if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+            {
+                contentLength = int.Parse(line["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        var body = new char[contentLength];
+        await reader.ReadBlockAsync(body);
+        using var reply = System.Text.Json.JsonDocument.Parse(new string(body));
+
+        var metadata = reply.RootElement.GetProperty("metadata");
+        Assert.Equal("hop-1", metadata.GetProperty("request-id").GetString());
+        Assert.False(metadata.TryGetProperty("user-role", out _), metadata.ToString());
+    }
+
     [Fact]
     public async Task Headers_no_rule_names_stay_at_the_edge()
     {

@@ -1,5 +1,7 @@
 using Strait.Edge;
 using Strait.Headers;
+using Strait.Observability;
+using Strait.Wire;
 using static Strait.Tests.Headers.HeaderMappingTestSupport;
 
 namespace Strait.Tests.Headers;
@@ -144,6 +146,33 @@ public sealed class IncomingHeaderMapperTests
         var (metadata, _) = MapIncoming(plan, Request(("Connection", "keep-alive, X-Secret"), ("X-Secret", "s")));
 
         Assert.Empty(metadata.GetValues("secret"));
+    }
+
+    [Theory]
+    [InlineData("close, X-User")]
+    [InlineData("X-User, close")]
+    [InlineData("close,X-User")]
+    [InlineData("keep-alive,, X-User ,upgrade")]
+    public void A_header_named_in_Connection_never_crosses_whatever_else_Connection_lists(string connection)
+    {
+        var rule = new HeaderRuleOptions { HttpHeader = "X-User", GrpcMetadata = "user" };
+        var explicitPlan = Plan(rule);
+        var compatible = Plan(new HeaderMappingOptions { Mode = HeaderMappingModes.GrpcGateway, Rules = [rule] });
+        var trusted = Plan(new HeaderMappingOptions { TrustedProxies = ["192.0.2.0/24"] });
+
+        Assert.Empty(MapIncoming(explicitPlan, Request(("Connection", connection), ("X-User", "u"))).Metadata.GetValues("user"));
+        Assert.Empty(MapIncoming(compatible, Request(("Connection", connection), ("X-User", "u"))).Metadata.GetValues("user"));
+        Assert.Empty(MapIncoming(compatible, Request(("Connection", connection.Replace("X-User", "Grpc-Metadata-X-User", StringComparison.Ordinal)), ("Grpc-Metadata-X-User", "u"))).Metadata.GetValues("x-user"));
+        var verbatim = new GrpcMetadata();
+        var context = Request(("Connection", connection), ("X-User", "u"));
+        Assert.Null(IncomingHeaderMapper.MapVerbatim(context.Request, explicitPlan, new RequestIdentity("req-test", "trace-test"), verbatim));
+        Assert.Empty(verbatim.GetValues("x-user"));
+
+        // Gateway metadata taken from headers (a trusted proxy's X-Forwarded-*, the trace context) obeys Connection too.
+        var named = connection.Replace("X-User", "X-Forwarded-Host, traceparent", StringComparison.Ordinal);
+        var forwarded = MapIncoming(trusted, Request(("Connection", named), ("X-Forwarded-Host", "evil.example"), ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))).Metadata;
+        Assert.Equal("gateway.test:8080", forwarded.Single("x-forwarded-host"));
+        Assert.Empty(forwarded.GetValues("traceparent"));
     }
 
     [Fact]

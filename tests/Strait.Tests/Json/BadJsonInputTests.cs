@@ -32,8 +32,19 @@ public sealed class BadJsonInputTests
     {
         var error = JsonError(json, Scalars.Descriptor);
         Assert.StartsWith("invalid JSON: ", error.Message);
-        Assert.Contains("BytePositionInLine", error.Message);
+        Assert.Matches(@"\(line 1, column \d+\)$|^invalid JSON: unexpected end of input$", error.Message);
+        Assert.DoesNotContain("LineNumber", error.Message);
+        Assert.DoesNotContain("BytePositionInLine", error.Message);
+        Assert.DoesNotContain("isFinalBlock", error.Message);
     }
+
+    [Theory]
+    [InlineData("""{"child":{"child":{"value": }}}""", "invalid JSON: '}' is an invalid start of a value (line 1, column 29)", "$.child.child.value")]
+    [InlineData("""{"children":[{},{"name":"a",}]}""", "invalid JSON: expected a property name in double quotes (line 1, column 29)", "$.children[1]")]
+    [InlineData("{\n  \"child\": {\"value\": 1", "invalid JSON: unexpected end of input", "$.child.value")]
+    [InlineData("""{"child":{}} x""", "invalid JSON: unexpected content after the end of the JSON value (line 1, column 14)", "$")]
+    public void MalformedJsonNamesWhereAndWhatInTheClientsTerms(string json, string message, string path) =>
+        AssertError(json, Nested.Descriptor, message, path);
 
     [Theory]
     [InlineData("""{"fInt32":1.5}""", "expected an int32 but got 1.5", "$.fInt32")]

@@ -72,6 +72,78 @@ public sealed class LineLoggerProviderTests
         Assert.Matches(@"warn: Strait\.Log\[0\] \d+ log lines were dropped", text);
     }
 
+    [Fact]
+    public void RepeatedWarningsAreCappedPerCategoryAndEventAndTheRestSummarized()
+    {
+        var output = new MemoryStream();
+        using (var provider = new LineLoggerProvider(output))
+        {
+            var logger = provider.CreateLogger("Test");
+            for (var i = 0; i < 100; i++)
+            {
+                logger.Log(LogLevel.Error, new EventId(13), "broken " + i.ToString(System.Globalization.CultureInfo.InvariantCulture), null, (s, _) => s);
+                logger.Log(LogLevel.Information, new EventId(1), "access " + i.ToString(System.Globalization.CultureInfo.InvariantCulture), null, (s, _) => s);
+            }
+
+            logger.Log(LogLevel.Error, new EventId(14), "another event", null, (s, _) => s);
+        }
+
+        var lines = Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(RepeatedLineLimiter.LinesPerWindow, lines.Count(l => l.Contains("fail: Test[13] broken", StringComparison.Ordinal)));
+        Assert.Equal(100, lines.Count(l => l.Contains("info: Test[1] access", StringComparison.Ordinal)));
+        Assert.Single(lines, l => l.Contains("fail: Test[14] another event", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains($"Test[13]: {100 - RepeatedLineLimiter.LinesPerWindow} similar lines suppressed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheLimiterOpensAgainAfterItsWindow()
+    {
+        var limiter = new RepeatedLineLimiter();
+        var start = TimeSpan.FromHours(1).Ticks;
+        for (var i = 0; i < RepeatedLineLimiter.LinesPerWindow; i++)
+        {
+            Assert.True(limiter.Admit("C", 1, start));
+        }
+
+        Assert.False(limiter.Admit("C", 1, start + 1));
+        Assert.False(limiter.Admit("C", 1, start + 2));
+        Assert.True(limiter.Admit("C", 2, start + 2));
+        Assert.Empty(limiter.TakeSummaries(start + 3));
+
+        var later = start + RepeatedLineLimiter.Window.Ticks;
+        Assert.Equal([("C", 1, 2L)], limiter.TakeSummaries(later));
+        Assert.True(limiter.Admit("C", 1, later));
+        Assert.Empty(limiter.TakeSummaries(later + RepeatedLineLimiter.Window.Ticks));
+    }
+
+    [Theory]
+    [InlineData("Microsoft.AspNetCore.Server.Kestrel.Http2")]
+    [InlineData("Microsoft.AspNetCore.Server.Kestrel.Connections")]
+    [InlineData("Microsoft.AspNetCore.Server.Kestrel.BadRequests")]
+    [InlineData("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets")]
+    [InlineData("Microsoft.AspNetCore.Server.Kestrel", 67)]
+    public void WhatAClientCanTriggerInKestrelIsDebugAndShownOnlyWhenDebugIsOn(string category, int eventId = 60)
+    {
+        var quiet = new MemoryStream();
+        using (var provider = new LineLoggerProvider(quiet))
+        {
+            for (var i = 0; i < 93; i++)
+            {
+                provider.CreateLogger(category).Log(LogLevel.Critical, new EventId(eventId), "The client flooded the connection", null, (s, _) => s);
+            }
+        }
+
+        Assert.Empty(quiet.ToArray());
+
+        var verbose = new MemoryStream();
+        using (var provider = new LineLoggerProvider(verbose, clientFaultsVisible: true))
+        {
+            provider.CreateLogger(category).Log(LogLevel.Critical, new EventId(eventId), "The client flooded the connection", null, (s, _) => s);
+        }
+
+        Assert.Contains($"dbug: {category}[{eventId}] The client flooded the connection", Encoding.UTF8.GetString(verbose.ToArray()), StringComparison.Ordinal);
+    }
+
     private sealed class SignallingStream : MemoryStream
     {
         private readonly Lock gate = new();

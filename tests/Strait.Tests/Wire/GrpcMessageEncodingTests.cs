@@ -37,6 +37,36 @@ public sealed class GrpcMessageEncodingTests
     }
 
     [Theory]
+    [InlineData("Zürich 100% ✓ 日本 😀 ")]
+    [InlineData("s")]
+    [InlineData("%")]
+    public void A_status_message_is_written_at_most_the_bound_long_cut_on_a_character(string unit)
+    {
+        var message = string.Concat(Enumerable.Repeat(unit, 200 * 1024 / unit.Length));
+        var headers = new Microsoft.AspNetCore.Http.HeaderDictionary();
+
+        GrpcStatusHeaders.AppendStatus(headers, new GrpcStatus(GrpcStatusCode.NotFound, message));
+
+        var written = headers[GrpcProtocol.MessageHeader].ToString();
+        Assert.InRange(written.Length, GrpcMessageEncoding.MaxEncodedLength - 12, GrpcMessageEncoding.MaxEncodedLength);
+        var decoded = GrpcMessageEncoding.Decode(written);
+        Assert.EndsWith("…", decoded, StringComparison.Ordinal);
+        Assert.StartsWith(decoded[..^1], message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\uFFFD', decoded);
+    }
+
+    [Fact]
+    public void A_status_message_within_the_bound_is_written_whole()
+    {
+        var message = new string('x', GrpcMessageEncoding.MaxEncodedLength);
+        var headers = new Microsoft.AspNetCore.Http.HeaderDictionary();
+
+        GrpcStatusHeaders.AppendStatus(headers, new GrpcStatus(GrpcStatusCode.NotFound, message));
+
+        Assert.Equal(message, headers[GrpcProtocol.MessageHeader].ToString());
+    }
+
+    [Theory]
     [InlineData("%", "%")]
     [InlineData("50%", "50%")]
     [InlineData("%4", "%4")]

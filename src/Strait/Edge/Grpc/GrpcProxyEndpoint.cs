@@ -58,9 +58,16 @@ public sealed partial class GrpcProxyEndpoint
                 }
             }
         }
-        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (ClientRequestBody.ClientIsGone(context, e))
         {
             // The client reset the stream or closed the connection: nobody is left to answer.
+        }
+        catch (BadHttpRequestException e) when (!response.HasStarted)
+        {
+            // The body itself (ClientRequestBody): a grpc-web text body with bad chunk framing, cut short, too slow.
+            LogUnreadableBody(logger, e.Message, identity.RequestId);
+            outcome.Value = new GrpcStatus(GrpcStatusCode.InvalidArgument, "The request body could not be read.", origin: StatusOrigin.Edge);
+            await response.FinishAsync(outcome.Value, NoTrailers).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -411,6 +418,9 @@ public sealed partial class GrpcProxyEndpoint
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Protocol} {GrpcMethod} → {GrpcStatus} in {ElapsedMs:0.0} ms (request {RequestId})")]
     private static partial void LogCall(ILogger logger, GrpcEdgeProtocol protocol, string grpcMethod, string grpcStatus, double elapsedMs, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The body of call {RequestId} is unreadable: {Reason}")]
+    private static partial void LogUnreadableBody(ILogger logger, string reason, string requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while proxying call {RequestId}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string requestId);

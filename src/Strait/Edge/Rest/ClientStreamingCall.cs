@@ -394,7 +394,7 @@ internal static class ClientStreamingCall
             }
             catch (JsonException e)
             {
-                error = e.Message;
+                error = JsonSyntaxError.Describe(e);
                 return null;
             }
         }

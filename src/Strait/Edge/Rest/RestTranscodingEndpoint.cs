@@ -45,14 +45,16 @@ public sealed partial class RestTranscodingEndpoint
                 await snapshot.ProblemWriter.WriteAsync(context, problem, identity, snapshot.DetailRenderer).ConfigureAwait(false);
             }
         }
-        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (ClientRequestBody.ClientIsGone(context, e))
         {
             // The client went away (a cancelled read or a reset connection): nobody is left to answer.
             outcome.GrpcStatus = GrpcStatusCode.Cancelled;
+            outcome.ClientGone = true;
         }
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {
-            // Kestrel's verdict on the body itself: bad chunk framing, a short body, a client too slow to send it.
+            // The body itself (ClientRequestBody): bad chunk framing, a short body, a client too slow to send it.
+            LogUnreadableBody(logger, e.Message, identity.RequestId);
             outcome.GrpcStatus = GrpcStatusCode.InvalidArgument;
             await snapshot.ProblemWriter.WriteAsync(context, Problems.UnreadableBody(e.StatusCode), identity, snapshot.DetailRenderer).ConfigureAwait(false);
         }
@@ -68,7 +70,7 @@ public sealed partial class RestTranscodingEndpoint
                 LogStoreFailure(logger, storeFailure, identity.RequestId);
             }
 
-            var status = context.RequestAborted.IsCancellationRequested ? GrpcHttpStatusMap.ClientClosedRequest : context.Response.StatusCode;
+            var status = outcome.ClientGone || context.RequestAborted.IsCancellationRequested ? GrpcHttpStatusMap.ClientClosedRequest : context.Response.StatusCode;
             LogRequest(
                 logger,
                 context.Request.Method,
@@ -353,6 +355,9 @@ public sealed partial class RestTranscodingEndpoint
     [LoggerMessage(Level = LogLevel.Warning, Message = "The idempotency store did not record the answer of request {RequestId}; a repeat of it will run again")]
     private static partial void LogStoreFailure(ILogger logger, Exception exception, string requestId);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The body of request {RequestId} is unreadable: {Reason}")]
+    private static partial void LogUnreadableBody(ILogger logger, string reason, string requestId);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while handling request {RequestId}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string requestId);
 
@@ -369,5 +374,8 @@ public sealed partial class RestTranscodingEndpoint
 
         /// <summary>The answer came from the idempotency store.</summary>
         public bool Replayed { get; set; }
+
+        /// <summary>The client left before its answer (its connection may not be marked aborted yet).</summary>
+        public bool ClientGone { get; set; }
     }
 }
