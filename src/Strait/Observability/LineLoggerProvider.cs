@@ -28,6 +28,9 @@ public sealed class LineLoggerProvider : ILoggerProvider
     // Kestrel's "automatic draining of the request body failed because the body reader is in an invalid state".
     private const int KestrelDrainFailedEventId = 67;
 
+    // Kestrel's "Connection processing ended abnormally", logged without an event id of its own.
+    private const int KestrelConnectionEndedAbnormallyEventId = 0;
+
     private readonly Stream output;
     private readonly int maxPendingBytes;
     private readonly Lock gate = new();
@@ -70,7 +73,7 @@ public sealed class LineLoggerProvider : ILoggerProvider
     internal void Append(LogLevel level, string category, EventId eventId, string message, Exception? exception)
     {
         var exceptionText = exception?.ToString();
-        if (IsClientTriggered(category, eventId.Id))
+        if (IsClientTriggered(category, eventId.Id, exception))
         {
             if (!clientFaultsVisible)
             {
@@ -114,10 +117,13 @@ public sealed class LineLoggerProvider : ILoggerProvider
     }
 
     // Kestrel's categories for what one connection's client does: malformed requests, HTTP/2 and HTTP/3 protocol
-    // errors (PING and SETTINGS floods among them), resets seen by the transport; and the one event of its general
-    // category a client causes by resetting mid-upload (draining a body whose read failed).
-    private static bool IsClientTriggered(string category, int eventId) =>
-        (eventId == KestrelDrainFailedEventId && category.Equals("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal))
+    // errors (PING and SETTINGS floods among them), resets seen by the transport; and the two events of its general
+    // category a client causes by cutting an upload short: draining a body whose read failed, and the connection's end
+    // that follows (its input pipe is still marked as being read, so the next request cannot be read from it).
+    private static bool IsClientTriggered(string category, int eventId, Exception? exception) =>
+        (category.Equals("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal)
+            && (eventId == KestrelDrainFailedEventId
+                || (eventId == KestrelConnectionEndedAbnormallyEventId && exception is InvalidOperationException { Source: "System.IO.Pipelines" })))
         || (category.StartsWith("Microsoft.AspNetCore.Server.Kestrel.", StringComparison.Ordinal)
         && (category.EndsWith(".BadRequests", StringComparison.Ordinal)
             || category.EndsWith(".Connections", StringComparison.Ordinal)

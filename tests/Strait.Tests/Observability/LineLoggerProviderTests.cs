@@ -144,6 +144,40 @@ public sealed class LineLoggerProviderTests
         Assert.Contains($"dbug: {category}[{eventId}] The client flooded the connection", Encoding.UTF8.GetString(verbose.ToArray()), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_connection_ended_by_a_pipe_left_mid_read_is_the_client_cutting_its_upload_short_but_other_abnormal_ends_stay_warnings()
+    {
+        var output = new MemoryStream();
+        using (var provider = new LineLoggerProvider(output))
+        {
+            var kestrel = provider.CreateLogger("Microsoft.AspNetCore.Server.Kestrel");
+            kestrel.Log(LogLevel.Warning, new EventId(0), "Connection processing ended abnormally.", PipeLeftMidRead(), (s, _) => s);
+            kestrel.Log(LogLevel.Warning, new EventId(0), "Connection processing ended abnormally.", new InvalidOperationException("a fault of the gateway's own"), (s, _) => s);
+        }
+
+        var lines = Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("a fault of the gateway's own", Assert.Single(lines), StringComparison.Ordinal);
+    }
+
+    // What Kestrel's connection loop meets when a failed body read left its input pipe marked as being read.
+    private static InvalidOperationException PipeLeftMidRead()
+    {
+        var pipe = new System.IO.Pipelines.Pipe();
+        System.Buffers.BuffersExtensions.Write(pipe.Writer, "x"u8);
+        _ = pipe.Writer.FlushAsync();
+        _ = pipe.Reader.TryRead(out _);
+        try
+        {
+            _ = pipe.Reader.ReadAsync();
+        }
+        catch (InvalidOperationException e)
+        {
+            return e;
+        }
+
+        throw new InvalidOperationException("a second read of a pipe was expected to fail");
+    }
+
     private sealed class SignallingStream : MemoryStream
     {
         private readonly Lock gate = new();
