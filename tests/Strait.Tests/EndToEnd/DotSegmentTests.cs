@@ -93,7 +93,16 @@ public sealed class DotSegmentTests(DotSegmentFixture fixture) : IClassFixture<D
         Assert.Equal("urn:strait:problem:dot-segment", reply.Body.GetProperty("type").GetString());
         Assert.Equal("INVALID_ARGUMENT", reply.Body.GetProperty("grpcStatus").GetString());
         Assert.False(reply.Body.TryGetProperty("metadata", out _));
+        Assert.Equal(SentPath(requestLine), reply.Body.GetProperty("instance").GetString());
         Assert.Equal(callsBefore, await BackendCallsAsync());
+    }
+
+    // The path of the request line's target as sent: the problem names it, not the path Kestrel resolved it to.
+    private static string SentPath(string requestLine)
+    {
+        var target = requestLine.Split(' ')[1];
+        var path = target.StartsWith("http://", StringComparison.Ordinal) ? target[target.IndexOf('/', "http://".Length)..] : target;
+        return path.Split('?')[0];
     }
 
     [Fact]

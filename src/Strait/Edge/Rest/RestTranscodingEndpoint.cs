@@ -74,7 +74,7 @@ public sealed partial class RestTranscodingEndpoint
             LogRequest(
                 logger,
                 context.Request.Method,
-                context.Request.Path.Value ?? "/",
+                target.RawPath,
                 status,
                 outcome.Replayed ? "REPLAYED" : outcome.GrpcStatus?.ToCanonicalName() ?? "-",
                 outcome.Method ?? "-",
@@ -103,9 +103,9 @@ public sealed partial class RestTranscodingEndpoint
         switch (match.Kind)
         {
             case RouteMatchKind.NotFound:
-                return Problems.RouteNotFound(context.Request.Method, context.Request.Path.Value ?? "/");
+                return Problems.RouteNotFound(context.Request.Method, target.RawPath);
             case RouteMatchKind.MethodNotAllowed:
-                return Problems.MethodNotAllowed(context.Request.Method, context.Request.Path.Value ?? "/", match.AllowedMethods);
+                return Problems.MethodNotAllowed(context.Request.Method, target.RawPath, match.AllowedMethods);
             case RouteMatchKind.BadRequest:
                 return Problems.InvalidRequest("The request path is invalid: " + match.Error);
         }

@@ -176,7 +176,7 @@ internal static class ServerStreamingCall
             writer.WritePropertyName("error");
         }
 
-        snapshot.ProblemWriter.WriteBody(writer, problem, context.Request.Path.ToUriComponent(), identity, snapshot.DetailRenderer);
+        snapshot.ProblemWriter.WriteBody(writer, problem, ProblemResponseWriter.InstanceOf(context), identity, snapshot.DetailRenderer);
         if (wrapped)
         {
             writer.WriteEndObject();
