@@ -21,6 +21,7 @@ public sealed class EdgeFuzzTests : IAsyncLifetime
     private const int CiCases = 1500;
     private const int LongCases = 20_000;
     private const int Workers = 6;
+    private static readonly TimeSpan CaseLimit = TimeSpan.FromSeconds(60);
     private readonly ITestOutputHelper output;
     private BackendProcess backend = null!;
     private GatewayProcess gateway = null!;
@@ -79,7 +80,7 @@ public sealed class EdgeFuzzTests : IAsyncLifetime
             {
                 var random = new Random(unchecked((seed * 1_000_003) + i));
                 var request = FuzzMutator.Mutate(FuzzSeeds.All[random.Next(FuzzSeeds.All.Count)], random);
-                outcomes.Add((i, request.Edge, await SendAsync(h2, request), request));
+                outcomes.Add((i, request.Edge, await WatchAsync(SendAsync(h2, request)), request));
             }
         })));
 
@@ -112,6 +113,25 @@ public sealed class EdgeFuzzTests : IAsyncLifetime
 
         Assert.True(violations.Count == 0 && logFaults.Count == 0, $"{violations.Count} violations, {logFaults.Count} log faults:{failures}\n{report}");
         Assert.Equal(HttpStatusCode.OK, stillServing.StatusCode);
+    }
+
+    // Every exchange bounds itself; this turns one that does not, or a fault of the fuzz client, into a violation naming
+    // the case instead of a stalled or shrunken run.
+    private static async Task<FuzzOutcome> WatchAsync(Task<FuzzOutcome> exchange)
+    {
+        try
+        {
+            return await exchange.WaitAsync(CaseLimit);
+        }
+        catch (TimeoutException)
+        {
+            return new FuzzOutcome("stalled", null, $"the exchange did not end within {CaseLimit.TotalSeconds:F0} s");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A fault of the harness itself still names its case, and the other workers go on.
+            return new FuzzOutcome("harness fault", null, $"the fuzz client failed: {e.GetType().Name}: {e.Message}");
+        }
     }
 
     private async Task<FuzzOutcome> SendAsync(HttpClient h2, FuzzRequest request) => request.Transport == FuzzTransport.Http1

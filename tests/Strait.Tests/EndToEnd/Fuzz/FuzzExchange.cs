@@ -81,7 +81,7 @@ internal static partial class FuzzExchange
         HttpRequestMessage message;
         try
         {
-            message = ToHttpRequestMessage(request);
+            message = ToHttpRequestMessage(client.BaseAddress!, request);
         }
         catch (Exception e) when (e is UriFormatException or FormatException or InvalidOperationException or ArgumentException)
         {
@@ -105,6 +105,11 @@ internal static partial class FuzzExchange
             catch (HttpRequestException e) when (e.InnerException is ArgumentException or FormatException or NotSupportedException)
             {
                 return FuzzOutcome.NotSent(e.InnerException.GetType().Name);
+            }
+            catch (Exception e) when (e is UriFormatException or InvalidOperationException)
+            {
+                // The mutated target or headers do not make a request HttpClient can send.
+                return FuzzOutcome.NotSent(e.GetType().Name);
             }
             catch (HttpRequestException e) when (e.InnerException is null)
             {
@@ -188,9 +193,16 @@ internal static partial class FuzzExchange
         return new FuzzOutcome(kind, status, null);
     }
 
-    private static HttpRequestMessage ToHttpRequestMessage(FuzzRequest request)
+    private static HttpRequestMessage ToHttpRequestMessage(Uri gateway, FuzzRequest request)
     {
-        var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Target)
+        var uri = new Uri(gateway, request.Target);
+        if (uri.Authority != gateway.Authority)
+        {
+            // A target such as "\/host/x" is a network-path reference to HttpClient: it would never reach the gateway.
+            throw new UriFormatException($"the target leaves the gateway for {uri.Authority}");
+        }
+
+        var message = new HttpRequestMessage(new HttpMethod(request.Method), uri)
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
