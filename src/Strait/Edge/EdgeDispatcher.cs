@@ -6,6 +6,7 @@ using Strait.Errors;
 using Strait.Hosting;
 using Strait.Observability;
 using Strait.OpenApi;
+using Strait.Routing;
 using Strait.Wire;
 
 namespace Strait.Edge;

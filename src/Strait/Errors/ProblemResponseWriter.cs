@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Strait.Json;
 using Strait.Observability;
+using Strait.Routing;
 using Strait.Wire;
 
 namespace Strait.Errors;
@@ -55,25 +55,7 @@ public sealed class ProblemResponseWriter
     /// The problem's <c>instance</c>: the path as the client sent it. Kestrel's <c>Request.Path</c> has dot segments
     /// removed, and a request refused for them must not name the path it did not ask for.
     /// </summary>
-    public static string InstanceOf(HttpContext context)
-    {
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        var scheme = string.IsNullOrEmpty(target) ? -1 : target.IndexOf("://", StringComparison.Ordinal);
-        if (scheme > 0)
-        {
-            // Absolute form: the path follows the authority.
-            var pathStart = target!.IndexOf('/', scheme + 3);
-            target = pathStart < 0 ? "/" : target[pathStart..];
-        }
-
-        if (string.IsNullOrEmpty(target) || target[0] != '/')
-        {
-            return context.Request.Path.ToUriComponent();
-        }
-
-        var query = target.IndexOf('?', StringComparison.Ordinal);
-        return query < 0 ? target : target[..query];
-    }
+    public static string InstanceOf(HttpContext context) => RequestTarget.Read(context).RawPath;
 
     /// <summary>Writes the problem's JSON object alone, for errors inside a body already under way (a stream's last line).</summary>
     public void WriteBody(Utf8JsonWriter writer, Problem problem, string instance, RequestIdentity identity, IErrorDetailRenderer? detailRenderer)

@@ -63,7 +63,7 @@ public static partial class IncomingHeaderMapper
 
         if (rules is null)
         {
-            AddGatewayMetadata(request, plan, identity, metadata);
+            AddGatewayMetadata(request, connection, plan, identity, metadata);
             return CheckSize(metadata, plan);
         }
 
@@ -128,7 +128,7 @@ public static partial class IncomingHeaderMapper
             }
         }
 
-        AddGatewayMetadata(request, plan, identity, metadata);
+        AddGatewayMetadata(request, connection, plan, identity, metadata);
         return CheckSize(metadata, plan);
     }
 
@@ -172,7 +172,7 @@ public static partial class IncomingHeaderMapper
             }
         }
 
-        AddGatewayMetadata(request, plan, identity, metadata);
+        AddGatewayMetadata(request, connection, plan, identity, metadata);
         return CheckSize(metadata, plan);
     }
 
@@ -300,31 +300,28 @@ public static partial class IncomingHeaderMapper
         return true;
     }
 
-    private static void AddGatewayMetadata(HttpRequest request, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata)
+    private static void AddGatewayMetadata(HttpRequest request, StringValues connection, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata)
     {
         metadata.AddValidated(RequestIdentity.RequestIdHeader, identity.RequestId);
-        AddIfValid(metadata, GatewayMetadata.TraceParent, EndToEnd(request.Headers, GatewayMetadata.TraceParent));
-        AddIfValid(metadata, GatewayMetadata.TraceState, EndToEnd(request.Headers, GatewayMetadata.TraceState));
+        AddIfValid(metadata, GatewayMetadata.TraceParent, EndToEnd(request.Headers, connection, GatewayMetadata.TraceParent));
+        AddIfValid(metadata, GatewayMetadata.TraceState, EndToEnd(request.Headers, connection, GatewayMetadata.TraceState));
 
         var peer = request.HttpContext.Connection.RemoteIpAddress;
         var trusted = plan.IsTrustedProxy(peer);
         var peerText = peer?.IsIPv4MappedToIPv6 == true ? peer.MapToIPv4().ToString() : peer?.ToString();
-        var forwardedFor = trusted ? EndToEnd(request.Headers, GatewayMetadata.ForwardedFor).ToString() : string.Empty;
+        var forwardedFor = trusted ? EndToEnd(request.Headers, connection, GatewayMetadata.ForwardedFor).ToString() : string.Empty;
         var chain = string.IsNullOrEmpty(forwardedFor) ? peerText : peerText is null ? forwardedFor : forwardedFor + ", " + peerText;
         AddIfValid(metadata, GatewayMetadata.ForwardedFor, chain);
 
-        var host = trusted ? EndToEnd(request.Headers, GatewayMetadata.ForwardedHost).ToString() : string.Empty;
+        var host = trusted ? EndToEnd(request.Headers, connection, GatewayMetadata.ForwardedHost).ToString() : string.Empty;
         AddIfValid(metadata, GatewayMetadata.ForwardedHost, string.IsNullOrEmpty(host) ? request.Host.Value : host);
-        var proto = trusted ? EndToEnd(request.Headers, GatewayMetadata.ForwardedProto).ToString() : string.Empty;
+        var proto = trusted ? EndToEnd(request.Headers, connection, GatewayMetadata.ForwardedProto).ToString() : string.Empty;
         AddIfValid(metadata, GatewayMetadata.ForwardedProto, string.IsNullOrEmpty(proto) ? request.Scheme : proto);
     }
 
     // A header the Connection header names belongs to this hop alone (RFC 9110 §7.6.1), whatever else Connection lists.
-    private static StringValues EndToEnd(IHeaderDictionary headers, string name)
-    {
-        var connection = ConnectionHeader.Of(headers);
-        return connection.Count > 0 && HttpHeaderNames.IsNamedIn(connection, name) ? StringValues.Empty : headers[name];
-    }
+    private static StringValues EndToEnd(IHeaderDictionary headers, StringValues connection, string name) =>
+        connection.Count > 0 && HttpHeaderNames.IsNamedIn(connection, name) ? StringValues.Empty : headers[name];
 
     private static void AddIfValid(GrpcMetadata metadata, string key, StringValues values)
     {

@@ -37,7 +37,7 @@ public sealed class GatewayGrpcServices
     }
 
     /// <summary>Answers the call when its path is one of these services'; false when it is not (proxy it).</summary>
-    /// <param name="path">The request path as the front door reads it (<see cref="Edge.RequestTarget.Path"/>).</param>
+    /// <param name="path">The request path as the front door reads it (<see cref="Routing.RequestTarget.Path"/>).</param>
     public bool TryHandle(HttpContext context, string path, out Task handled)
     {
         if (methods.TryGetValue(path, out var method))

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
-using Strait.Edge;
 using Strait.Hosting;
+using Strait.Routing;
 
 namespace Strait.OpenApi;
 

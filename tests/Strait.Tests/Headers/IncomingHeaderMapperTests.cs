@@ -1,6 +1,6 @@
-using Strait.Edge;
 using Strait.Headers;
 using Strait.Observability;
+using Strait.Routing;
 using Strait.Wire;
 using static Strait.Tests.Headers.HeaderMappingTestSupport;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
-using Strait.Edge;
 using Strait.Errors;
 using Strait.Headers;
+using Strait.Routing;
 using Strait.Wire;
 using static Strait.Tests.Headers.HeaderMappingTestSupport;
 

@@ -14,6 +14,7 @@ using Strait.Hosting;
 using Strait.Observability;
 using Strait.Resilience;
 using Strait.Resilience.Idempotency;
+using Strait.Routing;
 using Strait.Upstream;
 using Strait.Wire;
 

@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Strait.Routing;
 
-namespace Strait.Edge;
+namespace Strait.Routing;
 
 /// <summary>
 /// The request path as every path-based decision sees it, read once at the front door from the target as the client

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Strait.Edge;
+
 using Strait.Routing;
 
-namespace Strait.Tests.Edge;
+namespace Strait.Tests.Routing;
 
 public sealed class RequestTargetTests
 {
