@@ -6,100 +6,16 @@ using Google.Protobuf.Reflection;
 namespace Strait.Json;
 
 /// <summary>
-/// Encodes one value given as text (a path variable or query parameter) as a protobuf fragment: the
-/// field at the end of a path, wrapped in its enclosing message fields. Fragments concatenate under
-/// protobuf merge semantics, so the caller can emit one per binding.
+/// Encodes one value given as text (a path variable or query parameter) as the record of its field, in the
+/// text forms that <see cref="MessageBindings"/> documents.
 /// </summary>
 internal static class FieldTextBinder
 {
-    public static void Write(PlanCache plans, IReadOnlyList<FieldDescriptor> path, string text, IBufferWriter<byte> output)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        ArgumentNullException.ThrowIfNull(text);
-        if (path.Count == 0)
-        {
-            throw new ArgumentException("The field path is empty.", nameof(path));
-        }
-
-        for (var i = 1; i < path.Count; i++)
-        {
-            if (path[i - 1].FieldType != FieldType.Message || path[i].ContainingType != path[i - 1].MessageType)
-            {
-                throw new ArgumentException($"'{path[i].FullName}' is not a field of the message type of '{path[i - 1].FullName}'.", nameof(path));
-            }
-        }
-
-        var leaf = new ProtoBuffer(64);
-        var utf8 = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
-        try
-        {
-            try
-            {
-                for (var i = 0; i < path.Count - 1; i++)
-                {
-                    if (path[i].IsRepeated)
-                    {
-                        throw new ProtoJsonException($"cannot bind a value through repeated field '{path[i].Name}'");
-                    }
-                }
-
-                if (Utf8.FromUtf16(text, utf8, out _, out var length, replaceInvalidSequences: false) != OperationStatus.Done)
-                {
-                    throw new ProtoJsonException("value is not valid Unicode text");
-                }
-
-                var field = plans.GetMessagePlan(path[^1].ContainingType).FindByNumber(path[^1].FieldNumber)!;
-                WriteLeaf(field, utf8.AsSpan(0, length), skipDefault: false, ref leaf);
-            }
-            catch (ProtoJsonException ex)
-            {
-                throw new ProtoJsonException(ex.Message, DottedPath(path));
-            }
-
-            WriteEnclosingPrefixes(path, leaf.Position, output);
-            leaf.CopyTo(output);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(utf8);
-            leaf.Dispose();
-        }
-    }
-
-    private static void WriteEnclosingPrefixes(IReadOnlyList<FieldDescriptor> path, int leafLength, IBufferWriter<byte> output)
-    {
-        var levels = path.Count - 1;
-        if (levels == 0)
-        {
-            return;
-        }
-
-        // Sizes are known from the inside out; prefixes are written from the outside in.
-        Span<int> payloadLengths = levels <= 32 ? stackalloc int[levels] : new int[levels];
-        var inner = leafLength;
-        for (var i = levels - 1; i >= 0; i--)
-        {
-            payloadLengths[i] = inner;
-            inner += Varint.Size(Varint.MakeTag(path[i].FieldNumber, WireType.LengthDelimited)) + Varint.Size((ulong)inner);
-        }
-
-        var prefixLength = inner - leafLength;
-        var span = output.GetSpan(prefixLength);
-        var written = 0;
-        for (var i = 0; i < levels; i++)
-        {
-            written += Varint.Write(span[written..], Varint.MakeTag(path[i].FieldNumber, WireType.LengthDelimited));
-            written += Varint.Write(span[written..], (ulong)payloadLengths[i]);
-        }
-
-        output.Advance(written);
-    }
-
     /// <summary>
-    /// Bound fields are written even when they hold the default value (<paramref name="skipDefault"/> false),
-    /// so that a later fragment can override an earlier one ("last wins") after concatenation.
+    /// Writes the record of <paramref name="field"/> holding <paramref name="text"/>. With <paramref name="skipDefault"/>
+    /// a default value writes nothing, as in a canonical encoding of a field without presence.
     /// </summary>
-    private static void WriteLeaf(FieldPlan field, ReadOnlySpan<byte> text, bool skipDefault, ref ProtoBuffer output)
+    public static void WriteLeaf(FieldPlan field, ReadOnlySpan<byte> text, bool skipDefault, ref ProtoBuffer output)
     {
         if (field.IsMap)
         {
@@ -253,16 +169,5 @@ internal static class FieldTextBinder
             output.Advance(written);
             output.EndLengthDelimited(start);
         }
-    }
-
-    private static string DottedPath(IReadOnlyList<FieldDescriptor> path)
-    {
-        var builder = new StringBuilder();
-        for (var i = 0; i < path.Count; i++)
-        {
-            builder.Append(i == 0 ? "" : ".").Append(path[i].Name);
-        }
-
-        return builder.ToString();
     }
 }

@@ -50,11 +50,11 @@ internal ref struct JsonToProtobuf
         IMessageTypeResolver resolver,
         JsonReadOptions options,
         IBufferWriter<byte> output) =>
-        Transcode(json, plan, field: null, plans, resolver, options, output);
+        Transcode(json, plan, field: null, bindings: null, plans, resolver, options, output);
 
     /// <summary>
     /// Transcodes <paramref name="json"/> as the value of <paramref name="field"/> of <paramref name="plan"/>, or as
-    /// the whole message when <paramref name="field"/> is null.
+    /// the whole message when <paramref name="field"/> is null, with <paramref name="bindings"/> merged in.
     /// </summary>
     /// <remarks>
     /// When <paramref name="output"/> is a <see cref="PooledBufferWriter"/> the message is built in its array,
@@ -65,6 +65,7 @@ internal ref struct JsonToProtobuf
         ReadOnlySpan<byte> json,
         MessagePlan plan,
         FieldPlan? field,
+        BoundMessage? bindings,
         PlanCache plans,
         IMessageTypeResolver resolver,
         JsonReadOptions options,
@@ -88,11 +89,15 @@ internal ref struct JsonToProtobuf
                 transcoder.Read();
                 if (field is null)
                 {
-                    transcoder.WriteMessageBody(plan);
+                    transcoder.WriteMessageBody(plan, bindings);
+                }
+                else if (bindings is null)
+                {
+                    transcoder.WriteSingleMember(field, bound: null);
                 }
                 else
                 {
-                    transcoder.WriteSingleMember(field);
+                    transcoder.WriteBodyField(field, bindings);
                 }
 
                 // Reading past the top-level value is what makes the reader reject trailing content.
@@ -163,15 +168,19 @@ internal ref struct JsonToProtobuf
         }
     }
 
-    /// <summary>Encodes the fields of a message whose JSON value starts at the current token.</summary>
-    private void WriteMessageBody(MessagePlan plan)
+    /// <summary>Encodes the fields of a message whose JSON value starts at the current token, with <paramref name="bound"/> merged in.</summary>
+    private void WriteMessageBody(MessagePlan plan, BoundMessage? bound = null)
     {
+        if (plan.Kind == WellKnownType.None)
+        {
+            ExpectStartObject(plan.FullName);
+            WriteMembers(plan, skipTypeProperty: false, bound: bound);
+            return;
+        }
+
+        var start = _output.Position;
         switch (plan.Kind)
         {
-            case WellKnownType.None:
-                ExpectStartObject(plan.FullName);
-                WriteMembers(plan, skipTypeProperty: false);
-                break;
             case WellKnownType.Any:
                 WriteAny();
                 break;
@@ -197,6 +206,11 @@ internal ref struct JsonToProtobuf
                 WriteSingular(plan.Fields[0], skipDefault: true);
                 break;
         }
+
+        if (bound is not null)
+        {
+            BoundFieldWriter.MergeIntoWritten(ref _output, start, bound);
+        }
     }
 
     private void ExpectStartObject(string messageType)
@@ -215,7 +229,12 @@ internal ref struct JsonToProtobuf
     /// value (the spec's "last wins") and two members of one oneof are rejected. Inside an Any,
     /// <paramref name="skipTypeProperty"/> skips <c>"@type"</c>, which is a duplicate if <paramref name="typeAlreadyRead"/>.
     /// </summary>
-    private void WriteMembers(MessagePlan plan, bool skipTypeProperty, bool typeAlreadyRead = false)
+    /// <remarks>
+    /// Fields in <paramref name="bound"/> are merged in as the members go by: a bound field with nothing to merge is
+    /// written just before the first member with a higher number, so output stays in field-number order without a
+    /// sort whenever the JSON is; a body value that a bound value replaces is still checked, then dropped.
+    /// </remarks>
+    private void WriteMembers(MessagePlan plan, bool skipTypeProperty, bool typeAlreadyRead = false, BoundMessage? bound = null)
     {
         const int StackFieldLimit = 1024;
         var fieldCount = plan.Fields.Length;
@@ -223,6 +242,9 @@ internal ref struct JsonToProtobuf
         var oneofCount = plan.OneofNames.Length;
         Span<int> oneofCases = oneofCount <= 64 ? stackalloc int[oneofCount] : new int[oneofCount];
         oneofCases.Fill(-1);
+        var boundCount = bound?.Count ?? 0;
+        Span<bool> boundWritten = boundCount <= 64 ? stackalloc bool[boundCount] : new bool[boundCount];
+        var boundCursor = 0;
         var messageStart = _output.Position;
         var lastNumber = 0;
         var outOfOrder = false;
@@ -270,6 +292,19 @@ internal ref struct JsonToProtobuf
             try
             {
                 Read();
+                var boundIndex = -1;
+                if (bound is not null)
+                {
+                    WriteBoundBefore(bound, boundWritten, ref boundCursor, field.Number, written, ref lastNumber, ref outOfOrder);
+                    if (ReplacesBodyValue(bound, field))
+                    {
+                        WriteDiscarded(field);
+                        continue;
+                    }
+
+                    boundIndex = bound.IndexOf(field.Index);
+                }
+
                 var isWrittenBit = 1UL << (field.Index & 63);
                 ref var writtenWord = ref written[field.Index >> 6];
                 if ((writtenWord & isWrittenBit) != 0)
@@ -284,6 +319,16 @@ internal ref struct JsonToProtobuf
 
                 if (_reader.TokenType == JsonTokenType.Null && (field.IsRepeated || field.IsMap || !field.ElementAcceptsNull))
                 {
+                    if (boundIndex >= 0)
+                    {
+                        // The body unsets the field; what the bindings put in it stays.
+                        BoundFieldWriter.Write(ref _output, bound![boundIndex]);
+                        boundWritten[boundIndex] = true;
+                        writtenWord |= isWrittenBit;
+                        outOfOrder |= field.Number < lastNumber;
+                        lastNumber = field.Number;
+                    }
+
                     continue;
                 }
 
@@ -295,7 +340,12 @@ internal ref struct JsonToProtobuf
                 }
 
                 var before = _output.Position;
-                WriteField(field);
+                WriteField(field, boundIndex >= 0 ? bound![boundIndex] : null);
+                if (boundIndex >= 0)
+                {
+                    boundWritten[boundIndex] = true;
+                }
+
                 if (_output.Position == before)
                 {
                     continue;
@@ -317,6 +367,11 @@ internal ref struct JsonToProtobuf
             }
         }
 
+        if (bound is not null)
+        {
+            WriteBoundBefore(bound, boundWritten, ref boundCursor, int.MaxValue, written, ref lastNumber, ref outOfOrder);
+        }
+
         if (supersededBefore is not null)
         {
             CanonicalOrder.RemoveSuperseded(ref _output, messageStart, plan, supersededBefore);
@@ -328,14 +383,108 @@ internal ref struct JsonToProtobuf
         }
     }
 
-    /// <summary>Encodes the current JSON value as the one member <paramref name="field"/>; errors name it as a property.</summary>
-    private void WriteSingleMember(FieldPlan field)
+    /// <summary>
+    /// Writes the bound fields numbered below <paramref name="number"/> that no member has written yet. A body value
+    /// that comes later for one of them (JSON out of field order) writes body and bindings again, and must supersede
+    /// this record: <paramref name="written"/> says so, unless the bound value replaces the body's anyway.
+    /// </summary>
+    private void WriteBoundBefore(
+        BoundMessage bound, scoped Span<bool> boundWritten, ref int cursor, int number, scoped Span<ulong> written, ref int lastNumber, ref bool outOfOrder)
+    {
+        for (; cursor < bound.Count && bound[cursor].Field.Number < number; cursor++)
+        {
+            if (boundWritten[cursor])
+            {
+                continue;
+            }
+
+            boundWritten[cursor] = true;
+            var field = bound[cursor];
+            var start = _output.Position;
+            BoundFieldWriter.Write(ref _output, field);
+            if (_output.Position == start)
+            {
+                continue;
+            }
+
+            if (!written.IsEmpty && !ReplacesBodyValue(bound, field.Field))
+            {
+                written[field.Field.Index >> 6] |= 1UL << (field.Field.Index & 63);
+            }
+
+            outOfOrder |= field.Field.Number < lastNumber;
+            lastNumber = field.Field.Number;
+        }
+    }
+
+    /// <summary>Whether a bound value takes the place of the body's value for <paramref name="field"/> rather than merging with it.</summary>
+    private static bool ReplacesBodyValue(BoundMessage bound, FieldPlan field) =>
+        bound.Find(field.Index) is { } boundField
+            ? boundField.Kind == BoundFieldKind.Scalar || boundField.Message is { ReplacesBody: true }
+            : bound.BindsOtherOneofMember(field);
+
+    /// <summary>Checks the body's value for a field that a binding replaces, then drops it.</summary>
+    private void WriteDiscarded(FieldPlan field)
+    {
+        var before = _output.Position;
+        if (_reader.TokenType != JsonTokenType.Null || (!field.IsRepeated && !field.IsMap && field.ElementAcceptsNull))
+        {
+            WriteField(field);
+        }
+
+        _output.Truncate(before);
+    }
+
+    /// <summary>
+    /// Encodes the body as the value of <paramref name="field"/> of a message whose other fields come from
+    /// <paramref name="bound"/> alone (an HTTP rule's <c>body: "field"</c>), all in field-number order.
+    /// </summary>
+    private void WriteBodyField(FieldPlan field, BoundMessage bound)
+    {
+        var boundCount = bound.Count;
+        Span<bool> boundWritten = boundCount <= 64 ? stackalloc bool[boundCount] : new bool[boundCount];
+        var cursor = 0;
+        var lastNumber = 0;
+        var outOfOrder = false;
+        WriteBoundBefore(bound, boundWritten, ref cursor, field.Number, [], ref lastNumber, ref outOfOrder);
+        if (ReplacesBodyValue(bound, field))
+        {
+            try
+            {
+                WriteDiscarded(field);
+            }
+            catch (ProtoJsonException ex)
+            {
+                ex.AtProperty(field.ProtoNameText);
+                throw;
+            }
+        }
+        else
+        {
+            var boundIndex = bound.IndexOf(field.Index);
+            if (boundIndex >= 0)
+            {
+                boundWritten[boundIndex] = true;
+            }
+
+            WriteSingleMember(field, boundIndex >= 0 ? bound[boundIndex] : null);
+        }
+
+        WriteBoundBefore(bound, boundWritten, ref cursor, int.MaxValue, [], ref lastNumber, ref outOfOrder);
+    }
+
+    /// <summary>Encodes the current JSON value as the one member <paramref name="field"/>, with <paramref name="bound"/> merged in; errors name it as a property.</summary>
+    private void WriteSingleMember(FieldPlan field, BoundField? bound)
     {
         try
         {
             if (_reader.TokenType != JsonTokenType.Null || (!field.IsRepeated && !field.IsMap && field.ElementAcceptsNull))
             {
-                WriteField(field);
+                WriteField(field, bound);
+            }
+            else if (bound is not null)
+            {
+                BoundFieldWriter.Write(ref _output, bound);
             }
         }
         catch (ProtoJsonException ex)
@@ -345,28 +494,28 @@ internal ref struct JsonToProtobuf
         }
     }
 
-    private void WriteField(FieldPlan field)
+    private void WriteField(FieldPlan field, BoundField? bound = null)
     {
         if (field.IsMap)
         {
-            WriteMap(field);
+            WriteMap(field, bound);
         }
         else if (field.IsRepeated)
         {
-            WriteRepeated(field);
+            WriteRepeated(field, bound);
         }
         else
         {
-            WriteSingular(field, skipDefault: !field.HasPresence);
+            WriteSingular(field, skipDefault: !field.HasPresence, bound?.Message);
         }
     }
 
-    private void WriteSingular(FieldPlan field, bool skipDefault)
+    private void WriteSingular(FieldPlan field, bool skipDefault, BoundMessage? bound = null)
     {
         switch (field.Type)
         {
             case FieldType.Message or FieldType.Group:
-                WriteMessageField(field);
+                WriteMessageField(field, bound);
                 break;
             case FieldType.String:
                 WriteString(field.Tag, skipDefault);
@@ -385,23 +534,23 @@ internal ref struct JsonToProtobuf
         }
     }
 
-    private void WriteMessageField(FieldPlan field)
+    private void WriteMessageField(FieldPlan field, BoundMessage? bound)
     {
         if (field.Type == FieldType.Group)
         {
             _output.WriteVarint(field.Tag);
-            WriteMessageBody(field.Message);
+            WriteMessageBody(field.Message, bound);
             _output.WriteVarint(Varint.MakeTag(field.Number, WireType.EndGroup));
             return;
         }
 
         _output.WriteVarint(field.Tag);
         var start = _output.BeginLengthDelimited();
-        WriteMessageBody(field.Message);
+        WriteMessageBody(field.Message, bound);
         _output.EndLengthDelimited(start);
     }
 
-    private void WriteRepeated(FieldPlan field)
+    private void WriteRepeated(FieldPlan field, BoundField? bound)
     {
         if (_reader.TokenType != JsonTokenType.StartArray)
         {
@@ -451,6 +600,12 @@ internal ref struct JsonToProtobuf
             }
         }
 
+        if (bound is not null)
+        {
+            // Packed values inside the one packed record, records after the body's.
+            _output.WriteBytes(bound.Elements);
+        }
+
         if (field.IsPacked)
         {
             if (_output.Position == packedStart)
@@ -464,7 +619,8 @@ internal ref struct JsonToProtobuf
         }
     }
 
-    private void WriteMap(FieldPlan field)
+    /// <summary>Encodes a map; an entry whose key is bound takes the bound value in its place, and bound keys the body lacks follow.</summary>
+    private void WriteMap(FieldPlan field, BoundField? bound)
     {
         if (_reader.TokenType != JsonTokenType.StartObject)
         {
@@ -474,6 +630,8 @@ internal ref struct JsonToProtobuf
         EnterContainer();
         var keyField = field.MapKey;
         var valueField = field.MapValue;
+        var boundCount = bound?.MapEntries.Count ?? 0;
+        Span<bool> boundWritten = boundCount <= 64 ? stackalloc bool[boundCount] : new bool[boundCount];
         while (true)
         {
             Read();
@@ -489,6 +647,7 @@ internal ref struct JsonToProtobuf
                 _output.WriteVarint(field.Tag);
                 var entryStart = _output.BeginLengthDelimited();
                 WriteMapKey(keyField);
+                var boundEntry = bound?.IndexOfKey(_output.WrittenFrom(entryStart)) ?? -1;
                 Read();
                 if (_reader.TokenType == JsonTokenType.Null && !valueField.ElementAcceptsNull)
                 {
@@ -511,6 +670,17 @@ internal ref struct JsonToProtobuf
                 {
                     // An unknown enum name under IgnoreUnknownFields drops the whole entry.
                     _output.Truncate(entryTagPosition);
+                    if (boundEntry < 0)
+                    {
+                        continue;
+                    }
+                }
+
+                if (boundEntry >= 0)
+                {
+                    _output.Truncate(entryTagPosition);
+                    _output.WriteBytes(bound!.MapEntries[boundEntry].EntryRecord);
+                    boundWritten[boundEntry] = true;
                     continue;
                 }
 
@@ -520,6 +690,14 @@ internal ref struct JsonToProtobuf
             {
                 ex.AtMapKey(StringAt(keyTokenStart));
                 throw;
+            }
+        }
+
+        for (var i = 0; i < boundCount; i++)
+        {
+            if (!boundWritten[i])
+            {
+                _output.WriteBytes(bound!.MapEntries[i].EntryRecord);
             }
         }
     }

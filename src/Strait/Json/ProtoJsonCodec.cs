@@ -11,8 +11,7 @@ namespace Strait.Json;
 /// <remarks>
 /// Per-call state lives in stack-only transcoders with pooled buffers, so concurrent calls share nothing
 /// mutable. JSON→binary into an unbounded pooled writer (the gateway's own) builds the message in that writer's
-/// array, so a large message is never held twice. Output is written only on success for the JSON→binary methods and
-/// <see cref="WriteFieldFromText"/>; <see cref="BinaryToJson"/> writes as it goes, so a caller that may see
+/// array, so a large message is never held twice. Output is written only on success for the JSON→binary methods; <see cref="BinaryToJson"/> writes as it goes, so a caller that may see
 /// an exception should point the writer at a buffer it can discard.
 /// </remarks>
 public sealed class ProtoJsonCodec
@@ -55,7 +54,7 @@ public sealed class ProtoJsonCodec
     {
         ArgumentNullException.ThrowIfNull(output);
         var (message, plan) = PlanOf(field);
-        JsonToProtobuf.Transcode(utf8Json, message, plan, _plans, _resolver, options ?? JsonReadOptions.Default, output);
+        JsonToProtobuf.Transcode(utf8Json, message, plan, bindings: null, _plans, _resolver, options ?? JsonReadOptions.Default, output);
     }
 
     /// <summary>Writes a protobuf-encoded <paramref name="type"/> as ProtoJSON. Unknown fields are skipped.</summary>
@@ -80,38 +79,57 @@ public sealed class ProtoJsonCodec
         ProtobufToJson.TranscodeField(protobuf, message, plan, _plans, _resolver, options ?? JsonWriteOptions.Default, writer);
     }
 
-    /// <summary>
-    /// Appends the value <paramref name="text"/> of the field at the end of <paramref name="path"/>, wrapped in
-    /// the enclosing message fields, so that fragments for several bindings can be concatenated.
-    /// </summary>
+    /// <summary>An empty set of path and query values for a request message of <paramref name="type"/>.</summary>
     /// <remarks>
     /// Text forms: integers in decimal (JSON exponent forms accepted when integral); float/double also
     /// <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>; bool <c>true</c>/<c>false</c>/<c>1</c>/<c>0</c>; strings raw;
     /// bytes base64 or base64url, padded or not; enums by name or number; Timestamp (RFC 3339), Duration
     /// (<c>1.5s</c>), FieldMask (comma-separated lowerCamel or snake_case paths) and wrappers (the inner
-    /// value's text). A repeated leaf gets one element per call. Values equal to the default are still
-    /// written so the last fragment for a singular field wins.
+    /// value's text). A repeated leaf gets one element per value.
     /// </remarks>
-    /// <exception cref="ProtoJsonException">The text is not valid for the field; <see cref="ProtoJsonException.JsonPath"/> is the dotted field path.</exception>
-    public void WriteFieldFromText(IReadOnlyList<FieldDescriptor> path, string text, IBufferWriter<byte> output)
+    internal MessageBindings CreateBindings(MessageDescriptor type)
     {
-        ArgumentNullException.ThrowIfNull(output);
-        FieldTextBinder.Write(_plans, path, text, output);
+        ArgumentNullException.ThrowIfNull(type);
+        return new MessageBindings(_plans.GetMessagePlan(type));
     }
 
-    /// <summary>Appends <paramref name="payload"/> (an encoded message) as length-delimited field <paramref name="fieldNumber"/>.</summary>
-    public static void WriteLengthDelimitedField(int fieldNumber, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
+    /// <summary>As <see cref="JsonToBinary(ReadOnlySpan{byte}, MessageDescriptor, IBufferWriter{byte}, JsonReadOptions?)"/>, with <paramref name="bindings"/> merged into the message.</summary>
+    internal void JsonToBinary(ReadOnlySpan<byte> utf8Json, MessageDescriptor type, MessageBindings? bindings, IBufferWriter<byte> output, JsonReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        ArgumentNullException.ThrowIfNull(output);
+        JsonToProtobuf.Transcode(utf8Json, _plans.GetMessagePlan(type), field: null, BoundRoot(bindings), _plans, _resolver, options ?? JsonReadOptions.Default, output);
+    }
+
+    /// <summary>
+    /// As <see cref="JsonToBinary(ReadOnlySpan{byte}, FieldDescriptor, IBufferWriter{byte}, JsonReadOptions?)"/>, with
+    /// <paramref name="bindings"/> (for the field's containing message) merged in: the output is then the whole message.
+    /// </summary>
+    internal void JsonToBinary(ReadOnlySpan<byte> utf8Json, FieldDescriptor field, MessageBindings? bindings, IBufferWriter<byte> output, JsonReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentOutOfRangeException.ThrowIfLessThan(fieldNumber, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(fieldNumber, 536_870_911);
-        var tag = Varint.MakeTag(fieldNumber, WireType.LengthDelimited);
-        var span = output.GetSpan(10 + payload.Length);
-        var written = Varint.Write(span, tag);
-        written += Varint.Write(span[written..], (ulong)payload.Length);
-        payload.CopyTo(span[written..]);
-        output.Advance(written + payload.Length);
+        var (message, plan) = PlanOf(field);
+        JsonToProtobuf.Transcode(utf8Json, message, plan, BoundRoot(bindings), _plans, _resolver, options ?? JsonReadOptions.Default, output);
     }
+
+    /// <summary>Appends the message that <paramref name="bindings"/> alone make: a request without a body.</summary>
+    internal static void WriteBindings(MessageBindings bindings, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(bindings);
+        ArgumentNullException.ThrowIfNull(output);
+        var buffer = new ProtoBuffer(64);
+        try
+        {
+            BoundFieldWriter.WritePayload(ref buffer, bindings.Root);
+            buffer.CopyTo(output);
+        }
+        finally
+        {
+            buffer.Dispose();
+        }
+    }
+
+    private static BoundMessage? BoundRoot(MessageBindings? bindings) => bindings is null || bindings.IsEmpty ? null : bindings.Root;
 
     private (MessagePlan Message, FieldPlan Field) PlanOf(FieldDescriptor field)
     {

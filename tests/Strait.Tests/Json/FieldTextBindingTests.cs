@@ -47,10 +47,10 @@ public sealed class FieldTextBindingTests
     }
 
     [Fact]
-    public void DefaultValuesAreStillWrittenSoTheyCanOverrideEarlierFragments()
+    public void ALaterDefaultValueOverridesAnEarlierValueAndIsLeftOutWhereTheFieldHasNoPresence()
     {
-        var bytes = Concat(Bind(Path(Scalars.Descriptor, "f_int32"), "5"), Bind(Path(Scalars.Descriptor, "f_int32"), "0"));
-        Assert.Equal(0, Scalars.Parser.ParseFrom(bytes).FInt32);
+        var bytes = BindAll(Scalars.Descriptor, (Path(Scalars.Descriptor, "f_int32"), "5"), (Path(Scalars.Descriptor, "f_int32"), "0"));
+        Assert.Empty(bytes);
         Assert.True(Optionals.Parser.ParseFrom(Bind(Path(Optionals.Descriptor, "o_string"), "")).HasOString);
     }
 
@@ -96,25 +96,28 @@ public sealed class FieldTextBindingTests
     }
 
     [Fact]
-    public void ConcatenatedFragmentsMergeLikeProtobuf()
+    public void ValuesForOneMessageAreWrittenAsOneCanonicalMessage()
     {
-        var bytes = Concat(
-            Bind(Path(Everything.Descriptor, "scalars", "f_int32"), "1"),
-            Bind(Path(Everything.Descriptor, "repeateds", "r_string"), "a"),
-            Bind(Path(Everything.Descriptor, "scalars", "f_string"), "s"),
-            Bind(Path(Everything.Descriptor, "repeateds", "r_int32"), "7"),
-            Bind(Path(Everything.Descriptor, "repeateds", "r_string"), "b"),
-            Bind(Path(Everything.Descriptor, "scalars", "f_int32"), "2"),
-            Bind(Path(Everything.Descriptor, "repeateds", "r_int32"), "8"),
-            Bind(Path(Everything.Descriptor, "well_known", "field_mask"), "a"),
-            Bind(Path(Everything.Descriptor, "well_known", "field_mask"), "b"));
+        var bytes = BindAll(
+            Everything.Descriptor,
+            (Path(Everything.Descriptor, "scalars", "f_int32"), "1"),
+            (Path(Everything.Descriptor, "repeateds", "r_string"), "a"),
+            (Path(Everything.Descriptor, "scalars", "f_string"), "s"),
+            (Path(Everything.Descriptor, "repeateds", "r_int32"), "7"),
+            (Path(Everything.Descriptor, "repeateds", "r_string"), "b"),
+            (Path(Everything.Descriptor, "scalars", "f_int32"), "2"),
+            (Path(Everything.Descriptor, "repeateds", "r_int32"), "8"),
+            (Path(Everything.Descriptor, "well_known", "field_mask"), "a"),
+            (Path(Everything.Descriptor, "well_known", "field_mask"), "b,c"));
         var expected = new Everything
         {
             Scalars = new Scalars { FInt32 = 2, FString = "s" },
             Repeateds = new Repeateds { RString = { "a", "b" }, RInt32 = { 7, 8 } },
-            WellKnown = new WellKnown { FieldMask = new FieldMask { Paths = { "a", "b" } } },
+
+            // A text value for a whole well-known type replaces the earlier one.
+            WellKnown = new WellKnown { FieldMask = new FieldMask { Paths = { "b", "c" } } },
         };
-        Assert.Equal(expected, Everything.Parser.ParseFrom(bytes));
+        Assert.Equal(expected.ToByteArray(), bytes);
     }
 
     [Theory]
@@ -184,12 +187,19 @@ public sealed class FieldTextBindingTests
         return result;
     }
 
-    private static byte[] Bind(IReadOnlyList<FieldDescriptor> path, string text)
+    private static byte[] Bind(IReadOnlyList<FieldDescriptor> path, string text) =>
+        BindAll(path.Count == 0 ? Scalars.Descriptor : path[0].ContainingType, (path, text));
+
+    private static byte[] BindAll(MessageDescriptor root, params (IReadOnlyList<FieldDescriptor> Path, string Text)[] values)
     {
+        var bindings = Codec.CreateBindings(root);
+        foreach (var (path, text) in values)
+        {
+            bindings.Add(path, text);
+        }
+
         var output = new ArrayBufferWriter<byte>();
-        Codec.WriteFieldFromText(path, text, output);
+        ProtoJsonCodec.WriteBindings(bindings, output);
         return output.WrittenSpan.ToArray();
     }
-
-    private static byte[] Concat(params byte[][] fragments) => [.. fragments.SelectMany(f => f)];
 }

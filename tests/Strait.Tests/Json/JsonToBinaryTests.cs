@@ -423,14 +423,4 @@ public sealed class JsonToBinaryTests
         Codec.JsonToBinary("""{"fString":"x"}"""u8, Scalars.Descriptor, output, JsonReadOptions.Default);
         Assert.Equal(new Scalars { FInt32 = 1, FString = "x" }, Scalars.Parser.ParseFrom(output.WrittenSpan));
     }
-
-    [Fact]
-    public void WriteLengthDelimitedFieldEmbedsABodyAsAField()
-    {
-        var body = new ArrayBufferWriter<byte>();
-        Codec.JsonToBinary(Encoding.UTF8.GetBytes("""{"name":"task","value":2}"""), Nested.Descriptor, body, JsonReadOptions.Default);
-        var request = new ArrayBufferWriter<byte>();
-        ProtoJsonCodec.WriteLengthDelimitedField(Nested.ChildFieldNumber, body.WrittenSpan, request);
-        Assert.Equal(new Nested { Child = new Nested { Name = "task", Value = 2 } }, Nested.Parser.ParseFrom(request.WrittenSpan));
-    }
 }

@@ -72,7 +72,7 @@ internal sealed class RandomMessageGenerator(int seed)
         }
     }
 
-    private object? NextValue(FieldDescriptor field, int depth) => field.FieldType switch
+    internal object? NextValue(FieldDescriptor field, int depth) => field.FieldType switch
     {
         FieldType.Double => NextDouble(),
         FieldType.Float => NextFloat(),

@@ -67,7 +67,7 @@ internal static class ClientStreamingCall
         }
     }
 
-    /// <param name="bindings">Path and query bindings as protobuf fragments, appended to every message.</param>
+    /// <param name="bindings">Path and query values, merged into every message.</param>
     /// <returns>A problem to answer, or null once the reply was written; and the call's final status.</returns>
     public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
         HttpContext context,
@@ -75,7 +75,7 @@ internal static class ClientStreamingCall
         RequestTarget target,
         HttpRoute route,
         UpstreamCluster cluster,
-        ReadOnlyMemory<byte> bindings,
+        MessageBindings? bindings,
         GrpcMetadata metadata,
         DateTime deadlineUtc,
         ILogger logger)
@@ -176,7 +176,7 @@ internal static class ClientStreamingCall
     /// for bytes throws once the call is over (the slot's token: deadline, idle stream, client gone), and gives up with a
     /// 408 problem after the idle timeout; time spent passing messages upstream does not count as idle.
     /// </summary>
-    private static async Task<Problem?> SendLinesAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, ReadOnlyMemory<byte> bindings, StreamSlot slot)
+    private static async Task<Problem?> SendLinesAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, MessageBindings? bindings, StreamSlot slot)
     {
         // Kestrel's minimum data rate is lifted for a body that may be slow by design; the idle timeout and the
         // deadline take its place.
@@ -243,7 +243,7 @@ internal static class ClientStreamingCall
                 message.Reset();
                 try
                 {
-                    RequestMessageBuilder.AppendBody(snapshot, route, span, message);
+                    RequestMessageBuilder.Write(snapshot, route, span, bindings, message);
                 }
                 catch (ProtoJsonException e)
                 {
@@ -254,7 +254,6 @@ internal static class ClientStreamingCall
                     return Problems.InvalidRequest(string.Create(CultureInfo.InvariantCulture, $"{what} {line} of the request body is invalid: {e.Message}"), field, e.Message);
                 }
 
-                message.Write(bindings.Span);
                 slot.Touch();
                 if (!await call.WriteMessageAsync(message.WrittenMemory, context.RequestAborted).ConfigureAwait(false))
                 {

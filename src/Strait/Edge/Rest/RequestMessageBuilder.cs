@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Json;
 using Google.Protobuf.Reflection;
 using Strait.Errors;
 using Strait.Hosting;
@@ -9,37 +8,62 @@ using Strait.Routing;
 
 namespace Strait.Edge.Rest;
 
-/// <summary>Assembles the binary request message from the JSON body and the path and query bindings.</summary>
+/// <summary>
+/// Assembles the binary request message from the JSON body and the path and query values, as one canonical message:
+/// the values are gathered first and merged into the body while it is transcoded (ADR 0003).
+/// </summary>
 internal static class RequestMessageBuilder
 {
-    /// <summary>Transcodes the body into <paramref name="output"/>, as the whole message or as the route's body field.</summary>
-    public static void AppendBody(GatewaySnapshot snapshot, HttpRoute route, ReadOnlySpan<byte> body, IBufferWriter<byte> output)
+    /// <summary>
+    /// Gathers the query values, then the path variables, so that the path wins over the query and both over the body.
+    /// Returns the problem for the first value that does not convert; <paramref name="bindings"/> is null when there are none.
+    /// </summary>
+    public static Problem? Bind(
+        ProtoJsonCodec codec, HttpRoute route, IReadOnlyList<FieldBinding> query, IReadOnlyList<FieldBinding> path, out MessageBindings? bindings)
+    {
+        bindings = null;
+        if (query.Count == 0 && path.Count == 0)
+        {
+            return null;
+        }
+
+        bindings = codec.CreateBindings(route.Method.InputType);
+        return Add(bindings, query, "query parameter") ?? Add(bindings, path, "path variable");
+    }
+
+    /// <summary>
+    /// Appends the request message: <paramref name="body"/> transcoded as the whole message or as the route's body field,
+    /// with <paramref name="bindings"/> merged in.
+    /// </summary>
+    /// <exception cref="ProtoJsonException">The body is not valid JSON for the message or field.</exception>
+    public static void Write(GatewaySnapshot snapshot, HttpRoute route, ReadOnlySpan<byte> body, MessageBindings? bindings, IBufferWriter<byte> output)
     {
         if (route.Body!.Field is { } field)
         {
-            snapshot.Codec.JsonToBinary(body, field, output, snapshot.ReadOptions);
+            snapshot.Codec.JsonToBinary(body, field, bindings, output, snapshot.ReadOptions);
         }
         else
         {
-            snapshot.Codec.JsonToBinary(body, route.Method.InputType, output, snapshot.ReadOptions);
+            snapshot.Codec.JsonToBinary(body, route.Method.InputType, bindings, output, snapshot.ReadOptions);
         }
     }
 
-    /// <summary>Appends one protobuf fragment per binding; returns the problem for the first value that does not convert.</summary>
-    public static Problem? AppendBindings(ProtoJsonCodec codec, IReadOnlyList<FieldBinding> bindings, IBufferWriter<byte> output, string kind)
+    /// <summary>Appends the message the path and query values alone make (none: the empty message).</summary>
+    public static void WriteBindings(MessageBindings? bindings, IBufferWriter<byte> output)
     {
-        foreach (var binding in bindings)
+        if (bindings is not null)
+        {
+            ProtoJsonCodec.WriteBindings(bindings, output);
+        }
+    }
+
+    private static Problem? Add(MessageBindings bindings, IReadOnlyList<FieldBinding> values, string kind)
+    {
+        foreach (var binding in values)
         {
             try
             {
-                if (binding.MapKey is null)
-                {
-                    codec.WriteFieldFromText(binding.FieldPath, binding.Value, output);
-                }
-                else
-                {
-                    WriteMapEntry(codec, binding, output);
-                }
+                bindings.Add(binding.FieldPath, binding.Value, binding.MapKey);
             }
             catch (ProtoJsonException e)
             {
@@ -49,29 +73,6 @@ internal static class RequestMessageBuilder
         }
 
         return null;
-    }
-
-    private static void WriteMapEntry(ProtoJsonCodec codec, FieldBinding binding, IBufferWriter<byte> output)
-    {
-        var mapField = binding.FieldPath[^1];
-        var entryType = mapField.MessageType;
-        var entry = new ArrayBufferWriter<byte>();
-        codec.WriteFieldFromText([entryType.FindFieldByNumber(1)], binding.MapKey!, entry);
-        codec.WriteFieldFromText([entryType.FindFieldByNumber(2)], binding.Value, entry);
-
-        // Wrap innermost first: the entry in the map field, then in each enclosing message field.
-        var payload = entry;
-        for (var i = binding.FieldPath.Count - 1; i >= 0; i--)
-        {
-            var wrapper = new ArrayBufferWriter<byte>(payload.WrittenCount + 6);
-            ProtoJsonCodec.WriteLengthDelimitedField(binding.FieldPath[i].FieldNumber, payload.WrittenSpan, i == 0 ? output : wrapper);
-            if (i == 0)
-            {
-                return;
-            }
-
-            payload = wrapper;
-        }
     }
 
     private static string DottedPath(IReadOnlyList<FieldDescriptor> path)

@@ -140,34 +140,36 @@ public sealed partial class RestTranscodingEndpoint
             return keyProblem;
         }
 
-        // 4. Request message: body first, then query, then path bindings, appended as protobuf fragments so that
-        //    protobuf's merge rules apply (the path wins over the body; repeated values append).
-        //    An NDJSON body of a client-streaming route is not read here: it is sent line by line in step 5, and
-        //    `message` holds only the query and path fragments added to every line's message.
-        using var message = new PooledBufferWriter(256);
-        var streamsBody = webSocket || (route.Body is not null && route.Method.IsClientStreaming && !route.Method.IsServerStreaming
-            && (ClientStreamingCall.IsNdJson(context.Request.ContentType)
-                || (IsJson(context.Request.ContentType) && await ClientStreamingCall.StartsWithArrayAsync(context.Request).ConfigureAwait(false))));
-        if (route.Body is not null && !streamsBody)
-        {
-            var bodyProblem = await ReadBodyAsync(context, snapshot, route, message).ConfigureAwait(false);
-            if (bodyProblem is not null)
-            {
-                return bodyProblem;
-            }
-        }
-
+        // 4. Request message: the query and path values are gathered first (the path wins over the query), then merged
+        //    into the body while it is transcoded, so that each field is encoded once (ADR 0003).
+        //    A streamed body (NDJSON or an array on a client-streaming route, or WebSocket frames) is not read here: it
+        //    is sent message by message in step 5, each with the same values merged in.
         var query = QueryBinder.Bind(route, target.RawQuery, snapshot.QueryOptions);
         if (!query.Succeeded)
         {
             return Problems.InvalidRequest(query.Error!);
         }
 
-        var bindingProblem = RequestMessageBuilder.AppendBindings(snapshot.Codec, query.Bindings, message, "query parameter")
-            ?? RequestMessageBuilder.AppendBindings(snapshot.Codec, match.Bindings, message, "path variable");
-        if (bindingProblem is not null)
+        if (RequestMessageBuilder.Bind(snapshot.Codec, route, query.Bindings, match.Bindings, out var bindings) is { } bindingProblem)
         {
             return bindingProblem;
+        }
+
+        using var message = new PooledBufferWriter(256);
+        var streamsBody = webSocket || (route.Body is not null && route.Method.IsClientStreaming && !route.Method.IsServerStreaming
+            && (ClientStreamingCall.IsNdJson(context.Request.ContentType)
+                || (IsJson(context.Request.ContentType) && await ClientStreamingCall.StartsWithArrayAsync(context.Request).ConfigureAwait(false))));
+        if (route.Body is not null && !streamsBody)
+        {
+            var bodyProblem = await ReadBodyAsync(context, snapshot, route, bindings, message).ConfigureAwait(false);
+            if (bodyProblem is not null)
+            {
+                return bodyProblem;
+            }
+        }
+        else if (!streamsBody)
+        {
+            RequestMessageBuilder.WriteBindings(bindings, message);
         }
 
         // 5. The call: its deadline (client's, capped, else the route's), then the cluster's bulkhead and the route's
@@ -185,7 +187,7 @@ public sealed partial class RestTranscodingEndpoint
         // or the socket's frames arrive; no retries.
         if (webSocket)
         {
-            var (socketProblem, socketStatus) = await WebSocketCall.RunAsync(context, snapshot, route, cluster, message.WrittenMemory, metadata, deadline, identity).ConfigureAwait(false);
+            var (socketProblem, socketStatus) = await WebSocketCall.RunAsync(context, snapshot, route, cluster, bindings, metadata, deadline, identity).ConfigureAwait(false);
             outcome.GrpcStatus = socketStatus;
             outcome.Attempts = 1;
             return socketProblem;
@@ -194,7 +196,7 @@ public sealed partial class RestTranscodingEndpoint
         if (streamsBody || (route.Method.IsServerStreaming && !route.Method.IsClientStreaming))
         {
             var (streamProblem, streamStatus) = streamsBody
-                ? await ClientStreamingCall.RunAsync(context, snapshot, target, route, cluster, message.WrittenMemory, metadata, deadline, logger).ConfigureAwait(false)
+                ? await ClientStreamingCall.RunAsync(context, snapshot, target, route, cluster, bindings, metadata, deadline, logger).ConfigureAwait(false)
                 : await ServerStreamingCall.RunAsync(context, snapshot, target, route, cluster, message.WrittenMemory, metadata, deadline, identity, logger).ConfigureAwait(false);
             outcome.GrpcStatus = streamStatus;
             outcome.Attempts = 1;
@@ -294,7 +296,7 @@ public sealed partial class RestTranscodingEndpoint
 
     private static readonly string[] WebSocketVerbs = [HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete];
 
-    private static async Task<Problem?> ReadBodyAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, PooledBufferWriter message)
+    private static async Task<Problem?> ReadBodyAsync(HttpContext context, GatewaySnapshot snapshot, HttpRoute route, MessageBindings? bindings, PooledBufferWriter message)
     {
         var limit = snapshot.MaxRequestBodySize;
         if (context.Request.ContentLength > limit)
@@ -316,12 +318,13 @@ public sealed partial class RestTranscodingEndpoint
 
         if (body.WrittenCount == 0)
         {
+            RequestMessageBuilder.WriteBindings(bindings, message);
             return null;
         }
 
         try
         {
-            RequestMessageBuilder.AppendBody(snapshot, route, body.WrittenSpan, message);
+            RequestMessageBuilder.Write(snapshot, route, body.WrittenSpan, bindings, message);
             return null;
         }
         catch (ProtoJsonException e)

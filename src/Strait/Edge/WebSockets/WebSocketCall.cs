@@ -16,7 +16,7 @@ namespace Strait.Edge.WebSockets;
 
 /// <summary>
 /// A streaming method over a WebSocket: one JSON message per text frame each way. Client frames become request
-/// messages (with the route's path and query bindings added to each); a server-streaming method whose route has no
+/// messages (with the route's path and query values merged into each); a server-streaming method whose route has no
 /// body sends its request from the bindings at once. The client's close (1000) half-closes the request stream; the
 /// call's status closes the socket: 1000 for OK, else a last text frame <c>{"error": problem}</c> and close code
 /// 4000 + the gRPC code (4014 for UNAVAILABLE) with the code's name as the reason. A frame that is not a message
@@ -34,7 +34,7 @@ internal static class WebSocketCall
         GatewaySnapshot snapshot,
         HttpRoute route,
         UpstreamCluster cluster,
-        ReadOnlyMemory<byte> bindings,
+        MessageBindings? bindings,
         GrpcMetadata metadata,
         DateTime deadlineUtc,
         RequestIdentity identity)
@@ -97,7 +97,7 @@ internal static class WebSocketCall
         GatewaySnapshot snapshot,
         HttpRoute route,
         GrpcCall call,
-        ReadOnlyMemory<byte> bindings,
+        MessageBindings? bindings,
         StreamSlot slot,
         FrameFailure failure,
         CancellationTokenSource callCancellation,
@@ -113,7 +113,8 @@ internal static class WebSocketCall
             if (oneRequest && route.Body is null)
             {
                 // Everything is in the path and query: the request goes out now, and client frames are not expected.
-                if (await call.WriteMessageAsync(bindings, ct).ConfigureAwait(false))
+                RequestMessageBuilder.WriteBindings(bindings, message);
+                if (await call.WriteMessageAsync(message.WrittenMemory, ct).ConfigureAwait(false))
                 {
                     await call.CompleteRequestAsync().ConfigureAwait(false);
                 }
@@ -161,7 +162,7 @@ internal static class WebSocketCall
                 message.Reset();
                 try
                 {
-                    RequestMessageBuilder.AppendBody(snapshot, route, frame.WrittenSpan, message);
+                    RequestMessageBuilder.Write(snapshot, route, frame.WrittenSpan, bindings, message);
                 }
                 catch (ProtoJsonException e)
                 {
@@ -169,7 +170,6 @@ internal static class WebSocketCall
                     break;
                 }
 
-                message.Write(bindings.Span);
                 slot.Touch();
                 if (!await call.WriteMessageAsync(message.WrittenMemory, ct).ConfigureAwait(false))
                 {

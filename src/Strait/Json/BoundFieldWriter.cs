@@ -1,0 +1,92 @@
+namespace Strait.Json;
+
+/// <summary>Writes bound fields where the body has nothing to merge them with, and merges them into well-known types.</summary>
+internal static class BoundFieldWriter
+{
+    /// <summary>Writes <paramref name="field"/> as its bound values alone.</summary>
+    public static void Write(ref ProtoBuffer output, BoundField field)
+    {
+        switch (field.Kind)
+        {
+            case BoundFieldKind.Scalar:
+                output.WriteBytes(field.Record);
+                break;
+            case BoundFieldKind.Repeated when field.Field.IsPacked:
+                output.WriteLengthDelimited(field.Field.PackedTag, field.Elements);
+                break;
+            case BoundFieldKind.Repeated:
+                output.WriteBytes(field.Elements);
+                break;
+            case BoundFieldKind.Map:
+                foreach (var entry in field.MapEntries)
+                {
+                    output.WriteBytes(entry.EntryRecord);
+                }
+
+                break;
+            default:
+                output.WriteVarint(field.Field.Tag);
+                var start = output.BeginLengthDelimited();
+                WritePayload(ref output, field.Message!);
+                output.EndLengthDelimited(start);
+                break;
+        }
+    }
+
+    /// <summary>Writes the fields of <paramref name="message"/>: its replacement value, if any, with the fields bound after it.</summary>
+    public static void WritePayload(ref ProtoBuffer output, BoundMessage message)
+    {
+        if (message.Replacement is { } replacement)
+        {
+            var start = output.Position;
+            output.WriteBytes(replacement);
+            if (message.Count > 0)
+            {
+                MergeIntoWritten(ref output, start, message);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < message.Count; i++)
+        {
+            Write(ref output, message[i]);
+        }
+    }
+
+    /// <summary>
+    /// Merges <paramref name="message"/>'s bound fields into the encoded message at <c>[start, Position)</c>: records
+    /// they override are dropped, the bound values appended, and the result put back in field-number order. Only
+    /// well-known types take this path (their JSON forms are not written member by member), and only their plain
+    /// fields can be bound (<see cref="MessageBindings.Add"/>), so scalars and repeated strings are all it meets.
+    /// </summary>
+    public static void MergeIntoWritten(ref ProtoBuffer output, int start, BoundMessage message)
+    {
+        var data = output.WrittenFrom(start);
+        var plan = message.Plan;
+        var position = 0;
+        var kept = 0;
+        while (position < data.Length)
+        {
+            var recordStart = position;
+            WireReader.ReadTag(data, ref position, out var number, out var wireType);
+            WireReader.SkipValue(data, ref position, data.Length, number, wireType, int.MaxValue, out _, out _);
+            var field = plan.FindByNumber(number);
+            var overridden = field is not null
+                && (message.Find(field.Index) is { Kind: not BoundFieldKind.Repeated } || message.BindsOtherOneofMember(field));
+            if (!overridden)
+            {
+                data[recordStart..position].CopyTo(data[kept..]);
+                kept += position - recordStart;
+            }
+        }
+
+        output.Truncate(start + kept);
+        for (var i = 0; i < message.Count; i++)
+        {
+            Write(ref output, message[i]);
+        }
+
+        CanonicalOrder.SortByFieldNumber(ref output, start);
+    }
+}
