@@ -22,7 +22,7 @@ internal static class StraitCommand
 
     private static readonly Option<string[]> ProtoOption = new("--proto")
     {
-        Description = ".proto file to load (repeatable); compiled with the bundled protoc.",
+        Description = ".proto file to load (repeatable): a path on disk, or else one relative to a --proto-path, as protoc takes it; compiled with the bundled protoc.",
         AllowMultipleArgumentsPerToken = false,
     };
 

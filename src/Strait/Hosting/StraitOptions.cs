@@ -66,7 +66,7 @@ public sealed class SchemaOptions
     /// <summary>FileDescriptorSet files (<c>protoc --descriptor_set_out --include_imports</c>).</summary>
     public List<string> DescriptorSets { get; set; } = [];
 
-    /// <summary>.proto files compiled at startup with the bundled protoc.</summary>
+    /// <summary>.proto files compiled at startup with the bundled protoc: paths on disk, or else relative to one of <see cref="ProtoPaths"/>.</summary>
     public List<string> Protos { get; set; } = [];
 
     /// <summary>Import roots for <see cref="Protos"/>; each file's own folder when empty.</summary>

@@ -53,7 +53,8 @@ public sealed class ProtocCompiler
 
     /// <summary>
     /// Compiles <paramref name="protoFiles"/> with imports resolved from <paramref name="protoPaths"/> (each
-    /// file's own folder when none is given). protoc's messages are passed through in the exception.
+    /// file's own folder when none is given). As with protoc, a file is a path on disk or, failing that, a path
+    /// relative to one of <paramref name="protoPaths"/>. protoc's messages are passed through in the exception.
     /// </summary>
     public FileDescriptorSet Compile(IReadOnlyList<string> protoFiles, IReadOnlyList<string> protoPaths)
     {
@@ -62,26 +63,24 @@ public sealed class ProtocCompiler
             throw new SchemaException("no .proto files were given");
         }
 
+        if (protoFiles.Any(string.IsNullOrWhiteSpace) || protoPaths.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new SchemaException("a .proto file or --proto-path is empty");
+        }
+
         var importPaths = protoPaths.Count > 0
             ? protoPaths.Select(Path.GetFullPath).ToList()
-            : protoFiles.Select(f => Path.GetDirectoryName(Path.GetFullPath(f))!).Distinct(StringComparer.Ordinal).ToList();
+            : protoFiles.Where(File.Exists).Select(f => Path.GetDirectoryName(Path.GetFullPath(f))!).Distinct(StringComparer.Ordinal).ToList();
 
         var inputs = new List<string>(protoFiles.Count);
         foreach (var file in protoFiles)
         {
-            var fullPath = Path.GetFullPath(file);
-            if (!File.Exists(fullPath))
+            // The same file given twice, by disk path and by import name, is one input.
+            var name = ImportName(file, importPaths);
+            if (!inputs.Contains(name))
             {
-                throw new SchemaException($"proto file '{file}' does not exist");
+                inputs.Add(name);
             }
-
-            var root = importPaths.FirstOrDefault(p => fullPath.StartsWith(p.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal));
-            if (root is null)
-            {
-                throw new SchemaException($"proto file '{file}' is not inside any --proto-path ({string.Join(", ", importPaths)})");
-            }
-
-            inputs.Add(Path.GetRelativePath(root, fullPath).Replace('\\', '/'));
         }
 
         var workDirectory = Directory.CreateTempSubdirectory("strait-protoc-");
@@ -114,6 +113,45 @@ public sealed class ProtocCompiler
             workDirectory.Delete(recursive: true);
         }
     }
+
+    /// <summary>
+    /// The name protoc knows <paramref name="file"/> by, which is also what other files import it as: a file on disk
+    /// is named relative to the first root that holds it; any other relative path is already an import name, and
+    /// the first root under which it exists wins.
+    /// </summary>
+    private static string ImportName(string file, List<string> roots)
+    {
+        var fullPath = Path.GetFullPath(file);
+        if (File.Exists(fullPath))
+        {
+            var root = roots.FirstOrDefault(r => IsInside(fullPath, r));
+            return root is null
+                ? throw new SchemaException($"proto file '{file}' is not inside any --proto-path ({string.Join(", ", roots)})")
+                : RelativeName(root, fullPath);
+        }
+
+        if (Path.IsPathRooted(file) || roots.Count == 0)
+        {
+            throw new SchemaException($"proto file '{file}' does not exist");
+        }
+
+        foreach (var root in roots)
+        {
+            // protoc refuses import names that climb out of their root; so does this lookup.
+            var candidate = Path.GetFullPath(Path.Combine(root, file));
+            if (IsInside(candidate, root) && File.Exists(candidate))
+            {
+                return RelativeName(root, candidate);
+            }
+        }
+
+        throw new SchemaException($"proto file '{file}' is neither in {Directory.GetCurrentDirectory()} nor under any --proto-path ({string.Join(", ", roots)})");
+    }
+
+    private static string RelativeName(string root, string fullPath) => Path.GetRelativePath(root, fullPath).Replace('\\', '/');
+
+    private static bool IsInside(string fullPath, string root) =>
+        fullPath.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private (int ExitCode, string Stderr) Run(List<string> arguments)
     {

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Strait.Tests.EndToEnd;
 
 /// <summary>`strait serve --config` with YAML and JSON files, the options they carry, and their errors.</summary>
@@ -59,6 +61,42 @@ public sealed class ConfigFileTests : IDisposable
         Assert.Equal(200, listed.Status);
     }
 
+    [Fact]
+    public async Task A_rule_with_a_response_body_answers_with_that_field_alone()
+    {
+        await using var backend = await BackendProcess.StartTaskServiceAsync();
+        var config = Write("strait.yaml", $$"""
+            schema:
+              protos: ["{{TodoProto}}"]
+            backend:
+              addresses: ["{{backend.Address}}"]
+            http:
+              rules:
+                - selector: todo.v1.TaskService.GetTask
+                  get: /v1/{name=tasks/*}/title
+                  responseBody: title
+                  additionalBindings:
+                    - get: /v1/{name=tasks/*}/description
+                      responseBody: description
+                    - get: /v1/{name=tasks/*}/due
+                      responseBody: due_date
+                - selector: todo.v1.TaskService.ListTasks
+                  get: /v2/task-list
+                  responseBody: tasks
+            """);
+        await using var gateway = await GatewayProcess.StartAsync("--config", config);
+        var created = await JsonReply.ReadAsync(await gateway.SendJsonAsync(HttpMethod.Post, "/v1/tasks", """{"task":{"title":"only the title"}}"""));
+        var name = created.Text("name");
+
+        Assert.Equal("\"only the title\"", await BodyAsync(gateway, $"/v1/{name}/title"));
+        // Absent fields: one without presence is its default, a message field is null.
+        Assert.Equal("\"\"", await BodyAsync(gateway, $"/v1/{name}/description"));
+        Assert.Equal("null", await BodyAsync(gateway, $"/v1/{name}/due"));
+        var tasks = JsonDocument.Parse(await BodyAsync(gateway, "/v2/task-list")).RootElement;
+        Assert.Equal(JsonValueKind.Array, tasks.ValueKind);
+        Assert.Equal(name, Assert.Single(tasks.EnumerateArray()).GetProperty("name").GetString());
+    }
+
     [Theory]
     [InlineData("backend:\n  adresses: [\"a:1\"]\n", "adresses")]
     [InlineData("json:\n  maxDepth: lots\n", "lots")]
@@ -92,6 +130,15 @@ public sealed class ConfigFileTests : IDisposable
         Assert.Equal(2, await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains(mentioned, process.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> BodyAsync(GatewayProcess gateway, string path)
+    {
+        using var response = await gateway.Http.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode} {body}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        return body;
     }
 
     private string Write(string name, string content)
