@@ -25,7 +25,7 @@ public sealed class DotnetStackFixture : IAsyncLifetime
         backend = await BackendProcess.StartGrpcDotnetAsync();
         directory = Directory.CreateTempSubdirectory("strait-grpc-dotnet-");
         var config = Path.Combine(directory.FullName, "strait.yaml");
-        // The stream service has no HTTP annotations (it is node-echo's contract); a rule gives its server stream a route.
+        // The stream service has no HTTP annotations (it is node-echo's contract): rules give it routes for REST and WebSocket.
         await File.WriteAllTextAsync(config, $$"""
             http2Listen: http://127.0.0.1:0
             admin:
@@ -43,6 +43,12 @@ public sealed class DotnetStackFixture : IAsyncLifetime
               rules:
                 - selector: strait.echo.v1.StreamService.ServerStream
                   get: "/v1/stream/{text}"
+                - selector: strait.echo.v1.StreamService.ClientStream
+                  post: "/v1/stream:collect"
+                  body: "*"
+                - selector: strait.echo.v1.StreamService.BidiStream
+                  post: "/v1/chat"
+                  body: "*"
             headers:
               rules:
                 - { httpHeader: X-Replica-Id, grpcMetadata: x-replica-id, direction: outgoing }

@@ -1,14 +1,16 @@
 using System.Globalization;
 using System.Net;
+using System.Net.WebSockets;
 using System.Text.Json;
 using static Strait.Tests.EndToEnd.DotnetStackCalls;
 
 namespace Strait.Tests.EndToEnd;
 
 /// <summary>
-/// REST clients (HttpClient) through the gateway to the Grpc.AspNetCore backend, whose routes come from the
-/// <c>google.api.http</c> annotations its reflection service carries: the echo round trip, server streaming as NDJSON
-/// and SSE, google.rpc details as problem+json, and deadlines and disconnects the backend observes.
+/// REST clients (HttpClient, and ClientWebSocket for the streaming routes) through the gateway to the Grpc.AspNetCore
+/// backend, whose routes come from the <c>google.api.http</c> annotations its reflection service carries: the echo
+/// round trip, server streaming as NDJSON and SSE, a streamed NDJSON body, each streaming shape over a WebSocket,
+/// google.rpc details as problem+json, and deadlines and disconnects the backend observes.
 /// </summary>
 [Collection(DotnetStackCollection.Name)]
 public sealed class DotnetStackRestTests(DotnetStackFixture fixture)
@@ -62,6 +64,62 @@ public sealed class DotnetStackRestTests(DotnetStackFixture fixture)
         Assert.Equal(["message", "message", "error"], events.Select(e => e.Event));
         var error = JsonDocument.Parse(events[^1].Data).RootElement;
         Assert.Equal(("UNAVAILABLE", "failed after 2 replies"), (error.GetProperty("grpcStatus").GetString(), error.GetProperty("detail").GetString()));
+    }
+
+    [Fact]
+    public async Task An_ndjson_body_streams_into_a_client_streaming_call()
+    {
+        var reply = await JsonReply.ReadAsync(await Gateway.SendJsonAsync(HttpMethod.Post, "/v1/stream:collect", "{\"text\":\"a\"}\n{\"text\":\"b\"}\n{\"text\":\"c\"}\n", "application/x-ndjson"));
+
+        Assert.Equal(200, reply.Status);
+        Assert.Equal(("a+b+c", 3), (reply.Text("text"), reply.Body.GetProperty("index").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Over_a_websocket_a_bidirectional_stream_answers_each_frame()
+    {
+        using var socket = await WebSocketTests.ConnectAsync(Gateway, "/v1/chat");
+        for (var i = 0; i < 3; i++)
+        {
+            await WebSocketTests.SendAsync(socket, $$"""{"text": "hello {{i}}"}""");
+            var reply = JsonDocument.Parse((await WebSocketTests.ReceiveAsync(socket))!).RootElement;
+            Assert.Equal(($"hello {i}", i), (reply.GetProperty("text").GetString(), reply.TryGetProperty("index", out var index) ? index.GetInt32() : 0));
+        }
+
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        Assert.Null(await WebSocketTests.ReceiveAsync(socket));
+        Assert.Equal((WebSocketCloseStatus.NormalClosure, "OK"), (socket.CloseStatus, socket.CloseStatusDescription));
+    }
+
+    [Fact]
+    public async Task Over_a_websocket_a_server_stream_sends_its_replies_then_closes()
+    {
+        using var socket = await WebSocketTests.ConnectAsync(Gateway, "/v1/stream/ws?count=3");
+        var indexes = new List<int>();
+        while (await WebSocketTests.ReceiveAsync(socket) is { } frame)
+        {
+            indexes.Add(JsonDocument.Parse(frame).RootElement.TryGetProperty("index", out var index) ? index.GetInt32() : 0);
+        }
+
+        Assert.Equal([0, 1, 2], indexes);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Over_a_websocket_a_client_stream_is_answered_once_the_client_closes_its_side()
+    {
+        using var socket = await WebSocketTests.ConnectAsync(Gateway, "/v1/stream:collect");
+        foreach (var text in new[] { "a", "b", "c" })
+        {
+            await WebSocketTests.SendAsync(socket, $$"""{"text": "{{text}}"}""");
+        }
+
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        var reply = JsonDocument.Parse((await WebSocketTests.ReceiveAsync(socket))!).RootElement;
+
+        Assert.Equal(("a+b+c", 3), (reply.GetProperty("text").GetString(), reply.GetProperty("index").GetInt32()));
+        Assert.Null(await WebSocketTests.ReceiveAsync(socket));
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
     }
 
     [Theory]
