@@ -27,9 +27,10 @@ internal sealed record BackendOptions
 }
 
 /// <summary>
-/// A gRPC backend process that prints <c>LISTENING &lt;port&gt;</c> when ready: the C# TaskService or the @grpc/grpc-js
-/// echo server. Both answer every call with the response header <c>x-replica-id</c> (<see cref="ReplicaId"/>) and
-/// serve <c>grpc.health.v1.Health</c>, whose status <see cref="SetHealthAsync"/> switches through stdin.
+/// A gRPC backend process that prints <c>LISTENING &lt;port&gt;</c> when ready: the C# TaskService, the @grpc/grpc-js
+/// echo server or the Grpc.AspNetCore one. Each answers every call with the response header <c>x-replica-id</c>
+/// (<see cref="ReplicaId"/>) and serves <c>grpc.health.v1.Health</c>, whose status <see cref="SetHealthAsync"/>
+/// switches through stdin.
 /// </summary>
 internal sealed class BackendProcess : IAsyncDisposable
 {
@@ -54,7 +55,7 @@ internal sealed class BackendProcess : IAsyncDisposable
         ? string.Create(CultureInfo.InvariantCulture, $"[{Host}]:{Port}")
         : string.Create(CultureInfo.InvariantCulture, $"{Host}:{Port}");
 
-    /// <summary>The <c>x-replica-id</c> it answers with: the one asked for, else <c>taskservice-&lt;port&gt;</c> or <c>node-echo-&lt;port&gt;</c>.</summary>
+    /// <summary>The <c>x-replica-id</c> it answers with: the one asked for, else <c>taskservice-&lt;port&gt;</c>, <c>node-echo-&lt;port&gt;</c> or <c>grpc-dotnet-&lt;port&gt;</c>.</summary>
     public string ReplicaId { get; }
 
     /// <summary>Output so far (stdout and stderr), for failure messages.</summary>
@@ -80,6 +81,15 @@ internal sealed class BackendProcess : IAsyncDisposable
         }
 
         return StartAsync("node", [Path.Combine(RepositoryPaths.NodeEcho, "server.js"), .. options.ToArguments()], options, "node-echo-");
+    }
+
+    /// <summary>samples/GrpcDotnetBackend: the echo contract, StreamService and InteropService on Grpc.AspNetCore.</summary>
+    public static Task<BackendProcess> StartGrpcDotnetAsync() => StartGrpcDotnetAsync(new BackendOptions());
+
+    public static Task<BackendProcess> StartGrpcDotnetAsync(BackendOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return StartAsync("dotnet", [RepositoryPaths.GrpcDotnetBackendDll, .. options.ToArguments()], options, "grpc-dotnet-");
     }
 
     /// <summary>samples/node-echo/schema-server.js serving the services of <paramref name="descriptorSet"/>, with reflection.</summary>

@@ -44,7 +44,7 @@ public sealed class EchoGatewayFixture : IAsyncLifetime
 public sealed class EchoInteropTests(EchoGatewayFixture fixture) : IClassFixture<EchoGatewayFixture>
 {
     // Every field set, written in canonical proto3 JSON, so the echo must come back byte-for-byte equal in meaning.
-    private const string EveryField = """
+    internal const string EveryField = """
         {
           "id": "e-1",
           "int32Value": -42,
@@ -156,7 +156,7 @@ public sealed class EchoInteropTests(EchoGatewayFixture fixture) : IClassFixture
         Assert.Equal("käse & 100% sure", reply.Text("detail"));
     }
 
-    private static void AssertJsonEqual(string expected, JsonElement actual)
+    internal static void AssertJsonEqual(string expected, JsonElement actual)
     {
         var expectedNode = JsonNode.Parse(expected);
         var actualNode = JsonNode.Parse(actual.GetRawText());

@@ -32,6 +32,12 @@ public sealed class NodeClientInteropTests : IAsyncLifetime
     {
         var results = await RunClientAsync("grpc-js-client.js", $"{gateway.Http2Address!.Host}:{gateway.Http2Address.Port}");
 
+        await AssertGrpcJsResultsAsync(results, backend);
+    }
+
+    /// <summary>What grpc-js-client.js must report for a backend serving the echo contract, which <paramref name="backend"/> must confirm.</summary>
+    internal static async Task AssertGrpcJsResultsAsync(JsonElement results, BackendProcess backend)
+    {
         var unary = results.GetProperty("unary");
         Assert.Equal(0, unary.GetProperty("code").GetInt32());
         Assert.Equal("js-1", unary.GetProperty("id").GetString());
@@ -61,6 +67,12 @@ public sealed class NodeClientInteropTests : IAsyncLifetime
     {
         var results = await RunClientAsync("grpc-web-client.js", gateway.Address.ToString().TrimEnd('/'), format);
 
+        AssertGrpcWebResults(results, format, backend);
+    }
+
+    /// <summary>What grpc-web-client.js must report for a backend serving the echo contract.</summary>
+    internal static void AssertGrpcWebResults(JsonElement results, string format, BackendProcess backend)
+    {
         var unary = results.GetProperty("unary");
         Assert.Equal(0, unary.GetProperty("code").GetInt32());
         Assert.Equal("web-" + format, unary.GetProperty("id").GetString());

@@ -13,6 +13,8 @@ internal static class RepositoryPaths
 
     public static string TaskServiceDll => Built("samples/TaskService", "TaskService.dll");
 
+    public static string GrpcDotnetBackendDll => Built("samples/GrpcDotnetBackend", "GrpcDotnetBackend.dll");
+
     public static string NodeEcho => Path.Combine(Root, "samples", "node-echo");
 
     private static string Built(string project, string dll)

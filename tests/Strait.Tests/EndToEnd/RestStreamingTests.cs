@@ -261,7 +261,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
         }
     }
 
-    private static List<(string? Id, string? Event, string Data)> ParseEvents(string text)
+    internal static List<(string? Id, string? Event, string Data)> ParseEvents(string text)
     {
         var events = new List<(string?, string?, string)>();
         foreach (var block in text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))

@@ -179,7 +179,7 @@ public sealed class WebSocketTests : IAsyncLifetime
         }
     }
 
-    private static async Task<ClientWebSocket> ConnectAsync(GatewayProcess gateway, string path, Dictionary<string, string>? headers = null)
+    internal static async Task<ClientWebSocket> ConnectAsync(GatewayProcess gateway, string path, Dictionary<string, string>? headers = null)
     {
         var (status, socket) = await TryConnectAsync(gateway, path, headers);
         Assert.True(socket is not null, $"handshake refused with {status}");
@@ -210,11 +210,11 @@ public sealed class WebSocketTests : IAsyncLifetime
         }
     }
 
-    private static Task SendAsync(ClientWebSocket socket, string json) =>
+    internal static Task SendAsync(ClientWebSocket socket, string json) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
 
     /// <returns>The next text frame, or null once the server closed.</returns>
-    private static async Task<string?> ReceiveAsync(ClientWebSocket socket)
+    internal static async Task<string?> ReceiveAsync(ClientWebSocket socket)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var buffer = new byte[64 * 1024];

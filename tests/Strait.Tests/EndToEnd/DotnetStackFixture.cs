@@ -1,0 +1,120 @@
+using System.Net;
+using System.Text.Json;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Web;
+
+namespace Strait.Tests.EndToEnd;
+
+/// <summary>
+/// The Grpc.AspNetCore backend (samples/GrpcDotnetBackend) behind a gateway that has no proto files: it reads the
+/// schema from the backend's Grpc.AspNetCore.Server.Reflection service and checks the backend's Grpc.HealthCheck
+/// service, so every test of the collection also depends on those two standard services working with Strait.
+/// </summary>
+public sealed class DotnetStackFixture : IAsyncLifetime
+{
+    private BackendProcess? backend;
+    private GatewayProcess? gateway;
+    private DirectoryInfo? directory;
+
+    internal BackendProcess Backend => backend!;
+
+    internal GatewayProcess Gateway => gateway!;
+
+    public async Task InitializeAsync()
+    {
+        backend = await BackendProcess.StartGrpcDotnetAsync();
+        directory = Directory.CreateTempSubdirectory("strait-grpc-dotnet-");
+        var config = Path.Combine(directory.FullName, "strait.yaml");
+        // The stream service has no HTTP annotations (it is node-echo's contract): rules give it routes for REST and WebSocket.
+        await File.WriteAllTextAsync(config, $$"""
+            http2Listen: http://127.0.0.1:0
+            admin:
+              listen: http://127.0.0.1:0
+            schema:
+              reflection:
+                refreshInterval: 00:00:00
+            backend:
+              addresses: ["{{backend.Address}}"]
+              reflection: true
+              healthCheck:
+                enabled: true
+                interval: 00:00:00.200
+            http:
+              rules:
+                - selector: strait.echo.v1.StreamService.ServerStream
+                  get: "/v1/stream/{text}"
+                - selector: strait.echo.v1.StreamService.ClientStream
+                  post: "/v1/stream:collect"
+                  body: "*"
+                - selector: strait.echo.v1.StreamService.BidiStream
+                  post: "/v1/chat"
+                  body: "*"
+            headers:
+              rules:
+                - { httpHeader: X-Replica-Id, grpcMetadata: x-replica-id, direction: outgoing }
+                - { httpHeader: X-Server-Version, grpcMetadata: x-server-version, direction: outgoing }
+            """);
+        gateway = await GatewayProcess.StartAsync("--config", config);
+    }
+
+    /// <summary>A Grpc.Net.Client channel to the gateway's HTTP/2 port (h2c with prior knowledge), as to any gRPC server.</summary>
+    internal GrpcChannel NativeChannel() => GrpcChannel.ForAddress(Gateway.Http2Address!);
+
+    /// <summary>A Grpc.Net.Client channel speaking grpc-web to the gateway's HTTP/1.1 port, as a Blazor WebAssembly app does.</summary>
+    internal GrpcChannel GrpcWebChannel(GrpcWebMode mode) => GrpcChannel.ForAddress(Gateway.Address, new GrpcChannelOptions
+    {
+        HttpHandler = new GrpcWebHandler(mode, new SocketsHttpHandler()),
+        HttpVersion = HttpVersion.Version11,
+        HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    });
+
+    /// <summary>
+    /// grpc-web on the gateway's HTTP/2 port: a request body that streams while the response does, which browsers'
+    /// fetch cannot send but .NET's HttpClient can, so client and bidirectional streams work too.
+    /// </summary>
+    internal GrpcChannel GrpcWebChannelOverHttp2(GrpcWebMode mode) => GrpcChannel.ForAddress(Gateway.Http2Address!, new GrpcChannelOptions
+    {
+        HttpHandler = new GrpcWebHandler(mode, new SocketsHttpHandler()),
+    });
+
+    /// <summary>The gateway's view of the backend endpoint: <c>healthy</c>, <c>unhealthy</c>, <c>unknown</c>, …</summary>
+    internal Task<string?> EndpointStateAsync() => LoadBalancingTests.EndpointStateAsync(Gateway, Backend);
+
+    internal async Task WaitForEndpointStateAsync(string state)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (await EndpointStateAsync() != state)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the endpoint never became {state}: {await Gateway.GetClustersAsync()}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The admin view of the schema (<c>GET /schema</c>).</summary>
+    internal async Task<JsonElement> GetSchemaAsync()
+    {
+        var text = await Gateway.Http.GetStringAsync(new Uri(Gateway.AdminAddress!, "/schema"));
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (gateway is not null)
+        {
+            await gateway.DisposeAsync();
+        }
+
+        if (backend is not null)
+        {
+            await backend.DisposeAsync();
+        }
+
+        directory?.Delete(recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DotnetStackCollection : ICollectionFixture<DotnetStackFixture>
+{
+    public const string Name = "Grpc.AspNetCore backend";
+}
