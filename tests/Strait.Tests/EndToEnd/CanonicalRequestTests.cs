@@ -4,11 +4,11 @@ using System.Text.Json.Nodes;
 namespace Strait.Tests.EndToEnd;
 
 /// <summary>
-/// The echo backend on @grpc/grpc-js + @grpc/proto-loader, behind the gateway with extra HTTP rules that put path,
-/// query and body values into the same nested messages. protobufjs keeps only the last occurrence of a message field
-/// on the wire, so anything but one canonical message loses values on the way.
+/// An echo backend behind the gateway with extra HTTP rules that put path, query and body values into the same nested
+/// messages. protobufjs keeps only the last occurrence of a message field on the wire, so anything but one canonical
+/// message loses values on the way to the grpc-js backend; the Grpc.AspNetCore backend checks the same on the .NET stack.
 /// </summary>
-public sealed class CanonicalRequestFixture : IAsyncLifetime
+public abstract class CanonicalRequestFixture : IAsyncLifetime
 {
     private const string Echo = "strait.echo.v1.EchoService.Echo";
     private BackendProcess? backend;
@@ -18,8 +18,7 @@ public sealed class CanonicalRequestFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
+        backend = await StartBackendAsync();
         var rules = new Dictionary<string, string>
         {
             ["STRAIT_HTTP__RULES__0__SELECTOR"] = Echo,
@@ -32,7 +31,7 @@ public sealed class CanonicalRequestFixture : IAsyncLifetime
             ["STRAIT_HTTP__RULES__2__PUT"] = "/v1/pick/{outer.pick_text}",
             ["STRAIT_HTTP__RULES__2__BODY"] = "outer",
         };
-        gateway = await GatewayProcess.StartAsync(rules, "--proto", Path.Combine(protos, "echo.proto"), "--proto-path", protos, "--backend", backend.Address);
+        gateway = await GatewayProcess.StartAsync(rules, [.. SchemaArguments(), "--backend", backend.Address]);
     }
 
     public async Task DisposeAsync()
@@ -47,9 +46,40 @@ public sealed class CanonicalRequestFixture : IAsyncLifetime
             await backend.DisposeAsync();
         }
     }
+
+    private protected abstract Task<BackendProcess> StartBackendAsync();
+
+    private protected abstract string[] SchemaArguments();
 }
 
-public sealed class CanonicalRequestTests(CanonicalRequestFixture fixture) : IClassFixture<CanonicalRequestFixture>
+/// <summary>@grpc/grpc-js + @grpc/proto-loader (protobufjs), the schema from echo.proto.</summary>
+public sealed class GrpcJsCanonicalRequestFixture : CanonicalRequestFixture
+{
+    private protected override Task<BackendProcess> StartBackendAsync() => BackendProcess.StartNodeEchoAsync();
+
+    private protected override string[] SchemaArguments()
+    {
+        var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
+        return ["--proto", Path.Combine(protos, "echo.proto"), "--proto-path", protos];
+    }
+}
+
+/// <summary>Grpc.AspNetCore with Google.Protobuf, the schema from its server reflection.</summary>
+public sealed class DotnetCanonicalRequestFixture : CanonicalRequestFixture
+{
+    private protected override Task<BackendProcess> StartBackendAsync() => BackendProcess.StartGrpcDotnetAsync();
+
+    private protected override string[] SchemaArguments() => ["--reflect"];
+}
+
+public sealed class GrpcJsCanonicalRequestTests(GrpcJsCanonicalRequestFixture fixture)
+    : CanonicalRequestTests(fixture), IClassFixture<GrpcJsCanonicalRequestFixture>;
+
+public sealed class DotnetCanonicalRequestTests(DotnetCanonicalRequestFixture fixture)
+    : CanonicalRequestTests(fixture), IClassFixture<DotnetCanonicalRequestFixture>;
+
+/// <summary>What the echo backend received is exactly the message the client meant.</summary>
+public abstract class CanonicalRequestTests(CanonicalRequestFixture fixture)
 {
     private GatewayProcess Gateway => fixture.Gateway;
 
