@@ -1,7 +1,3 @@
-using System.Buffers;
-using System.Globalization;
-using System.IO.Pipelines;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Strait.Errors;
