@@ -208,11 +208,31 @@ function clientStream(replica, call, callback) {
 function bidiStream(replica, call) {
   call.sendMetadata(replicaMetadata(replica));
   let index = 0;
+  let over = false;
+  let first;
+  call.once('cancelled', () => {
+    over = true;
+    // For cancellation tests, as ServerStream's: named by the call's first request text.
+    process.stdout.write(`CANCELLED BidiStream ${first ?? ''}\n`);
+  });
   call.on('data', (request) => {
+    if (over) {
+      return;
+    }
+    first ??= request.text ?? '';
+    if (request.fail_code > 0) {
+      over = true;
+      call.emit('error', { code: request.fail_code, details: `failed after ${index} replies` });
+      return;
+    }
     call.write({ text: request.text ?? '', index, metadata: index === 0 ? asciiMetadata(call.metadata) : {} });
     index++;
   });
-  call.on('end', () => call.end());
+  call.on('end', () => {
+    if (!over) {
+      call.end();
+    }
+  });
 }
 
 /**

@@ -266,7 +266,7 @@ public sealed class OpenApiDocumentWriter
         json.WriteEndObject();
         if (route.Method.IsClientStreaming)
         {
-            json.WriteString("description", "One JSON message per line, streamed to the method as it arrives (a JSON array is accepted too).");
+            json.WriteString("description", "One JSON message per line, streamed to the method as it arrives; as application/json, JSON messages one after another or a JSON array.");
         }
 
         json.WriteEndObject();

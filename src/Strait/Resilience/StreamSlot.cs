@@ -135,8 +135,10 @@ public sealed class StreamSlot : IDisposable
             return expired;
         }
 
-        // The slot's deadline timer and the call's own may fire together; either way the deadline ended it.
-        return DateTime.UtcNow >= Deadline && !aborted.IsCancellationRequested
+        // The slot's deadline timer and the call's own may fire together; either way the deadline ended it. The slot's
+        // timer counts whole milliseconds and may fire just before the clock reaches the deadline: its token having
+        // fired, without the client gone or the stream idle, is the deadline too.
+        return (DateTime.UtcNow >= Deadline || Token.IsCancellationRequested) && !aborted.IsCancellationRequested
             ? new GrpcStatus(GrpcStatusCode.DeadlineExceeded, "Deadline exceeded.", origin: StatusOrigin.Local)
             : status;
     }

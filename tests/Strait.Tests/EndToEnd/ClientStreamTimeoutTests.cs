@@ -7,7 +7,7 @@ namespace Strait.Tests.EndToEnd;
 /// <summary>
 /// A REST client stream whose body stops short (one message, then silence, whitespace or an unfinished message) still
 /// ends: at the call's deadline with 504, or after <c>streaming.requestBodyIdleTimeout</c> without a byte with 408; over
-/// HTTP/1.1 and HTTP/2, for NDJSON and JSON-array bodies. Its stream slot is free afterwards: under
+/// HTTP/1.1 and HTTP/2, for NDJSON, JSON-array and concatenated-JSON bodies. Its stream slot is free afterwards: under
 /// <c>maxStreamsPerClient: 1</c> the same client's next stream is admitted.
 /// </summary>
 public sealed class ClientStreamTimeoutTests : IClassFixture<ClientStreamTimeoutTests.Fixture>
@@ -26,6 +26,8 @@ public sealed class ClientStreamTimeoutTests : IClassFixture<ClientStreamTimeout
     [InlineData("1.1", "application/json", "[{\"text\":\"a\"}, {\"text\":")]
     [InlineData("2.0", "application/x-ndjson", "{\"text\":\"a\"}\n{\"text\":")]
     [InlineData("2.0", "application/json", "[{\"text\":\"a\"}, {\"text\":")]
+    [InlineData("1.1", "application/json", "{\"text\":\"a\"} {\"text\":")]
+    [InlineData("2.0", "application/json", "{\"text\":\"a\"}\n{\"text\":")]
     public async Task A_body_that_stops_short_but_keeps_sending_whitespace_ends_at_the_deadline_with_504(string version, string contentType, string start)
     {
         var clock = Stopwatch.StartNew();
@@ -43,6 +45,8 @@ public sealed class ClientStreamTimeoutTests : IClassFixture<ClientStreamTimeout
     [InlineData("1.1", "application/json", "[{\"text\":\"a\"}")]
     [InlineData("2.0", "application/x-ndjson", "{\"text\":\"a\"}\n")]
     [InlineData("2.0", "application/json", "[{\"text\":\"a\"}")]
+    [InlineData("1.1", "application/json", "{\"text\":\"a\"}")]
+    [InlineData("2.0", "application/json", "{\"text\":\"a\"} ")]
     public async Task A_body_that_goes_silent_ends_after_the_idle_timeout_with_408(string version, string contentType, string start)
     {
         var clock = Stopwatch.StartNew();

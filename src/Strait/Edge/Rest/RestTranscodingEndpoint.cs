@@ -142,8 +142,8 @@ public sealed partial class RestTranscodingEndpoint
 
         // 4. Request message: the query and path values are gathered first (the path wins over the query), then merged
         //    into the body while it is transcoded, so that each field is encoded once (ADR 0003).
-        //    A streamed body (NDJSON or an array on a client-streaming route, or WebSocket frames) is not read here: it
-        //    is sent message by message in step 5, each with the same values merged in.
+        //    A streamed body (the JSON or NDJSON body of a client-streaming or bidirectional route, or WebSocket frames)
+        //    is not read here: it is sent message by message in step 5, each with the same values merged in.
         var query = QueryBinder.Bind(route, target.RawQuery, snapshot.QueryOptions);
         if (!query.Succeeded)
         {
@@ -156,9 +156,8 @@ public sealed partial class RestTranscodingEndpoint
         }
 
         using var message = new PooledBufferWriter(256);
-        var streamsBody = webSocket || (route.Body is not null && route.Method.IsClientStreaming && !route.Method.IsServerStreaming
-            && (ClientStreamingCall.IsNdJson(context.Request.ContentType)
-                || (IsJson(context.Request.ContentType) && await ClientStreamingCall.StartsWithArrayAsync(context.Request).ConfigureAwait(false))));
+        var streamsBody = webSocket || (route.Body is not null && route.Method.IsClientStreaming
+            && (StreamedRequestBody.IsNdJson(context.Request.ContentType) || IsJson(context.Request.ContentType)));
         if (route.Body is not null && !streamsBody)
         {
             var bodyProblem = await ReadBodyAsync(context, snapshot, route, bindings, message).ConfigureAwait(false);
@@ -183,8 +182,8 @@ public sealed partial class RestTranscodingEndpoint
             return deadlineProblem;
         }
 
-        // Streams: messages are written as they arrive (NDJSON, SSE or WebSocket frames), or sent as the body's lines
-        // or the socket's frames arrive; no retries.
+        // Streams: replies are written as they arrive (NDJSON, SSE or WebSocket frames), and requests sent as the body's
+        // messages or the socket's frames arrive, both at once for a bidirectional method; no retries.
         if (webSocket)
         {
             var (socketProblem, socketStatus) = await WebSocketCall.RunAsync(context, snapshot, route, cluster, bindings, metadata, deadline, identity).ConfigureAwait(false);
@@ -193,11 +192,14 @@ public sealed partial class RestTranscodingEndpoint
             return socketProblem;
         }
 
-        if (streamsBody || (route.Method.IsServerStreaming && !route.Method.IsClientStreaming))
+        if (streamsBody || route.Method.IsServerStreaming)
         {
-            var (streamProblem, streamStatus) = streamsBody
-                ? await ClientStreamingCall.RunAsync(context, snapshot, target, route, cluster, bindings, metadata, deadline, logger).ConfigureAwait(false)
-                : await ServerStreamingCall.RunAsync(context, snapshot, target, route, cluster, message.WrittenMemory, metadata, deadline, identity, logger).ConfigureAwait(false);
+            // A bidirectional route without a streamed body (none in its rule) sends its one message, as a server stream does.
+            var (streamProblem, streamStatus) = !streamsBody
+                ? await ServerStreamingCall.RunAsync(context, snapshot, target, route, cluster, message.WrittenMemory, metadata, deadline, identity, logger).ConfigureAwait(false)
+                : route.Method.IsServerStreaming
+                    ? await BidiStreamingCall.RunAsync(context, snapshot, target, route, cluster, bindings, metadata, deadline, identity, logger).ConfigureAwait(false)
+                    : await ClientStreamingCall.RunAsync(context, snapshot, target, route, cluster, bindings, metadata, deadline, logger).ConfigureAwait(false);
             outcome.GrpcStatus = streamStatus;
             outcome.Attempts = 1;
             return streamProblem;

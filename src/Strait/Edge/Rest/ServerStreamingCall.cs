@@ -82,13 +82,9 @@ internal static class ServerStreamingCall
             while (await NextAsync(call, events, sent > 0, snapshot.SseKeepAlive, context).ConfigureAwait(false))
             {
                 slot.Touch();
-                json.Reset();
                 try
                 {
-                    // The whole line or event is framed in one buffer, for one write and one flush.
-                    OpenMessage(json, events, snapshot.StreamResultEnvelope, sent);
-                    ResponseWriter.Write(snapshot, route, call.Current.Span, json);
-                    CloseMessage(json, events, snapshot.StreamResultEnvelope);
+                    FrameMessage(json, snapshot, route, call.Current.Span, events, sent);
                 }
                 catch (ProtobufFormatException)
                 {
@@ -198,7 +194,7 @@ internal static class ServerStreamingCall
     }
 
     /// <summary>The next upstream message; while an event stream waits for it, a comment every <paramref name="keepAlive"/> keeps proxies from closing it.</summary>
-    private static async Task<bool> NextAsync(GrpcCall call, bool events, bool started, TimeSpan keepAlive, HttpContext context)
+    internal static async Task<bool> NextAsync(GrpcCall call, bool events, bool started, TimeSpan keepAlive, HttpContext context)
     {
         var next = call.MoveNextAsync();
         if (!events || !started || next.IsCompleted)
@@ -220,7 +216,7 @@ internal static class ServerStreamingCall
         }
     }
 
-    private static void Start(HttpContext context, bool events)
+    internal static void Start(HttpContext context, bool events)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -229,6 +225,19 @@ internal static class ServerStreamingCall
         // Proxies such as nginx buffer responses unless told not to; a stream must reach the client as it is written.
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    /// <summary>
+    /// Frames reply <paramref name="index"/> (counted from 0) as a whole NDJSON line or SSE event in <paramref name="json"/>,
+    /// for one write and one flush.
+    /// </summary>
+    /// <exception cref="ProtobufFormatException">The upstream message is malformed.</exception>
+    internal static void FrameMessage(PooledBufferWriter json, GatewaySnapshot snapshot, HttpRoute route, ReadOnlySpan<byte> message, bool events, int index)
+    {
+        json.Reset();
+        OpenMessage(json, events, snapshot.StreamResultEnvelope, index);
+        ResponseWriter.Write(snapshot, route, message, json);
+        CloseMessage(json, events, snapshot.StreamResultEnvelope);
     }
 
     private static void OpenMessage(PooledBufferWriter buffer, bool events, bool resultEnvelope, int index)
@@ -249,7 +258,7 @@ internal static class ServerStreamingCall
     private static void CloseMessage(PooledBufferWriter buffer, bool events, bool resultEnvelope) =>
         buffer.Write(events ? EventEnd : resultEnvelope ? ResultClose : LineEnd);
 
-    private static async Task WriteErrorAsync(HttpContext context, GatewaySnapshot snapshot, bool events, Problem problem, RequestIdentity identity)
+    internal static async Task WriteErrorAsync(HttpContext context, GatewaySnapshot snapshot, bool events, Problem problem, RequestIdentity identity)
     {
         using var buffer = new PooledBufferWriter(512);
         WriteProblem(buffer, context, snapshot, problem, identity, wrapped: !events);

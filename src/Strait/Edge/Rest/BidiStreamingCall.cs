@@ -1,0 +1,217 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Strait.Errors;
+using Strait.Headers;
+using Strait.Hosting;
+using Strait.Json;
+using Strait.Observability;
+using Strait.Resilience;
+using Strait.Routing;
+using Strait.Upstream;
+using Strait.Wire;
+
+namespace Strait.Edge.Rest;
+
+/// <summary>
+/// A REST call to a bidirectional method, full duplex: the body's messages go upstream as they arrive
+/// (<see cref="StreamedRequestBody"/>) while the replies come back as they arrive, as NDJSON lines or Server-Sent
+/// Events (<see cref="ServerStreamingCall"/>'s framing). The response starts as soon as the backend's response headers
+/// do, so a client that reads while it sends sees each reply before it sends the next message. A failure before then
+/// is an ordinary problem response; after it, the stream's last line or event, whether the backend failed or the body
+/// did (an invalid message, a silent body: <c>INVALID_ARGUMENT</c>). Either side ending early cancels the call.
+/// </summary>
+internal static class BidiStreamingCall
+{
+    /// <returns>A problem to answer when the stream has not started; null once it was written; and the call's final status.</returns>
+    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
+        HttpContext context,
+        GatewaySnapshot snapshot,
+        RequestTarget target,
+        HttpRoute route,
+        UpstreamCluster cluster,
+        MessageBindings? bindings,
+        GrpcMetadata metadata,
+        DateTime deadlineUtc,
+        RequestIdentity identity,
+        ILogger logger)
+    {
+        var ct = context.RequestAborted;
+        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        if (slot is null)
+        {
+            return (refusal, refusal!.GrpcStatus);
+        }
+
+        GrpcStatus? status = null;
+        try
+        {
+            using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(slot.Token);
+            var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, callCancellation.Token);
+            var body = new BodyOutcome();
+            var requests = PumpRequestsAsync(context, snapshot, route, call, bindings, slot, body, callCancellation);
+            try
+            {
+                var (problem, outcome) = await PumpRepliesAsync(context, snapshot, target, route, call, slot, body, identity, logger).ConfigureAwait(false);
+                status = outcome;
+                return (problem, body.Problem?.GrpcStatus ?? outcome.Code);
+            }
+            finally
+            {
+                // Whichever side ends first ends the other: the body is read no further once the replies are over.
+                await callCancellation.CancelAsync().ConfigureAwait(false);
+                await requests.ConfigureAwait(false);
+                await call.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException && slot.Token.IsCancellationRequested)
+        {
+            if (!ct.IsCancellationRequested)
+            {
+                // A client that stopped reading past the deadline or idle timeout: no error line can reach it.
+                status = slot.Outcome(new GrpcStatus(GrpcStatusCode.Cancelled, "The stream was cut off.", origin: StatusOrigin.Local));
+                context.Abort();
+                return (null, status.Code);
+            }
+
+            status = new GrpcStatus(GrpcStatusCode.Cancelled, "The client went away.", origin: StatusOrigin.Local);
+            return (null, GrpcStatusCode.Cancelled);
+        }
+        finally
+        {
+            slot.Finish(status);
+        }
+    }
+
+    /// <summary>Body → request messages, then the half-close. A body that cannot be used cancels the call and says why in <paramref name="body"/>.</summary>
+    private static async Task PumpRequestsAsync(
+        HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, MessageBindings? bindings, StreamSlot slot, BodyOutcome body, CancellationTokenSource callCancellation)
+    {
+        await Task.Yield();
+        var callEnded = callCancellation.Token;
+        Problem? problem;
+        try
+        {
+            problem = await StreamedRequestBody.SendAsync(context, snapshot, route, call, bindings, slot, callEnded).ConfigureAwait(false);
+            if (problem is null)
+            {
+                await call.CompleteRequestAsync().ConfigureAwait(false);
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (callEnded.IsCancellationRequested)
+        {
+            // The call is over (its end, the deadline, the client gone): the replies side reports it.
+            return;
+        }
+        catch (ClientBodyException e) when (!ClientRequestBody.ClientIsGone(context, e))
+        {
+            // Bad chunk framing and the like: the client's fault, reported as any unusable body is.
+            problem = Problems.UnreadableBody(e.StatusCode);
+        }
+        catch (ClientBodyException)
+        {
+            // The client reset the connection: nobody is left to answer, and RequestAborted ends the call.
+            return;
+        }
+
+        body.Problem = problem;
+        // The backend must not act on the messages it already has as if the stream were whole.
+        await callCancellation.CancelAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Upstream replies → NDJSON lines or SSE events, each flushed before the next is read (backpressure).</summary>
+    private static async Task<(Problem? Problem, GrpcStatus Status)> PumpRepliesAsync(
+        HttpContext context, GatewaySnapshot snapshot, RequestTarget target, HttpRoute route, GrpcCall call, StreamSlot slot, BodyOutcome body, RequestIdentity identity, ILogger logger)
+    {
+        var ct = context.RequestAborted;
+        var events = ServerStreamingCall.AcceptsEventStream(context.Request.Headers.Accept);
+
+        // The stream starts with the backend's response headers: a full-duplex client sees it begin (and each reply
+        // as it comes) while it is still sending. The headers also complete when the call ends without them, so a
+        // body refused before then is still an ordinary problem response.
+        var responseHeaders = await call.ResponseHeadersAsync.ConfigureAwait(false);
+        var started = call.HasResponseStream && body.Problem is null;
+        if (started)
+        {
+            ServerStreamingCall.Start(context, events);
+            OutgoingHeaderMapper.ApplyStreamHead(context, target.Path, route, snapshot.Headers, responseHeaders, logger);
+            await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
+        }
+
+        GrpcStatus? malformed = null;
+        var sent = 0;
+        using var json = new PooledBufferWriter(256);
+        while (started && await ServerStreamingCall.NextAsync(call, events, started, snapshot.SseKeepAlive, context).ConfigureAwait(false))
+        {
+            slot.Touch();
+            try
+            {
+                ServerStreamingCall.FrameMessage(json, snapshot, route, call.Current.Span, events, sent);
+            }
+            catch (ProtobufFormatException)
+            {
+                malformed = new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol);
+                break;
+            }
+
+            await context.Response.Body.WriteAsync(json.WrittenMemory, slot.Token).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
+            sent++;
+        }
+
+        // A refused body cancelled the call; the call's own status is then a cancellation, and the body's problem the answer.
+        var refused = body.Problem;
+        var status = refused is not null
+            ? new GrpcStatus(GrpcStatusCode.Cancelled, "The request body was refused.", origin: StatusOrigin.Local)
+            : malformed ?? slot.Outcome(call.GetStatus());
+        if (!started)
+        {
+            // Nothing was sent: the answer is a whole response, as for a unary call. The body may still be arriving,
+            // and an HTTP/1.1 body that may never end cannot be drained.
+            var succeeded = refused is null && status.Code == GrpcStatusCode.Ok;
+            var mappingProblem = OutgoingHeaderMapper.Apply(
+                context, target.Path, route, snapshot.Headers, responseHeaders, call.Trailers, succeeded, logger, out var successStatus);
+            if (!succeeded || mappingProblem is not null)
+            {
+                ClientStreamingCall.CloseAfterAnswer(context);
+                return (ct.IsCancellationRequested ? null : refused ?? mappingProblem ?? Problems.FromStatus(status), status);
+            }
+
+            // No reply and no header block: an empty stream, whose status the backend may choose (x-http-code).
+            if (successStatus == StatusCodes.Status204NoContent)
+            {
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                return (null, status);
+            }
+
+            ServerStreamingCall.Start(context, events);
+            context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
+            return (null, status);
+        }
+
+        if (!ct.IsCancellationRequested && (refused ?? (status.Code == GrpcStatusCode.Ok ? null : Problems.FromStatus(status))) is { } problem)
+        {
+            await ServerStreamingCall.WriteErrorAsync(context, snapshot, events, problem, identity).ConfigureAwait(false);
+        }
+
+        // A stream cut short here (a malformed message, a refused body) has no trailers to map.
+        if (!ct.IsCancellationRequested && refused is null && malformed is null && call.IsCompleted)
+        {
+            OutgoingHeaderMapper.ApplyStreamTrailers(context, target.Path, route, snapshot.Headers, responseHeaders, call.Trailers, logger);
+        }
+
+        return (null, status);
+    }
+
+    /// <summary>Why the body ended the call, when it did; written by the body's task before it cancels the call.</summary>
+    private sealed class BodyOutcome
+    {
+        private Problem? problem;
+
+        public Problem? Problem
+        {
+            get => Volatile.Read(ref problem);
+            set => Volatile.Write(ref problem, value);
+        }
+    }
+}
