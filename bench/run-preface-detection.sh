@@ -3,9 +3,10 @@
 # (listenProtocols unset: HTTP/1.1 and h2c) and without it (listenProtocols: http1), and, given BASELINE_DLL (a
 # Strait.Server.dll built from an older commit), through that build too. Every gateway runs beside the others on one
 # TaskService; the sides take turns, in a rotating order, so that a busy moment of the machine falls on every side.
-#   keep-alive: Strait.LoadTest rest (HttpClient, 16 pooled connections): detection runs once per connection.
-#   close:      wrk with Connection: close, a new connection for every request: detection runs once per request.
-#               Beside req/s, the gateway's CPU time per request (from /proc), which a busy machine disturbs less.
+#   keep-alive:     Strait.LoadTest rest (HttpClient, 16 pooled connections): detection runs once per connection.
+#   wrk keep-alive: the same with wrk, 16 connections.
+#   wrk close:      wrk with Connection: close, a new connection for every request: detection runs once per request.
+# The wrk lines add the gateway's CPU time per request (from /proc), which a busy machine disturbs less than req/s.
 # Usage: [BASELINE_DLL=/path/Strait.Server.dll] bench/run-preface-detection.sh [rounds] [requests] [wrk-seconds]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,6 +46,15 @@ start() {
 # cpu PID: user + system CPU time so far, in clock ticks.
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ticks=$(getconf CLK_TCK)
+# measure LABEL [WRK-ARGS...]: wrk against $side for $seconds, with the gateway's CPU time per request.
+measure() {
+  local label=$1 before used report; shift
+  before=$(cpu "${gateway_pid[$side]}")
+  report=$(wrk -t1 -c16 -d"${seconds}s" --latency "$@" "${urls[$side]}/v1/$name")
+  used=$(( $(cpu "${gateway_pid[$side]}") - before ))
+  echo "$label $(awk -v used="$used" -v ticks="$ticks" '/requests in/ {n=$1} /Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
+    /Non-2xx|Socket errors/ {err=err", "$0} END {printf "%s req/s, p50 %s, p99 %s, gateway CPU %.0f us/request%s\n", rps, p50, p99, used / ticks * 1e6 / n, err}' <<< "$report")"
+}
 declare -A urls gateway_pid
 sides=(detect http1)
 start detect "$out/strait/Strait.Server.dll"
@@ -64,11 +74,8 @@ for round in $(seq "$rounds"); do
   shift_by=$(( (round - 1) % ${#sides[@]} ))
   for side in "${sides[@]:shift_by}" "${sides[@]:0:shift_by}"; do
     echo "round $round $side keep-alive: $(dotnet "$out/load/Strait.LoadTest.dll" rest "${urls[$side]}" "$name" 16 "$requests")"
+    measure "round $round $side wrk keep-alive:"
     wrk -t1 -c16 -d2s -H 'Connection: close' "${urls[$side]}/v1/$name" > /dev/null
-    before=$(cpu "${gateway_pid[$side]}")
-    report=$(wrk -t1 -c16 -d"${seconds}s" --latency -H 'Connection: close' "${urls[$side]}/v1/$name")
-    used=$(( $(cpu "${gateway_pid[$side]}") - before ))
-    echo "round $round $side close: $(awk -v used="$used" -v ticks="$ticks" '/requests in/ {n=$1} /Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
-      /Non-2xx|Socket errors/ {err=err", "$0} END {printf "%s req/s, p50 %s, p99 %s, gateway CPU %.0f us/request%s\n", rps, p50, p99, used / ticks * 1e6 / n, err}' <<< "$report")"
+    measure "round $round $side wrk close:" -H 'Connection: close'
   done
 done
