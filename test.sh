@@ -6,7 +6,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
 # The DNS discovery tests run a real dnsmasq, the shared idempotency store tests a real PostgreSQL server, the
-# browser test Debian's Chromium (Playwright's own browser builds are a download, which is not to be had here).
+# browser test Debian's Chromium (Playwright's own browser builds are a download, which is not to be had here), the
+# cleartext listener test curl (Debian's speaks HTTP/2 with prior knowledge).
 # /usr/sbin is not on every PATH, hence the second dnsmasq check. `set -e` ignores a failure on the left of `&&`,
 # so an install's failure is handled explicitly.
 missing=()
@@ -19,6 +20,9 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
     missing+=(chromium)
 fi
+if ! command -v curl >/dev/null 2>&1; then
+    missing+=(curl)
+fi
 # The tests start their own throwaway servers: the package need not create and start a system cluster.
 if [[ " ${missing[*]-} " == *" postgresql "* ]] && [ "$(id -u)" -eq 0 ] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
     mkdir -p /etc/postgresql-common && echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
@@ -28,7 +32,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
         { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } \
             || { echo "test.sh: apt-get install ${missing[*]} failed" >&2; exit 1; }
     else
-        echo "test.sh: ${missing[*]} missing and cannot apt-get install (not root or no apt-get); the DNS, PostgreSQL or browser tests will fail" >&2
+        echo "test.sh: ${missing[*]} missing and cannot apt-get install (not root or no apt-get); the DNS, PostgreSQL, browser or curl tests will fail" >&2
     fi
 fi
 

@@ -53,12 +53,12 @@ internal static class StraitCommand
 
     private static readonly Option<string?> ListenOption = new("--listen")
     {
-        Description = "URL to listen on, e.g. http://127.0.0.1:8080.",
+        Description = "URL to listen on, e.g. http://127.0.0.1:8080 (HTTP/1.1 and h2c with prior knowledge, so native gRPC too).",
     };
 
     private static readonly Option<string?> Http2ListenOption = new("--http2-listen")
     {
-        Description = "Further URL that speaks HTTP/2 only (h2c), for native gRPC clients beside an HTTP/1.1 --listen.",
+        Description = "Further URL that speaks HTTP/2 only (h2c), a port of their own for native gRPC clients.",
     };
 
     public static async Task<int> RunAsync(string[] args)

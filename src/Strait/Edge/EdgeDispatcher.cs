@@ -73,7 +73,7 @@ public sealed partial class EdgeDispatcher
             context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
             context.Response.Headers.Upgrade = request.IsHttps ? "h2" : "h2c";
             context.Response.ContentType = "text/plain";
-            return context.Response.WriteAsync("gRPC requires HTTP/2 (an http2Listen port, or https:// with ALPN); over HTTP/1.1 use grpc-web.", context.RequestAborted);
+            return context.Response.WriteAsync("gRPC requires HTTP/2: h2c with prior knowledge on http://, h2 by ALPN on https://; over HTTP/1.1 use grpc-web.", context.RequestAborted);
         }
 
         if (protocol == GrpcEdgeProtocol.Native && own.TryHandle(context, target.Path, out var answered))

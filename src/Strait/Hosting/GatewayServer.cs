@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -14,7 +15,7 @@ using Strait.Schema;
 
 namespace Strait.Hosting;
 
-/// <summary>Strait's HTTP front end on Kestrel: HTTP/1.1 and HTTP/2 (h2c with prior knowledge) on every listen URL.</summary>
+/// <summary>Strait's HTTP front end on Kestrel: HTTP/1.1 and HTTP/2 (h2c with prior knowledge, or ALPN) on the listen URLs.</summary>
 public sealed class GatewayServer : IAsyncDisposable
 {
     private readonly WebApplication app;
@@ -67,6 +68,9 @@ public sealed class GatewayServer : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
         var listeners = new List<BoundListener>();
+        // Beside the socket transport, which the slim builder registered already (registered first, this would keep it
+        // out): it binds the HTTP/2 pipeline that cleartext listeners hand h2c connections to.
+        builder.Services.AddSingleton<IConnectionListenerFactory, PipelineOnlyTransport>();
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -6,10 +6,10 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace Strait.Hosting;
 
 /// <summary>
-/// Binds the listen URLs with the protocols each one speaks. <c>listen</c> speaks <c>listenProtocols</c>;
-/// <c>http2Listen</c> speaks HTTP/2 only, so gRPC clients (h2c with prior knowledge) have a port while browsers and curl
-/// keep HTTP/1.1 on the main one: on cleartext one port cannot offer both. <c>https://</c> URLs use <c>tls</c> and
-/// negotiate with ALPN, so there one port serves HTTP/1.1 and HTTP/2 together.
+/// Binds the listen URLs with the protocols each one speaks. <c>listen</c> speaks <c>listenProtocols</c>: by default
+/// HTTP/1.1 and h2c with prior knowledge on <c>http://</c> URLs, told apart by the HTTP/2 preface
+/// (<see cref="PrefaceRouter"/>), and HTTP/1.1 on <c>https://</c> ones, where <c>http1AndHttp2</c> negotiates by ALPN.
+/// <c>http2Listen</c> speaks HTTP/2 only.
 /// </summary>
 internal static class ListenEndpoints
 {
@@ -18,15 +18,24 @@ internal static class ListenEndpoints
     {
         var certificate = options.Tls.Certificate is { } certificatePath ? LoadCertificate(certificatePath, options.Tls.Key) : null;
         var bound = new List<BoundListener>();
-        var main = Protocols(options.ListenProtocols);
+        PrefaceRouter? router = null;
         foreach (var url in Split(options.Listen))
         {
-            Bind(kestrel, url, main, certificate, bound, http2Listen: false);
+            var tls = Parse(url).Tls;
+            var protocols = Protocols(options.ListenProtocols, tls);
+            var routed = !tls && protocols == HttpProtocols.Http1AndHttp2;
+            if (routed && router is null)
+            {
+                router = new PrefaceRouter(kestrel.Limits);
+                router.BindHttp2Pipeline(kestrel);
+            }
+
+            Bind(kestrel, url, protocols, certificate, routed ? router : null, bound, http2Listen: false);
         }
 
         foreach (var url in Split(options.Http2Listen))
         {
-            Bind(kestrel, url, HttpProtocols.Http2, certificate, bound, http2Listen: true);
+            Bind(kestrel, url, HttpProtocols.Http2, certificate, router: null, bound, http2Listen: true);
         }
 
         return bound;
@@ -35,14 +44,18 @@ internal static class ListenEndpoints
     public static IEnumerable<string> Split(string? urls) =>
         (urls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    public static HttpProtocols Protocols(string listenProtocols) => listenProtocols switch
+    /// <summary>What a listen URL speaks; unset, both on cleartext and HTTP/1.1 on TLS, as before detection existed.</summary>
+    public static HttpProtocols Protocols(string? listenProtocols, bool tls) => listenProtocols switch
     {
         "http2" => HttpProtocols.Http2,
         "http1AndHttp2" => HttpProtocols.Http1AndHttp2,
-        _ => HttpProtocols.Http1,
+        "http1" => HttpProtocols.Http1,
+        _ => tls ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2,
     };
 
-    private static void Bind(KestrelServerOptions kestrel, string url, HttpProtocols protocols, X509Certificate2? certificate, List<BoundListener> bound, bool http2Listen)
+    /// <param name="router">Set for a cleartext URL that speaks both protocols.</param>
+    private static void Bind(
+        KestrelServerOptions kestrel, string url, HttpProtocols protocols, X509Certificate2? certificate, PrefaceRouter? router, List<BoundListener> bound, bool http2Listen)
     {
         var (tls, host, port) = Parse(url);
         if (tls && certificate is null)
@@ -52,11 +65,21 @@ internal static class ListenEndpoints
 
         void Configure(ListenOptions listen)
         {
-            // HTTP/1.1 and HTTP/2 together need ALPN; on cleartext that falls back to HTTP/1.1 alone, which would hide h2c.
-            listen.Protocols = !tls && protocols == HttpProtocols.Http1AndHttp2 ? HttpProtocols.Http1 : protocols;
             if (tls)
             {
+                listen.Protocols = protocols;
                 listen.UseHttps(certificate!);
+            }
+            else if (router is not null)
+            {
+                // Kestrel would pick HTTP/1.1 for every cleartext connection anyway; this listener's own pipeline is
+                // HTTP/1.1, and the router sends connections that open with the preface to the HTTP/2 one.
+                listen.Protocols = HttpProtocols.Http1;
+                listen.Use(router.Route);
+            }
+            else
+            {
+                listen.Protocols = protocols;
             }
 
             bound.Add(new BoundListener(listen, tls, protocols == HttpProtocols.Http2, http2Listen));

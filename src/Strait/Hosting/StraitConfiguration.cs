@@ -155,14 +155,9 @@ public static class StraitConfiguration
             throw new StraitConfigurationException($"errors.format{where} is '{options.Errors.Format}'; use 'problem' or 'google-rpc-status'");
         }
 
-        if (options.ListenProtocols is not ("http1" or "http2" or "http1AndHttp2"))
+        if (options.ListenProtocols is not (null or "http1" or "http2" or "http1AndHttp2"))
         {
             throw new StraitConfigurationException($"listenProtocols{where} is '{options.ListenProtocols}'; use 'http1', 'http2' or 'http1AndHttp2'");
-        }
-
-        if (options.ListenProtocols == "http1AndHttp2" && ListenEndpoints.Split(options.Listen).Any(url => !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
-        {
-            throw new StraitConfigurationException($"listenProtocols{where} 'http1AndHttp2' needs https:// listen URLs (ALPN); on cleartext give http2Listen a port of its own");
         }
 
         if (options.Tls.Key is not null && options.Tls.Certificate is null)

@@ -10,12 +10,13 @@ public sealed class StraitOptions
     public string Listen { get; set; } = "http://127.0.0.1:8080";
 
     /// <summary>
-    /// <c>http1</c> (default), <c>http2</c> (h2c with prior knowledge on cleartext) or <c>http1AndHttp2</c> (both, by ALPN:
-    /// https:// URLs only) on the listen URLs.
+    /// What the listen URLs speak: <c>http1AndHttp2</c> (on http:// HTTP/1.1 and h2c with prior knowledge, told apart by
+    /// the HTTP/2 preface; on https:// both by ALPN), <c>http1</c> or <c>http2</c>. Unset: <c>http1AndHttp2</c> on http://
+    /// URLs and <c>http1</c> on https:// ones.
     /// </summary>
-    public string ListenProtocols { get; set; } = "http1";
+    public string? ListenProtocols { get; set; }
 
-    /// <summary>Further URLs that speak HTTP/2 only: a port for native gRPC clients (h2c) beside an HTTP/1.1 <see cref="Listen"/>.</summary>
+    /// <summary>Further URLs that speak HTTP/2 only, beside <see cref="Listen"/>.</summary>
     public string? Http2Listen { get; set; }
 
     /// <summary>The certificate of https:// listen URLs.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Strait.Edge;
 using Strait.Edge.Grpc;
 using Strait.Hosting;
@@ -98,6 +99,37 @@ public sealed class EdgeProtocolTests
     [InlineData("http://[::1]")]
     public void Malformed_listen_urls_are_configuration_errors(string url) =>
         Assert.Throws<StraitConfigurationException>(() => ListenEndpoints.Parse(url));
+
+    [Theory]
+    [InlineData(null, false, HttpProtocols.Http1AndHttp2)]
+    [InlineData(null, true, HttpProtocols.Http1)]
+    [InlineData("http1AndHttp2", false, HttpProtocols.Http1AndHttp2)]
+    [InlineData("http1AndHttp2", true, HttpProtocols.Http1AndHttp2)]
+    [InlineData("http1", false, HttpProtocols.Http1)]
+    [InlineData("http2", false, HttpProtocols.Http2)]
+    public void Cleartext_listen_urls_speak_both_protocols_unless_told_otherwise(string? listenProtocols, bool tls, HttpProtocols expected) =>
+        Assert.Equal(expected, ListenEndpoints.Protocols(listenProtocols, tls));
+
+    [Fact]
+    public void Http1_and_http2_together_are_valid_on_cleartext_listen_urls()
+    {
+        var options = StraitConfiguration.Load(null, new Dictionary<string, string?>
+        {
+            ["listen"] = "http://127.0.0.1:0;https://127.0.0.1:0",
+            ["listenProtocols"] = "http1AndHttp2",
+            ["tls:certificate"] = "unread.pem",
+            ["backend:reflection"] = "true",
+            ["backend:addresses:0"] = "http://127.0.0.1:9",
+        });
+
+        Assert.Equal("http1AndHttp2", options.ListenProtocols);
+        Assert.Throws<StraitConfigurationException>(() => StraitConfiguration.Load(null, new Dictionary<string, string?>
+        {
+            ["listenProtocols"] = "h2c",
+            ["backend:reflection"] = "true",
+            ["backend:addresses:0"] = "http://127.0.0.1:9",
+        }));
+    }
 
     private static DefaultHttpContext Preflight(CorsPolicy policy, string origin, string requestHeaders)
     {
