@@ -35,7 +35,6 @@ internal static class BidiStreamingCall
         RequestIdentity identity,
         ILogger logger)
     {
-        var ct = context.RequestAborted;
         var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
         if (slot is null)
         {
@@ -65,16 +64,8 @@ internal static class BidiStreamingCall
         }
         catch (Exception e) when (e is IOException or OperationCanceledException && slot.Token.IsCancellationRequested)
         {
-            if (!ct.IsCancellationRequested)
-            {
-                // A client that stopped reading past the deadline or idle timeout: no error line can reach it.
-                status = slot.Outcome(new GrpcStatus(GrpcStatusCode.Cancelled, "The stream was cut off.", origin: StatusOrigin.Local));
-                context.Abort();
-                return (null, status.Code);
-            }
-
-            status = new GrpcStatus(GrpcStatusCode.Cancelled, "The client went away.", origin: StatusOrigin.Local);
-            return (null, GrpcStatusCode.Cancelled);
+            status = ServerStreamingCall.CutOff(context, slot);
+            return (null, status.Code);
         }
         finally
         {

@@ -142,21 +142,30 @@ internal static class ServerStreamingCall
         }
         catch (Exception e) when (e is IOException or OperationCanceledException && slot.Token.IsCancellationRequested)
         {
-            if (!ct.IsCancellationRequested)
-            {
-                // A client that stopped reading past the deadline or idle timeout: no error line can reach it.
-                status = slot.Outcome(new GrpcStatus(GrpcStatusCode.Cancelled, "The stream was cut off.", origin: StatusOrigin.Local));
-                context.Abort();
-                return (null, status.Code);
-            }
-
-            status = new GrpcStatus(GrpcStatusCode.Cancelled, "The client went away.", origin: StatusOrigin.Local);
-            return (null, GrpcStatusCode.Cancelled);
+            status = CutOff(context, slot);
+            return (null, status.Code);
         }
         finally
         {
             slot.Finish(status);
         }
+    }
+
+    /// <summary>
+    /// The status of a stream that its slot cut off (deadline, idle timeout) or whose client went away while the gateway
+    /// was writing to it. A client that stopped reading past the deadline or idle timeout cannot be sent an error line,
+    /// so its connection is aborted.
+    /// </summary>
+    internal static GrpcStatus CutOff(HttpContext context, StreamSlot slot)
+    {
+        if (!context.RequestAborted.IsCancellationRequested)
+        {
+            var status = slot.Outcome(new GrpcStatus(GrpcStatusCode.Cancelled, "The stream was cut off.", origin: StatusOrigin.Local));
+            context.Abort();
+            return status;
+        }
+
+        return new GrpcStatus(GrpcStatusCode.Cancelled, "The client went away.", origin: StatusOrigin.Local);
     }
 
     /// <summary>
