@@ -1,7 +1,5 @@
-using System.Net;
 using System.Text.Json;
 using Grpc.Net.Client;
-using Grpc.Net.Client.Web;
 
 namespace Strait.Tests.EndToEnd;
 
@@ -59,23 +57,6 @@ public sealed class DotnetStackFixture : IAsyncLifetime
 
     /// <summary>A Grpc.Net.Client channel to the gateway's HTTP/2 port (h2c with prior knowledge), as to any gRPC server.</summary>
     internal GrpcChannel NativeChannel() => GrpcChannel.ForAddress(Gateway.Http2Address!);
-
-    /// <summary>A Grpc.Net.Client channel speaking grpc-web to the gateway's HTTP/1.1 port, as a Blazor WebAssembly app does.</summary>
-    internal GrpcChannel GrpcWebChannel(GrpcWebMode mode) => GrpcChannel.ForAddress(Gateway.Address, new GrpcChannelOptions
-    {
-        HttpHandler = new GrpcWebHandler(mode, new SocketsHttpHandler()),
-        HttpVersion = HttpVersion.Version11,
-        HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-    });
-
-    /// <summary>
-    /// grpc-web on the gateway's HTTP/2 port: a request body that streams while the response does, which browsers'
-    /// fetch cannot send but .NET's HttpClient can, so client and bidirectional streams work too.
-    /// </summary>
-    internal GrpcChannel GrpcWebChannelOverHttp2(GrpcWebMode mode) => GrpcChannel.ForAddress(Gateway.Http2Address!, new GrpcChannelOptions
-    {
-        HttpHandler = new GrpcWebHandler(mode, new SocketsHttpHandler()),
-    });
 
     /// <summary>The gateway's view of the backend endpoint: <c>healthy</c>, <c>unhealthy</c>, <c>unknown</c>, …</summary>
     internal Task<string?> EndpointStateAsync() => LoadBalancingTests.EndpointStateAsync(Gateway, Backend);

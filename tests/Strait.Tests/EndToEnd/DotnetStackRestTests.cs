@@ -75,6 +75,38 @@ public sealed class DotnetStackRestTests(DotnetStackFixture fixture)
         Assert.Equal(("a+b+c", 3), (reply.Text("text"), reply.Body.GetProperty("index").GetInt32()));
     }
 
+    /// <summary>
+    /// Grpc.AspNetCore sends its response headers only with its first reply, so the first message goes before the
+    /// response is awaited; each later one is sent only after the reply to the one before has been read.
+    /// </summary>
+    [Fact]
+    public async Task Over_http2_a_rest_bidirectional_stream_answers_each_message_before_the_next_is_sent()
+    {
+        using var client = StreamBodyGateway.Client(Gateway, "2.0");
+        using var body = new DuplexBody("application/x-ndjson");
+        using var request = StreamBodyGateway.Post(client, "/v1/chat", body);
+
+        body.Send("{\"text\":\"m0\"}\n");
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
+        using var replies = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        for (var i = 0; i < 3; i++)
+        {
+            if (i > 0)
+            {
+                body.Send($$"""{"text":"m{{i}}"}""" + "\n");
+            }
+
+            var reply = JsonDocument.Parse((await replies.ReadLineAsync(timeout.Token))!).RootElement;
+            Assert.Equal(("m" + i, i), (reply.GetProperty("text").GetString(), reply.TryGetProperty("index", out var index) ? index.GetInt32() : 0));
+        }
+
+        body.Complete();
+        Assert.Null(await replies.ReadLineAsync(timeout.Token));
+    }
+
     [Fact]
     public async Task Over_a_websocket_a_bidirectional_stream_answers_each_frame()
     {

@@ -41,6 +41,9 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
               rules:
                 - selector: strait.echo.v1.StreamService.ServerStream
                   get: "/v1/stream/{"{text}"}"
+                - selector: strait.echo.v1.StreamService.ClientStream
+                  post: "/v1/stream:collect"
+                  body: "*"
                 - selector: strait.echo.v1.StreamService.BidiStream
                   post: "/v1/chat"
                   body: "*"

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Web;
 using CreateTaskRequest = Todo.V1.CreateTaskRequest;
 using GetTaskRequest = Todo.V1.GetTaskRequest;
 using TodoTask = Todo.V1.Task;
@@ -56,6 +57,25 @@ public sealed class TaskServiceGrpcNetClientTests : IAsyncLifetime
         Assert.Equal("from grpc-dotnet", fetched.Title);
         Assert.Equal(created, fetched);
         Assert.Equal(backend!.ReplicaId, (await create.ResponseHeadersAsync).GetValue("x-replica-id"));
+    }
+
+    [Theory]
+    [InlineData(GrpcWebMode.GrpcWeb)]
+    [InlineData(GrpcWebMode.GrpcWebText)]
+    public async Task Over_grpc_web_unary_calls_create_and_read_a_task_with_the_backends_headers_and_trailers(GrpcWebMode mode)
+    {
+        using var channel = GrpcWebChannels.OverHttp11(gateway!, mode);
+        var invoker = channel.CreateCallInvoker();
+        var title = "from grpc-web " + mode;
+
+        using var create = invoker.AsyncUnaryCall(CreateTask, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20)), new CreateTaskRequest { Task = new TodoTask { Title = title } });
+        var created = await create.ResponseAsync;
+        var fetched = await invoker.AsyncUnaryCall(GetTask, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20)), new GetTaskRequest { Name = created.Name });
+
+        Assert.Equal(title, fetched.Title);
+        Assert.Equal(created, fetched);
+        Assert.Equal(backend!.ReplicaId, (await create.ResponseHeadersAsync).GetValue("x-replica-id"));
+        Assert.Equal(StatusCode.OK, create.GetStatus().StatusCode);
     }
 
     [Fact]

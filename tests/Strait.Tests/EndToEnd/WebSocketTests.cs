@@ -49,6 +49,23 @@ public sealed class WebSocketTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_stream_is_answered_once_the_client_closes_its_side()
+    {
+        using var socket = await ConnectAsync(gateway, "/v1/stream:collect");
+        foreach (var text in new[] { "a", "b", "c" })
+        {
+            await SendAsync(socket, $$"""{"text": "{{text}}"}""");
+        }
+
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        var reply = JsonDocument.Parse((await ReceiveAsync(socket))!).RootElement;
+
+        Assert.Equal(("a+b+c", 3), (reply.GetProperty("text").GetString(), reply.GetProperty("index").GetInt32()));
+        Assert.Null(await ReceiveAsync(socket));
+        Assert.Equal((WebSocketCloseStatus.NormalClosure, "OK"), (socket.CloseStatus, socket.CloseStatusDescription));
+    }
+
+    [Fact]
     public async Task The_handshake_goes_through_header_mapping_and_its_metadata_reaches_the_backend()
     {
         using var socket = await ConnectAsync(gateway, "/v1/chat", new Dictionary<string, string> { ["X-Request-Id"] = "ws-handshake-1" });
