@@ -9,14 +9,79 @@ using Microsoft.Playwright;
 
 namespace Strait.Tests.EndToEnd;
 
+/// <summary>The browser page against the @grpc/grpc-js backend.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class BrowserTests : EchoBrowserTests
+{
+    private protected override Task<BackendProcess> StartBackendAsync() => BackendProcess.StartNodeEchoAsync();
+}
+
+/// <summary>The browser page against the Grpc.AspNetCore backend, which serves the same echo contract.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class DotnetBrowserTests : EchoBrowserTests
+{
+    private protected override Task<BackendProcess> StartBackendAsync() => BackendProcess.StartGrpcDotnetAsync();
+}
+
+/// <summary>The browser page against TaskService: a task created over grpc-web and read back over REST.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class TaskServiceBrowserTests : BrowserPageTests
+{
+    private protected override Task<BackendProcess> StartBackendAsync() => BackendProcess.StartTaskServiceAsync();
+
+    private protected override Task<GatewayProcess> StartGatewayAsync(DirectoryInfo directory, BackendProcess backend) =>
+        GatewayProcess.StartAsync(new Dictionary<string, string> { ["STRAIT_CORS__ALLOWEDORIGINS__0"] = "*" }, "--backend", backend.Address, "--reflect");
+
+    [Fact]
+    public async Task A_page_of_another_origin_creates_a_task_over_grpc_web_and_reads_it_over_rest()
+    {
+        var (results, context) = await RunPageAsync("todo");
+
+        var created = results.GetProperty("todo");
+        Assert.True(created.GetProperty("httpStatus").GetInt32() == 200, context);
+        Assert.True(Trailer(created, "grpc-status") == "0", context);
+        Assert.True(created.GetProperty("title").GetString() == "from the browser", context);
+        Assert.True(created.GetProperty("name").GetString()!.StartsWith("tasks/", StringComparison.Ordinal), context);
+        Assert.True(created.GetProperty("restTitle").GetString() == "from the browser", context);
+    }
+}
+
+/// <summary>The echo page: grpc-web unary and server streaming, and Server-Sent Events.</summary>
+public abstract class EchoBrowserTests : BrowserPageTests
+{
+    [Fact]
+    public async Task A_page_of_another_origin_calls_grpc_web_and_server_sent_events()
+    {
+        var (results, context) = await RunPageAsync("echo");
+
+        var unary = results.GetProperty("unary");
+        Assert.True(unary.TryGetProperty("id", out var id) && id.GetString() == "browser-1", context);
+        Assert.True(unary.GetProperty("httpStatus").GetInt32() == 200, context);
+        Assert.True(Trailer(unary, "grpc-status") == "0", context);
+
+        var stream = results.GetProperty("serverStream");
+        Assert.True(stream.TryGetProperty("indexes", out var indexes) && indexes.EnumerateArray().Select(i => i.GetInt32()).SequenceEqual([0, 1, 2]), context);
+        Assert.True(stream.GetProperty("texts").EnumerateArray().All(t => t.GetString() == "web"), context);
+        // The status must come in the trailer frame, after the messages, with nothing left over.
+        Assert.True(Trailer(stream, "grpc-status") == "0", context);
+        Assert.True(stream.GetProperty("leftoverBytes").GetInt32() == 0, context);
+
+        var sse = results.GetProperty("sse");
+        Assert.False(sse.TryGetProperty("error", out _), context);
+        var events = sse.GetProperty("events").EnumerateArray().ToList();
+        Assert.True(events.Count == 3, context);
+        Assert.All(events, e => Assert.True(e.GetProperty("type").GetString() == "message" && e.GetProperty("data").GetProperty("text").GetString() == "sse", context));
+        Assert.True(events.Select(e => e.GetProperty("id").GetString()).SequenceEqual(["0", "1", "2"]), context);
+    }
+}
+
 /// <summary>
-/// A real browser (headless Chromium driven by Playwright) calling the @grpc/grpc-js backend through Strait from a
-/// page of another origin: grpc-web unary and server streaming with <c>fetch</c>, and Server-Sent Events with
+/// A real browser (headless Chromium driven by Playwright) calling an echo backend through Strait from a page of
+/// another origin: grpc-web unary and server streaming with <c>fetch</c>, and Server-Sent Events with
 /// <c>EventSource</c>. Everything a browser adds on its own is in play here: CORS preflights, the exposed-header
 /// rules, streamed response bodies and EventSource's event parsing.
 /// </summary>
-[Collection(BrowserCollection.Name)]
-public sealed class BrowserTests : IAsyncLifetime
+public abstract class BrowserPageTests : IAsyncLifetime
 {
     // The page implements grpc-web by hand, as no bundler is at hand: the 5-byte frame header (flag, big-endian
     // length), a few protobuf fields, and the trailer frame (flag 0x80, "key:value\r\n" lines). It reads the gateway's
@@ -28,6 +93,7 @@ public sealed class BrowserTests : IAsyncLifetime
         <pre id="out">running</pre>
         <script>
         const gateway = new URLSearchParams(location.search).get('gateway');
+        const suite = new URLSearchParams(location.search).get('suite');
 
         function varint(n) {
           const out = [];
@@ -40,6 +106,7 @@ public sealed class BrowserTests : IAsyncLifetime
           return [(field << 3) | 2, ...varint(bytes.length), ...bytes];
         }
         function varintField(field, n) { return [(field << 3) | 0, ...varint(n)]; }
+        function messageField(field, bytes) { return [(field << 3) | 2, ...varint(bytes.length), ...bytes]; }
 
         // Field number -> last value: a number for varints, the bytes for length-delimited fields.
         function decode(bytes) {
@@ -133,16 +200,23 @@ public sealed class BrowserTests : IAsyncLifetime
           });
         }
 
+        // todo.v1: CreateTaskRequest.task = 1; Task.name = 1, Task.title = 2. Then the task again, over REST.
+        async function todo() {
+          const call = await grpcWeb('/todo.v1.TaskService/CreateTask', messageField(1, stringField(2, 'from the browser')));
+          const task = call.messages.length === 1 ? decode(call.messages[0]) : {};
+          const name = text(task[1]);
+          const rest = await fetch(gateway + '/v1/' + name);
+          return { ...call, messages: call.messages.length, name, title: text(task[2]), restTitle: (await rest.json()).title };
+        }
+
         async function attempt(name, run) {
           try { return await run(); } catch (e) { console.error(name + ': ' + e); return { error: String(e) }; }
         }
 
         (async () => {
-          const results = {
-            unary: await attempt('unary', unary),
-            serverStream: await attempt('serverStream', serverStream),
-            sse: await attempt('sse', sse),
-          };
+          const results = suite === 'todo'
+            ? { todo: await attempt('todo', todo) }
+            : { unary: await attempt('unary', unary), serverStream: await attempt('serverStream', serverStream), sse: await attempt('sse', sse) };
           document.getElementById('out').textContent = JSON.stringify(results, null, 2);
           window.results = { ...results, done: true };
         })();
@@ -159,9 +233,9 @@ public sealed class BrowserTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        backend = await BackendProcess.StartNodeEchoAsync();
+        backend = await StartBackendAsync();
         directory = Directory.CreateTempSubdirectory("strait-browser-");
-        gateway = await GrpcPassthroughTests.StartGatewayAsync(directory, backend.Address, "cors:\n  allowedOrigins: [\"*\"]");
+        gateway = await StartGatewayAsync(directory, backend);
         pageServer = await StartPageServerAsync();
         // The driver Playwright ships in its package runs offline; the browser is Debian's, not a downloaded build.
         playwright = await Playwright.CreateAsync();
@@ -195,8 +269,8 @@ public sealed class BrowserTests : IAsyncLifetime
         directory?.Delete(recursive: true);
     }
 
-    [Fact]
-    public async Task A_page_of_another_origin_calls_grpc_web_and_server_sent_events()
+    /// <summary>Opens the page from its own origin with the gateway's address and <paramref name="suite"/>; returns what it left in window.results.</summary>
+    private protected async Task<(JsonElement Results, string Context)> RunPageAsync(string suite)
     {
         var page = await browser.NewPageAsync();
         page.Console += (_, message) => console.Enqueue($"console.{message.Type}: {message.Text}");
@@ -205,7 +279,7 @@ public sealed class BrowserTests : IAsyncLifetime
 
         // The page's origin (its own port) differs from the gateway's, so every call is cross-origin.
         var gatewayOrigin = gateway.Address.GetLeftPart(UriPartial.Authority);
-        await page.GotoAsync($"{pageServer.Urls.Single()}/?gateway={Uri.EscapeDataString(gatewayOrigin)}");
+        await page.GotoAsync($"{pageServer.Urls.Single()}/?suite={suite}&gateway={Uri.EscapeDataString(gatewayOrigin)}");
         try
         {
             await page.WaitForFunctionAsync("() => window.results && window.results.done", null, new() { Timeout = 30_000 });
@@ -216,30 +290,15 @@ public sealed class BrowserTests : IAsyncLifetime
         }
 
         var json = await page.EvaluateAsync<string>("() => JSON.stringify(window.results)");
-        var results = JsonDocument.Parse(json).RootElement;
-        var context = $"results: {json}\n{Diagnostics()}";
-
-        var unary = results.GetProperty("unary");
-        Assert.True(unary.TryGetProperty("id", out var id) && id.GetString() == "browser-1", context);
-        Assert.True(unary.GetProperty("httpStatus").GetInt32() == 200, context);
-        Assert.True(Trailer(unary, "grpc-status") == "0", context);
-
-        var stream = results.GetProperty("serverStream");
-        Assert.True(stream.TryGetProperty("indexes", out var indexes) && indexes.EnumerateArray().Select(i => i.GetInt32()).SequenceEqual([0, 1, 2]), context);
-        Assert.True(stream.GetProperty("texts").EnumerateArray().All(t => t.GetString() == "web"), context);
-        // The status must come in the trailer frame, after the messages, with nothing left over.
-        Assert.True(Trailer(stream, "grpc-status") == "0", context);
-        Assert.True(stream.GetProperty("leftoverBytes").GetInt32() == 0, context);
-
-        var sse = results.GetProperty("sse");
-        Assert.False(sse.TryGetProperty("error", out _), context);
-        var events = sse.GetProperty("events").EnumerateArray().ToList();
-        Assert.True(events.Count == 3, context);
-        Assert.All(events, e => Assert.True(e.GetProperty("type").GetString() == "message" && e.GetProperty("data").GetProperty("text").GetString() == "sse", context));
-        Assert.True(events.Select(e => e.GetProperty("id").GetString()).SequenceEqual(["0", "1", "2"]), context);
+        return (JsonDocument.Parse(json).RootElement.Clone(), $"results: {json}\n{Diagnostics()}");
     }
 
-    private static string? Trailer(JsonElement call, string key) =>
+    private protected virtual Task<GatewayProcess> StartGatewayAsync(DirectoryInfo directory, BackendProcess backend) =>
+        GrpcPassthroughTests.StartGatewayAsync(directory, backend.Address, "cors:\n  allowedOrigins: [\"*\"]");
+
+    private protected abstract Task<BackendProcess> StartBackendAsync();
+
+    private protected static string? Trailer(JsonElement call, string key) =>
         call.TryGetProperty("trailers", out var trailers) && trailers.ValueKind == JsonValueKind.Object && trailers.TryGetProperty(key, out var value)
             ? value.GetString()
             : null;
