@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Strait.Routing;
 using Strait.Wire;
 
@@ -12,8 +12,10 @@ namespace Strait.Headers;
 /// </summary>
 public sealed class HeaderMappingPlan
 {
-    private readonly ConcurrentDictionary<HttpRoute, RouteHeaderRules> _byRoute = new();
-    private readonly Func<HttpRoute, RouteHeaderRules> _narrow;
+    // Weak keys: the plan is compiled from configuration and outlives schema swaps, while routes belong to one schema
+    // snapshot. A strong cache kept every old snapshot's routes, and their descriptors, alive.
+    private readonly ConditionalWeakTable<HttpRoute, RouteHeaderRules> _byRoute = new();
+    private readonly ConditionalWeakTable<HttpRoute, RouteHeaderRules>.CreateValueCallback _narrow;
     private readonly string[] _skipExact;
     private readonly string[] _skipPrefixes;
 
@@ -136,7 +138,22 @@ public sealed class HeaderMappingPlan
         return false;
     }
 
-    internal RouteHeaderRules For(HttpRoute route) => _byRoute.GetOrAdd(route, _narrow);
+    internal RouteHeaderRules For(HttpRoute route) => _byRoute.GetValue(route, _narrow);
+
+    /// <summary>How many routes have narrowed rules cached: for tests of the cache's bound.</summary>
+    internal int CachedRouteCount
+    {
+        get
+        {
+            var count = 0;
+            foreach (var _ in _byRoute)
+            {
+                count++;
+            }
+
+            return count;
+        }
+    }
 }
 
 /// <summary>The rules that apply on one route, indexed for the per-request loops.</summary>
