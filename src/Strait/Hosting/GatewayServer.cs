@@ -34,9 +34,6 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>The snapshot in use; a schema refresh swaps it.</summary>
     public GatewaySnapshotHolder Snapshots => refresher.Snapshots;
 
-    /// <summary>Reflects the backends again now (what the admin trigger does).</summary>
-    public Task<SchemaRefreshOutcome> RefreshSchemaAsync() => refresher.RefreshAsync();
-
     /// <summary>The <c>listen</c> URLs actually bound (a port of 0 in the configuration is replaced by the chosen port).</summary>
     public IReadOnlyList<string> Urls { get; }
 

@@ -127,9 +127,6 @@ internal static class NumberText
         return true;
     }
 
-    /// <summary>Whether <paramref name="text"/> follows the JSON number grammar exactly.</summary>
-    public static bool IsJsonNumber(ReadOnlySpan<byte> text) => TrySplit(text, out _, out _, out _, out _);
-
     /// <summary>Parses JSON number text, or the strings <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c> when <paramref name="allowSpecial"/>.</summary>
     public static bool TryParseDouble(ReadOnlySpan<byte> text, bool allowSpecial, out double value)
     {
