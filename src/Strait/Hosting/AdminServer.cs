@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Strait.Upstream;
+using Strait.Wire;
 
 namespace Strait.Hosting;
 
@@ -136,17 +137,7 @@ internal sealed class AdminServer : IAsyncDisposable
         }).ConfigureAwait(false);
     }
 
-    private static bool IsJson(string? contentType)
-    {
-        if (contentType is null)
-        {
-            return false;
-        }
-
-        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
-        var mediaType = (semicolon < 0 ? contentType.AsSpan() : contentType.AsSpan(0, semicolon)).Trim();
-        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
-    }
+    private static bool IsJson(string? contentType) => MediaType.Is(contentType, "application/json");
 
     private static async Task RefuseAsync(HttpContext context, int status, string error)
     {

@@ -39,6 +39,9 @@ internal sealed class BoundField
     /// <summary>For <see cref="BoundFieldKind.Message"/>: the fields bound inside it.</summary>
     public BoundMessage? Message { get; }
 
+    /// <summary>Whether this takes the place of the body's value for the field (a scalar, or a whole well-known type given as text) rather than merging with it.</summary>
+    public bool ReplacesBodyValue => Kind == BoundFieldKind.Scalar || Message is { ReplacesBody: true };
+
     public static BoundField Scalar(FieldPlan field) => new(field, BoundFieldKind.Scalar, null);
 
     public static BoundField Repeated(FieldPlan field) => new(field, BoundFieldKind.Repeated, null);

@@ -296,13 +296,12 @@ internal ref struct JsonToProtobuf
                 if (bound is not null)
                 {
                     WriteBoundBefore(bound, boundWritten, ref boundCursor, field.Number, written, ref lastNumber, ref outOfOrder);
-                    if (ReplacesBodyValue(bound, field))
+                    boundIndex = bound.IndexOf(field.Index);
+                    if (ReplacesBodyValue(bound, boundIndex, field))
                     {
                         WriteDiscarded(field);
                         continue;
                     }
-
-                    boundIndex = bound.IndexOf(field.Index);
                 }
 
                 var isWrittenBit = 1UL << (field.Index & 63);
@@ -407,7 +406,7 @@ internal ref struct JsonToProtobuf
                 continue;
             }
 
-            if (!written.IsEmpty && !ReplacesBodyValue(bound, field.Field))
+            if (!written.IsEmpty && !field.ReplacesBodyValue)
             {
                 written[field.Field.Index >> 6] |= 1UL << (field.Field.Index & 63);
             }
@@ -417,11 +416,12 @@ internal ref struct JsonToProtobuf
         }
     }
 
-    /// <summary>Whether a bound value takes the place of the body's value for <paramref name="field"/> rather than merging with it.</summary>
-    private static bool ReplacesBodyValue(BoundMessage bound, FieldPlan field) =>
-        bound.Find(field.Index) is { } boundField
-            ? boundField.Kind == BoundFieldKind.Scalar || boundField.Message is { ReplacesBody: true }
-            : bound.BindsOtherOneofMember(field);
+    /// <summary>
+    /// Whether a bound value takes the place of the body's value for <paramref name="field"/> rather than merging with
+    /// it: its own (at <paramref name="boundIndex"/> in <paramref name="bound"/>, or -1), or another member of its oneof.
+    /// </summary>
+    private static bool ReplacesBodyValue(BoundMessage bound, int boundIndex, FieldPlan field) =>
+        boundIndex >= 0 ? bound[boundIndex].ReplacesBodyValue : bound.BindsOtherOneofMember(field);
 
     /// <summary>Checks the body's value for a field that a binding replaces, then drops it.</summary>
     private void WriteDiscarded(FieldPlan field)
@@ -447,7 +447,8 @@ internal ref struct JsonToProtobuf
         var lastNumber = 0;
         var outOfOrder = false;
         WriteBoundBefore(bound, boundWritten, ref cursor, field.Number, [], ref lastNumber, ref outOfOrder);
-        if (ReplacesBodyValue(bound, field))
+        var boundIndex = bound.IndexOf(field.Index);
+        if (ReplacesBodyValue(bound, boundIndex, field))
         {
             try
             {
@@ -461,7 +462,6 @@ internal ref struct JsonToProtobuf
         }
         else
         {
-            var boundIndex = bound.IndexOf(field.Index);
             if (boundIndex >= 0)
             {
                 boundWritten[boundIndex] = true;

@@ -342,14 +342,7 @@ public sealed partial class RestTranscodingEndpoint
             return true;
         }
 
-        var mediaType = contentType.AsSpan();
-        var semicolon = mediaType.IndexOf(';');
-        if (semicolon >= 0)
-        {
-            mediaType = mediaType[..semicolon];
-        }
-
-        mediaType = mediaType.Trim();
+        var mediaType = MediaType.Of(contentType);
         return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }

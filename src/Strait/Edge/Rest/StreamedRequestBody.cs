@@ -21,17 +21,7 @@ internal static class StreamedRequestBody
 {
     public const string NdJson = "application/x-ndjson";
 
-    public static bool IsNdJson(string? contentType)
-    {
-        if (string.IsNullOrEmpty(contentType))
-        {
-            return false;
-        }
-
-        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
-        var mediaType = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
-        return mediaType.Equals(NdJson, StringComparison.OrdinalIgnoreCase);
-    }
+    public static bool IsNdJson(string? contentType) => MediaType.Is(contentType, NdJson);
 
     /// <summary>
     /// Sends each message of the body; stops early when the upstream call has ended. A read waiting for bytes throws
