@@ -1,4 +1,6 @@
 using Google.Protobuf.Reflection;
+using Strait.Configuration;
+using Strait.Gateway;
 using Strait.Hosting;
 using Strait.Samples.TaskService;
 

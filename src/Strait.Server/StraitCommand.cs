@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
+using Strait.Configuration;
+using Strait.Gateway;
 using Strait.Hosting;
 using Strait.Schema;
 

@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Strait.Cors;
+using Strait.Edge.Docs;
 using Strait.Edge.Grpc;
 using Strait.Edge.Rest;
 using Strait.Errors;
+using Strait.Gateway;
 using Strait.Hosting;
 using Strait.Observability;
 using Strait.OpenApi;

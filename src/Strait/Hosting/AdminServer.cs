@@ -6,6 +6,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Strait.Buffers;
+using Strait.Configuration;
+using Strait.Gateway;
 using Strait.Upstream;
 using Strait.Wire;
 
@@ -160,7 +163,7 @@ internal sealed class AdminServer : IAsyncDisposable
     private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
     {
         context.Response.ContentType = "application/json";
-        using var buffer = new Wire.PooledBufferWriter(4096);
+        using var buffer = new PooledBufferWriter(4096);
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             write(json);

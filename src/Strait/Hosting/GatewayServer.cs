@@ -7,9 +7,12 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Strait.Configuration;
 using Strait.Edge;
+using Strait.Edge.Docs;
 using Strait.Edge.Grpc;
 using Strait.Edge.Rest;
+using Strait.Gateway;
 using Strait.Observability;
 using Strait.Schema;
 
@@ -84,7 +87,7 @@ public sealed class GatewayServer : IAsyncDisposable
         builder.Services.AddSingleton<RestTranscodingEndpoint>();
         builder.Services.AddSingleton<GrpcProxyEndpoint>();
         builder.Services.AddSingleton<EdgeDispatcher>();
-        builder.Services.AddSingleton(new OpenApi.ApiExplorer(options.OpenApi));
+        builder.Services.AddSingleton(new ApiExplorer(options.OpenApi));
 
         WebApplication app;
         try

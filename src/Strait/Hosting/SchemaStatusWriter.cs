@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Strait.Gateway;
 
 namespace Strait.Hosting;
 

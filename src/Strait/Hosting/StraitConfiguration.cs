@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Strait.Configuration;
 
 namespace Strait.Hosting;
 
@@ -165,7 +166,10 @@ public static class StraitConfiguration
             throw new StraitConfigurationException($"tls.key{where} is set without tls.certificate");
         }
 
-        options.Cors.Validate(where);
+        if (options.Cors.Validate(where).FirstOrDefault() is { } corsError)
+        {
+            throw new StraitConfigurationException(corsError);
+        }
 
         if (options.Admin.Listen is { } admin && (!Uri.TryCreate(admin, UriKind.Absolute, out var adminUri) || adminUri.Scheme != "http" || adminUri.AbsolutePath != "/"))
         {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using Google.Protobuf.Reflection;
+using Strait.Buffers;
 using Strait.Wire;
 
 namespace Strait.Json;

@@ -81,7 +81,7 @@ public sealed class ClusterOptions
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 }
 
-/// <summary>Retries and hedges as a share of the cluster's calls (see Resilience.RetryBudget).</summary>
+/// <summary>Retries and hedges as a share of the cluster's calls (see RetryBudget).</summary>
 public sealed class RetryBudgetOptions
 {
     /// <summary>Retries and hedges allowed per call, averaged over <see cref="Window"/>: 0.2 lets 1 call in 5 be retried.</summary>

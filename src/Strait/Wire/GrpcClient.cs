@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
+using Strait.Buffers;
 
 namespace Strait.Wire;
 

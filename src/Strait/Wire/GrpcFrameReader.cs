@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 
 using System.Runtime.CompilerServices;
+using Strait.Buffers;
 
 namespace Strait.Wire;
 

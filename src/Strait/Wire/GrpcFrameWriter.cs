@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Google.Protobuf;
+using Strait.Buffers;
 
 namespace Strait.Wire;
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Compression;
+using Strait.Buffers;
 
 namespace Strait.Wire;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Strait.Buffers;
 
 namespace Strait.Wire;
 

@@ -1,3 +1,5 @@
+using Strait.Buffers;
+
 namespace Strait.Wire;
 
 /// <summary>

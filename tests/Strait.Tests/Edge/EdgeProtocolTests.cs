@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Strait.Configuration;
+using Strait.Cors;
 using Strait.Edge;
 using Strait.Edge.Grpc;
 using Strait.Hosting;

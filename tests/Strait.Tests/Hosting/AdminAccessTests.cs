@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Strait.Configuration;
 using Strait.Hosting;
 
 namespace Strait.Tests.Hosting;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Strait.Buffers;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
 using Strait.Wire;

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Strait.Configuration;
+using Strait.Gateway;
 using Strait.Hosting;
 using Strait.Reflection;
 using Strait.Routing;

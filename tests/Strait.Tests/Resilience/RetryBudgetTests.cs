@@ -1,5 +1,6 @@
 using Strait.Resilience;
 using Strait.Tests.Upstream;
+using Strait.Upstream;
 
 namespace Strait.Tests.Resilience;
 

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Strait.Buffers;
 using Strait.Errors;
+using Strait.Gateway;
 using Strait.Headers;
 using Strait.Hosting;
 using Strait.Json;

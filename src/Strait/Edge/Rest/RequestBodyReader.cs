@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
+using Strait.Buffers;
 using Strait.Wire;
 
 namespace Strait.Edge.Rest;

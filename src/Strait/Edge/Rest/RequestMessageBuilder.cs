@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using Google.Protobuf.Reflection;
 using Strait.Errors;
+using Strait.Gateway;
 using Strait.Hosting;
 using Strait.Json;
 using Strait.Routing;

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Strait.Hosting;
+namespace Strait.Security;
 
 /// <summary>
 /// The client networks a published surface (reflection, the OpenAPI document) is answered to. Loopback and private
@@ -15,9 +15,9 @@ public sealed class ClientNetworks
     private ClientNetworks(IPNetwork[] networks) => this.networks = networks;
 
     /// <summary>The networks of <paramref name="cidrs"/>, or <see cref="Private"/> when it is empty.</summary>
-    /// <exception cref="StraitConfigurationException">An entry is not CIDR; the message names <paramref name="key"/>.</exception>
+    /// <exception cref="FormatException">An entry is not CIDR (configuration is validated before, with <see cref="Validate"/>); the message names <paramref name="key"/>.</exception>
     public static ClientNetworks Parse(IReadOnlyList<string> cidrs, string key) =>
-        new([.. (cidrs.Count > 0 ? cidrs : Private).Select(n => IPNetwork.TryParse(n, out var parsed) ? parsed : throw new StraitConfigurationException(Validate([n], key)!))]);
+        new([.. (cidrs.Count > 0 ? cidrs : Private).Select(n => IPNetwork.TryParse(n, out var parsed) ? parsed : throw new FormatException(Validate([n], key)))]);
 
     /// <summary>The first entry that is not a network in CIDR form, as an error naming <paramref name="key"/>; null when all are.</summary>
     public static string? Validate(IEnumerable<string> cidrs, string key)

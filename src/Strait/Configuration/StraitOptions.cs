@@ -1,4 +1,6 @@
-namespace Strait.Hosting;
+using Strait.Cors;
+
+namespace Strait.Configuration;
 
 /// <summary>
 /// Everything <c>strait serve</c> reads from its configuration file (YAML or JSON) and environment
@@ -23,7 +25,7 @@ public sealed class StraitOptions
     public TlsOptions Tls { get; set; } = new();
 
     /// <summary>Which browser origins may call Strait (grpc-web, REST, SSE, WebSocket), and what they may read.</summary>
-    public Edge.CorsOptions Cors { get; set; } = new();
+    public CorsOptions Cors { get; set; } = new();
 
     public SchemaOptions Schema { get; set; } = new();
 

@@ -1,12 +1,15 @@
 using Google.Protobuf.Reflection;
+using Strait.Configuration;
 using Strait.Headers;
+using Strait.OpenApi;
 using Strait.Reflection;
 using Strait.Resilience;
 using Strait.Resilience.Idempotency;
 using Strait.Schema;
+using Strait.Security;
 using Strait.Upstream;
 
-namespace Strait.Hosting;
+namespace Strait.Gateway;
 
 /// <summary>
 /// What lives as long as the gateway, under every snapshot: the configuration, the header rules, the upstream clusters
@@ -91,7 +94,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
             errors.Add(openApiNetworkError);
         }
 
-        if (OpenApi.ApiExplorer.Validate(options.OpenApi) is { } openApiError)
+        if (OpenApiOptions.Validate(options.OpenApi) is { } openApiError)
         {
             errors.Add(openApiError);
         }

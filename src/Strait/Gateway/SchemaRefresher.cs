@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Strait.Configuration;
 using Strait.Reflection;
 using Strait.Schema;
 using Strait.Upstream;
 
-namespace Strait.Hosting;
+namespace Strait.Gateway;
 
 /// <summary>
 /// Keeps the served schema in step with the backends: reads every reflecting cluster at startup, again every

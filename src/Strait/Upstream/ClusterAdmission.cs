@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
 
-namespace Strait.Resilience;
+namespace Strait.Upstream;
 
 /// <summary>
 /// A cluster's bulkhead: at most <c>maxRequests</c> calls in flight, at most <c>maxPending</c> more waiting (each for

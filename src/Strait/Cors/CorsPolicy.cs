@@ -3,7 +3,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace Strait.Edge;
+namespace Strait.Cors;
 
 /// <summary>
 /// The compiled <see cref="CorsOptions"/>: answers preflights and marks responses to allowed origins. A request from an

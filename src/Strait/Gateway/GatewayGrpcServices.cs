@@ -1,10 +1,12 @@
 using System.Collections.Frozen;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Strait.Configuration;
 using Strait.Reflection;
+using Strait.Security;
 using Strait.Wire;
 
-namespace Strait.Hosting;
+namespace Strait.Gateway;
 
 /// <summary>
 /// The gRPC services Strait answers itself, on the same ports as the calls it proxies: health and reflection

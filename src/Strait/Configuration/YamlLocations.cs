@@ -2,7 +2,7 @@ using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Strait.Hosting;
+namespace Strait.Configuration;
 
 /// <summary>
 /// Finds where a configuration key (<c>headers.rules[5].transforms[1]</c>, as validation messages name them) is

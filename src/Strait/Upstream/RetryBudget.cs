@@ -1,4 +1,4 @@
-namespace Strait.Resilience;
+namespace Strait.Upstream;
 
 /// <summary>
 /// Caps a cluster's retries and hedges at a fraction of its calls, so a failing backend gets at most

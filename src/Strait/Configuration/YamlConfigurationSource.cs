@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Strait.Hosting;
+namespace Strait.Configuration;
 
 /// <summary>Reads a YAML file into .NET configuration keys (<c>a:b:0:c</c>), so YAML, JSON and environment variables layer the usual way.</summary>
 public sealed class YamlConfigurationSource : FileConfigurationSource

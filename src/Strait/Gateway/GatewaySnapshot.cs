@@ -2,6 +2,8 @@ using System.Collections.Frozen;
 using Google.Api;
 using Google.Protobuf.Reflection;
 using Grpc.Health.V1;
+using Strait.Configuration;
+using Strait.Cors;
 using Strait.Errors;
 using Strait.Headers;
 using Strait.Json;
@@ -13,7 +15,7 @@ using Strait.Routing;
 using Strait.Schema;
 using Strait.Upstream;
 
-namespace Strait.Hosting;
+namespace Strait.Gateway;
 
 /// <summary>
 /// Everything one request reads, frozen together: schema, routes, codec, options and the route-to-cluster, policy and
@@ -39,7 +41,7 @@ public sealed class GatewaySnapshot
         StreamResultEnvelope = options.Streaming.Envelope == "result";
         SseKeepAlive = options.Streaming.SseKeepAlive;
         MaxStreamMessageSize = options.Streaming.MaxMessageSize;
-        Cors = new Edge.CorsPolicy(options.Cors);
+        Cors = new CorsPolicy(options.Cors);
         WebSocketKeepAlive = options.Streaming.WebSocketKeepAlive;
         Schema = schema;
         RouteTable = routeTable;
@@ -123,7 +125,7 @@ public sealed class GatewaySnapshot
     public TimeSpan WebSocketKeepAlive { get; }
 
     /// <summary>Which browser origins may call, and read what.</summary>
-    public Edge.CorsPolicy Cors { get; }
+    public CorsPolicy Cors { get; }
 
     /// <summary>The largest message a client may send on a stream.</summary>
     public int MaxStreamMessageSize { get; }

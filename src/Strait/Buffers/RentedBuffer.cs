@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Strait.Wire;
+namespace Strait.Buffers;
 
 /// <summary>An array rented from <see cref="ArrayPool{T}.Shared"/> and the length of its meaningful prefix.</summary>
 internal readonly struct RentedBuffer

@@ -1,6 +1,6 @@
-using Strait.Hosting;
+using Strait.Headers;
 
-namespace Strait.Edge;
+namespace Strait.Cors;
 
 /// <summary>
 /// Cross-origin access for browsers (grpc-web, REST, SSE, WebSocket). Off unless <see cref="AllowedOrigins"/> names
@@ -26,32 +26,33 @@ public sealed class CorsOptions
     /// <summary>How long a browser may cache a preflight's answer.</summary>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(10);
 
-    internal void Validate(string where)
+    /// <summary>Every error in these options, each naming its key.</summary>
+    internal IEnumerable<string> Validate(string where)
     {
         foreach (var origin in AllowedOrigins ?? [])
         {
             if (origin != "*" && (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/" || origin.EndsWith('/')))
             {
-                throw new StraitConfigurationException($"cors.allowedOrigins{where}: '{origin}' is not an origin (scheme://host[:port], no path) or *");
+                yield return $"cors.allowedOrigins{where}: '{origin}' is not an origin (scheme://host[:port], no path) or *";
             }
         }
 
         if (AllowCredentials && AllowedOrigins?.Contains("*") == true)
         {
-            throw new StraitConfigurationException($"cors.allowCredentials{where} cannot be true with the origin *: browsers refuse credentials for any origin");
+            yield return $"cors.allowCredentials{where} cannot be true with the origin *: browsers refuse credentials for any origin";
         }
 
         foreach (var header in (AllowedHeaders ?? []).Concat(ExposedHeaders ?? []))
         {
-            if (header != "*" && !Headers.HttpHeaderNames.IsToken(header))
+            if (header != "*" && !HttpHeaderNames.IsToken(header))
             {
-                throw new StraitConfigurationException($"cors{where}: '{header}' is not a header name");
+                yield return $"cors{where}: '{header}' is not a header name";
             }
         }
 
         if (MaxAge < TimeSpan.Zero || MaxAge > TimeSpan.FromDays(1))
         {
-            throw new StraitConfigurationException($"cors.maxAge{where} must be between 00:00:00 and 1.00:00:00 (it is {MaxAge})");
+            yield return $"cors.maxAge{where} must be between 00:00:00 and 1.00:00:00 (it is {MaxAge})";
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Strait.Wire;
+namespace Strait.Buffers;
 
 /// <summary>A growable <see cref="IBufferWriter{T}"/> over <see cref="ArrayPool{T}.Shared"/>; dispose to return the array.</summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable

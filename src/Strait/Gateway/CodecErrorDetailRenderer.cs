@@ -5,7 +5,7 @@ using Google.Protobuf.WellKnownTypes;
 using Strait.Errors;
 using Strait.Json;
 
-namespace Strait.Hosting;
+namespace Strait.Gateway;
 
 /// <summary>Renders google.rpc.Status details as proto3 JSON with the schema's codec, so backend-specific detail types render too.</summary>
 internal sealed class CodecErrorDetailRenderer(ProtoJsonCodec codec, JsonWriteOptions options) : IErrorDetailRenderer

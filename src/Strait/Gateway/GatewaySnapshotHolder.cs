@@ -1,4 +1,4 @@
-namespace Strait.Hosting;
+namespace Strait.Gateway;
 
 /// <summary>Holds the current <see cref="GatewaySnapshot"/>; replacing it is one atomic reference swap.</summary>
 public sealed class GatewaySnapshotHolder

@@ -1,4 +1,4 @@
-namespace Strait.Hosting;
+namespace Strait.Configuration;
 
 /// <summary>The configuration is unusable; the message names the key or file at fault.</summary>
 public sealed class StraitConfigurationException : Exception

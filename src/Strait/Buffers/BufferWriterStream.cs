@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Strait.Wire;
+namespace Strait.Buffers;
 
 /// <summary>A write-only stream into an <see cref="IBufferWriter{T}"/>, so stream-based codecs can fill pooled memory.</summary>
 internal sealed class BufferWriterStream : Stream

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.FileProviders;
 
-namespace Strait.Hosting;
+namespace Strait.Configuration;
 
 public static class YamlConfigurationExtensions
 {

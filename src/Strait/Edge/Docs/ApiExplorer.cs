@@ -3,10 +3,12 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
-using Strait.Hosting;
+using Strait.Gateway;
+using Strait.OpenApi;
 using Strait.Routing;
+using Strait.Security;
 
-namespace Strait.OpenApi;
+namespace Strait.Edge.Docs;
 
 /// <summary>
 /// Serves the OpenAPI document of the snapshot in use (<c>openApi.documentPath</c>, with the schema's fingerprint as
@@ -55,23 +57,6 @@ public sealed class ApiExplorer
     }
 
     public bool Enabled { get; }
-
-    /// <summary>Checks the paths; the error names the key.</summary>
-    public static string? Validate(OpenApiOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        if (!options.DocumentPath.StartsWith('/') || options.DocumentPath.Length < 2)
-        {
-            return $"openApi.documentPath: must be an absolute path such as /openapi.json (it is '{options.DocumentPath}')";
-        }
-
-        if (options.DocsPath.Length > 0 && (!options.DocsPath.StartsWith('/') || options.DocsPath.TrimEnd('/').Length == 0))
-        {
-            return $"openApi.docsPath: must be an absolute path such as /docs, or empty for none (it is '{options.DocsPath}')";
-        }
-
-        return null;
-    }
 
     /// <summary>Answers the request when it asks for the document or the explorer; false otherwise.</summary>
     public bool TryHandle(HttpContext context, GatewaySnapshot snapshot, RequestTarget target, out Task handled)

@@ -2,7 +2,7 @@ using Grpc.Health.V1;
 using Strait.Wire;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
-namespace Strait.Hosting;
+namespace Strait.Gateway;
 
 /// <summary>
 /// Strait's own <c>grpc.health.v1.Health</c>: <c>""</c> is the gateway's readiness (serving from start until shutdown
