@@ -86,28 +86,28 @@ public class BalancerBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "pick_first")]
-    public UpstreamEndpoint PickFirst() => _pickFirst.Pick(null);
+    public object? PickFirst() => _pickFirst.Pick(null);
 
     [Benchmark(Description = "least_request")]
-    public UpstreamEndpoint LeastRequest() => _leastRequest.Pick(null);
+    public object? LeastRequest() => _leastRequest.Pick(null);
 
     [Benchmark(Description = "round_robin")]
-    public UpstreamEndpoint RoundRobin() => _roundRobin.Pick(null);
+    public object? RoundRobin() => _roundRobin.Pick(null);
 
     [Benchmark(Description = "random")]
-    public UpstreamEndpoint Random() => _random.Pick(null);
+    public object? Random() => _random.Pick(null);
 
     [Benchmark(Description = "weighted (weights 1–4)")]
-    public UpstreamEndpoint Weighted() => _weighted.Pick(null);
+    public object? Weighted() => _weighted.Pick(null);
 
     [Benchmark(Description = "ring_hash (256 keys)")]
-    public UpstreamEndpoint RingHash() => _ringHash.Pick(_keyHashes[_nextKey++ & (KeyCount - 1)]);
+    public object? RingHash() => _ringHash.Pick(_keyHashes[_nextKey++ & (KeyCount - 1)]);
 
     [Benchmark(Description = "ring_hash (65,536 keys)")]
-    public UpstreamEndpoint RingHashManyKeys() => _ringHash.Pick(_manyKeyHashes[_nextManyKey++ & (ManyKeyCount - 1)]);
+    public object? RingHashManyKeys() => _ringHash.Pick(_manyKeyHashes[_nextManyKey++ & (ManyKeyCount - 1)]);
 
     [Benchmark(Description = "least_request: TryPick + Complete(OK)")]
-    public UpstreamEndpoint LeastRequestCall()
+    public object? LeastRequestCall()
     {
         if (_cluster.TryPick(null) is not { } lease)
         {

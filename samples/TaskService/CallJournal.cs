@@ -8,7 +8,7 @@ namespace Strait.Samples.TaskService;
 /// so that resilience tests can see from outside what reached the backend: how many attempts, with what deadline,
 /// and which were cancelled. Safe for concurrent calls.
 /// </summary>
-public sealed class CallJournal
+internal sealed class CallJournal
 {
     private long started;
     private long succeeded;

@@ -4,7 +4,7 @@ namespace Strait.Samples.TaskService;
 /// What the service needs to know about who is calling and with which request metadata.
 /// The gRPC adapter builds it from the incoming call's headers with <see cref="FromHeaders"/>.
 /// </summary>
-public sealed class CallerInfo
+internal sealed class CallerInfo
 {
     private const string AuthorizationHeader = "authorization";
     private const string BearerPrefix = "Bearer ";

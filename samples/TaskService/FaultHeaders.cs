@@ -1,7 +1,7 @@
 namespace Strait.Samples.TaskService;
 
 /// <summary>Request headers (gRPC metadata) that inject faults into a single call.</summary>
-public static class FaultHeaders
+internal static class FaultHeaders
 {
     /// <summary>Extra delay for this call in milliseconds, added to the configured latency.</summary>
     public const string Delay = "x-strait-demo-delay-ms";

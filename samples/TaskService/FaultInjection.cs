@@ -8,7 +8,7 @@ namespace Strait.Samples.TaskService;
 /// each of the first <see cref="FailFirstCalls"/> calls and afterwards with probability <see cref="ErrorRate"/>.
 /// Per-call headers (<see cref="FaultHeaders"/>) add to these.
 /// </summary>
-public sealed record FaultInjection
+internal sealed record FaultInjection
 {
     /// <summary>No faults: the default.</summary>
     public static FaultInjection None { get; } = new();

@@ -10,7 +10,7 @@ namespace Strait.Samples.TaskService;
 /// first, that covers the whole server (<c>""</c>) and every service it names. <see cref="SetStatus"/> switches it;
 /// Watch streams every change. Thread-safe.
 /// </summary>
-public sealed class HealthService
+internal sealed class HealthService
 {
     public const string ServiceName = "grpc.health.v1.Health";
 

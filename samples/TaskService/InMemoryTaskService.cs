@@ -11,7 +11,7 @@ namespace Strait.Samples.TaskService;
 /// <c>google.rpc.Status</c> to send back. Cancellation surfaces as <see cref="OperationCanceledException"/>.
 /// All members are safe to call concurrently.
 /// </summary>
-public sealed class InMemoryTaskService
+internal sealed class InMemoryTaskService
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 1000;

@@ -6,7 +6,7 @@ namespace Strait.Samples.TaskService;
 /// The task lifecycle. COMPLETED and CANCELLED are final; staying in the same status is always allowed so that
 /// a client can resend a whole task unchanged.
 /// </summary>
-public static class StatusTransitions
+internal static class StatusTransitions
 {
     private static readonly Dictionary<Status, Status[]> Allowed = new()
     {

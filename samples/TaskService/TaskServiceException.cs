@@ -7,7 +7,7 @@ namespace Strait.Samples.TaskService;
 /// A failed call. <see cref="Status"/> is the complete <c>google.rpc.Status</c> (code, message and packed details)
 /// that the gRPC adapter sends back as the call's status and <c>grpc-status-details-bin</c> trailer.
 /// </summary>
-public sealed class TaskServiceException : Exception
+internal sealed class TaskServiceException : Exception
 {
     /// <summary>Wraps a non-OK status.</summary>
     public TaskServiceException(RpcStatus status)

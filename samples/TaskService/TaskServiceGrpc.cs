@@ -6,7 +6,7 @@ using Todo.V1;
 namespace Strait.Samples.TaskService;
 
 /// <summary>Exposes <see cref="InMemoryTaskService"/> as the gRPC service <c>todo.v1.TaskService</c> on Strait's server host.</summary>
-public static class TaskServiceGrpc
+internal static class TaskServiceGrpc
 {
     public const string ServiceName = "todo.v1.TaskService";
 

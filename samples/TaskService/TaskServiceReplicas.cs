@@ -1,6 +1,6 @@
 using System.Net;
 using Strait.Reflection;
-using Strait.Wire;
+using Strait.Samples.Hosting;
 
 namespace Strait.Samples.TaskService;
 
@@ -9,7 +9,7 @@ namespace Strait.Samples.TaskService;
 /// real service share a database: a task created through one replica is visible through the others. Each replica
 /// has its own health status and answers with its own <c>x-replica-id</c> (<c>taskservice-&lt;port&gt;</c>).
 /// </summary>
-public sealed class TaskServiceReplicas : IAsyncDisposable
+internal sealed class TaskServiceReplicas : IAsyncDisposable
 {
     private readonly List<GrpcServerHost> hosts;
     private readonly List<HealthService> health;

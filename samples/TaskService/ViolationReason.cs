@@ -4,7 +4,7 @@ namespace Strait.Samples.TaskService;
 /// Machine-readable reasons for field violations. <c>google.rpc.BadRequest.FieldViolation</c> has no reason of its
 /// own in the published protos this project uses, so they travel in the <c>ErrorInfo</c> metadata, keyed by field path.
 /// </summary>
-public static class ViolationReason
+internal static class ViolationReason
 {
     public const string Required = "REQUIRED";
     public const string TooShort = "TOO_SHORT";

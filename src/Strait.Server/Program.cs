@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Strait.Server;
 
 return await StraitCommand.RunAsync(args).ConfigureAwait(false);

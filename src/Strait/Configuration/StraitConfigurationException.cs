@@ -1,7 +1,7 @@
 namespace Strait.Configuration;
 
 /// <summary>The configuration is unusable; the message names the key or file at fault.</summary>
-public sealed class StraitConfigurationException : Exception
+internal sealed class StraitConfigurationException : Exception
 {
     public StraitConfigurationException(string message)
         : base(message)

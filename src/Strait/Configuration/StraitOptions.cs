@@ -6,7 +6,7 @@ namespace Strait.Configuration;
 /// Everything <c>strait serve</c> reads from its configuration file (YAML or JSON) and environment
 /// (<c>STRAIT_</c> prefix, <c>__</c> between levels). Documented key by key in docs/configuration.md.
 /// </summary>
-public sealed class StraitOptions
+internal sealed class StraitOptions
 {
     /// <summary>Where the gateway listens, e.g. <c>http://127.0.0.1:8080</c>. Several URLs are separated by ';'.</summary>
     public string Listen { get; set; } = "http://127.0.0.1:8080";
@@ -64,7 +64,7 @@ public sealed class StraitOptions
     public Headers.HeaderMappingOptions Headers { get; set; } = new();
 }
 
-public sealed class SchemaOptions
+internal sealed class SchemaOptions
 {
     /// <summary>FileDescriptorSet files (<c>protoc --descriptor_set_out --include_imports</c>).</summary>
     public List<string> DescriptorSets { get; set; } = [];
@@ -83,7 +83,7 @@ public sealed class SchemaOptions
 }
 
 /// <summary>Reading backends' schemas over server reflection, and refreshing them.</summary>
-public sealed class SchemaReflectionOptions
+internal sealed class SchemaReflectionOptions
 {
     /// <summary>How often reflecting clusters are asked again; a changed schema is swapped in. Zero: only at startup and on the admin trigger.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
@@ -96,12 +96,12 @@ public sealed class SchemaReflectionOptions
 }
 
 /// <summary>HTTP rules given in configuration, for methods whose protos carry no annotations (like google.api.Service's http.rules).</summary>
-public sealed class HttpRulesOptions
+internal sealed class HttpRulesOptions
 {
     public List<HttpRuleOptions> Rules { get; set; } = [];
 }
 
-public sealed class HttpRuleOptions
+internal sealed class HttpRuleOptions
 {
     /// <summary>The method's full name, <c>package.Service.Method</c>.</summary>
     public string? Selector { get; set; }
@@ -128,7 +128,7 @@ public sealed class HttpRuleOptions
     public List<HttpRuleOptions> AdditionalBindings { get; set; } = [];
 }
 
-public sealed class RoutingOptions
+internal sealed class RoutingOptions
 {
     /// <summary>Expose every method at <c>POST /package.Service/Method</c> with the whole message as body.</summary>
     public bool GenerateMethodRoutes { get; set; } = true;
@@ -137,7 +137,7 @@ public sealed class RoutingOptions
     public bool IgnoreUnknownQueryParameters { get; set; }
 }
 
-public sealed class JsonOptions
+internal sealed class JsonOptions
 {
     /// <summary>Write fields that hold their default value (0, "", false, empty lists).</summary>
     public bool EmitUnpopulated { get; set; }
@@ -158,7 +158,7 @@ public sealed class JsonOptions
     public int MaxResponseDepth { get; set; } = 100;
 }
 
-public sealed class LimitsOptions
+internal sealed class LimitsOptions
 {
     /// <summary>Largest request body accepted, in bytes; larger ones get 413.</summary>
     public long MaxRequestBodySize { get; set; } = 4 * 1024 * 1024;
@@ -172,7 +172,7 @@ public sealed class LimitsOptions
 }
 
 /// <summary>How REST server streams are written (docs/streaming.md).</summary>
-public sealed class StreamingOptions
+internal sealed class StreamingOptions
 {
     /// <summary>
     /// <c>none</c> (default): each NDJSON line is the message itself. <c>result</c>: grpc-gateway's form,
@@ -211,7 +211,7 @@ public sealed class StreamingOptions
     public string ClientKey { get; set; } = "ip";
 }
 
-public sealed class ErrorOptions
+internal sealed class ErrorOptions
 {
     /// <summary><c>problem</c> (RFC 9457, default) or <c>google-rpc-status</c> (grpc-gateway compatible).</summary>
     public string Format { get; set; } = "problem";
@@ -220,7 +220,7 @@ public sealed class ErrorOptions
     public string TypeBaseUri { get; set; } = "urn:strait:problem:";
 }
 
-public sealed class TlsOptions
+internal sealed class TlsOptions
 {
     /// <summary>A PEM certificate (with <see cref="Key"/>) or a PKCS#12 file without a password (no key).</summary>
     public string? Certificate { get; set; }
@@ -230,7 +230,7 @@ public sealed class TlsOptions
 }
 
 /// <summary>The admin endpoint: cluster and endpoint state as JSON, on a listener of its own.</summary>
-public sealed class GatewayServicesOptions
+internal sealed class GatewayServicesOptions
 {
     /// <summary><c>grpc.health.v1.Health</c>: Strait's readiness (<c>""</c>) and each routed service's upstream health.</summary>
     public bool Health { get; set; } = true;
@@ -240,13 +240,13 @@ public sealed class GatewayServicesOptions
 
     /// <summary>
     /// The client networks (CIDR) reflection answers; others get PERMISSION_DENIED. Loopback and private networks by
-    /// default (<see cref="ClientNetworks.Private"/>, when the list is empty), so that a schema is not published to the
+    /// default (<see cref="Security.ClientNetworks.Private"/>, when the list is empty), so that a schema is not published to the
     /// internet by accident; <c>0.0.0.0/0</c> and <c>::/0</c> open it.
     /// </summary>
     public List<string> ReflectionAllowedNetworks { get; set; } = [];
 }
 
-public sealed class AdminOptions
+internal sealed class AdminOptions
 {
     /// <summary>URL of the admin listener, e.g. <c>http://127.0.0.1:9901</c>; off when unset. Keep it off public interfaces.</summary>
     public string? Listen { get; set; }

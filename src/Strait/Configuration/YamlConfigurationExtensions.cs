@@ -3,7 +3,7 @@ using Microsoft.Extensions.FileProviders;
 
 namespace Strait.Configuration;
 
-public static class YamlConfigurationExtensions
+internal static class YamlConfigurationExtensions
 {
     public static IConfigurationBuilder AddYamlFile(this IConfigurationBuilder builder, string path, bool optional = false)
     {

@@ -5,7 +5,7 @@ using YamlDotNet.RepresentationModel;
 namespace Strait.Configuration;
 
 /// <summary>Reads a YAML file into .NET configuration keys (<c>a:b:0:c</c>), so YAML, JSON and environment variables layer the usual way.</summary>
-public sealed class YamlConfigurationSource : FileConfigurationSource
+internal sealed class YamlConfigurationSource : FileConfigurationSource
 {
     public override IConfigurationProvider Build(IConfigurationBuilder builder)
     {
@@ -14,7 +14,7 @@ public sealed class YamlConfigurationSource : FileConfigurationSource
     }
 }
 
-public sealed class YamlConfigurationProvider : FileConfigurationProvider
+internal sealed class YamlConfigurationProvider : FileConfigurationProvider
 {
     public YamlConfigurationProvider(YamlConfigurationSource source)
         : base(source)

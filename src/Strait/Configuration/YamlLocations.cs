@@ -8,7 +8,7 @@ namespace Strait.Configuration;
 /// Finds where a configuration key (<c>headers.rules[5].transforms[1]</c>, as validation messages name them) is
 /// written in a YAML file, so an error can point at its line.
 /// </summary>
-public static class YamlLocations
+internal static class YamlLocations
 {
     /// <summary>
     /// The <c>line:column</c> of the value at <paramref name="keyPath"/>, or of the deepest part of the path the file

@@ -6,7 +6,7 @@ namespace Strait.Cors;
 /// Cross-origin access for browsers (grpc-web, REST, SSE, WebSocket). Off unless <see cref="AllowedOrigins"/> names
 /// origins: then preflights are answered and allowed origins may read the exposed headers.
 /// </summary>
-public sealed class CorsOptions
+internal sealed class CorsOptions
 {
     /// <summary>Origins (<c>https://app.example.com</c>) allowed to call; <c>*</c> allows any. Empty: CORS is off.</summary>
     public List<string>? AllowedOrigins { get; set; }

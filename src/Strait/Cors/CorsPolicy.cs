@@ -10,7 +10,7 @@ namespace Strait.Cors;
 /// origin not allowed gets no CORS headers, so the browser withholds the answer from the page; a preflight from it is
 /// refused with 403.
 /// </summary>
-public sealed class CorsPolicy
+internal sealed class CorsPolicy
 {
     private static readonly string[] BuiltInAllowed =
     [

@@ -6,9 +6,7 @@ using Strait.Edge.Grpc;
 using Strait.Edge.Rest;
 using Strait.Errors;
 using Strait.Gateway;
-using Strait.Hosting;
 using Strait.Observability;
-using Strait.OpenApi;
 using Strait.Routing;
 using Strait.Wire;
 
@@ -21,7 +19,7 @@ namespace Strait.Edge;
 /// else REST (after the OpenAPI document and the API explorer). The path every later decision sees is read here once
 /// from the target as sent (<see cref="RequestTarget"/>), and a target with dot segments goes no further (ADR 0011).
 /// </summary>
-public sealed partial class EdgeDispatcher
+internal sealed partial class EdgeDispatcher
 {
     private readonly GatewaySnapshotHolder snapshots;
     private readonly RestTranscodingEndpoint rest;

@@ -1,7 +1,7 @@
 namespace Strait.Errors;
 
 /// <summary>How error bodies are rendered.</summary>
-public enum ErrorBodyFormat
+internal enum ErrorBodyFormat
 {
     /// <summary>RFC 9457 <c>application/problem+json</c> (the default).</summary>
     ProblemJson,

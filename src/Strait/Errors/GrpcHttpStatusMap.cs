@@ -3,7 +3,7 @@ using Strait.Wire;
 namespace Strait.Errors;
 
 /// <summary>The gRPC code → HTTP status mapping of google/rpc/code.proto, shared by every error Strait renders.</summary>
-public static class GrpcHttpStatusMap
+internal static class GrpcHttpStatusMap
 {
     /// <summary>Nginx's non-standard "client closed request", which code.proto assigns to CANCELLED.</summary>
     public const int ClientClosedRequest = 499;

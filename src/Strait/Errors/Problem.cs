@@ -8,7 +8,7 @@ namespace Strait.Errors;
 /// One error Strait answers with, before it is rendered (as RFC 9457 problem details or as google.rpc.Status
 /// JSON). <see cref="Status"/> always equals the status line sent: the two can never disagree.
 /// </summary>
-public sealed record Problem
+internal sealed record Problem
 {
     public Problem(int status, string typeSlug, string title, GrpcStatusCode grpcStatus)
     {
@@ -47,4 +47,4 @@ public sealed record Problem
 }
 
 /// <summary>A problem with one field of the request: <c>field</c> is a JSON path or a proto field path.</summary>
-public sealed record ProblemFieldError(string Field, string Description);
+internal sealed record ProblemFieldError(string Field, string Description);

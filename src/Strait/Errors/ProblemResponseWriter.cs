@@ -9,7 +9,7 @@ using Strait.Wire;
 namespace Strait.Errors;
 
 /// <summary>Writes a <see cref="Problem"/> as the response: status line, headers and body always agree.</summary>
-public sealed class ProblemResponseWriter
+internal sealed class ProblemResponseWriter
 {
     public const string ProblemContentType = "application/problem+json";
 

@@ -7,7 +7,7 @@ using Strait.Wire;
 namespace Strait.Errors;
 
 /// <summary>The problems Strait itself raises, and the translation of a gRPC status into a problem.</summary>
-public static class Problems
+internal static class Problems
 {
     private const long MaxRetryAfterSeconds = 86_400;
 

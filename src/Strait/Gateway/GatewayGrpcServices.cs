@@ -13,7 +13,7 @@ namespace Strait.Gateway;
 /// (<c>gatewayServices</c>). Looked up by request path before a call is proxied; reflection is answered only to the
 /// allowed client networks.
 /// </summary>
-public sealed class GatewayGrpcServices
+internal sealed class GatewayGrpcServices
 {
     private readonly FrozenDictionary<string, ServerMethod> methods;
     private readonly ClientNetworks reflectionNetworks;

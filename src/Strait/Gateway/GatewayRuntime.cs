@@ -17,7 +17,7 @@ namespace Strait.Gateway;
 /// files that pin services. A snapshot is built from it plus a schema (<see cref="BuildSnapshot"/>); disposing the
 /// runtime closes what it owns once no snapshot is in use.
 /// </summary>
-public sealed class GatewayRuntime : IAsyncDisposable
+internal sealed class GatewayRuntime : IAsyncDisposable
 {
     private GatewayRuntime(StraitOptions options, HeaderMappingPlan headers, UpstreamClusterSet clusters, EdgeRateLimiters rateLimiters, IIdempotencyStore idempotency, IReadOnlyList<FileDescriptorSet> pinned)
     {

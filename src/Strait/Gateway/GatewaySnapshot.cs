@@ -23,7 +23,7 @@ namespace Strait.Gateway;
 /// in flight finish on the snapshot they started with and none sees a half-built state. What must outlive a schema
 /// (connections, health, budgets, permits, stored answers) lives in the <see cref="GatewayRuntime"/> all snapshots share.
 /// </summary>
-public sealed class GatewaySnapshot
+internal sealed class GatewaySnapshot
 {
     private readonly FrozenDictionary<MethodDescriptor, string> grpcPaths;
     private readonly Lazy<ReflectionIndex> reflection;

@@ -1,7 +1,7 @@
 namespace Strait.Gateway;
 
 /// <summary>Holds the current <see cref="GatewaySnapshot"/>; replacing it is one atomic reference swap.</summary>
-public sealed class GatewaySnapshotHolder
+internal sealed class GatewaySnapshotHolder
 {
     private GatewaySnapshot current;
 

@@ -13,7 +13,7 @@ namespace Strait.Gateway;
 /// changed. A schema that does not build (broken descriptors, route conflicts) is rejected and the last good snapshot
 /// stays; a cluster none of whose endpoints answers keeps the schema it last gave. Refreshes run one at a time.
 /// </summary>
-public sealed class SchemaRefresher : IAsyncDisposable
+internal sealed class SchemaRefresher : IAsyncDisposable
 {
     private static readonly TimeSpan StartupRetryDelay = TimeSpan.FromMilliseconds(250);
 
@@ -344,7 +344,7 @@ public sealed class SchemaRefresher : IAsyncDisposable
 }
 
 /// <summary>What a refresh did.</summary>
-public enum SchemaRefreshOutcome
+internal enum SchemaRefreshOutcome
 {
     /// <summary>The backends serve the schema already in use.</summary>
     Unchanged,
@@ -357,7 +357,7 @@ public enum SchemaRefreshOutcome
 }
 
 /// <summary>The schema's state and the refreshes' counters, for the admin view.</summary>
-public sealed record SchemaStatus(
+internal sealed record SchemaStatus(
     string? Fingerprint,
     DateTime? LastChangeUtc,
     long LastChangeRefresh,
@@ -375,7 +375,7 @@ public sealed record SchemaStatus(
 }
 
 /// <summary>The schema a reflecting cluster serves (the last one a snapshot was built from), and each endpoint's last answer.</summary>
-public sealed record ClusterSchemaState(string Cluster, ReflectedSchema? Schema, IReadOnlyList<EndpointSchemaState> Endpoints);
+internal sealed record ClusterSchemaState(string Cluster, ReflectedSchema? Schema, IReadOnlyList<EndpointSchemaState> Endpoints);
 
 /// <summary>One endpoint's answer in the last refresh.</summary>
-public sealed record EndpointSchemaState(string Endpoint, string? Fingerprint, string? Error);
+internal sealed record EndpointSchemaState(string Endpoint, string? Fingerprint, string? Error);

@@ -13,7 +13,7 @@ namespace Strait.Headers;
 ///     .Build();
 /// </code>
 /// </example>
-public sealed class HeaderMappingBuilder
+internal sealed class HeaderMappingBuilder
 {
     private readonly HeaderMappingOptions _options = new();
 

@@ -9,7 +9,7 @@ namespace Strait.Headers;
 /// Validates <see cref="HeaderMappingOptions"/> and compiles them into a <see cref="HeaderMappingPlan"/>. Every problem
 /// is reported at once, each with its place in the configuration (<c>headers.rules[2].transforms[0]</c>).
 /// </summary>
-public static class HeaderMappingCompiler
+internal static class HeaderMappingCompiler
 {
     /// <exception cref="HeaderMappingException">The options hold one or more errors; the message lists them all.</exception>
     public static HeaderMappingPlan Compile(HeaderMappingOptions options, HeaderTransformRegistry transforms)
@@ -271,7 +271,7 @@ public static class HeaderMappingCompiler
 }
 
 /// <summary>The header mapping configuration is invalid; <see cref="Errors"/> lists every problem with its location.</summary>
-public sealed class HeaderMappingException : Exception
+internal sealed class HeaderMappingException : Exception
 {
     public HeaderMappingException(IReadOnlyList<string> errors)
         : base(string.Join(Environment.NewLine, errors)) => Errors = errors;

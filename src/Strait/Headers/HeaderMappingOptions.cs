@@ -4,7 +4,7 @@ namespace Strait.Headers;
 /// The <c>headers:</c> section of the configuration: how HTTP headers become gRPC metadata and back. Compiled once
 /// per snapshot into a <see cref="HeaderMappingPlan"/>; docs/header-mapping.md explains the model.
 /// </summary>
-public sealed class HeaderMappingOptions
+internal sealed class HeaderMappingOptions
 {
     /// <summary>
     /// <c>explicit</c> (default): only rules (plus Strait's own request id and forwarding headers) cross.
@@ -55,14 +55,14 @@ public sealed class HeaderMappingOptions
     public int MaxMetadataSize { get; set; } = 8 * 1024;
 }
 
-public static class HeaderMappingModes
+internal static class HeaderMappingModes
 {
     public const string Explicit = "explicit";
     public const string GrpcGateway = "grpc-gateway";
 }
 
 /// <summary>One declarative mapping between an HTTP header and a gRPC metadata key.</summary>
-public sealed class HeaderRuleOptions
+internal sealed class HeaderRuleOptions
 {
     public string? HttpHeader { get; set; }
 
@@ -91,7 +91,7 @@ public sealed class HeaderRuleOptions
     public HeaderRuleScopeOptions? Scope { get; set; }
 }
 
-public static class HeaderDirections
+internal static class HeaderDirections
 {
     public const string Incoming = "incoming";
     public const string Outgoing = "outgoing";
@@ -99,7 +99,7 @@ public static class HeaderDirections
 }
 
 /// <summary>A rule applies when any listed pattern matches; lists left empty do not restrict.</summary>
-public sealed class HeaderRuleScopeOptions
+internal sealed class HeaderRuleScopeOptions
 {
     /// <summary>Route path prefixes (<c>/v1/users</c>) or templates as written in the HttpRule (<c>/v1/{name=users/*}</c>).</summary>
     public List<string> Routes { get; set; } = [];

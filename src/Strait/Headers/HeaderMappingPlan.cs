@@ -2,7 +2,6 @@ using System.Collections.Frozen;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Strait.Routing;
-using Strait.Wire;
 
 namespace Strait.Headers;
 
@@ -10,7 +9,7 @@ namespace Strait.Headers;
 /// The compiled, immutable header mapping of one snapshot: rules indexed by HTTP name (incoming) and metadata key
 /// (outgoing), narrowed per route on first use, plus the global options.
 /// </summary>
-public sealed class HeaderMappingPlan
+internal sealed class HeaderMappingPlan
 {
     // Weak keys: the plan is compiled from configuration and outlives schema swaps, while routes belong to one schema
     // snapshot. A strong cache kept every old snapshot's routes, and their descriptors, alive.

@@ -3,7 +3,7 @@ using Strait.Routing;
 namespace Strait.Headers;
 
 /// <summary>A validated, compiled mapping rule of one direction.</summary>
-public sealed class HeaderRule
+internal sealed class HeaderRule
 {
     private readonly HeaderTransform[] _transforms;
 
@@ -84,7 +84,7 @@ public sealed class HeaderRule
 }
 
 /// <summary>Where an outgoing rule delivers its value.</summary>
-public enum OutgoingTarget
+internal enum OutgoingTarget
 {
     /// <summary>Response header metadata become headers, trailer metadata trailers.</summary>
     Source,
@@ -97,7 +97,7 @@ public enum OutgoingTarget
 }
 
 /// <summary>Where a rule applies: any matching route, service or method pattern; an empty scope is everywhere.</summary>
-public sealed class HeaderRuleScope
+internal sealed class HeaderRuleScope
 {
     public static readonly HeaderRuleScope Everywhere = new([], [], []);
 

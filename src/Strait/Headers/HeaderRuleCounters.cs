@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace Strait.Headers;
 
 /// <summary>What happened to a rule on one request or reply.</summary>
-public enum HeaderRuleOutcome
+internal enum HeaderRuleOutcome
 {
     /// <summary>The header (or metadata) was present and crossed.</summary>
     Mapped,
@@ -23,7 +23,7 @@ public enum HeaderRuleOutcome
 /// Per-rule counters on the <c>Strait.Headers</c> meter (instrument <c>strait.header_rule.events</c>, tags
 /// <c>rule</c>, <c>direction</c> and <c>outcome</c>), for whatever metrics exporter the host wires up.
 /// </summary>
-public sealed class HeaderRuleCounters
+internal sealed class HeaderRuleCounters
 {
     public const string MeterName = "Strait.Headers";
     public const string InstrumentName = "strait.header_rule.events";

@@ -5,7 +5,7 @@ namespace Strait.Headers;
 /// (incoming, a failure is a 400 naming the header; outgoing, the value is dropped and logged).
 /// </summary>
 /// <remarks>Implementations are immutable and shared by all requests of a snapshot, so they must be thread-safe.</remarks>
-public abstract class HeaderTransform
+internal abstract class HeaderTransform
 {
     protected HeaderTransform(string name) => Name = name;
 
@@ -19,7 +19,7 @@ public abstract class HeaderTransform
 }
 
 /// <summary>A transform given as a delegate, for custom transforms registered from C#.</summary>
-public sealed class DelegateHeaderTransform : HeaderTransform
+internal sealed class DelegateHeaderTransform : HeaderTransform
 {
     private readonly Func<string, string?> _apply;
 

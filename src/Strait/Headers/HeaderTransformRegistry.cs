@@ -11,7 +11,7 @@ namespace Strait.Headers;
 /// Arguments are separated by commas; one may be quoted with <c>'</c> or <c>"</c> to hold commas, parentheses or
 /// surrounding spaces, and a backslash inside quotes escapes the quote or a backslash.
 /// </remarks>
-public sealed class HeaderTransformRegistry
+internal sealed class HeaderTransformRegistry
 {
     private readonly Dictionary<string, Factory> _factories = new(StringComparer.Ordinal);
 

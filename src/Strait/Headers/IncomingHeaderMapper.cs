@@ -18,7 +18,7 @@ namespace Strait.Headers;
 /// Any failure is a 4xx <see cref="Problem"/> naming the header, and nothing is forwarded. In explicit mode the cost
 /// grows with the number of rules, not of headers: headers no rule names are not even enumerated.
 /// </remarks>
-public static partial class IncomingHeaderMapper
+internal static partial class IncomingHeaderMapper
 {
     public const string MetadataPrefix = "Grpc-Metadata-";
     private const string CompatiblePrefix = "grpcgateway-";

@@ -19,7 +19,7 @@ namespace Strait.Headers;
 /// successful reply, and <c>location</c> sets <c>Location</c>. Both are consumed here and never forwarded otherwise.
 /// A value a transform rejects or that is not printable ASCII is dropped and logged; it never fails the request.
 /// </remarks>
-public static partial class OutgoingHeaderMapper
+internal static partial class OutgoingHeaderMapper
 {
     public const string StatusCodeKey = "x-http-code";
     public const string LocationKey = "location";

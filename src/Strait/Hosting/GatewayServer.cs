@@ -1,9 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,7 +16,7 @@ using Strait.Schema;
 namespace Strait.Hosting;
 
 /// <summary>Strait's HTTP front end on Kestrel: HTTP/1.1 and HTTP/2 (h2c with prior knowledge, or ALPN) on the listen URLs.</summary>
-public sealed class GatewayServer : IAsyncDisposable
+internal sealed class GatewayServer : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly AdminServer? admin;

@@ -5,7 +5,7 @@ using Strait.Upstream;
 namespace Strait.Hosting;
 
 /// <summary>The route table as aligned text, for <c>strait routes</c>.</summary>
-public static class RouteTableText
+internal static class RouteTableText
 {
     public static string Format(RouteTable table, UpstreamClusters clusters)
     {

@@ -8,7 +8,7 @@ namespace Strait.Hosting;
 /// <c>STRAIT_</c> environment variables (<c>STRAIT_BACKEND__TIMEOUT=00:00:05</c>), and command-line overrides.
 /// Unknown keys and unparsable values are errors, not silently ignored.
 /// </summary>
-public static class StraitConfiguration
+internal static class StraitConfiguration
 {
     public const string EnvironmentPrefix = "STRAIT_";
 

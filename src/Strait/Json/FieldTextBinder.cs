@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Text;
-using System.Text.Unicode;
 using Google.Protobuf.Reflection;
 
 namespace Strait.Json;

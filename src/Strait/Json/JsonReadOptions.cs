@@ -1,7 +1,7 @@
 namespace Strait.Json;
 
-/// <summary>Options for <see cref="ProtoJsonCodec.JsonToBinary"/>. Immutable; derive variants with <c>with</c>.</summary>
-public sealed record JsonReadOptions
+/// <summary>Options for the JSON→binary methods of <see cref="ProtoJsonCodec"/>. Immutable; derive variants with <c>with</c>.</summary>
+internal sealed record JsonReadOptions
 {
     /// <summary>The options used when the caller has no preference.</summary>
     public static JsonReadOptions Default { get; } = new();

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Unicode;
 using Google.Protobuf.Reflection;
 using Strait.Buffers;
-using Strait.Wire;
 
 namespace Strait.Json;
 

@@ -1,7 +1,7 @@
 namespace Strait.Json;
 
-/// <summary>Options for <see cref="ProtoJsonCodec.BinaryToJson"/>. Immutable; derive variants with <c>with</c>.</summary>
-public sealed record JsonWriteOptions
+/// <summary>Options for the binary→JSON methods of <see cref="ProtoJsonCodec"/>. Immutable; derive variants with <c>with</c>.</summary>
+internal sealed record JsonWriteOptions
 {
     /// <summary>The options used when the caller has no preference.</summary>
     public static JsonWriteOptions Default { get; } = new();

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Strait.Buffers;
-using Strait.Wire;
 
 namespace Strait.Json;
 

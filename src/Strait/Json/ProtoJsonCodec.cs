@@ -11,10 +11,10 @@ namespace Strait.Json;
 /// <remarks>
 /// Per-call state lives in stack-only transcoders with pooled buffers, so concurrent calls share nothing
 /// mutable. JSON→binary into an unbounded pooled writer (the gateway's own) builds the message in that writer's
-/// array, so a large message is never held twice. Output is written only on success for the JSON→binary methods; <see cref="BinaryToJson"/> writes as it goes, so a caller that may see
+/// array, so a large message is never held twice. Output is written only on success for the JSON→binary methods; the binary→JSON methods write as they go, so a caller that may see
 /// an exception should point the writer at a buffer it can discard.
 /// </remarks>
-public sealed class ProtoJsonCodec
+internal sealed class ProtoJsonCodec
 {
     private readonly PlanCache _plans = new();
     private readonly IMessageTypeResolver _resolver;

@@ -7,7 +7,7 @@ namespace Strait.Json;
 /// The JSON (or text) input does not describe a valid message of the requested type.
 /// <see cref="Exception.Message"/> names the problem; <see cref="JsonPath"/> locates it.
 /// </summary>
-public sealed class ProtoJsonException : Exception
+internal sealed class ProtoJsonException : Exception
 {
     // Segments are collected innermost-first while the exception unwinds the recursive
     // transcoder, so the happy path never pays for path bookkeeping.

@@ -4,7 +4,7 @@ namespace Strait.Json;
 /// The protobuf binary input is malformed (bad varint, truncated data, wrong wire type, invalid UTF-8,
 /// unbalanced groups) or holds a value that has no ProtoJSON representation.
 /// </summary>
-public sealed class ProtobufFormatException : Exception
+internal sealed class ProtobufFormatException : Exception
 {
     public ProtobufFormatException()
         : this("malformed protobuf input")

@@ -18,7 +18,7 @@ namespace Strait.Observability;
 /// HTTP/2 protocol errors and floods, transport resets) are written at debug level and only when debug is on, and
 /// warnings and errors are capped per category and event id (<see cref="RepeatedLineLimiter"/>).
 /// </summary>
-public sealed class LineLoggerProvider : ILoggerProvider
+internal sealed class LineLoggerProvider : ILoggerProvider
 {
     public static readonly TimeSpan BatchDelay = TimeSpan.FromMilliseconds(10);
 

@@ -9,7 +9,7 @@ namespace Strait.Observability;
 /// precedence: <c>X-Trace-ID</c>, then the W3C <c>traceparent</c>'s trace id, then a new id.
 /// The header is read directly: Strait starts no Activity per request (see docs/benchmarks.md, per-call cost).
 /// </summary>
-public sealed record RequestIdentity(string RequestId, string TraceId)
+internal sealed record RequestIdentity(string RequestId, string TraceId)
 {
     public const string RequestIdHeader = "x-request-id";
     public const string TraceIdHeader = "x-trace-id";

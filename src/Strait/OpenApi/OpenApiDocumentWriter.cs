@@ -10,7 +10,7 @@ namespace Strait.OpenApi;
 /// (int64 as strings, enums as names, well-known types as their JSON shapes), errors as problem+json (or
 /// google.rpc.Status), and descriptions from the protos' comments when the schema carries them.
 /// </summary>
-public sealed class OpenApiDocumentWriter
+internal sealed class OpenApiDocumentWriter
 {
     private const string SchemaPrefix = "#/components/schemas/";
     private const string ProblemSchema = "strait.Problem";
@@ -599,7 +599,7 @@ public sealed class OpenApiDocumentWriter
 }
 
 /// <summary>What the document depends on beyond the routes: the JSON options and error format in effect.</summary>
-public sealed record OpenApiWriterSettings(
+internal sealed record OpenApiWriterSettings(
     string Title,
     string Version,
     bool UseProtoFieldNames,

@@ -1,7 +1,7 @@
 namespace Strait.OpenApi;
 
 /// <summary>The generated OpenAPI document and the API explorer page (docs/reflection.md).</summary>
-public sealed class OpenApiOptions
+internal sealed class OpenApiOptions
 {
     /// <summary>Serve <see cref="DocumentPath"/> and <see cref="DocsPath"/> on the gateway's listeners.</summary>
     public bool Enabled { get; set; } = true;

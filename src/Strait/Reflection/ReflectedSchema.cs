@@ -7,4 +7,4 @@ namespace Strait.Reflection;
 /// <param name="Services">The services taken, in the server's order (infrastructure and skipped ones left out).</param>
 /// <param name="Protocol">Which edition answered: <c>v1</c> or <c>v1alpha</c>.</param>
 /// <param name="Fingerprint">A digest of the files' contents: equal fingerprints mean the same schema.</param>
-public sealed record ReflectedSchema(FileDescriptorSet Files, IReadOnlyList<string> Services, string Protocol, string Fingerprint);
+internal sealed record ReflectedSchema(FileDescriptorSet Files, IReadOnlyList<string> Services, string Protocol, string Fingerprint);

@@ -13,7 +13,7 @@ namespace Strait.Reflection;
 /// the answers named but did not include. Imports Strait bundles (google/protobuf, google/api) are not asked for.
 /// Files a server built itself, without their imports (@grpc/reflection's), are repaired (<see cref="ImportRepair"/>).
 /// </summary>
-public static class ReflectionClient
+internal static class ReflectionClient
 {
     public const string V1Method = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
     public const string V1AlphaMethod = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";

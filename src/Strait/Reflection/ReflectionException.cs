@@ -3,7 +3,7 @@ using Strait.Wire;
 namespace Strait.Reflection;
 
 /// <summary>A backend's reflection could not give its schema: the call failed, or its answers were unusable.</summary>
-public sealed class ReflectionException : Exception
+internal sealed class ReflectionException : Exception
 {
     public ReflectionException()
     {

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Reflection.V1;
 using Strait.Wire;
@@ -10,7 +9,7 @@ namespace Strait.Reflection;
 /// What a reflection server answers from: its files, the symbols they define and the services it lists. Immutable, so
 /// one stream answers from one schema even when the gateway swaps to another meanwhile.
 /// </summary>
-public sealed class ReflectionIndex
+internal sealed class ReflectionIndex
 {
     private readonly FrozenDictionary<string, FileDescriptor> filesByName;
     private readonly FrozenDictionary<string, FileDescriptor> filesBySymbol;

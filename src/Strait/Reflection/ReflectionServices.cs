@@ -8,7 +8,7 @@ namespace Strait.Reflection;
 /// The server side of gRPC reflection, both editions (v1 and v1alpha share their messages field for field). Each
 /// stream takes the index current when it starts and answers every request from it.
 /// </summary>
-public static class ReflectionServices
+internal static class ReflectionServices
 {
     public const string V1ServiceName = "grpc.reflection.v1.ServerReflection";
     public const string V1AlphaServiceName = "grpc.reflection.v1alpha.ServerReflection";

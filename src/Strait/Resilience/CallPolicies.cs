@@ -10,7 +10,7 @@ namespace Strait.Resilience;
 /// service), merged over <c>resilience.default</c>. Resolved once per route table, so a call finds its policy with one
 /// dictionary lookup.
 /// </summary>
-public sealed class CallPolicies
+internal sealed class CallPolicies
 {
     private static readonly TimeSpan DefaultMaxTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan LongestTimeout = TimeSpan.FromHours(24);

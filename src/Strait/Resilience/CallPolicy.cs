@@ -1,7 +1,7 @@
 namespace Strait.Resilience;
 
 /// <summary>What happens around one route's calls: how long they may take, and whether and how they are sent again.</summary>
-public sealed class CallPolicy
+internal sealed class CallPolicy
 {
     public CallPolicy(string name, TimeSpan? timeout, TimeSpan maxTimeout, TimeSpan deadlineOffset, bool? idempotent, RetryPolicy? retry, HedgingPolicy? hedging, ReplayPolicy? replay)
     {
@@ -37,4 +37,4 @@ public sealed class CallPolicy
 }
 
 /// <summary>The policy of one route, with what the route itself says about being safe to repeat.</summary>
-public sealed record RouteCallPolicy(CallPolicy Policy, bool Idempotent);
+internal sealed record RouteCallPolicy(CallPolicy Policy, bool Idempotent);

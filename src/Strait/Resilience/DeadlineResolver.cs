@@ -10,7 +10,7 @@ namespace Strait.Resilience;
 /// REST requests too), else from the REST timeout header, else from the route's default; the client's value is reduced
 /// by the route's offset, and every value is capped by the route's maximum.
 /// </summary>
-public static class DeadlineResolver
+internal static class DeadlineResolver
 {
     /// <param name="defaultTimeout">The route's default: the policy's <c>timeout</c>, else the cluster's.</param>
     /// <returns>A 400 problem for a malformed timeout header; otherwise null, with <paramref name="deadlineUtc"/> set.</returns>

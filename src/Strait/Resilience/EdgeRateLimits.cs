@@ -10,7 +10,7 @@ namespace Strait.Resilience;
 /// The configured rate limits, live for the gateway's lifetime: a new schema resolves them to its routes again
 /// (<see cref="TryResolve"/>) without resetting anyone's permits.
 /// </summary>
-public sealed class EdgeRateLimiters : IDisposable
+internal sealed class EdgeRateLimiters : IDisposable
 {
     private readonly List<(EdgeRateLimit Limit, RouteClaimLists Claims)> limits;
 
@@ -85,7 +85,7 @@ public sealed class EdgeRateLimiters : IDisposable
 /// The edge's rate limits, resolved per route of one route table: each limit is a
 /// <see cref="PartitionedRateLimiter{TResource}"/> keyed by client, so one client's burst spends only its own permits.
 /// </summary>
-public sealed class EdgeRateLimits
+internal sealed class EdgeRateLimits
 {
     private readonly FrozenDictionary<HttpRoute, EdgeRateLimit[]> byRoute;
     private readonly FrozenDictionary<MethodDescriptor, EdgeRateLimit[]> byMethod;
@@ -104,7 +104,7 @@ public sealed class EdgeRateLimits
 }
 
 /// <summary>One configured limit: its partitioned limiter and how it finds a request's client key.</summary>
-public sealed class EdgeRateLimit : IDisposable
+internal sealed class EdgeRateLimit : IDisposable
 {
     private readonly PartitionedRateLimiter<string> limiter;
     private readonly ClientPartition clientKey;
@@ -217,4 +217,4 @@ public sealed class EdgeRateLimit : IDisposable
 }
 
 /// <summary>One limit's verdict on one request, with what the <c>RateLimit-*</c> headers report.</summary>
-public readonly record struct RateLimitDecision(EdgeRateLimit Limit, bool Allowed, long Remaining, TimeSpan RetryAfter);
+internal readonly record struct RateLimitDecision(EdgeRateLimit Limit, bool Allowed, long Remaining, TimeSpan RetryAfter);

@@ -9,7 +9,7 @@ namespace Strait.Resilience;
 /// <c>RateLimit-Remaining</c> and <c>RateLimit-Reset</c> (seconds), and the same as <c>X-RateLimit-*</c> with the reset
 /// as a Unix time, as GitHub sends them.
 /// </summary>
-public static class RateLimitHeaders
+internal static class RateLimitHeaders
 {
     /// <returns>A 429 problem when a limit refuses the request; null when every limit admits it.</returns>
     public static async ValueTask<Problem?> AdmitAsync(HttpContext context, EdgeRateLimit[] limits)

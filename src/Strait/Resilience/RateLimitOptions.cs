@@ -5,7 +5,7 @@ namespace Strait.Resilience;
 /// (every route when it claims none). A request must pass every limit that covers its route; one that does not gets
 /// 429 with Retry-After. Documented in docs/resilience.md.
 /// </summary>
-public sealed class RateLimitOptions
+internal sealed class RateLimitOptions
 {
     /// <summary>
     /// Whose requests share a budget: <c>global</c> (everyone), <c>ip</c> (the client address), <c>header:NAME</c>

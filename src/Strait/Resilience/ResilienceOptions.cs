@@ -5,7 +5,7 @@ namespace Strait.Resilience;
 /// route; each entry of <c>policies</c> claims services, methods or routes (as <c>clusters</c> do) and overrides the
 /// keys it sets. Documented key by key in docs/resilience.md.
 /// </summary>
-public sealed class ResilienceOptions
+internal sealed class ResilienceOptions
 {
     /// <summary>The REST request header a client states its timeout in (<c>2s</c>, <c>250ms</c>, <c>1.5</c> seconds).</summary>
     public string DeadlineHeader { get; set; } = "X-Request-Timeout";
@@ -18,7 +18,7 @@ public sealed class ResilienceOptions
 }
 
 /// <summary>One call policy. Unset keys fall back to <c>resilience.default</c>, then to the built-in defaults.</summary>
-public sealed class CallPolicyOptions
+internal sealed class CallPolicyOptions
 {
     public List<string> Services { get; set; } = [];
 
@@ -49,7 +49,7 @@ public sealed class CallPolicyOptions
 }
 
 /// <summary>gRPC A6 retries: exponential backoff with full jitter, each attempt inside the call's deadline.</summary>
-public sealed class RetryOptions
+internal sealed class RetryOptions
 {
     public bool Enabled { get; set; } = true;
 
@@ -81,7 +81,7 @@ public sealed class RetryOptions
 }
 
 /// <summary>gRPC A6 hedging: further attempts after a delay, first answer wins, the others are cancelled.</summary>
-public sealed class HedgingOptions
+internal sealed class HedgingOptions
 {
     /// <summary>Attempts in all, the first included: 2 to 5.</summary>
     public int MaxAttempts { get; set; } = 2;
@@ -94,7 +94,7 @@ public sealed class HedgingOptions
 }
 
 /// <summary>Idempotency-Key replay: the first complete answer for a key is stored and replayed to repeats.</summary>
-public sealed class IdempotencyReplayOptions
+internal sealed class IdempotencyReplayOptions
 {
     public bool Enabled { get; set; } = true;
 
@@ -112,7 +112,7 @@ public sealed class IdempotencyReplayOptions
 }
 
 /// <summary>Where replayable answers are kept.</summary>
-public sealed class IdempotencyStoreOptions
+internal sealed class IdempotencyStoreOptions
 {
     /// <summary><c>memory</c> (default: this process only) or <c>postgres</c> (shared by every replica).</summary>
     public string Kind { get; set; } = "memory";

@@ -11,7 +11,7 @@ namespace Strait.Resilience;
 /// hedge paid for from the cluster's <see cref="RetryBudget"/>. Requests that never reached a server (connection
 /// refused, REFUSED_STREAM) are sent again whatever the method, without touching the budget.
 /// </summary>
-public static class ResilientInvoker
+internal static class ResilientInvoker
 {
     /// <summary>Sends of one request that never reached a server, beyond the first: enough to step past a dead endpoint or two.</summary>
     public const int MaxTransparentRetries = 3;

@@ -3,7 +3,7 @@ using Strait.Wire;
 namespace Strait.Resilience;
 
 /// <summary>A route's retry policy, checked and frozen (gRPC A6 <c>retryPolicy</c>).</summary>
-public sealed class RetryPolicy
+internal sealed class RetryPolicy
 {
     public RetryPolicy(int maxAttempts, TimeSpan initialBackoff, TimeSpan maxBackoff, double multiplier, GrpcStatusCodeSet retryable, GrpcStatusCodeSet pushbackOnly, TimeSpan? perTryTimeout)
     {
@@ -43,10 +43,10 @@ public sealed class RetryPolicy
 }
 
 /// <summary>A route's hedging policy, checked and frozen (gRPC A6 <c>hedgingPolicy</c>).</summary>
-public sealed record HedgingPolicy(int MaxAttempts, TimeSpan Delay, GrpcStatusCodeSet NonFatal);
+internal sealed record HedgingPolicy(int MaxAttempts, TimeSpan Delay, GrpcStatusCodeSet NonFatal);
 
 /// <summary>Idempotency-Key replay for a route, checked and frozen.</summary>
-public sealed class ReplayPolicy
+internal sealed class ReplayPolicy
 {
     internal ReplayPolicy(TimeSpan ttl, TimeSpan waitForInFlight, ClientPartition scope)
     {

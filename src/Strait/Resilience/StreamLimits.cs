@@ -9,7 +9,7 @@ namespace Strait.Resilience;
 /// to: how many are open at once overall and per client, how long one may live, and how long it may stay silent.
 /// Counted for the gateway's lifetime: a schema swap does not reset them.
 /// </summary>
-public sealed class StreamLimits
+internal sealed class StreamLimits
 {
     private readonly ConcurrentDictionary<string, int> perClient = new(StringComparer.Ordinal);
     private int open;

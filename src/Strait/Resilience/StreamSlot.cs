@@ -14,7 +14,7 @@ namespace Strait.Resilience;
 /// <see cref="Token"/> fires when it stays idle too long. Such calls make a single attempt, so unlike
 /// <see cref="ResilientInvoker"/> there is nothing to retry or pay for.
 /// </summary>
-public sealed class StreamSlot : IDisposable
+internal sealed class StreamSlot : IDisposable
 {
     /// <summary>
     /// How long a stream's ending (trailers, an error line or frame, a close handshake) may wait for a client that does

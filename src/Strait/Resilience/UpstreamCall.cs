@@ -4,7 +4,7 @@ using Strait.Wire;
 namespace Strait.Resilience;
 
 /// <summary>Whether, and how far, a request may be sent more than once.</summary>
-public enum RepeatSafety
+internal enum RepeatSafety
 {
     /// <summary>Only if it never reached a server (a transparent retry).</summary>
     Never,
@@ -21,7 +21,7 @@ public enum RepeatSafety
 }
 
 /// <summary>One unary call as the edge hands it to the upstream: what to send, where it may go, and by when.</summary>
-public readonly record struct UnaryCallRequest(
+internal readonly record struct UnaryCallRequest(
     string Path,
     ReadOnlyMemory<byte> Message,
     GrpcMetadata Metadata,
@@ -33,7 +33,7 @@ public readonly record struct UnaryCallRequest(
 /// The outcome of a call after every attempt: the committed attempt's result, or the problem that kept the call from
 /// being sent (no endpoint, cluster at its caps). Dispose it to return the result's buffer.
 /// </summary>
-public sealed class UnaryCallOutcome : IDisposable
+internal sealed class UnaryCallOutcome : IDisposable
 {
     private UnaryCallOutcome(UnaryResult? result, Problem? rejection, int attempts)
     {

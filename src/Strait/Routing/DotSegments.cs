@@ -5,7 +5,7 @@ namespace Strait.Routing;
 /// <c>%2e</c> or <c>%2E</c> (§2.3: an escaped unreserved character is the character). Strait refuses such paths
 /// (ADR 0011); a dot inside a segment, or a segment of three dots, is an ordinary character.
 /// </summary>
-public static class DotSegments
+internal static class DotSegments
 {
     /// <summary>True when a segment of <paramref name="rawPath"/> is <c>.</c> or <c>..</c>, each dot written as <c>.</c>, <c>%2e</c> or <c>%2E</c>.</summary>
     public static bool Contains(ReadOnlySpan<char> rawPath)

@@ -9,4 +9,4 @@ namespace Strait.Routing;
 /// <param name="FieldPath">The field and the message fields leading to it, outermost first.</param>
 /// <param name="Value">The percent-decoded value.</param>
 /// <param name="MapKey">For <c>map_field[key]=value</c> query parameters, the map key; otherwise null.</param>
-public readonly record struct FieldBinding(IReadOnlyList<FieldDescriptor> FieldPath, string Value, string? MapKey = null);
+internal readonly record struct FieldBinding(IReadOnlyList<FieldDescriptor> FieldPath, string Value, string? MapKey = null);

@@ -1,6 +1,6 @@
 namespace Strait.Routing;
 
-public enum FieldNameMatching
+internal enum FieldNameMatching
 {
     /// <summary>Only the names declared in the .proto file (path templates and rule bodies use these).</summary>
     ProtoName,

@@ -4,7 +4,7 @@ using Google.Protobuf.Reflection;
 namespace Strait.Routing;
 
 /// <summary>The outcome of <see cref="FieldPathResolver.Resolve"/>: the fields, or why there are none.</summary>
-public readonly struct FieldPathResolution
+internal readonly struct FieldPathResolution
 {
     private FieldPathResolution(IReadOnlyList<FieldDescriptor>? fields, string? error, bool isUnknownField)
     {

@@ -4,7 +4,7 @@ using Google.Protobuf.Reflection;
 namespace Strait.Routing;
 
 /// <summary>Resolves dotted field paths such as <c>task.due_date</c> against message descriptors.</summary>
-public static class FieldPathResolver
+internal static class FieldPathResolver
 {
     // Weak keys: the name tables of an old schema snapshot go away with its descriptors.
     private static readonly ConditionalWeakTable<MessageDescriptor, MessageFieldNames> NameTables = new();

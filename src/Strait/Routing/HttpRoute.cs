@@ -3,7 +3,7 @@ using Google.Protobuf.Reflection;
 namespace Strait.Routing;
 
 /// <summary>One HTTP method and path template bound to a gRPC method, validated against its descriptors.</summary>
-public sealed class HttpRoute
+internal sealed class HttpRoute
 {
     internal HttpRoute(
         string httpMethod,

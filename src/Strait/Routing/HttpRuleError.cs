@@ -4,7 +4,7 @@ namespace Strait.Routing;
 /// <param name="MethodFullName">The gRPC method the rule belongs to, e.g. <c>todo.v1.TaskService.GetTask</c>.</param>
 /// <param name="Rule">The rule in short form, e.g. <c>get "/v1/{name=tasks/*}"</c>.</param>
 /// <param name="Message">What is wrong.</param>
-public sealed record HttpRuleError(string MethodFullName, string Rule, string Message)
+internal sealed record HttpRuleError(string MethodFullName, string Rule, string Message)
 {
     public override string ToString() => $"{MethodFullName} [{Rule}]: {Message}";
 }

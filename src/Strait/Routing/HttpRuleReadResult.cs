@@ -1,7 +1,7 @@
 namespace Strait.Routing;
 
 /// <summary>The routes made from one rule and its additional bindings, and the problems found.</summary>
-public sealed class HttpRuleReadResult
+internal sealed class HttpRuleReadResult
 {
     internal HttpRuleReadResult(IReadOnlyList<HttpRoute> routes, IReadOnlyList<HttpRuleError> errors)
     {

@@ -14,7 +14,7 @@ namespace Strait.Routing;
 /// a singular scalar or enum (not a message, not even a well-known type with a string form, not repeated, not a map).
 /// <c>body</c> and <c>response_body</c> name top-level fields; a repeated or map body field is accepted.
 /// </remarks>
-public static class HttpRuleReader
+internal static class HttpRuleReader
 {
     private static readonly MessageParser<MethodOptions> OptionsParser =
         MethodOptions.Parser.WithExtensionRegistry(new ExtensionRegistry { AnnotationsExtensions.Http });

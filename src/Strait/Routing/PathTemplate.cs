@@ -12,7 +12,7 @@ namespace Strait.Routing;
 /// escapes upper-cased), which is also how request segments are compared. A literal may use RFC 3986 unreserved
 /// characters, the sub-delimiters except <c>*</c>, <c>@</c> and escapes; <c>:</c> only introduces the verb.
 /// </remarks>
-public sealed class PathTemplate
+internal sealed class PathTemplate
 {
     private readonly TemplateSegment[] _segments;
     private readonly PathVariable[] _variables;

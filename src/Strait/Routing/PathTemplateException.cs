@@ -1,7 +1,7 @@
 namespace Strait.Routing;
 
 /// <summary>A path template that does not follow the <c>google.api.http</c> template grammar.</summary>
-public sealed class PathTemplateException : FormatException
+internal sealed class PathTemplateException : FormatException
 {
     public PathTemplateException(string template, int position, string problem)
         : base($"Invalid path template '{template}': {problem} at position {position}.")

@@ -1,7 +1,7 @@
 namespace Strait.Routing;
 
 /// <summary>A <c>{field.path=pattern}</c> variable of a <see cref="PathTemplate"/>.</summary>
-public sealed class PathVariable
+internal sealed class PathVariable
 {
     internal PathVariable(string fieldPath, int startSegment, int endSegment, bool capturesMultipleSegments)
     {

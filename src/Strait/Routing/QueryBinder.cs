@@ -19,7 +19,7 @@ namespace Strait.Routing;
 /// <item>A parameter without <c>=</c> has an empty value; an empty key is skipped.</item>
 /// </list>
 /// </remarks>
-public static class QueryBinder
+internal static class QueryBinder
 {
     private static readonly FrozenSet<string> TypesWithStringForm = new[]
     {

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 
 namespace Strait.Routing;
 
-public sealed class QueryBindingOptions
+internal sealed class QueryBindingOptions
 {
     private static readonly FrozenSet<string> NoNames = Array.Empty<string>().ToFrozenSet(StringComparer.Ordinal);
 

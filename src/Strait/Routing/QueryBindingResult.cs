@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace Strait.Routing;
 
 /// <summary>The outcome of <see cref="QueryBinder.Bind"/>: the bindings, or the first problem found.</summary>
-public readonly struct QueryBindingResult
+internal readonly struct QueryBindingResult
 {
     private readonly IReadOnlyList<FieldBinding>? _bindings;
 

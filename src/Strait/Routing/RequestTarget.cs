@@ -13,7 +13,7 @@ namespace Strait.Routing;
 /// nothing left for Kestrel's normalisation to change: <see cref="Path"/> is <see cref="RawPath"/> with escapes of
 /// unreserved characters decoded, the canonical form in which the route table compares literals.
 /// </remarks>
-public readonly struct RequestTarget
+internal readonly struct RequestTarget
 {
     private RequestTarget(string rawPath, string? rawQuery)
     {

@@ -7,7 +7,7 @@ namespace Strait.Routing;
 /// body has no <see cref="RouteBody"/> at all. Repeated and map body fields are accepted, as grpc-gateway does: the
 /// body is then a JSON array or object.
 /// </summary>
-public sealed class RouteBody
+internal sealed class RouteBody
 {
     private RouteBody(FieldDescriptor? field)
     {

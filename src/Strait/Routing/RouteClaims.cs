@@ -3,10 +3,10 @@ using Google.Protobuf.Reflection;
 namespace Strait.Routing;
 
 /// <summary>What one named configuration entry claims: services, methods and routes, as <c>clusters</c> and <c>resilience.policies</c> list them.</summary>
-public sealed record RouteClaimLists(IReadOnlyList<string> Services, IReadOnlyList<string> Methods, IReadOnlyList<string> Routes);
+internal sealed record RouteClaimLists(IReadOnlyList<string> Services, IReadOnlyList<string> Methods, IReadOnlyList<string> Routes);
 
 /// <summary>The entry of each claimed route, and of each claimed method (for calls that arrive without a route: native gRPC and grpc-web).</summary>
-public sealed record RouteClaimResolution(Dictionary<HttpRoute, string> ByRoute, Dictionary<MethodDescriptor, string> ByMethod);
+internal sealed record RouteClaimResolution(Dictionary<HttpRoute, string> ByRoute, Dictionary<MethodDescriptor, string> ByMethod);
 
 /// <summary>
 /// Resolves named entries' claims to the entry of each route: its route's claim (<c>VERB TEMPLATE</c>), else its
@@ -14,7 +14,7 @@ public sealed record RouteClaimResolution(Dictionary<HttpRoute, string> ByRoute,
 /// claim, else its service's: route claims are REST's alone. A name the schema lacks, or one claimed by two entries, is an
 /// error under the entry's key.
 /// </summary>
-public static class RouteClaims
+internal static class RouteClaims
 {
     /// <summary>The text a <c>routes</c> entry uses for a route: <c>GET /v1/{name=tasks/*}</c>.</summary>
     public static string RouteKey(HttpRoute route) => route.HttpMethod + " " + route.Template;

@@ -4,7 +4,7 @@ namespace Strait.Routing;
 /// Two routes with the same HTTP method whose templates match the same paths (same segments once variable names
 /// are dropped, same verb). The first one added is kept.
 /// </summary>
-public sealed record RouteConflict(
+internal sealed record RouteConflict(
     string HttpMethod, string KeptTemplate, string KeptMethod, string RejectedTemplate, string RejectedMethod)
 {
     internal static RouteConflict Between(HttpRoute kept, HttpRoute rejected) => new(

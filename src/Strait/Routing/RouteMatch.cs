@@ -2,8 +2,8 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Strait.Routing;
 
-/// <summary>The outcome of <see cref="RouteTable.Match"/>.</summary>
-public readonly struct RouteMatch
+/// <summary>The outcome of <see cref="RouteTable.Match(string, string)"/>.</summary>
+internal readonly struct RouteMatch
 {
     private readonly IReadOnlyList<FieldBinding>? _bindings;
     private readonly IReadOnlyList<string>? _allowedMethods;

@@ -1,6 +1,6 @@
 namespace Strait.Routing;
 
-public enum RouteMatchKind
+internal enum RouteMatchKind
 {
     Matched,
 

@@ -1,7 +1,7 @@
 namespace Strait.Routing;
 
 /// <summary>Where an <see cref="HttpRoute"/> came from.</summary>
-public enum RouteSource
+internal enum RouteSource
 {
     /// <summary>The <c>google.api.http</c> option on the method.</summary>
     Annotation,

@@ -21,7 +21,7 @@ namespace Strait.Routing;
 /// <c>/</c>); a variable of several segments or <c>**</c> is decoded except <c>%2F</c>/<c>%2f</c>, which stay as
 /// written. Other reserved characters are decoded in both cases.</para>
 /// </remarks>
-public sealed class RouteTable
+internal sealed class RouteTable
 {
     private const string NoVerb = "";
     private const int StackScratchChars = 256;

@@ -1,6 +1,6 @@
 namespace Strait.Routing;
 
-public sealed class RouteTableBuildResult
+internal sealed class RouteTableBuildResult
 {
     internal RouteTableBuildResult(RouteTable table, IReadOnlyList<RouteConflict> conflicts)
     {

@@ -6,7 +6,7 @@ namespace Strait.Routing;
 /// Collects routes (from <see cref="HttpRuleReader"/>) and the methods the gateway serves, then builds a
 /// <see cref="RouteTable"/>. Each <see cref="Build"/> makes a new, independent table.
 /// </summary>
-public sealed class RouteTableBuilder
+internal sealed class RouteTableBuilder
 {
     private readonly RouteTableOptions _options;
     private readonly List<HttpRoute> _routes = [];

@@ -1,6 +1,6 @@
 namespace Strait.Routing;
 
-public sealed class RouteTableOptions
+internal sealed class RouteTableOptions
 {
     /// <summary>
     /// Adds <c>POST /{package.Service}/{Method}</c> with body <c>*</c> for every method given to the builder.

@@ -1,6 +1,6 @@
 namespace Strait.Routing;
 
-public enum TemplateSegmentKind
+internal enum TemplateSegmentKind
 {
     /// <summary>Matches one path segment equal to <see cref="TemplateSegment.Literal"/>.</summary>
     Literal,
@@ -13,7 +13,7 @@ public enum TemplateSegmentKind
 }
 
 /// <summary>One segment of a <see cref="PathTemplate"/>, with variables flattened into their patterns.</summary>
-public readonly record struct TemplateSegment(TemplateSegmentKind Kind, string Literal)
+internal readonly record struct TemplateSegment(TemplateSegmentKind Kind, string Literal)
 {
     internal static TemplateSegment SingleWildcard { get; } = new(TemplateSegmentKind.SingleWildcard, "*");
 

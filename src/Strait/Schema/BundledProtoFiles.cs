@@ -9,7 +9,7 @@ namespace Strait.Schema;
 /// Google.Api.CommonProtos (google/api, google/rpc, google/type …). Users import them without shipping them:
 /// Strait hands them to protoc as a descriptor set and adds them to descriptor sets that omit them.
 /// </summary>
-public static class BundledProtoFiles
+internal static class BundledProtoFiles
 {
     private static readonly Lazy<IReadOnlyDictionary<string, FileDescriptor>> Files = new(Collect);
 

@@ -11,7 +11,7 @@ namespace Strait.Schema;
 /// overrides it. Google's well-known and google/api, google/rpc files are passed with
 /// <c>--descriptor_set_in</c>, so users need not have them on disk.
 /// </summary>
-public sealed class ProtocCompiler
+internal sealed class ProtocCompiler
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 

@@ -4,7 +4,7 @@ namespace Strait.Schema;
 /// A schema could not be loaded or is inconsistent. The message names the file and element at fault and is
 /// safe to show to the operator as is.
 /// </summary>
-public sealed class SchemaException : Exception
+internal sealed class SchemaException : Exception
 {
     public SchemaException(string message)
         : base(message)

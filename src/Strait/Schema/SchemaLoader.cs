@@ -9,7 +9,7 @@ namespace Strait.Schema;
 /// <c>protoc --descriptor_set_out --include_imports</c>, protoc's output for .proto sources, or descriptors
 /// fetched from a live backend). Imports the sets omit are filled in from <see cref="BundledProtoFiles"/>.
 /// </summary>
-public static class SchemaLoader
+internal static class SchemaLoader
 {
     private static readonly ExtensionRegistry OptionExtensions =
     [

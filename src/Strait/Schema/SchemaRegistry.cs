@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using Google.Api;
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
 
 namespace Strait.Schema;
@@ -10,7 +9,7 @@ namespace Strait.Schema;
 /// name (for <c>google.protobuf.Any</c>) and the HTTP rules of each method. Built by <see cref="SchemaLoader"/>;
 /// a new schema means a new registry, never a mutation.
 /// </summary>
-public sealed class SchemaRegistry
+internal sealed class SchemaRegistry
 {
     private readonly FrozenDictionary<string, MethodDescriptor> methodsByPath;
     private readonly FrozenDictionary<string, MessageDescriptor> messagesByName;

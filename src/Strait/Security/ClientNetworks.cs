@@ -6,7 +6,7 @@ namespace Strait.Security;
 /// The client networks a published surface (reflection, the OpenAPI document) is answered to. Loopback and private
 /// networks by default, so that a schema is not published to the internet by accident.
 /// </summary>
-public sealed class ClientNetworks
+internal sealed class ClientNetworks
 {
     public static IReadOnlyList<string> Private { get; } = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
 

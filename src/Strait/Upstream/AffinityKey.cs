@@ -5,7 +5,7 @@ using Strait.Wire;
 namespace Strait.Upstream;
 
 /// <summary>Reads a call's <c>ring_hash</c> key from the client's request header or from the mapped metadata.</summary>
-public static class AffinityKey
+internal static class AffinityKey
 {
     /// <returns>The key's hash, or null when the cluster hashes on nothing or the call carries no such value.</returns>
     public static ulong? HashOf(AffinitySource? source, IHeaderDictionary headers, GrpcMetadata metadata)

@@ -1,7 +1,7 @@
 namespace Strait.Upstream;
 
 /// <summary>Parses the backend address forms the configuration accepts.</summary>
-public static class BackendAddress
+internal static class BackendAddress
 {
     /// <summary><c>host:port</c> means h2c; <c>http://</c> h2c; <c>https://</c> TLS with ALPN h2.</summary>
     public static bool TryParse(string text, out Uri address, out string? error)

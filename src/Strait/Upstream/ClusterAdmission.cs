@@ -7,7 +7,7 @@ namespace Strait.Upstream;
 /// at most <c>maxPendingWait</c> and its deadline), and at most <c>maxRetries</c> retries or hedges in flight. Beyond
 /// that calls are refused at once, so overload turns into fast 503s instead of an unbounded queue.
 /// </summary>
-public sealed class ClusterAdmission : IDisposable
+internal sealed class ClusterAdmission : IDisposable
 {
     private readonly ConcurrencyLimiter limiter;
     private readonly TimeSpan maxPendingWait;

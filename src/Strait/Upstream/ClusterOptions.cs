@@ -5,7 +5,7 @@ namespace Strait.Upstream;
 /// connections are managed and how their health is judged. <c>backend</c> is the default cluster; <c>clusters</c> adds
 /// named ones. Documented key by key in docs/configuration.md.
 /// </summary>
-public sealed class ClusterOptions
+internal sealed class ClusterOptions
 {
     /// <summary>
     /// Endpoints, each <c>HOST:PORT</c> (h2c), <c>http://HOST:PORT</c> (h2c) or <c>https://HOST:PORT</c> (TLS, ALPN h2).
@@ -82,7 +82,7 @@ public sealed class ClusterOptions
 }
 
 /// <summary>Retries and hedges as a share of the cluster's calls (see RetryBudget).</summary>
-public sealed class RetryBudgetOptions
+internal sealed class RetryBudgetOptions
 {
     /// <summary>Retries and hedges allowed per call, averaged over <see cref="Window"/>: 0.2 lets 1 call in 5 be retried.</summary>
     public double Ratio { get; set; } = 0.2;
@@ -95,7 +95,7 @@ public sealed class RetryBudgetOptions
 }
 
 /// <summary>The cluster's concurrency caps: calls beyond them get 503 with Retry-After at once.</summary>
-public sealed class CircuitBreakerOptions
+internal sealed class CircuitBreakerOptions
 {
     /// <summary>Calls in flight to the cluster at once.</summary>
     public int MaxRequests { get; set; } = 1024;
@@ -110,7 +110,7 @@ public sealed class CircuitBreakerOptions
     public int MaxRetries { get; set; }
 }
 
-public sealed class EndpointOptions
+internal sealed class EndpointOptions
 {
     public string? Address { get; set; }
 
@@ -118,7 +118,7 @@ public sealed class EndpointOptions
     public int Weight { get; set; } = 1;
 }
 
-public sealed class ConnectionOptions
+internal sealed class ConnectionOptions
 {
     /// <summary>Idle time before an HTTP/2 PING checks a connection; 0 disables keep-alive pings.</summary>
     public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(60);
@@ -139,7 +139,7 @@ public sealed class ConnectionOptions
     public bool MultipleConnections { get; set; } = true;
 }
 
-public sealed class DnsOptions
+internal sealed class DnsOptions
 {
     /// <summary>How often host names are resolved again; endpoints that appear are added and those that vanish drain.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
@@ -151,7 +151,7 @@ public sealed class DnsOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 }
 
-public sealed class HealthCheckOptions
+internal sealed class HealthCheckOptions
 {
     /// <summary>Call <c>grpc.health.v1.Health/Check</c> on every endpoint; off by default.</summary>
     public bool Enabled { get; set; }
@@ -170,7 +170,7 @@ public sealed class HealthCheckOptions
     public int UnhealthyThreshold { get; set; } = 3;
 }
 
-public sealed class OutlierDetectionOptions
+internal sealed class OutlierDetectionOptions
 {
     /// <summary>Eject endpoints whose calls keep failing; on by default.</summary>
     public bool Enabled { get; set; } = true;
@@ -209,7 +209,7 @@ public sealed class OutlierDetectionOptions
 }
 
 /// <summary>Ejects endpoints whose share of failed calls over an interval reaches a threshold, whatever the others do.</summary>
-public sealed class FailurePercentageOptions
+internal sealed class FailurePercentageOptions
 {
     public bool Enabled { get; set; }
 
@@ -223,7 +223,7 @@ public sealed class FailurePercentageOptions
 }
 
 /// <summary>Ejects endpoints whose success rate over an interval lies far below the cluster's mean.</summary>
-public sealed class SuccessRateOptions
+internal sealed class SuccessRateOptions
 {
     public bool Enabled { get; set; }
 

@@ -7,25 +7,25 @@ using Strait.Wire;
 namespace Strait.Upstream;
 
 /// <summary>One configured address: an IP literal used as is, or a DNS name resolved to every address it has.</summary>
-public sealed record AddressEntry(Uri Address, int Weight, bool IsDnsName);
+internal sealed record AddressEntry(Uri Address, int Weight, bool IsDnsName);
 
 /// <summary>Where a <c>ring_hash</c> cluster reads each call's affinity key.</summary>
-public sealed record AffinitySource(bool FromHeader, string Name)
+internal sealed record AffinitySource(bool FromHeader, string Name)
 {
     public override string ToString() => (FromHeader ? "header:" : "metadata:") + Name;
 }
 
 /// <summary>The cluster's <c>retryBudget</c>, frozen.</summary>
-public sealed record RetryBudgetSettings(double Ratio, int MinRetriesPerSecond, TimeSpan Window);
+internal sealed record RetryBudgetSettings(double Ratio, int MinRetriesPerSecond, TimeSpan Window);
 
 /// <summary>The cluster's <c>circuitBreaker</c> caps, frozen.</summary>
-public sealed record ConcurrencyLimits(int MaxRequests, int MaxPending, TimeSpan MaxPendingWait, int MaxRetries);
+internal sealed record ConcurrencyLimits(int MaxRequests, int MaxPending, TimeSpan MaxPendingWait, int MaxRetries);
 
 /// <summary>
 /// A cluster's configuration, checked and frozen: what <see cref="UpstreamCluster"/> runs on. Built from
 /// <see cref="ClusterOptions"/> by <see cref="TryCreate"/>, which reports every problem with its configuration key.
 /// </summary>
-public sealed class ClusterSettings
+internal sealed class ClusterSettings
 {
     private readonly GrpcStatusCodeSet failureCodes;
 

@@ -8,7 +8,7 @@ namespace Strait.Upstream;
 /// The admin view of the clusters as JSON: each cluster's policy, discovery warnings and panic state, and each
 /// endpoint's state, calls in flight and calls by gRPC status. The same data the metrics export will read.
 /// </summary>
-public static class ClusterStatusWriter
+internal static class ClusterStatusWriter
 {
     public static void Write(Utf8JsonWriter json, UpstreamClusters clusters, DateTime nowUtc)
     {

@@ -1,7 +1,7 @@
 namespace Strait.Upstream;
 
 /// <summary>What active health checking last concluded about an endpoint.</summary>
-public enum EndpointHealth
+internal enum EndpointHealth
 {
     /// <summary>Not checked yet: used only while no endpoint is healthy.</summary>
     Unknown,

@@ -6,7 +6,7 @@ namespace Strait.Upstream;
 /// One call's claim on an endpoint: counted in flight from the pick until <see cref="Complete"/>, which reports the
 /// outcome to balancing and outlier detection. Complete exactly once.
 /// </summary>
-public readonly struct EndpointLease
+internal readonly struct EndpointLease
 {
     private readonly UpstreamCluster cluster;
 

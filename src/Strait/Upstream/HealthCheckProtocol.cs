@@ -3,7 +3,7 @@ using Google.Protobuf;
 namespace Strait.Upstream;
 
 /// <summary>The two messages of <c>grpc.health.v1.Health/Check</c>, encoded by hand: one field each.</summary>
-public static class HealthCheckProtocol
+internal static class HealthCheckProtocol
 {
     public const string CheckMethod = "/grpc.health.v1.Health/Check";
 

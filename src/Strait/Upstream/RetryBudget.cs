@@ -6,7 +6,7 @@ namespace Strait.Upstream;
 /// retry or hedge withdraws one; deposits count for one window, and a reserve of <c>minRetriesPerSecond</c> lets a
 /// quiet cluster retry at all. Finagle's RetryBudget, which bounds amplification however many attempts a policy allows.
 /// </summary>
-public sealed class RetryBudget
+internal sealed class RetryBudget
 {
     // Fixed point, in thousandths of a token: a sum of many 0.2s must come to exactly one token per five calls.
     private const long Token = 1000;

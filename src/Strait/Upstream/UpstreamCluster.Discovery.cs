@@ -6,7 +6,7 @@ using Strait.Wire;
 namespace Strait.Upstream;
 
 /// <summary>Discovery: configured addresses and DNS answers reconciled into the endpoint list; removed endpoints drain.</summary>
-public sealed partial class UpstreamCluster
+internal sealed partial class UpstreamCluster
 {
     public const string SingleAddressWarning = "1 endpoint: per-call balancing has nothing to spread across";
 

@@ -5,7 +5,7 @@ using Strait.Wire;
 namespace Strait.Upstream;
 
 /// <summary>Active health: <c>grpc.health.v1.Health/Check</c> on every endpoint, every interval, over its own connection pool.</summary>
-public sealed partial class UpstreamCluster
+internal sealed partial class UpstreamCluster
 {
     private byte[] healthRequest = [];
 

@@ -7,7 +7,7 @@ namespace Strait.Upstream;
 /// Passive health: endpoints whose calls keep failing (or whose success rate lags far behind the rest) are ejected
 /// for a time that grows with repeated ejections, never more than the configured share of the cluster at once.
 /// </summary>
-public sealed partial class UpstreamCluster
+internal sealed partial class UpstreamCluster
 {
     private static readonly TimeSpan HousekeepingTick = TimeSpan.FromSeconds(1);
 

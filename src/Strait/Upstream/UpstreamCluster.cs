@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Strait.Resilience;
 using Strait.Upstream.Balancing;
 using Strait.Wire;
 
@@ -11,7 +10,7 @@ namespace Strait.Upstream;
 /// are judged by active health checks and outlier detection, and the usable ones are published as one immutable
 /// <see cref="EndpointPicker"/> whenever that judgement changes, so a pick is lock-free and never sees a half state.
 /// </summary>
-public sealed partial class UpstreamCluster : IAsyncDisposable
+internal sealed partial class UpstreamCluster : IAsyncDisposable
 {
     private const int PickAttempts = 4;
     private static readonly TimeSpan InitialResolveTimeout = TimeSpan.FromSeconds(10);

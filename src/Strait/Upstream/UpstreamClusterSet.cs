@@ -6,7 +6,7 @@ namespace Strait.Upstream;
 /// The clusters of a configuration, live for the gateway's lifetime: their endpoints, connections, health, budgets
 /// and breakers do not start over when a new schema swaps the route table (see <see cref="UpstreamClusters"/>).
 /// </summary>
-public sealed class UpstreamClusterSet : IAsyncDisposable
+internal sealed class UpstreamClusterSet : IAsyncDisposable
 {
     private readonly Dictionary<string, UpstreamCluster> byName;
 

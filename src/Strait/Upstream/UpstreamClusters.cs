@@ -10,7 +10,7 @@ namespace Strait.Upstream;
 /// default cluster (<c>backend</c>). Resolved once per route table, so a call finds its cluster with one dictionary
 /// lookup; the clusters themselves belong to the <see cref="UpstreamClusterSet"/>, which outlives route tables.
 /// </summary>
-public sealed class UpstreamClusters
+internal sealed class UpstreamClusters
 {
     public const string DefaultClusterName = "default";
 

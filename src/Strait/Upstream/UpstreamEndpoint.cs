@@ -6,7 +6,7 @@ namespace Strait.Upstream;
 /// One backend address of a cluster with its own connection pool, and everything balancing and health need to know
 /// about it. Counters are updated lock-free by calls; state transitions go through the owning cluster.
 /// </summary>
-public sealed class UpstreamEndpoint
+internal sealed class UpstreamEndpoint
 {
     // Past the last real code: calls that never reached a status (none today) have a slot anyway.
     private const int StatusSlots = 17;

@@ -14,7 +14,7 @@ namespace Strait.Wire;
 /// <see cref="Trailers"/> hold the result. The first final status wins: a deadline or cancellation that fires after
 /// the upstream's status arrived does not change it. Disposing an unfinished call cancels it (RST_STREAM).
 /// </remarks>
-public sealed class GrpcCall : IAsyncDisposable
+internal sealed class GrpcCall : IAsyncDisposable
 {
     private readonly ClientCallScope _scope;
     private readonly GrpcClientOptions? _options;

@@ -16,7 +16,7 @@ namespace Strait.Wire;
 /// Repeated request metadata keys go out as one comma-joined header field (HttpClient's behaviour, equivalent under
 /// HTTP and gRPC semantics); binary values are split again on receipt, text values cannot be.
 /// </remarks>
-public sealed class GrpcClient : IDisposable
+internal sealed class GrpcClient : IDisposable
 {
     private static readonly StreamPipeReaderOptions s_responseReaderOptions = new(bufferSize: 16 * 1024, leaveOpen: false);
 

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace Strait.Wire;
 
 /// <summary>Settings of a <see cref="GrpcClient"/>, read once when the client is constructed.</summary>
-public sealed class GrpcClientOptions
+internal sealed class GrpcClientOptions
 {
     /// <summary>How long establishing a connection (TCP and TLS) may take.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -1,7 +1,7 @@
 namespace Strait.Wire;
 
 /// <summary>Message compression (<c>grpc-encoding</c>) supported by Strait.</summary>
-public enum GrpcCompression
+internal enum GrpcCompression
 {
     /// <summary>Messages are sent uncompressed (<c>identity</c>).</summary>
     None,

@@ -5,7 +5,7 @@ namespace Strait.Wire;
 /// details are sent to the client, so keep them free of internals) plus <see cref="Trailers"/>; the wire layer throws it
 /// for protocol violations detected while framing.
 /// </summary>
-public sealed class GrpcException : Exception
+internal sealed class GrpcException : Exception
 {
     public GrpcException()
         : this(new GrpcStatus(GrpcStatusCode.Unknown))

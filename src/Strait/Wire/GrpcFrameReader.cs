@@ -21,7 +21,7 @@ namespace Strait.Wire;
 /// are reserved from the process-wide <see cref="ReceiveBudget"/> meanwhile (a frame that does not fit fails with
 /// <see cref="GrpcStatusCode.ResourceExhausted"/>). The reader does not complete the pipe. Not thread-safe.
 /// </remarks>
-public sealed class GrpcFrameReader : IDisposable
+internal sealed class GrpcFrameReader : IDisposable
 {
     /// <summary>The default receive limit, as in other gRPC implementations.</summary>
     public const int DefaultMaxMessageSize = 4 * 1024 * 1024;

@@ -6,7 +6,7 @@ using Strait.Buffers;
 namespace Strait.Wire;
 
 /// <summary>Writes length-prefixed gRPC messages (1-byte compressed flag, 4-byte big-endian length, payload).</summary>
-public static class GrpcFrameWriter
+internal static class GrpcFrameWriter
 {
     /// <summary>The size of the frame prefix.</summary>
     public const int HeaderLength = 5;

@@ -7,7 +7,7 @@ namespace Strait.Wire;
 /// Percent-encoding of the <c>grpc-message</c> header: the message is UTF-8 and every byte outside 0x20-0x7E, and '%'
 /// itself, is written as <c>%XX</c>.
 /// </summary>
-public static class GrpcMessageEncoding
+internal static class GrpcMessageEncoding
 {
     private const int StackLimit = 512;
 

@@ -11,7 +11,7 @@ namespace Strait.Wire;
 /// Keys the protocol owns (<c>grpc-*</c>, <c>te</c>, <c>content-type</c>, <c>user-agent</c>, hop-by-hop headers) are
 /// rejected by <c>Add</c> and skipped when metadata is read from the wire. Not thread-safe.
 /// </remarks>
-public sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
+internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
 {
     private const string BinarySuffix = "-bin";
 

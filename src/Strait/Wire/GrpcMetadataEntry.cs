@@ -3,7 +3,7 @@ using System.Text;
 namespace Strait.Wire;
 
 /// <summary>One immutable metadata entry: a text value, or bytes when the key ends in <c>-bin</c>.</summary>
-public sealed class GrpcMetadataEntry
+internal sealed class GrpcMetadataEntry
 {
     private readonly string? _text;
     private readonly byte[]? _bytes;

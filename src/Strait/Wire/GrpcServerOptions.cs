@@ -1,10 +1,10 @@
 namespace Strait.Wire;
 
 /// <summary>
-/// Settings of the gRPC server endpoints. <see cref="GrpcEndpointRouteBuilderExtensions.MapGrpcService"/> uses the
+/// Settings of the gRPC server endpoints. A host that maps services (the samples' <c>MapGrpcService</c>) uses the
 /// instance registered in the service provider, or the defaults.
 /// </summary>
-public sealed class GrpcServerOptions
+internal sealed class GrpcServerOptions
 {
     /// <summary>The largest request message accepted, compressed and decompressed. Default 4 MiB.</summary>
     public int MaxReceiveMessageSize { get; set; } = GrpcFrameReader.DefaultMaxMessageSize;

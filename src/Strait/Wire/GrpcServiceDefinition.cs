@@ -3,11 +3,11 @@ using Google.Protobuf;
 namespace Strait.Wire;
 
 /// <summary>
-/// A gRPC service for <see cref="GrpcEndpointRouteBuilderExtensions.MapGrpcService"/>: its full name and a handler per
+/// A gRPC service for a host to map (the samples' <c>MapGrpcService</c>): its full name and a handler per
 /// method. Handlers fail a call by throwing <see cref="GrpcException"/>; any other exception becomes UNKNOWN with a
 /// generic message (the exception is logged, never sent).
 /// </summary>
-public sealed class GrpcServiceDefinition
+internal sealed class GrpcServiceDefinition
 {
     private readonly Dictionary<string, ServerMethod> _methods = new(StringComparer.Ordinal);
 

@@ -1,7 +1,7 @@
 namespace Strait.Wire;
 
 /// <summary>The immutable outcome of a gRPC call.</summary>
-public sealed class GrpcStatus
+internal sealed class GrpcStatus
 {
     /// <summary>A successful status as sent by a backend.</summary>
     public static readonly GrpcStatus Ok = new(GrpcStatusCode.Ok);

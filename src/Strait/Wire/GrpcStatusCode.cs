@@ -1,7 +1,7 @@
 namespace Strait.Wire;
 
 /// <summary>The canonical gRPC status codes, numbered as on the wire (<c>grpc-status</c>).</summary>
-public enum GrpcStatusCode
+internal enum GrpcStatusCode
 {
     Ok = 0,
     Cancelled = 1,
@@ -23,7 +23,7 @@ public enum GrpcStatusCode
 }
 
 /// <summary>Names of <see cref="GrpcStatusCode"/> as written in gRPC documentation and JSON error bodies.</summary>
-public static class GrpcStatusCodeNames
+internal static class GrpcStatusCodeNames
 {
     private static readonly string[] s_canonicalNames =
     [

@@ -1,7 +1,7 @@
 namespace Strait.Wire;
 
 /// <summary>An immutable set of gRPC status codes, one bit per code, as configuration lists them.</summary>
-public readonly record struct GrpcStatusCodeSet(uint Mask)
+internal readonly record struct GrpcStatusCodeSet(uint Mask)
 {
     public static GrpcStatusCodeSet Empty => default;
 

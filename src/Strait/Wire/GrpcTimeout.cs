@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Strait.Wire;
 
 /// <summary>The <c>grpc-timeout</c> header: at most 8 ASCII digits followed by a unit (H, M, S, m, u, n).</summary>
-public static class GrpcTimeout
+internal static class GrpcTimeout
 {
     private const long MaxValue = 99_999_999;
     private const int MaxDigits = 8;

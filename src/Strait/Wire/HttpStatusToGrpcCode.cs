@@ -4,7 +4,7 @@ namespace Strait.Wire;
 /// The gRPC mapping from an HTTP status to a status code, used when an upstream answers without gRPC status
 /// (see gRPC's http-grpc-status-mapping).
 /// </summary>
-public static class HttpStatusToGrpcCode
+internal static class HttpStatusToGrpcCode
 {
     public static GrpcStatusCode Map(int httpStatus) => httpStatus switch
     {

@@ -1,7 +1,7 @@
 namespace Strait.Wire;
 
 /// <summary>Reads request messages of a client or bidirectional streaming call.</summary>
-public interface IAsyncStreamReader<out T>
+internal interface IAsyncStreamReader<out T>
 {
     /// <summary>The message read by the last successful <see cref="MoveNextAsync"/>.</summary>
     T Current { get; }

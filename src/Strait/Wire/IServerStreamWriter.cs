@@ -2,7 +2,7 @@ namespace Strait.Wire;
 
 /// <summary>Sends response messages of a server or bidirectional streaming call.</summary>
 /// <remarks>One write at a time: await each write before starting the next.</remarks>
-public interface IServerStreamWriter<in T>
+internal interface IServerStreamWriter<in T>
 {
     /// <summary>Sends one message, waiting while the transport applies backpressure.</summary>
     /// <exception cref="GrpcException">The message exceeds the send limit (RESOURCE_EXHAUSTED).</exception>

@@ -7,7 +7,7 @@ namespace Strait.Wire;
 /// the underlying <see cref="HttpContext"/> is recycled when the call ends. A handler must observe
 /// <see cref="CancellationToken"/>; its status is sent only once it returns.
 /// </summary>
-public sealed class ServerCallContext
+internal sealed class ServerCallContext
 {
     private readonly GrpcServerCall _call;
 

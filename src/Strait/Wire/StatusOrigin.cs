@@ -1,7 +1,7 @@
 namespace Strait.Wire;
 
 /// <summary>Who decided a call's <see cref="GrpcStatus"/>; lets the gateway tell an upstream's answer from a failure to get one.</summary>
-public enum StatusOrigin
+internal enum StatusOrigin
 {
     /// <summary>The upstream sent <c>grpc-status</c>: a genuine gRPC outcome.</summary>
     Backend,

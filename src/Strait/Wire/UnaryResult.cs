@@ -7,7 +7,7 @@ namespace Strait.Wire;
 /// <see cref="Message"/> is valid until <see cref="Dispose"/>, after which it is empty and any copy of the memory must
 /// no longer be read. Owned by one caller; not thread-safe.
 /// </summary>
-public sealed class UnaryResult : IDisposable
+internal sealed class UnaryResult : IDisposable
 {
     private RentedBuffer _message;
 

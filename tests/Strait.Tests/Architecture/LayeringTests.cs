@@ -1,5 +1,4 @@
 using Mono.Cecil;
-using Mono.Cecil.Cil;
 using Strait.Gateway;
 using Strait.Tests.EndToEnd;
 

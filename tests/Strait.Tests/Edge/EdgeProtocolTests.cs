@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Strait.Configuration;
 using Strait.Cors;
-using Strait.Edge;
 using Strait.Edge.Grpc;
 using Strait.Hosting;
 
@@ -23,8 +22,11 @@ public sealed class EdgeProtocolTests
     [InlineData("application/grpc-webx", GrpcEdgeProtocol.None)]
     [InlineData("application/json", GrpcEdgeProtocol.None)]
     [InlineData(null, GrpcEdgeProtocol.None)]
-    public void The_content_type_picks_the_edge(string? contentType, GrpcEdgeProtocol expected) =>
+    public void The_content_type_picks_the_edge(string? contentType, object expectedValue)
+    {
+        var expected = (GrpcEdgeProtocol)expectedValue;
         Assert.Equal(expected, GrpcEdgeProtocols.Detect(contentType));
+    }
 
     [Fact]
     public void Grpc_web_text_bodies_decode_with_padding_between_segments()

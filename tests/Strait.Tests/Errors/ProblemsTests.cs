@@ -26,8 +26,9 @@ public sealed class ProblemsTests
     [InlineData(GrpcStatusCode.DataLoss, 500)]
     [InlineData(GrpcStatusCode.Unauthenticated, 401)]
     [InlineData((GrpcStatusCode)42, 500)]
-    public void Backend_codes_map_per_code_proto(GrpcStatusCode code, int http)
+    public void Backend_codes_map_per_code_proto(object codeValue, int http)
     {
+        var code = (GrpcStatusCode)codeValue;
         var problem = Problems.FromStatus(new GrpcStatus(code, "m"));
 
         Assert.Equal(http, problem.Status);
@@ -49,8 +50,9 @@ public sealed class ProblemsTests
     [InlineData(GrpcStatusCode.Internal)]
     [InlineData(GrpcStatusCode.Unknown)]
     [InlineData(GrpcStatusCode.Unavailable)]
-    public void Protocol_violation_is_502_whatever_the_code(GrpcStatusCode code)
+    public void Protocol_violation_is_502_whatever_the_code(object codeValue)
     {
+        var code = (GrpcStatusCode)codeValue;
         var problem = Problems.FromStatus(new GrpcStatus(code, "upstream answered HTTP 503 (content-type text/html)", origin: StatusOrigin.Protocol));
 
         Assert.Equal(502, problem.Status);

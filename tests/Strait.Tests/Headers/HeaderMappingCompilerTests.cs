@@ -4,7 +4,7 @@ namespace Strait.Tests.Headers;
 
 public sealed class HeaderMappingCompilerTests
 {
-    public static TheoryData<string, HeaderMappingOptions, string> InvalidOptions => new()
+    public static TheoryData<string, object, string> InvalidOptions => new()
     {
         { "empty header", Rules(new HeaderRuleOptions { HttpHeader = " " }), "headers.rules[0].httpHeader: is empty" },
         { "bad header name", Rules(new HeaderRuleOptions { HttpHeader = "X User" }), "headers.rules[0].httpHeader: 'X User' is not a valid HTTP header name" },
@@ -51,8 +51,9 @@ public sealed class HeaderMappingCompilerTests
 
     [Theory]
     [MemberData(nameof(InvalidOptions))]
-    public void Invalid_configuration_is_reported_with_its_location(string because, HeaderMappingOptions options, string expected)
+    public void Invalid_configuration_is_reported_with_its_location(string because, object optionsValue, string expected)
     {
+        var options = (HeaderMappingOptions)optionsValue;
         var error = Assert.Throws<HeaderMappingException>(() => HeaderMappingCompiler.Compile(options, new HeaderTransformRegistry()));
 
         Assert.True(error.Errors.Any(e => e.Contains(expected, StringComparison.Ordinal)), $"{because}: expected '{expected}' in:{Environment.NewLine}{error.Message}");

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Strait.Headers;
-using Strait.Routing;
 using static Strait.Tests.Headers.HeaderMappingTestSupport;
 using static Strait.Tests.Routing.RoutingFixtures;
 

@@ -16,7 +16,7 @@ public sealed class DifferentialTests
 {
     public static TheoryData<int> Batches => ConformanceCases.Batches;
 
-    public static IEnumerable<(JsonWriteOptions Options, JsonFormatter Formatter)> OptionSets()
+    internal static IEnumerable<(JsonWriteOptions Options, JsonFormatter Formatter)> OptionSets()
     {
         yield return (JsonWriteOptions.Default, Formatter());
         yield return (new JsonWriteOptions { EmitUnpopulated = true }, Formatter(emitUnpopulated: true));

@@ -4,7 +4,6 @@ using Google.Protobuf.WellKnownTypes;
 using Strait.Buffers;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using Strait.Wire;
 using static Strait.Tests.Json.JsonTestSupport;
 
 namespace Strait.Tests.Json;

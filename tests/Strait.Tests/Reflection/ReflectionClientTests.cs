@@ -1,7 +1,6 @@
-using Google.Protobuf;
 using Grpc.Reflection.V1;
 using Strait.Reflection;
-using Strait.Routing;
+using Strait.Samples.Hosting;
 using Strait.Schema;
 using Strait.Wire;
 

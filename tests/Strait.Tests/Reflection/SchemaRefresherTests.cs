@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Strait.Configuration;
 using Strait.Gateway;
-using Strait.Hosting;
 using Strait.Reflection;
 using Strait.Routing;
-using Strait.Wire;
+using Strait.Samples.Hosting;
 
 namespace Strait.Tests.Reflection;
 

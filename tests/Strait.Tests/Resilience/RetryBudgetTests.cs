@@ -1,4 +1,3 @@
-using Strait.Resilience;
 using Strait.Tests.Upstream;
 using Strait.Upstream;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Strait.Resilience;
+using Strait.Samples.Hosting;
 using Strait.Tests.Upstream;
 using Strait.Upstream;
 using Strait.Wire;
@@ -38,8 +39,9 @@ public sealed class RetryPushbackTests
     [Theory]
     [InlineData(GrpcStatusCode.Unavailable)]
     [InlineData(GrpcStatusCode.ResourceExhausted)]
-    public async Task A_pushback_delays_the_next_attempt_by_that_long_instead_of_the_backoff(GrpcStatusCode code)
+    public async Task A_pushback_delays_the_next_attempt_by_that_long_instead_of_the_backoff(object codeValue)
     {
+        var code = (GrpcStatusCode)codeValue;
         var arrivals = new ConcurrentQueue<TimeSpan>();
         await using var host = await StartAsync(arrivals, code, pushback: "600");
 

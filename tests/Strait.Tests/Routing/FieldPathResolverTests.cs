@@ -13,8 +13,9 @@ public class FieldPathResolverTests
     [InlineData("customName", FieldNameMatching.ProtoOrJsonName, "renamed")]
     [InlineData("renamed", FieldNameMatching.ProtoOrJsonName, "renamed")]
     [InlineData("tags", FieldNameMatching.ProtoName, "tags")]
-    public void Resolves_each_part(string path, FieldNameMatching matching, string expected)
+    public void Resolves_each_part(string path, object matchingValue, string expected)
     {
+        var matching = (FieldNameMatching)matchingValue;
         var resolution = FieldPathResolver.Resolve(ProbeRequest.Descriptor, path, matching);
 
         Assert.True(resolution.Succeeded, resolution.Error);
@@ -33,8 +34,9 @@ public class FieldPathResolverTests
     [InlineData("", FieldNameMatching.ProtoName, false, "the field path is empty")]
     [InlineData("inner..value", FieldNameMatching.ProtoName, false, "'inner..value' has an empty field name")]
     [InlineData("inner.", FieldNameMatching.ProtoName, false, "has an empty field name")]
-    public void Reports_why_a_path_does_not_resolve(string path, FieldNameMatching matching, bool unknown, string error)
+    public void Reports_why_a_path_does_not_resolve(string path, object matchingValue, bool unknown, string error)
     {
+        var matching = (FieldNameMatching)matchingValue;
         var resolution = FieldPathResolver.Resolve(ProbeRequest.Descriptor, path, matching);
 
         Assert.False(resolution.Succeeded);

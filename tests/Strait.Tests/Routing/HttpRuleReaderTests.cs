@@ -1,5 +1,4 @@
 using Google.Api;
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Strait.Routing;

@@ -1,7 +1,6 @@
 using Google.Rpc;
 using Strait.Samples.TaskService;
 using Todo.V1;
-using Status = Todo.V1.Status;
 using Task = System.Threading.Tasks.Task;
 using TodoTask = Todo.V1.Task;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Google.Rpc;
 using Strait.Samples.TaskService;
 using Todo.V1;
-using Status = Todo.V1.Status;
 using Task = System.Threading.Tasks.Task;
 using TodoTask = Todo.V1.Task;
 
@@ -191,7 +190,7 @@ public sealed class FaultInjectionTests
         Assert.Equal(0, (await ListAsync(fixture.Service)).TotalSize);
     }
 
-    public static TheoryData<FaultInjection> InvalidOptions() =>
+    public static TheoryData<object> InvalidOptions() =>
     [
         new FaultInjection { Latency = TimeSpan.FromSeconds(-1) },
         new FaultInjection { LatencyJitter = TimeSpan.FromSeconds(-1) },
@@ -204,8 +203,9 @@ public sealed class FaultInjectionTests
 
     [Theory]
     [MemberData(nameof(InvalidOptions))]
-    public void Invalid_options_are_rejected_at_construction(FaultInjection options)
+    public void Invalid_options_are_rejected_at_construction(object optionsValue)
     {
+        var options = (FaultInjection)optionsValue;
         Assert.Throws<ArgumentOutOfRangeException>(() => new InMemoryTaskService(options));
     }
 }

@@ -1,6 +1,5 @@
 using Google.Rpc;
 using Todo.V1;
-using Status = Todo.V1.Status;
 using Task = System.Threading.Tasks.Task;
 using TodoTask = Todo.V1.Task;
 

@@ -1,8 +1,8 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Strait.Samples.Hosting;
 using Strait.Tests.Wire;
 using Strait.Tests.Wire.Protos;
 using Strait.Upstream;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Strait.Samples.Hosting;
 using Strait.Upstream;
 using Strait.Wire;
 

@@ -48,8 +48,10 @@ public sealed class OutlierDetectionTests
     [InlineData(GrpcStatusCode.Internal, StatusOrigin.Protocol, true)]
     [InlineData(GrpcStatusCode.Unavailable, StatusOrigin.Transport, true)]
     [InlineData(GrpcStatusCode.ResourceExhausted, StatusOrigin.Protocol, false)] // a reply over Strait's size limit
-    public async Task Only_failures_of_the_endpoint_count(GrpcStatusCode code, StatusOrigin origin, bool ejects)
+    public async Task Only_failures_of_the_endpoint_count(object codeValue, object originValue, bool ejects)
     {
+        var code = (GrpcStatusCode)codeValue;
+        var origin = (StatusOrigin)originValue;
         await using var cluster = TestClusters.Create(TestClusters.Options(2));
         var endpoint = TestClusters.EndpointOn(cluster, 1);
         for (var i = 0; i < 5; i++)
@@ -133,7 +135,7 @@ public sealed class OutlierDetectionTests
         Assert.Equal(2, cluster.UsableCount);
     }
 
-    /// <summary>The ejected endpoint is still out a second before <paramref name="ejection"/> ends, and back at its end.</summary>
+    /// <summary>The ejected endpoint is still out a second before its ejection ends, and back at its end.</summary>
     [Fact]
     public async Task A_returning_endpoint_is_half_open_one_failed_probe_ejects_it_again_and_a_good_one_closes_it()
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf;
 using Google.Rpc;
+using Strait.Samples.Hosting;
 using Strait.Tests.Wire.Protos;
 using Strait.Wire;
 using static Strait.Tests.Wire.WireTestHost;

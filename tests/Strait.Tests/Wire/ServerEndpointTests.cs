@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Strait.Samples.Hosting;
 using Strait.Tests.Wire.Protos;
 using Strait.Wire;
 using static Strait.Tests.Wire.WireTestHost;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Strait.Samples.Hosting;
 using Strait.Tests.Wire.Protos;
 using Strait.Wire;
 using static Strait.Tests.Wire.WireTestHost;

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
+using Strait.Samples.Hosting;
 using Strait.Tests.Wire.Protos;
 using Strait.Wire;
 using static Strait.Tests.Wire.WireTestHost;
@@ -55,8 +56,9 @@ public sealed class UpstreamFailureTests
     [InlineData(401, GrpcStatusCode.Unauthenticated)]
     [InlineData(404, GrpcStatusCode.Unimplemented)]
     [InlineData(500, GrpcStatusCode.Unknown)]
-    public async Task Non_200_without_grpc_status_uses_the_mapping_table(int httpStatus, GrpcStatusCode expected)
+    public async Task Non_200_without_grpc_status_uses_the_mapping_table(int httpStatus, object expectedValue)
     {
+        var expected = (GrpcStatusCode)expectedValue;
         await using var upstream = await StartRawUpstreamAsync(context =>
         {
             context.Response.StatusCode = httpStatus;

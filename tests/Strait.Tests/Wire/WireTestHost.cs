@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Strait.Samples.Hosting;
 using Strait.Tests.Wire.Protos;
 using Strait.Wire;
 

@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Net.Http.Headers;
 using Strait.Gateway;
 using Strait.OpenApi;
 using Strait.Routing;
@@ -16,7 +15,7 @@ namespace Strait.Edge.Docs;
 /// client networks (others get 403). These paths are answered before routing, so a route cannot hide them; GET and
 /// HEAD only.
 /// </summary>
-public sealed class ApiExplorer
+internal sealed class ApiExplorer
 {
     private static readonly Assembly Assembly = typeof(ApiExplorer).Assembly;
 

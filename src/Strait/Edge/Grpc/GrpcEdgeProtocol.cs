@@ -1,7 +1,7 @@
 namespace Strait.Edge.Grpc;
 
 /// <summary>How a gRPC-family request reached Strait, which decides how its answer is framed.</summary>
-public enum GrpcEdgeProtocol
+internal enum GrpcEdgeProtocol
 {
     /// <summary>Not a gRPC-family request: the REST edge handles it.</summary>
     None,
@@ -16,7 +16,7 @@ public enum GrpcEdgeProtocol
     WebText,
 }
 
-public static class GrpcEdgeProtocols
+internal static class GrpcEdgeProtocols
 {
     public const string WebContentType = "application/grpc-web";
     public const string WebTextContentType = "application/grpc-web-text";

@@ -4,15 +4,12 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Logging;
 using Strait.Buffers;
 using Strait.Edge.Rest;
 using Strait.Errors;
 using Strait.Gateway;
 using Strait.Headers;
-using Strait.Hosting;
 using Strait.Observability;
 using Strait.Resilience;
 using Strait.Resilience.Idempotency;
@@ -30,7 +27,7 @@ namespace Strait.Edge.Grpc;
 /// Each pump holds one message at a time, so HTTP/2 flow control (and TCP for grpc-web over HTTP/1.1) carries
 /// backpressure end to end; whichever side ends or fails first cancels the other (RST_STREAM upstream).
 /// </summary>
-public sealed partial class GrpcProxyEndpoint
+internal sealed partial class GrpcProxyEndpoint
 {
     private static readonly GrpcMetadata NoTrailers = new();
     private readonly ILogger logger;

@@ -4,7 +4,6 @@ using Strait.Buffers;
 using Strait.Errors;
 using Strait.Gateway;
 using Strait.Headers;
-using Strait.Hosting;
 using Strait.Json;
 using Strait.Observability;
 using Strait.Resilience;

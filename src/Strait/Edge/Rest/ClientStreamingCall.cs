@@ -4,7 +4,6 @@ using Strait.Buffers;
 using Strait.Errors;
 using Strait.Gateway;
 using Strait.Headers;
-using Strait.Hosting;
 using Strait.Json;
 using Strait.Resilience;
 using Strait.Routing;

@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Strait.Buffers;
-using Strait.Wire;
 
 namespace Strait.Edge.Rest;
 

@@ -3,7 +3,6 @@ using System.Text;
 using Google.Protobuf.Reflection;
 using Strait.Errors;
 using Strait.Gateway;
-using Strait.Hosting;
 using Strait.Json;
 using Strait.Routing;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using Strait.Gateway;
-using Strait.Hosting;
 using Strait.Json;
 using Strait.Routing;
 

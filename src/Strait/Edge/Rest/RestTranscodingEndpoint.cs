@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -7,7 +6,6 @@ using Strait.Edge.WebSockets;
 using Strait.Errors;
 using Strait.Gateway;
 using Strait.Headers;
-using Strait.Hosting;
 using Strait.Json;
 using Strait.Observability;
 using Strait.Resilience;
@@ -24,7 +22,7 @@ namespace Strait.Edge.Rest;
 /// map reply metadata to headers and trailers → transcode the reply. Every failure on the way becomes one
 /// <see cref="Problem"/>, rendered once at the end.
 /// </summary>
-public sealed partial class RestTranscodingEndpoint
+internal sealed partial class RestTranscodingEndpoint
 {
     private readonly ILogger logger;
 

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Strait.Buffers;
 using Strait.Errors;
 using Strait.Gateway;
-using Strait.Hosting;
 using Strait.Json;
 using Strait.Resilience;
 using Strait.Routing;

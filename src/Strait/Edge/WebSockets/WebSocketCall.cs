@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
@@ -6,7 +5,6 @@ using Strait.Buffers;
 using Strait.Edge.Rest;
 using Strait.Errors;
 using Strait.Gateway;
-using Strait.Hosting;
 using Strait.Json;
 using Strait.Observability;
 using Strait.Resilience;

@@ -5,7 +5,7 @@ namespace Strait.Resilience.Idempotency;
 /// second execution. A key is claimed before the call (<see cref="TryBeginAsync"/>) and either completed with the
 /// answer or abandoned, so that concurrent repeats see it in flight. Implementations are shared by every request.
 /// </summary>
-public interface IIdempotencyStore : IAsyncDisposable
+internal interface IIdempotencyStore : IAsyncDisposable
 {
     /// <summary>Claims <paramref name="key"/> for a request with <paramref name="fingerprint"/>, or reports what holds it.</summary>
     /// <param name="lease">How long an unfinished claim holds the key, so that a crashed gateway does not hold it forever.</param>
@@ -18,7 +18,7 @@ public interface IIdempotencyStore : IAsyncDisposable
     ValueTask AbandonAsync(string key, Guid claim, CancellationToken cancellationToken);
 }
 
-public enum IdempotencyClaimState
+internal enum IdempotencyClaimState
 {
     /// <summary>The key is this request's: call the backend, then complete or abandon.</summary>
     Begun,
@@ -34,10 +34,10 @@ public enum IdempotencyClaimState
 }
 
 /// <param name="Token">For <see cref="IdempotencyClaimState.Begun"/>: identifies this claim to complete or abandon it.</param>
-public readonly record struct IdempotencyClaim(IdempotencyClaimState State, StoredResponse? Response = null, Guid Token = default);
+internal readonly record struct IdempotencyClaim(IdempotencyClaimState State, StoredResponse? Response = null, Guid Token = default);
 
 /// <summary>An answer as sent: status, the headers worth replaying, and the body.</summary>
-public sealed record StoredResponse(int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body)
+internal sealed record StoredResponse(int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body)
 {
     /// <summary>A compact binary form for stores that keep bytes: status, header count, then length-prefixed UTF-8 strings.</summary>
     public byte[] SerializeHeaders()

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Strait.Resilience.Idempotency;
 
 /// <summary>Creates the configured <see cref="IIdempotencyStore"/> (<c>resilience.idempotencyStore</c>).</summary>
-public static partial class IdempotencyStores
+internal static partial class IdempotencyStores
 {
     /// <returns>Null when <paramref name="errors"/> got problems.</returns>
     public static IIdempotencyStore? TryCreate(IdempotencyStoreOptions options, List<string> errors)

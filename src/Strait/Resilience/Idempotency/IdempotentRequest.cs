@@ -11,7 +11,7 @@ namespace Strait.Resilience.Idempotency;
 /// refuses the key's reuse for another request (422) or while it is in flight (409), and once the answer is sent
 /// stores it, or releases the key when the answer says nothing final (5xx, 429, 408, 409: a repeat may run again).
 /// </summary>
-public sealed class IdempotentRequest
+internal sealed class IdempotentRequest
 {
     public const string KeyHeader = "Idempotency-Key";
 
@@ -77,7 +77,7 @@ public sealed class IdempotentRequest
     /// <summary>
     /// Starts replay handling for a request that carries an Idempotency-Key on a route that replays. Returns the
     /// request to finish with <see cref="FinishAsync"/> once the answer is written; or null with
-    /// <paramref name="problem"/> set (a problem to answer) or not (the stored answer was replayed).
+    /// <c>Problem</c> set (a problem to answer) or not (the stored answer was replayed).
     /// </summary>
     public static async Task<(IdempotentRequest? Request, Problem? Problem)> BeginAsync(
         HttpContext context,

@@ -4,7 +4,7 @@ namespace Strait.Resilience.Idempotency;
 /// The store of one gateway process: answers are lost on restart and not seen by other replicas. Bounded: beyond
 /// <c>maxEntries</c> the oldest keys are dropped first; expired ones are dropped as new keys arrive.
 /// </summary>
-public sealed class MemoryIdempotencyStore : IIdempotencyStore
+internal sealed class MemoryIdempotencyStore : IIdempotencyStore
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);

@@ -7,7 +7,7 @@ namespace Strait.Resilience.Idempotency;
 /// of them, and its answer is replayed by any. Claims are single statements (INSERT … ON CONFLICT … WHERE), so two
 /// replicas can never both win a key; an unfinished claim lapses after its lease, an answer after its TTL.
 /// </summary>
-public sealed class PostgresIdempotencyStore : IIdempotencyStore
+internal sealed class PostgresIdempotencyStore : IIdempotencyStore
 {
     private const short InFlight = 0;
     private const short Completed = 1;

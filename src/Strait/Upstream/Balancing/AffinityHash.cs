@@ -7,7 +7,7 @@ namespace Strait.Upstream.Balancing;
 /// mixer so that similar keys ("user-1", "user-2") land far apart on the ring. Stable across processes and
 /// versions (unlike string.GetHashCode), so every Strait replica sends a key to the same endpoint.
 /// </summary>
-public static class AffinityHash
+internal static class AffinityHash
 {
     private const ulong OffsetBasis = 14695981039346656037;
     private const ulong Prime = 1099511628211;

@@ -4,7 +4,7 @@ namespace Strait.Upstream.Balancing;
 /// Picks one endpoint per call from an immutable set. A cluster builds a new picker whenever the set of usable
 /// endpoints changes, so a picker never sees a half-updated set and needs no lock.
 /// </summary>
-public abstract class EndpointPicker
+internal abstract class EndpointPicker
 {
     protected EndpointPicker(UpstreamEndpoint[] endpoints)
     {
@@ -28,7 +28,7 @@ public abstract class EndpointPicker
     };
 }
 
-public sealed class RoundRobinPicker : EndpointPicker
+internal sealed class RoundRobinPicker : EndpointPicker
 {
     private uint next;
 
@@ -44,13 +44,13 @@ public sealed class RoundRobinPicker : EndpointPicker
     }
 }
 
-public sealed class RandomPicker(UpstreamEndpoint[] endpoints) : EndpointPicker(endpoints)
+internal sealed class RandomPicker(UpstreamEndpoint[] endpoints) : EndpointPicker(endpoints)
 {
     public override UpstreamEndpoint Pick(ulong? affinityHash) => Endpoints[System.Random.Shared.Next(Endpoints.Length)];
 }
 
 /// <summary>Power of two choices on calls in flight: nearly as good as scanning every endpoint, at constant cost.</summary>
-public sealed class LeastRequestPicker(UpstreamEndpoint[] endpoints) : EndpointPicker(endpoints)
+internal sealed class LeastRequestPicker(UpstreamEndpoint[] endpoints) : EndpointPicker(endpoints)
 {
     public override UpstreamEndpoint Pick(ulong? affinityHash)
     {
@@ -73,7 +73,7 @@ public sealed class LeastRequestPicker(UpstreamEndpoint[] endpoints) : EndpointP
     }
 }
 
-public sealed class PickFirstPicker(UpstreamEndpoint[] endpoints) : EndpointPicker(endpoints)
+internal sealed class PickFirstPicker(UpstreamEndpoint[] endpoints) : EndpointPicker(endpoints)
 {
     public override UpstreamEndpoint Pick(ulong? affinityHash) => Endpoints[0];
 }

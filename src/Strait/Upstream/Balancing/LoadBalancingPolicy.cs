@@ -1,7 +1,7 @@
 namespace Strait.Upstream.Balancing;
 
 /// <summary>How a cluster picks the endpoint of each call.</summary>
-public enum LoadBalancingPolicy
+internal enum LoadBalancingPolicy
 {
     /// <summary>Power of two choices: the less busy (fewer calls in flight) of two random endpoints.</summary>
     LeastRequest,
@@ -20,7 +20,7 @@ public enum LoadBalancingPolicy
     PickFirst,
 }
 
-public static class LoadBalancingPolicyNames
+internal static class LoadBalancingPolicyNames
 {
     public const string All = "least_request, round_robin, random, weighted, ring_hash or pick_first";
 

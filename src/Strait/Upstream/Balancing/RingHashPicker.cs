@@ -5,7 +5,7 @@ namespace Strait.Upstream.Balancing;
 /// and a key goes to the owner of the first point at or after the key's hash. Adding or removing one endpoint moves
 /// only the keys of the points it owns. Calls without a key are spread at random.
 /// </summary>
-public sealed class RingHashPicker : EndpointPicker
+internal sealed class RingHashPicker : EndpointPicker
 {
     // Points per unit of weight. Fixed, so that with equal weights an endpoint's points do not depend on how many
     // others there are: removing one moves exactly its own keys.

@@ -5,7 +5,7 @@ namespace Strait.Upstream.Balancing;
 /// cumulative weights. That golden-ratio sequence is low-discrepancy, so after any number of calls every endpoint's
 /// share is within a few calls of its exact weight, and consecutive calls are interleaved rather than bunched.
 /// </summary>
-public sealed class WeightedPicker : EndpointPicker
+internal sealed class WeightedPicker : EndpointPicker
 {
     private const ulong GoldenRatio64 = 0x9E3779B97F4A7C15;
 

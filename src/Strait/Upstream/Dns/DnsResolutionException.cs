@@ -4,7 +4,7 @@ namespace Strait.Upstream.Dns;
 /// No authoritative answer for a host name: a timeout, SERVFAIL, REFUSED, a malformed reply or an unreachable server.
 /// Endpoint discovery keeps the endpoints it last knew when it sees this, unlike an empty (NXDOMAIN) answer.
 /// </summary>
-public sealed class DnsResolutionException : Exception
+internal sealed class DnsResolutionException : Exception
 {
     public DnsResolutionException()
         : this("DNS resolution failed")

@@ -12,7 +12,7 @@ namespace Strait.Upstream.Dns;
 /// <see cref="DnsResolutionException"/> means the answer is unknown (timeout, SERVFAIL, REFUSED, malformed reply,
 /// unreachable server), so the caller keeps the endpoints it last knew.
 /// </remarks>
-public interface IDnsResolver
+internal interface IDnsResolver
 {
     /// <summary>
     /// All A and AAAA addresses of <paramref name="host"/>, deduplicated, IPv4 first, each family in answer order.

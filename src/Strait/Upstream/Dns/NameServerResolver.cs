@@ -16,7 +16,7 @@ namespace Strait.Upstream.Dns;
 /// <see cref="SystemDnsResolver"/> applies), so it must be fully qualified, e.g. <c>tasks.default.svc.cluster.local</c>,
 /// with or without the trailing dot.
 /// </remarks>
-public sealed class NameServerResolver : IDnsResolver
+internal sealed class NameServerResolver : IDnsResolver
 {
     /// <summary>CNAMEs followed per address family across the answer and any follow-up queries; more is taken as a loop.</summary>
     public const int MaxCnameHops = 8;

@@ -7,7 +7,7 @@ namespace Strait.Upstream.Dns;
 /// Resolves through the operating system (getaddrinfo: <c>/etc/hosts</c>, <c>/etc/resolv.conf</c> search domains and
 /// options), so short names like <c>tasks</c> are expanded the way every other program on the machine expands them.
 /// </summary>
-public sealed class SystemDnsResolver : IDnsResolver
+internal sealed class SystemDnsResolver : IDnsResolver
 {
     public static SystemDnsResolver Instance { get; } = new();
 

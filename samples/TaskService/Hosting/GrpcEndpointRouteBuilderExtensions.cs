@@ -5,10 +5,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Strait.Wire;
+using Strait.Wire;
+
+namespace Strait.Samples.Hosting;
 
 /// <summary>Maps gRPC services onto ASP.NET Core endpoint routing (Kestrel with HTTP/2).</summary>
-public static class GrpcEndpointRouteBuilderExtensions
+internal static class GrpcEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>POST /{service}/{method}</c> for every method of <paramref name="service"/>, plus a catch-all under the

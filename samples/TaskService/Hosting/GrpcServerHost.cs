@@ -9,13 +9,13 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Strait.Wire;
+namespace Strait.Samples.Hosting;
 
 /// <summary>
 /// A standalone Kestrel server for gRPC services (samples, tests, Strait's own services): HTTP/2 only, so cleartext
 /// clients use h2c with prior knowledge. Unknown services are answered with UNIMPLEMENTED.
 /// </summary>
-public sealed class GrpcServerHost : IAsyncDisposable
+internal sealed class GrpcServerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 

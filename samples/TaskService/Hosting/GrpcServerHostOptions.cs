@@ -2,10 +2,12 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
 
-namespace Strait.Wire;
+using Strait.Wire;
+
+namespace Strait.Samples.Hosting;
 
 /// <summary>Settings of a <see cref="GrpcServerHost"/>.</summary>
-public sealed class GrpcServerHostOptions
+internal sealed class GrpcServerHostOptions
 {
     /// <summary>The options the mapped gRPC services use.</summary>
     public GrpcServerOptions Grpc { get; set; } = new();
