@@ -22,7 +22,7 @@ public class HeaderMappingBenchmarks
     private const int HeaderCount = 30;
 
     private HeaderMappingPlan _plan = null!;
-    private HttpRoute _route = null!;
+    private RouteHeaderRules _rules = null!;
     private RequestIdentity _identity = null!;
     private HttpContext _noHeaders = null!;
     private HttpContext _noneMatch = null!;
@@ -45,7 +45,7 @@ public class HeaderMappingBenchmarks
         _plan = HeaderMappingCompiler.Compile(options, new HeaderTransformRegistry());
         var method = Protos.BenchReflection.Descriptor.Services[0].FindMethodByName("GetOrder");
         var read = HttpRuleReader.Read(method, new HttpRule { Get = "/v1/orders/{id}" }, RouteSource.Config);
-        _route = read.Routes[0];
+        _rules = _plan.Narrow(read.Routes[0]);
         _identity = new RequestIdentity("9f2c1c0de8b84d3b9b3a2f44c1f0a7e1", "4bf92f3577b34da6a3ce929d0e0e4736");
         _noHeaders = Request(0, 0);
         _noneMatch = Request(HeaderCount, 0);
@@ -64,7 +64,7 @@ public class HeaderMappingBenchmarks
     private GrpcMetadata Map(HttpContext context)
     {
         var metadata = new GrpcMetadata();
-        if (IncomingHeaderMapper.Map(context.Request, "/v1/orders/42", _route, _plan, _identity, metadata, NullLogger.Instance) is not null)
+        if (IncomingHeaderMapper.Map(context.Request, "/v1/orders/42", _rules, _plan, _identity, metadata, NullLogger.Instance) is not null)
         {
             throw new InvalidOperationException("the benchmark request was rejected");
         }

@@ -155,7 +155,7 @@ internal static class StraitCommand
         var options = LoadOptions(parse);
         await using var runtime = GatewayRuntime.Create(options, requireBackend: false);
         var snapshot = await LoadSnapshotAsync(runtime, cancellation).ConfigureAwait(false);
-        Console.Out.Write(RouteTableText.Format(snapshot.RouteTable, snapshot.Upstream));
+        Console.Out.Write(RouteTableText.Format(snapshot.RouteTable, snapshot.Plans));
         return Success;
     }
 

@@ -53,6 +53,6 @@ internal sealed class GatewayHealthService(GatewaySnapshotHolder snapshots, Func
             return null;
         }
 
-        return ready() && snapshot.Upstream.For(descriptor.Methods[0]).UsableCount > 0 ? ServingStatus.Serving : ServingStatus.NotServing;
+        return ready() && snapshot.Plans.For(descriptor.Methods[0]).Cluster.UsableCount > 0 ? ServingStatus.Serving : ServingStatus.NotServing;
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using Google.Api;
 using Google.Protobuf.Reflection;
 using Grpc.Health.V1;
@@ -13,7 +12,6 @@ using Strait.Resilience;
 using Strait.Resilience.Idempotency;
 using Strait.Routing;
 using Strait.Schema;
-using Strait.Upstream;
 
 namespace Strait.Gateway;
 
@@ -25,17 +23,15 @@ namespace Strait.Gateway;
 /// </summary>
 internal sealed class GatewaySnapshot
 {
-    private readonly FrozenDictionary<MethodDescriptor, string> grpcPaths;
     private readonly Lazy<ReflectionIndex> reflection;
     private readonly Lazy<(byte[] Document, string ETag)> openApi;
 
-    private GatewaySnapshot(GatewayRuntime runtime, SchemaRegistry schema, RouteTable routeTable, UpstreamClusters upstream, CallPolicies policies, EdgeRateLimits rateLimits, string fingerprint)
+    private GatewaySnapshot(GatewayRuntime runtime, SchemaRegistry schema, RouteTable routeTable, RoutePlans plans, string fingerprint)
     {
         var options = runtime.Options;
         Runtime = runtime;
         Fingerprint = fingerprint;
-        Policies = policies;
-        RateLimits = rateLimits;
+        Plans = plans;
         // Values are copied out of the (mutable) options: the snapshot must not change after it is built.
         MaxRequestBodySize = options.Limits.MaxRequestBodySize;
         StreamResultEnvelope = options.Streaming.Envelope == "result";
@@ -45,7 +41,6 @@ internal sealed class GatewaySnapshot
         WebSocketKeepAlive = options.Streaming.WebSocketKeepAlive;
         Schema = schema;
         RouteTable = routeTable;
-        Upstream = upstream;
         Codec = new ProtoJsonCodec(new SchemaTypeResolver(schema));
         ReadOptions = new JsonReadOptions { IgnoreUnknownFields = options.Json.IgnoreUnknownFields, MaxDepth = options.Json.MaxDepth };
         WriteOptions = new JsonWriteOptions
@@ -60,8 +55,7 @@ internal sealed class GatewaySnapshot
             options.Errors.Format == "google-rpc-status" ? ErrorBodyFormat.GoogleRpcStatus : ErrorBodyFormat.ProblemJson,
             options.Errors.TypeBaseUri);
         DetailRenderer = new CodecErrorDetailRenderer(Codec, WriteOptions);
-        grpcPaths = schema.MethodsByPath.ToFrozenDictionary(p => p.Value, p => p.Key);
-        foreach (var method in grpcPaths.Keys)
+        foreach (var method in schema.MethodsByPath.Values)
         {
             Codec.Prepare(method.InputType);
             Codec.Prepare(method.OutputType);
@@ -146,25 +140,16 @@ internal sealed class GatewaySnapshot
 
     public IErrorDetailRenderer DetailRenderer { get; }
 
-    /// <summary>The clusters, and which one serves each route.</summary>
-    public UpstreamClusters Upstream { get; }
-
     public HeaderMappingPlan Headers => Runtime.Headers;
 
-    /// <summary>Deadlines, retries and hedging of every route.</summary>
-    public CallPolicies Policies { get; }
-
-    /// <summary>The edge rate limits of every route.</summary>
-    public EdgeRateLimits RateLimits { get; }
+    /// <summary>The plan of every route and method: cluster, call policy, rate limits, header rules.</summary>
+    public RoutePlans Plans { get; }
 
     /// <summary>Where answers to requests with an Idempotency-Key are kept for replay.</summary>
     public IIdempotencyStore Idempotency => Runtime.Idempotency;
 
     /// <summary>The largest answer the idempotency store keeps, in bytes.</summary>
     public int MaxStoredResponse => Runtime.Options.Resilience.IdempotencyStore.MaxResponseSize;
-
-    /// <summary>The gRPC request path of a method of this schema, computed once.</summary>
-    public string GrpcPathOf(MethodDescriptor method) => grpcPaths[method];
 
     /// <summary>
     /// Builds the routes of <paramref name="schema"/> and resolves clusters, policies and limits for them. Every
@@ -176,15 +161,10 @@ internal sealed class GatewaySnapshot
         var options = runtime.Options;
         var routeTable = BuildRoutes(schema, options);
         var errors = new List<string>();
-        var policies = CallPolicies.TryBuild(options.Resilience, routeTable, errors);
-        var rateLimits = runtime.RateLimiters.TryResolve(routeTable, errors);
-        var upstream = UpstreamClusters.TryResolve(runtime.Clusters, routeTable, reflected, errors);
-        if (upstream is null || policies is null || rateLimits is null)
-        {
-            throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
-        }
-
-        return new GatewaySnapshot(runtime, schema, routeTable, upstream, policies, rateLimits, fingerprint);
+        var grpcPaths = schema.MethodsByPath.ToDictionary(p => p.Value, p => p.Key);
+        var plans = RoutePlans.TryBuild(runtime, routeTable, grpcPaths, reflected, errors)
+            ?? throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
+        return new GatewaySnapshot(runtime, schema, routeTable, plans, fingerprint);
     }
 
     private static RouteTable BuildRoutes(SchemaRegistry schema, StraitOptions options)

@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Net;
-using System.Runtime.CompilerServices;
 using Strait.Routing;
 
 namespace Strait.Headers;
@@ -11,10 +10,6 @@ namespace Strait.Headers;
 /// </summary>
 internal sealed class HeaderMappingPlan
 {
-    // Weak keys: the plan is compiled from configuration and outlives schema swaps, while routes belong to one schema
-    // snapshot. A strong cache kept every old snapshot's routes, and their descriptors, alive.
-    private readonly ConditionalWeakTable<HttpRoute, RouteHeaderRules> _byRoute = new();
-    private readonly ConditionalWeakTable<HttpRoute, RouteHeaderRules>.CreateValueCallback _narrow;
     private readonly string[] _skipExact;
     private readonly string[] _skipPrefixes;
 
@@ -52,8 +47,6 @@ internal sealed class HeaderMappingPlan
         Incoming = incoming;
         Outgoing = outgoing;
         Counters = new HeaderRuleCounters();
-
-        _narrow = route => new RouteHeaderRules(this, route);
     }
 
     public bool IsGrpcGatewayCompatible { get; }
@@ -137,22 +130,12 @@ internal sealed class HeaderMappingPlan
         return false;
     }
 
-    internal RouteHeaderRules For(HttpRoute route) => _byRoute.GetValue(route, _narrow);
-
-    /// <summary>How many routes have narrowed rules cached: for tests of the cache's bound.</summary>
-    internal int CachedRouteCount
-    {
-        get
-        {
-            var count = 0;
-            foreach (var _ in _byRoute)
-            {
-                count++;
-            }
-
-            return count;
-        }
-    }
+    /// <summary>
+    /// The rules that apply on <paramref name="route"/>. The plan outlives schema swaps (it is compiled from
+    /// configuration) while routes belong to one snapshot, so the narrowed rules are kept by the snapshot's route plan,
+    /// not here.
+    /// </summary>
+    internal RouteHeaderRules Narrow(HttpRoute route) => new(this, route);
 }
 
 /// <summary>The rules that apply on one route, indexed for the per-request loops.</summary>

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Strait.Errors;
 using Strait.Observability;
-using Strait.Routing;
 using Strait.Wire;
 
 namespace Strait.Headers;
@@ -41,7 +40,7 @@ internal static partial class IncomingHeaderMapper
 
     /// <summary>Adds the call's metadata to <paramref name="metadata"/>, or returns the problem that stops the request.</summary>
     /// <param name="path">The request path as the front door reads it, which <c>headers.skipPaths</c> are matched on.</param>
-    public static Problem? Map(HttpRequest request, string path, HttpRoute route, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata, ILogger logger)
+    public static Problem? Map(HttpRequest request, string path, RouteHeaderRules routeRules, HeaderMappingPlan plan, RequestIdentity identity, GrpcMetadata metadata, ILogger logger)
     {
         var headers = request.Headers;
         if (headers.Count > plan.MaxHeaderCount)
@@ -49,7 +48,7 @@ internal static partial class IncomingHeaderMapper
             return Problems.TooManyHeaders(headers.Count, plan.MaxHeaderCount);
         }
 
-        var rules = plan.IsSkipped(path) ? null : plan.For(route);
+        var rules = plan.IsSkipped(path) ? null : routeRules;
         var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
         var connection = ConnectionHeader.Of(headers);
         var debug = logger.IsEnabled(LogLevel.Debug);

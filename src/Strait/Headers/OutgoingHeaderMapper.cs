@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Strait.Errors;
-using Strait.Routing;
 using Strait.Wire;
 
 namespace Strait.Headers;
@@ -31,7 +30,7 @@ internal static partial class OutgoingHeaderMapper
     public static Problem? Apply(
         HttpContext context,
         string path,
-        HttpRoute route,
+        RouteHeaderRules routeRules,
         HeaderMappingPlan plan,
         GrpcMetadata responseHeaders,
         GrpcMetadata trailers,
@@ -39,7 +38,7 @@ internal static partial class OutgoingHeaderMapper
         ILogger logger,
         out int? successStatus)
     {
-        var rules = plan.IsSkipped(path) ? null : plan.For(route);
+        var rules = plan.IsSkipped(path) ? null : routeRules;
         var response = context.Response;
         var realTrailers = AcceptsTrailers(context);
         var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
@@ -89,9 +88,9 @@ internal static partial class OutgoingHeaderMapper
     /// status convention (<c>x-http-code</c>) does not, since a stream always answers 200, and required rules are not
     /// enforced, since their metadata may still come in the trailers.
     /// </summary>
-    public static void ApplyStreamHead(HttpContext context, string path, HttpRoute route, HeaderMappingPlan plan, GrpcMetadata responseHeaders, ILogger logger)
+    public static void ApplyStreamHead(HttpContext context, string path, RouteHeaderRules routeRules, HeaderMappingPlan plan, GrpcMetadata responseHeaders, ILogger logger)
     {
-        var rules = plan.IsSkipped(path) ? null : plan.For(route);
+        var rules = plan.IsSkipped(path) ? null : routeRules;
         var response = context.Response;
         var realTrailers = AcceptsTrailers(context);
         var mapped = new SeenRules(plan.SeenRuleWords <= SeenRules.MaxStackWords ? stackalloc ulong[plan.SeenRuleWords] : new ulong[plan.SeenRuleWords]);
@@ -117,9 +116,9 @@ internal static partial class OutgoingHeaderMapper
     /// trailers they are dropped: the headers left with the first message. Rules that target a header cannot apply.
     /// </summary>
     public static void ApplyStreamTrailers(
-        HttpContext context, string path, HttpRoute route, HeaderMappingPlan plan, GrpcMetadata responseHeaders, GrpcMetadata trailers, ILogger logger)
+        HttpContext context, string path, RouteHeaderRules rules, HeaderMappingPlan plan, GrpcMetadata responseHeaders, GrpcMetadata trailers, ILogger logger)
     {
-        if (!AcceptsTrailers(context) || plan.IsSkipped(path) || plan.For(route) is not { } rules)
+        if (!AcceptsTrailers(context) || plan.IsSkipped(path))
         {
             return;
         }

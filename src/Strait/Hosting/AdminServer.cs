@@ -131,7 +131,7 @@ internal sealed class AdminServer : IAsyncDisposable
         {
             if (path == "/clusters")
             {
-                ClusterStatusWriter.Write(json, snapshot.Upstream, DateTime.UtcNow);
+                ClusterStatusWriter.Write(json, snapshot.Runtime.Clusters, DateTime.UtcNow);
             }
             else
             {

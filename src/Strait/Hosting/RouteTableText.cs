@@ -1,13 +1,13 @@
 using System.Text;
+using Strait.Gateway;
 using Strait.Routing;
-using Strait.Upstream;
 
 namespace Strait.Hosting;
 
 /// <summary>The route table as aligned text, for <c>strait routes</c>.</summary>
 internal static class RouteTableText
 {
-    public static string Format(RouteTable table, UpstreamClusters clusters)
+    public static string Format(RouteTable table, RoutePlans plans)
     {
         var rows = new List<string[]> { new[] { "VERB", "TEMPLATE", "METHOD", "BODY", "RESPONSE_BODY", "CLUSTER", "SOURCE" } };
         foreach (var route in table.Routes.OrderBy(r => r.Template.ToString(), StringComparer.Ordinal).ThenBy(r => r.HttpMethod, StringComparer.Ordinal))
@@ -19,7 +19,7 @@ internal static class RouteTableText
                 route.Method.FullName,
                 route.Body?.ToString() ?? "-",
                 route.ResponseBody?.Name ?? "-",
-                clusters.For(route).Name,
+                plans.For(route).Cluster.Name,
                 route.Source.ToString().ToLowerInvariant(),
             ]);
         }

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using Google.Protobuf.Reflection;
 using Strait.Routing;
 using Strait.Wire;
@@ -7,8 +6,8 @@ namespace Strait.Resilience;
 
 /// <summary>
 /// The call policy of every route: the <c>resilience.policies</c> entry that claims it (route, else method, else
-/// service), merged over <c>resilience.default</c>. Resolved once per route table, so a call finds its policy with one
-/// dictionary lookup.
+/// service), merged over <c>resilience.default</c>. Built with each route table; the route plans keep each route's
+/// policy.
 /// </summary>
 internal sealed class CallPolicies
 {
@@ -26,22 +25,34 @@ internal sealed class CallPolicies
         GrpcStatusCode.Aborted,
         GrpcStatusCode.OutOfRange);
 
-    private readonly FrozenDictionary<HttpRoute, RouteCallPolicy> byRoute;
-    private readonly FrozenDictionary<MethodDescriptor, RouteCallPolicy> byMethod;
+    private readonly Dictionary<string, CallPolicy> built;
+    private readonly RouteClaimResolution claims;
 
-    private CallPolicies(FrozenDictionary<HttpRoute, RouteCallPolicy> byRoute, FrozenDictionary<MethodDescriptor, RouteCallPolicy> byMethod, string deadlineHeader)
+    private CallPolicies(Dictionary<string, CallPolicy> built, RouteClaimResolution claims, string deadlineHeader)
     {
-        this.byRoute = byRoute;
-        this.byMethod = byMethod;
+        this.built = built;
+        this.claims = claims;
         DeadlineHeader = deadlineHeader;
     }
 
     public string DeadlineHeader { get; }
 
-    public RouteCallPolicy For(HttpRoute route) => byRoute[route];
+    /// <summary>
+    /// The policy of a route: its claiming entry's, else the default; idempotent as configured, else as the method
+    /// declares or the verb implies.
+    /// </summary>
+    public RouteCallPolicy For(HttpRoute route)
+    {
+        var policy = built[claims.NameOf(route) ?? "default"];
+        return new RouteCallPolicy(policy, policy.Idempotent ?? (DeclaredIdempotent(route.Method) || route.HttpMethod is "GET" or "HEAD" or "PUT" or "DELETE"));
+    }
 
     /// <summary>The policy of a call made by method (native gRPC, grpc-web): its method's or service's entry, else the default.</summary>
-    public RouteCallPolicy For(MethodDescriptor method) => byMethod[method];
+    public RouteCallPolicy For(MethodDescriptor method)
+    {
+        var policy = built[claims.NameOf(method) ?? "default"];
+        return new RouteCallPolicy(policy, policy.Idempotent ?? DeclaredIdempotent(method));
+    }
 
     /// <returns>Null when <paramref name="errors"/> got problems.</returns>
     public static CallPolicies? TryBuild(ResilienceOptions options, RouteTable routes, List<string> errors)
@@ -89,21 +100,7 @@ internal sealed class CallPolicies
             return null;
         }
 
-        var byRoute = new Dictionary<HttpRoute, RouteCallPolicy>();
-        foreach (var route in routes.Routes)
-        {
-            var policy = claims.ByRoute.TryGetValue(route, out var name) ? built[name] : built["default"];
-            byRoute[route] = new RouteCallPolicy(policy, policy.Idempotent ?? (DeclaredIdempotent(route.Method) || route.HttpMethod is "GET" or "HEAD" or "PUT" or "DELETE"));
-        }
-
-        var byMethod = new Dictionary<MethodDescriptor, RouteCallPolicy>();
-        foreach (var method in routes.Methods)
-        {
-            var policy = claims.ByMethod.TryGetValue(method, out var name) ? built[name] : built["default"];
-            byMethod[method] = new RouteCallPolicy(policy, policy.Idempotent ?? DeclaredIdempotent(method));
-        }
-
-        return new CallPolicies(byRoute.ToFrozenDictionary(), byMethod.ToFrozenDictionary(), options.DeadlineHeader.Trim());
+        return new CallPolicies(built, claims, options.DeadlineHeader.Trim());
     }
 
     /// <summary>

@@ -6,7 +6,14 @@ namespace Strait.Routing;
 internal sealed record RouteClaimLists(IReadOnlyList<string> Services, IReadOnlyList<string> Methods, IReadOnlyList<string> Routes);
 
 /// <summary>The entry of each claimed route, and of each claimed method (for calls that arrive without a route: native gRPC and grpc-web).</summary>
-internal sealed record RouteClaimResolution(Dictionary<HttpRoute, string> ByRoute, Dictionary<MethodDescriptor, string> ByMethod);
+internal sealed record RouteClaimResolution(Dictionary<HttpRoute, string> ByRoute, Dictionary<MethodDescriptor, string> ByMethod)
+{
+    /// <summary>The name of the entry that claims <paramref name="route"/>; null when none does.</summary>
+    public string? NameOf(HttpRoute route) => ByRoute.GetValueOrDefault(route);
+
+    /// <summary>The name of the entry that claims <paramref name="method"/> for calls made by method; null when none does.</summary>
+    public string? NameOf(MethodDescriptor method) => ByMethod.GetValueOrDefault(method);
+}
 
 /// <summary>
 /// Resolves named entries' claims to the entry of each route: its route's claim (<c>VERB TEMPLATE</c>), else its

@@ -10,7 +10,7 @@ namespace Strait.Upstream;
 /// </summary>
 internal static class ClusterStatusWriter
 {
-    public static void Write(Utf8JsonWriter json, UpstreamClusters clusters, DateTime nowUtc)
+    public static void Write(Utf8JsonWriter json, UpstreamClusterSet clusters, DateTime nowUtc)
     {
         json.WriteStartObject();
         json.WriteStartArray("clusters");

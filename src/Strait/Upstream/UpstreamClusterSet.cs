@@ -4,10 +4,12 @@ namespace Strait.Upstream;
 
 /// <summary>
 /// The clusters of a configuration, live for the gateway's lifetime: their endpoints, connections, health, budgets
-/// and breakers do not start over when a new schema swaps the route table (see <see cref="UpstreamClusters"/>).
+/// and breakers do not start over when a new schema swaps the route table (each snapshot's route plans pick from them).
 /// </summary>
 internal sealed class UpstreamClusterSet : IAsyncDisposable
 {
+    public const string DefaultClusterName = "default";
+
     private readonly Dictionary<string, UpstreamCluster> byName;
 
     private UpstreamClusterSet(IReadOnlyList<UpstreamCluster> all, IReadOnlyDictionary<string, ClusterOptions> named)
@@ -52,7 +54,7 @@ internal sealed class UpstreamClusterSet : IAsyncDisposable
         }
 
         var settings = new List<ClusterSettings>();
-        if (ClusterSettings.TryCreate(UpstreamClusters.DefaultClusterName, "backend", backend, errors) is { } defaultSettings)
+        if (ClusterSettings.TryCreate(DefaultClusterName, "backend", backend, errors) is { } defaultSettings)
         {
             settings.Add(defaultSettings);
         }
@@ -60,9 +62,9 @@ internal sealed class UpstreamClusterSet : IAsyncDisposable
         foreach (var (name, options) in named)
         {
             var key = "clusters." + name;
-            if (string.Equals(name, UpstreamClusters.DefaultClusterName, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(name, DefaultClusterName, StringComparison.OrdinalIgnoreCase))
             {
-                errors.Add($"{key}: the name '{UpstreamClusters.DefaultClusterName}' is the backend section's; pick another");
+                errors.Add($"{key}: the name '{DefaultClusterName}' is the backend section's; pick another");
                 continue;
             }
 

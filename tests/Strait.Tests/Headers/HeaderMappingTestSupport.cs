@@ -44,7 +44,7 @@ internal static class HeaderMappingTestSupport
     {
         var metadata = new GrpcMetadata();
         var identity = new RequestIdentity("req-test", "trace-test");
-        var problem = IncomingHeaderMapper.Map(context.Request, RequestTarget.Read(context).Path, route ?? CreateUser, plan, identity, metadata, NullLogger.Instance);
+        var problem = IncomingHeaderMapper.Map(context.Request, RequestTarget.Read(context).Path, plan.Narrow(route ?? CreateUser), plan, identity, metadata, NullLogger.Instance);
         return (metadata, problem);
     }
 

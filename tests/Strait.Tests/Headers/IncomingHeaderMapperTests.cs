@@ -400,7 +400,7 @@ public sealed class IncomingHeaderMapperTests
         var logger = new RecordingLogger();
         var context = Request(("Authorization", "Bearer top-secret"), ("X-Session", "s3cr3t"), ("X-Tenant", "acme"));
 
-        Assert.Null(IncomingHeaderMapper.Map(context.Request, RequestTarget.Read(context).Path, CreateUser, plan, new Strait.Observability.RequestIdentity("r", "t"), new Strait.Wire.GrpcMetadata(), logger));
+        Assert.Null(IncomingHeaderMapper.Map(context.Request, RequestTarget.Read(context).Path, plan.Narrow(CreateUser), plan, new Strait.Observability.RequestIdentity("r", "t"), new Strait.Wire.GrpcMetadata(), logger));
 
         var logged = string.Join("\n", logger.Lines);
         Assert.DoesNotContain("top-secret", logged, StringComparison.Ordinal);

@@ -213,7 +213,7 @@ public sealed class OutgoingHeaderMapperTests
         var context = Request();
         using var counts = new OutcomeCounter();
 
-        OutgoingHeaderMapper.ApplyStreamHead(context, RequestTarget.Read(context).Path, CreateUser, plan, Metadata(("x-server-version", "v1.2.0")), NullLogger.Instance);
+        OutgoingHeaderMapper.ApplyStreamHead(context, RequestTarget.Read(context).Path, plan.Narrow(CreateUser), plan, Metadata(("x-server-version", "v1.2.0")), NullLogger.Instance);
 
         Assert.Equal("v1.2.0", context.Response.Headers["X-Server-Version"]);
         Assert.Equal("1", context.Response.Headers["X-Api-Version"]);
@@ -234,7 +234,7 @@ public sealed class OutgoingHeaderMapperTests
         using var counts = new OutcomeCounter();
 
         OutgoingHeaderMapper.ApplyStreamTrailers(
-            context, RequestTarget.Read(context).Path, CreateUser, plan, Metadata(("region", "eu")), Metadata(("processing-time", "12ms"), ("late", "x")), NullLogger.Instance);
+            context, RequestTarget.Read(context).Path, plan.Narrow(CreateUser), plan, Metadata(("region", "eu")), Metadata(("processing-time", "12ms"), ("late", "x")), NullLogger.Instance);
 
         var trailers = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseTrailersFeature>()!.Trailers;
         Assert.Equal("12ms", trailers["X-Processing-Time"]);
@@ -250,7 +250,8 @@ public sealed class OutgoingHeaderMapperTests
     {
         var context = Request();
 
-        OutgoingHeaderMapper.ApplyStreamTrailers(context, RequestTarget.Read(context).Path, CreateUser, Plan(GoldenRules), Metadata(), Metadata(("processing-time", "12ms")), NullLogger.Instance);
+        var plan = Plan(GoldenRules);
+        OutgoingHeaderMapper.ApplyStreamTrailers(context, RequestTarget.Read(context).Path, plan.Narrow(CreateUser), plan, Metadata(), Metadata(("processing-time", "12ms")), NullLogger.Instance);
 
         Assert.Empty(context.Response.Headers);
     }
@@ -271,12 +272,12 @@ public sealed class OutgoingHeaderMapperTests
 
     private static int? Apply(HeaderMappingPlan plan, HttpContext context, GrpcMetadata headers, GrpcMetadata? trailers = null, bool succeeded = true)
     {
-        Assert.Null(OutgoingHeaderMapper.Apply(context, RequestTarget.Read(context).Path, CreateUser, plan, headers, trailers ?? new GrpcMetadata(), succeeded, NullLogger.Instance, out var status));
+        Assert.Null(OutgoingHeaderMapper.Apply(context, RequestTarget.Read(context).Path, plan.Narrow(CreateUser), plan, headers, trailers ?? new GrpcMetadata(), succeeded, NullLogger.Instance, out var status));
         return status;
     }
 
     private static Problem? Apply(HeaderMappingPlan plan, HttpContext context, GrpcMetadata headers, out int? status) =>
-        OutgoingHeaderMapper.Apply(context, RequestTarget.Read(context).Path, CreateUser, plan, headers, new GrpcMetadata(), succeeded: true, NullLogger.Instance, out status);
+        OutgoingHeaderMapper.Apply(context, RequestTarget.Read(context).Path, plan.Narrow(CreateUser), plan, headers, new GrpcMetadata(), succeeded: true, NullLogger.Instance, out status);
 
     /// <summary>Listens to the header rule counter on this thread's measurements only, so parallel tests do not mix in.</summary>
     private sealed class OutcomeCounter : IDisposable

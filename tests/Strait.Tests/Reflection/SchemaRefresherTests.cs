@@ -30,7 +30,7 @@ public sealed class SchemaRefresherTests
         Assert.NotNull(second.Schema.FindMessageType("strait.catalog.v1.Item")!.FindFieldByName("color"));
         // A request that started on the first snapshot keeps a whole one; the clusters outlive both.
         Assert.DoesNotContain("GET /v1/shelves/{shelf}", RouteKeys(first));
-        Assert.Same(first.Upstream.Default, second.Upstream.Default);
+        Assert.Same(first.Plans.For(first.Schema.Services[0].Methods[0]).Cluster, second.Plans.For(second.Schema.Services[0].Methods[0]).Cluster);
 
         var servedV2 = Assert.Single(refresher.Status.Clusters).Schema!.Fingerprint;
         backend.Serve("broken");
@@ -62,14 +62,14 @@ public sealed class SchemaRefresherTests
         await using var refresher = new SchemaRefresher(runtime, NullLogger.Instance);
         var snapshot = await refresher.LoadAsync(CancellationToken.None);
         var method = snapshot.Schema.Services.Single().Methods[0];
-        Assert.Equal("a", snapshot.Upstream.For(method).Name);
+        Assert.Equal("a", snapshot.Plans.For(method).Cluster.Name);
 
         first.Serve("v1", services: []);
         second.Serve("v1");
 
         Assert.Equal(SchemaRefreshOutcome.Swapped, await refresher.RefreshAsync());
         var moved = refresher.Snapshots.Current;
-        Assert.Equal("b", moved.Upstream.For(moved.Schema.Services.Single().Methods[0]).Name);
+        Assert.Equal("b", moved.Plans.For(moved.Schema.Services.Single().Methods[0]).Cluster.Name);
     }
 
     [Fact]

@@ -86,10 +86,10 @@ public sealed class ClusterStateTests
         };
         var errors = new List<string>();
         await using var set = UpstreamClusterSet.TryCreate(TestClusters.Options(1), clusters, true, errors);
-        var upstream = set is null ? null : UpstreamClusters.TryResolve(set, routes, reflected: null, errors);
+        var upstream = set is null ? null : ClusterOfRoute(set, routes, reflected: null, errors);
         Assert.True(upstream is not null, string.Join("; ", errors));
 
-        string ClusterOf(string method) => upstream.For(routes.Routes.First(r => r.Method.Name == method && r.Source != Strait.Routing.RouteSource.Generated)).Name;
+        string ClusterOf(string method) => upstream(routes.Routes.First(r => r.Method.Name == method && r.Source != Strait.Routing.RouteSource.Generated));
         Assert.Equal("reads", ClusterOf("GetTodo"));
         Assert.Equal("batch", ClusterOf("BatchCreateTodos"));
         Assert.Equal("default", ClusterOf("ListTodos"));
@@ -123,7 +123,7 @@ public sealed class ClusterStateTests
         await using var set = UpstreamClusterSet.TryCreate(TestClusters.Options(1), clusters, true, errors);
         Assert.NotNull(set);
 
-        Assert.Null(UpstreamClusters.TryResolve(set, routes, reflected: null, errors));
+        Assert.Null(ClusterOfRoute(set, routes, reflected: null, errors));
         Assert.Contains("clusters.b.services[0]: 'strait.tests.routing.TodoService' is already served by cluster 'a'", errors);
         Assert.Contains(errors, e => e.StartsWith("clusters.b.services[1]: 'strait.tests.routing.Nope' names no service", StringComparison.Ordinal));
     }
@@ -142,11 +142,20 @@ public sealed class ClusterStateTests
         Assert.True(set is not null, string.Join("; ", errors));
         var reflected = new Dictionary<string, IReadOnlyList<string>> { ["reflected"] = ["strait.tests.routing.TodoService"] };
 
-        var upstream = UpstreamClusters.TryResolve(set, routes, reflected, errors);
+        var upstream = ClusterOfRoute(set, routes, reflected, errors);
         Assert.True(upstream is not null, string.Join("; ", errors));
-        string ClusterOf(string method) => upstream.For(routes.Routes.First(r => r.Method.Name == method && r.Source != Strait.Routing.RouteSource.Generated)).Name;
+        string ClusterOf(string method) => upstream(routes.Routes.First(r => r.Method.Name == method && r.Source != Strait.Routing.RouteSource.Generated));
         Assert.Equal("reads", ClusterOf("GetTodo"));
         Assert.Equal("reflected", ClusterOf("ListTodos"));
-        Assert.Equal("default", UpstreamClusters.TryResolve(set, routes, reflected: null, errors)!.For(routes.Routes.First(r => r.Method.Name == "ListTodos")).Name);
+        Assert.Equal("default", ClusterOfRoute(set, routes, reflected: null, errors)!(routes.Routes.First(r => r.Method.Name == "ListTodos")));
+    }
+
+    /// <summary>The cluster each route's plan takes: its claiming cluster, else the default; null when claims are in error.</summary>
+    private static Func<Strait.Routing.HttpRoute, string>? ClusterOfRoute(
+        UpstreamClusterSet set, Strait.Routing.RouteTable routes, IReadOnlyDictionary<string, IReadOnlyList<string>>? reflected, List<string> errors)
+    {
+        var before = errors.Count;
+        var claims = ClusterSelection.Resolve(set.Named, routes, reflected, errors);
+        return errors.Count > before ? null : route => set.Find(claims.NameOf(route) ?? UpstreamClusterSet.DefaultClusterName).Name;
     }
 }

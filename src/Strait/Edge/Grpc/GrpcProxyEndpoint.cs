@@ -110,8 +110,10 @@ internal sealed partial class GrpcProxyEndpoint
             return new GrpcStatus(GrpcStatusCode.Unimplemented, $"Method not found: {path}", origin: StatusOrigin.Local);
         }
 
+        var plan = snapshot.Plans.For(method);
+
         // 2. Rate limits, before any work is done for the call.
-        if (await RateLimitHeaders.AdmitAsync(context, snapshot.RateLimits.For(method)).ConfigureAwait(false) is { } limited)
+        if (await RateLimitHeaders.AdmitAsync(context, plan.RateLimits).ConfigureAwait(false) is { } limited)
         {
             return StatusOf(limited);
         }
@@ -131,9 +133,9 @@ internal sealed partial class GrpcProxyEndpoint
         }
 
         // 4. The deadline: the client's grpc-timeout, capped, else the method's policy or the cluster's default.
-        var cluster = snapshot.Upstream.For(method);
-        var policy = snapshot.Policies.For(method);
-        if (DeadlineResolver.Resolve(context.Request.Headers, policy.Policy, cluster.Settings.Timeout, snapshot.Policies.DeadlineHeader, DateTime.UtcNow, out var deadline) is { } deadlineProblem)
+        var cluster = plan.Cluster;
+        var policy = plan.Call;
+        if (DeadlineResolver.Resolve(context.Request.Headers, policy.Policy, cluster.Settings.Timeout, snapshot.Plans.DeadlineHeader, DateTime.UtcNow, out var deadline) is { } deadlineProblem)
         {
             return StatusOf(deadlineProblem);
         }
@@ -165,7 +167,7 @@ internal sealed partial class GrpcProxyEndpoint
         if (!method.IsClientStreaming && !method.IsServerStreaming)
         {
             var repeat = policy.Idempotent ? RepeatSafety.Idempotent : context.Request.Headers.ContainsKey(IdempotentRequest.KeyHeader) ? RepeatSafety.Keyed : RepeatSafety.Never;
-            outcome.Value = await UnaryAsync(context, snapshot, cluster, policy.Policy, snapshot.GrpcPathOf(method), metadata, deadline, requestBody, encoding, repeat, response).ConfigureAwait(false);
+            outcome.Value = await UnaryAsync(context, snapshot, cluster, policy.Policy, plan.GrpcPath, metadata, deadline, requestBody, encoding, repeat, response).ConfigureAwait(false);
             return response.IsFinished ? null : outcome.Value;
         }
 
@@ -178,7 +180,7 @@ internal sealed partial class GrpcProxyEndpoint
         GrpcStatus? final = null;
         try
         {
-            final = await RunAsync(context, snapshot, slot, snapshot.GrpcPathOf(method), metadata, requestBody, encoding, response).ConfigureAwait(false);
+            final = await RunAsync(context, snapshot, slot, plan.GrpcPath, metadata, requestBody, encoding, response).ConfigureAwait(false);
             outcome.Value = final;
             return null;
         }

@@ -8,7 +8,6 @@ using Strait.Json;
 using Strait.Observability;
 using Strait.Resilience;
 using Strait.Routing;
-using Strait.Upstream;
 using Strait.Wire;
 
 namespace Strait.Edge.Rest;
@@ -28,15 +27,14 @@ internal static class BidiStreamingCall
         HttpContext context,
         GatewaySnapshot snapshot,
         RequestTarget target,
-        HttpRoute route,
-        UpstreamCluster cluster,
+        RoutePlan plan,
         MessageBindings? bindings,
         GrpcMetadata metadata,
         DateTime deadlineUtc,
         RequestIdentity identity,
         ILogger logger)
     {
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, plan.Cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, refusal!.GrpcStatus);
@@ -46,12 +44,12 @@ internal static class BidiStreamingCall
         try
         {
             using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(slot.Token);
-            var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, callCancellation.Token);
+            var call = slot.StartCall(plan.GrpcPath, metadata, callCancellation.Token);
             var body = new BodyOutcome();
-            var requests = PumpRequestsAsync(context, snapshot, route, call, bindings, slot, body, callCancellation);
+            var requests = PumpRequestsAsync(context, snapshot, plan.Route!, call, bindings, slot, body, callCancellation);
             try
             {
-                var (problem, outcome) = await PumpRepliesAsync(context, snapshot, target, route, call, slot, body, identity, logger).ConfigureAwait(false);
+                var (problem, outcome) = await PumpRepliesAsync(context, snapshot, target, plan, call, slot, body, identity, logger).ConfigureAwait(false);
                 status = outcome;
                 return (problem, body.Problem?.GrpcStatus ?? outcome.Code);
             }
@@ -113,7 +111,7 @@ internal static class BidiStreamingCall
 
     /// <summary>Upstream replies → NDJSON lines or SSE events, each flushed before the next is read (backpressure).</summary>
     private static async Task<(Problem? Problem, GrpcStatus Status)> PumpRepliesAsync(
-        HttpContext context, GatewaySnapshot snapshot, RequestTarget target, HttpRoute route, GrpcCall call, StreamSlot slot, BodyOutcome body, RequestIdentity identity, ILogger logger)
+        HttpContext context, GatewaySnapshot snapshot, RequestTarget target, RoutePlan plan, GrpcCall call, StreamSlot slot, BodyOutcome body, RequestIdentity identity, ILogger logger)
     {
         var ct = context.RequestAborted;
         var events = ServerStreamingCall.AcceptsEventStream(context.Request.Headers.Accept);
@@ -126,7 +124,7 @@ internal static class BidiStreamingCall
         if (started)
         {
             ServerStreamingCall.Start(context, events);
-            OutgoingHeaderMapper.ApplyStreamHead(context, target.Path, route, snapshot.Headers, responseHeaders, logger);
+            OutgoingHeaderMapper.ApplyStreamHead(context, target.Path, plan.Headers!, snapshot.Headers, responseHeaders, logger);
             await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
         }
 
@@ -138,7 +136,7 @@ internal static class BidiStreamingCall
             slot.Touch();
             try
             {
-                ServerStreamingCall.FrameMessage(json, snapshot, route, call.Current.Span, events, sent);
+                ServerStreamingCall.FrameMessage(json, snapshot, plan.Route!, call.Current.Span, events, sent);
             }
             catch (ProtobufFormatException)
             {
@@ -162,7 +160,7 @@ internal static class BidiStreamingCall
             // and an HTTP/1.1 body that may never end cannot be drained.
             var succeeded = refused is null && status.Code == GrpcStatusCode.Ok;
             var mappingProblem = OutgoingHeaderMapper.Apply(
-                context, target.Path, route, snapshot.Headers, responseHeaders, call.Trailers, succeeded, logger, out var successStatus);
+                context, target.Path, plan.Headers!, snapshot.Headers, responseHeaders, call.Trailers, succeeded, logger, out var successStatus);
             if (!succeeded || mappingProblem is not null)
             {
                 ClientStreamingCall.CloseAfterAnswer(context);
@@ -189,7 +187,7 @@ internal static class BidiStreamingCall
         // A stream cut short here (a malformed message, a refused body) has no trailers to map.
         if (!ct.IsCancellationRequested && refused is null && malformed is null && call.IsCompleted)
         {
-            OutgoingHeaderMapper.ApplyStreamTrailers(context, target.Path, route, snapshot.Headers, responseHeaders, call.Trailers, logger);
+            OutgoingHeaderMapper.ApplyStreamTrailers(context, target.Path, plan.Headers!, snapshot.Headers, responseHeaders, call.Trailers, logger);
         }
 
         return (null, status);

@@ -7,7 +7,6 @@ using Strait.Headers;
 using Strait.Json;
 using Strait.Resilience;
 using Strait.Routing;
-using Strait.Upstream;
 using Strait.Wire;
 
 namespace Strait.Edge.Rest;
@@ -27,15 +26,14 @@ internal static class ClientStreamingCall
         HttpContext context,
         GatewaySnapshot snapshot,
         RequestTarget target,
-        HttpRoute route,
-        UpstreamCluster cluster,
+        RoutePlan plan,
         MessageBindings? bindings,
         GrpcMetadata metadata,
         DateTime deadlineUtc,
         ILogger logger)
     {
         var ct = context.RequestAborted;
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, plan.Cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, GrpcStatusCode.Unavailable);
@@ -44,11 +42,11 @@ internal static class ClientStreamingCall
         GrpcStatus? status = null;
         try
         {
-            await using var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Token);
+            await using var call = slot.StartCall(plan.GrpcPath, metadata, slot.Token);
             Problem? problem;
             try
             {
-                problem = await StreamedRequestBody.SendAsync(context, snapshot, route, call, bindings, slot, slot.Token).ConfigureAwait(false);
+                problem = await StreamedRequestBody.SendAsync(context, snapshot, plan.Route!, call, bindings, slot, slot.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (slot.Token.IsCancellationRequested && !ct.IsCancellationRequested)
             {
@@ -78,7 +76,7 @@ internal static class ClientStreamingCall
             {
                 try
                 {
-                    ResponseWriter.Write(snapshot, route, call.Current.Span, json);
+                    ResponseWriter.Write(snapshot, plan.Route!, call.Current.Span, json);
                 }
                 catch (ProtobufFormatException)
                 {
@@ -102,7 +100,7 @@ internal static class ClientStreamingCall
             // The reply is complete before its status line, so its metadata map as a unary reply's do.
             var succeeded = status.Code == GrpcStatusCode.Ok;
             var mappingProblem = OutgoingHeaderMapper.Apply(
-                context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
+                context, target.Path, plan.Headers!, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
             if (!succeeded || mappingProblem is not null)
             {
                 return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);

@@ -111,6 +111,7 @@ internal sealed partial class RestTranscodingEndpoint
         }
 
         var route = match.Route!;
+        var plan = snapshot.Plans.For(route);
         outcome.Method = route.Method.FullName;
         if (webSocket && !route.Method.IsClientStreaming && !route.Method.IsServerStreaming)
         {
@@ -123,14 +124,14 @@ internal sealed partial class RestTranscodingEndpoint
         }
 
         // 2. Rate limits, before any work is done for the request.
-        if (await RateLimitHeaders.AdmitAsync(context, snapshot.RateLimits.For(route)).ConfigureAwait(false) is { } limited)
+        if (await RateLimitHeaders.AdmitAsync(context, plan.RateLimits).ConfigureAwait(false) is { } limited)
         {
             return limited;
         }
 
         // 3. Metadata, by the header mapping rules: checked before the body is received.
         var metadata = new GrpcMetadata();
-        if (IncomingHeaderMapper.Map(context.Request, target.Path, route, snapshot.Headers, identity, metadata, logger) is { } headerProblem)
+        if (IncomingHeaderMapper.Map(context.Request, target.Path, plan.Headers!, snapshot.Headers, identity, metadata, logger) is { } headerProblem)
         {
             return headerProblem;
         }
@@ -173,10 +174,10 @@ internal sealed partial class RestTranscodingEndpoint
 
         // 5. The call: its deadline (client's, capped, else the route's), then the cluster's bulkhead and the route's
         //    retry or hedging policy. Client disconnects cancel it (RST_STREAM upstream).
-        var cluster = snapshot.Upstream.For(route);
-        var routePolicy = snapshot.Policies.For(route);
+        var cluster = plan.Cluster;
+        var routePolicy = plan.Call;
         var deadlineProblem = DeadlineResolver.Resolve(
-            context.Request.Headers, routePolicy.Policy, cluster.Settings.Timeout, snapshot.Policies.DeadlineHeader, DateTime.UtcNow, out var deadline);
+            context.Request.Headers, routePolicy.Policy, cluster.Settings.Timeout, snapshot.Plans.DeadlineHeader, DateTime.UtcNow, out var deadline);
         if (deadlineProblem is not null)
         {
             return deadlineProblem;
@@ -186,7 +187,7 @@ internal sealed partial class RestTranscodingEndpoint
         // messages or the socket's frames arrive, both at once for a bidirectional method; no retries.
         if (webSocket)
         {
-            var (socketProblem, socketStatus) = await WebSocketCall.RunAsync(context, snapshot, route, cluster, bindings, metadata, deadline, identity).ConfigureAwait(false);
+            var (socketProblem, socketStatus) = await WebSocketCall.RunAsync(context, snapshot, plan, bindings, metadata, deadline, identity).ConfigureAwait(false);
             outcome.GrpcStatus = socketStatus;
             outcome.Attempts = 1;
             return socketProblem;
@@ -196,10 +197,10 @@ internal sealed partial class RestTranscodingEndpoint
         {
             // A bidirectional route without a streamed body (none in its rule) sends its one message, as a server stream does.
             var (streamProblem, streamStatus) = !streamsBody
-                ? await ServerStreamingCall.RunAsync(context, snapshot, target, route, cluster, message.WrittenMemory, metadata, deadline, identity, logger).ConfigureAwait(false)
+                ? await ServerStreamingCall.RunAsync(context, snapshot, target, plan, message.WrittenMemory, metadata, deadline, identity, logger).ConfigureAwait(false)
                 : route.Method.IsServerStreaming
-                    ? await BidiStreamingCall.RunAsync(context, snapshot, target, route, cluster, bindings, metadata, deadline, identity, logger).ConfigureAwait(false)
-                    : await ClientStreamingCall.RunAsync(context, snapshot, target, route, cluster, bindings, metadata, deadline, logger).ConfigureAwait(false);
+                    ? await BidiStreamingCall.RunAsync(context, snapshot, target, plan, bindings, metadata, deadline, identity, logger).ConfigureAwait(false)
+                    : await ClientStreamingCall.RunAsync(context, snapshot, target, plan, bindings, metadata, deadline, logger).ConfigureAwait(false);
             outcome.GrpcStatus = streamStatus;
             outcome.Attempts = 1;
             return streamProblem;
@@ -209,7 +210,7 @@ internal sealed partial class RestTranscodingEndpoint
         if (routePolicy.Policy.Replay is { } replayPolicy && idempotencyKey is not null)
         {
             var (replay, replayProblem) = await IdempotentRequest.BeginAsync(
-                context, snapshot.Idempotency, replayPolicy, idempotencyKey, RouteClaims.RouteKey(route), snapshot.GrpcPathOf(route.Method), message.WrittenMemory, deadline, snapshot.MaxStoredResponse)
+                context, snapshot.Idempotency, replayPolicy, idempotencyKey, RouteClaims.RouteKey(route), plan.GrpcPath, message.WrittenMemory, deadline, snapshot.MaxStoredResponse)
                 .ConfigureAwait(false);
             if (replay is null)
             {
@@ -221,7 +222,7 @@ internal sealed partial class RestTranscodingEndpoint
         }
 
         var call = new UnaryCallRequest(
-            snapshot.GrpcPathOf(route.Method),
+            plan.GrpcPath,
             message.WrittenMemory,
             metadata,
             deadline,
@@ -237,7 +238,7 @@ internal sealed partial class RestTranscodingEndpoint
         outcome.GrpcStatus = result.Status.Code;
         var succeeded = result.Status.Code == GrpcStatusCode.Ok;
         var mappingProblem = OutgoingHeaderMapper.Apply(
-            context, target.Path, route, snapshot.Headers, result.ResponseHeaders, result.Trailers, succeeded, logger, out var successStatus);
+            context, target.Path, plan.Headers!, snapshot.Headers, result.ResponseHeaders, result.Trailers, succeeded, logger, out var successStatus);
         if (!succeeded)
         {
             return context.RequestAborted.IsCancellationRequested ? null : Problems.FromStatus(result.Status);

@@ -12,7 +12,6 @@ using Strait.Json;
 using Strait.Observability;
 using Strait.Resilience;
 using Strait.Routing;
-using Strait.Upstream;
 using Strait.Wire;
 
 namespace Strait.Edge.Rest;
@@ -46,8 +45,7 @@ internal static class ServerStreamingCall
         HttpContext context,
         GatewaySnapshot snapshot,
         RequestTarget target,
-        HttpRoute route,
-        UpstreamCluster cluster,
+        RoutePlan plan,
         ReadOnlyMemory<byte> request,
         GrpcMetadata metadata,
         DateTime deadlineUtc,
@@ -63,7 +61,7 @@ internal static class ServerStreamingCall
         }
 
         var ct = context.RequestAborted;
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, plan.Cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, GrpcStatusCode.Unavailable);
@@ -72,7 +70,7 @@ internal static class ServerStreamingCall
         GrpcStatus? status = null;
         try
         {
-            await using var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Token);
+            await using var call = slot.StartCall(plan.GrpcPath, metadata, slot.Token);
             if (await call.WriteMessageAsync(request, ct).ConfigureAwait(false))
             {
                 await call.CompleteRequestAsync().ConfigureAwait(false);
@@ -85,7 +83,7 @@ internal static class ServerStreamingCall
                 slot.Touch();
                 try
                 {
-                    FrameMessage(json, snapshot, route, call.Current.Span, events, sent);
+                    FrameMessage(json, snapshot, plan.Route!, call.Current.Span, events, sent);
                 }
                 catch (ProtobufFormatException)
                 {
@@ -96,7 +94,7 @@ internal static class ServerStreamingCall
                 if (sent == 0)
                 {
                     Start(context, events);
-                    OutgoingHeaderMapper.ApplyStreamHead(context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), logger);
+                    OutgoingHeaderMapper.ApplyStreamHead(context, target.Path, plan.Headers!, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), logger);
                 }
 
                 await context.Response.Body.WriteAsync(json.WrittenMemory, slot.Token).ConfigureAwait(false);
@@ -110,7 +108,7 @@ internal static class ServerStreamingCall
                 // Nothing was streamed, so the whole reply's metadata is known before the status line, as for a unary call.
                 var succeeded = status.Code == GrpcStatusCode.Ok;
                 var mappingProblem = OutgoingHeaderMapper.Apply(
-                    context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
+                    context, target.Path, plan.Headers!, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
                 if (!succeeded || mappingProblem is not null)
                 {
                     return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);
@@ -136,7 +134,7 @@ internal static class ServerStreamingCall
             // A stream cut short here (a malformed message) has no trailers to map, and its trailer defaults do not apply.
             if (!ct.IsCancellationRequested && call.IsCompleted)
             {
-                OutgoingHeaderMapper.ApplyStreamTrailers(context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, logger);
+                OutgoingHeaderMapper.ApplyStreamTrailers(context, target.Path, plan.Headers!, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, logger);
             }
 
             return (null, status.Code);

@@ -9,7 +9,6 @@ using Strait.Json;
 using Strait.Observability;
 using Strait.Resilience;
 using Strait.Routing;
-using Strait.Upstream;
 using Strait.Wire;
 
 namespace Strait.Edge.WebSockets;
@@ -32,14 +31,13 @@ internal static class WebSocketCall
     public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
         HttpContext context,
         GatewaySnapshot snapshot,
-        HttpRoute route,
-        UpstreamCluster cluster,
+        RoutePlan plan,
         MessageBindings? bindings,
         GrpcMetadata metadata,
         DateTime deadlineUtc,
         RequestIdentity identity)
     {
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, plan.Cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, refusal!.GrpcStatus);
@@ -57,12 +55,12 @@ internal static class WebSocketCall
             // Cancelling a WebSocket receive aborts the socket, so receives get a token of their own that fires only
             // when the client is gone or has not answered Strait's close in time.
             using var receiveAbort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, callCancellation.Token);
+            var call = slot.StartCall(plan.GrpcPath, metadata, callCancellation.Token);
             var failure = new FrameFailure();
-            var requests = PumpFramesAsync(socket, snapshot, route, call, bindings, slot, failure, callCancellation, receiveAbort.Token);
+            var requests = PumpFramesAsync(socket, snapshot, plan.Route!, call, bindings, slot, failure, callCancellation, receiveAbort.Token);
             try
             {
-                await PumpRepliesAsync(socket, snapshot, route, call, slot, failure, callCancellation.Token).ConfigureAwait(false);
+                await PumpRepliesAsync(socket, snapshot, plan.Route!, call, slot, failure, callCancellation.Token).ConfigureAwait(false);
                 status = failure.Status ?? slot.Outcome(call.GetStatus());
                 if (!context.RequestAborted.IsCancellationRequested && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Threading.RateLimiting;
 using Google.Protobuf.Reflection;
 using Microsoft.AspNetCore.Http;
@@ -8,7 +7,7 @@ namespace Strait.Resilience;
 
 /// <summary>
 /// The configured rate limits, live for the gateway's lifetime: a new schema resolves them to its routes again
-/// (<see cref="TryResolve"/>) without resetting anyone's permits.
+/// (<see cref="Resolve"/>) without resetting anyone's permits.
 /// </summary>
 internal sealed class EdgeRateLimiters : IDisposable
 {
@@ -41,35 +40,17 @@ internal sealed class EdgeRateLimiters : IDisposable
 
     /// <summary>The limits of each route and method of <paramref name="routes"/>.</summary>
     /// <returns>Null when <paramref name="errors"/> got problems (a claim naming what the schema lacks).</returns>
-    public EdgeRateLimits? TryResolve(RouteTable routes, List<string> errors)
+    /// <summary>Resolves every limit's claims on <paramref name="routes"/>; problems go to <paramref name="errors"/>.</summary>
+    public EdgeRateLimitClaims Resolve(RouteTable routes, List<string> errors)
     {
-        var before = errors.Count;
-        var byRoute = new Dictionary<HttpRoute, List<EdgeRateLimit>>();
-        var byMethod = new Dictionary<MethodDescriptor, List<EdgeRateLimit>>();
+        var resolved = new List<(EdgeRateLimit, RouteClaimResolution?)>(limits.Count);
         foreach (var (limit, claimLists) in limits)
         {
-            var claims = RouteClaims.Resolve([KeyValuePair.Create(limit.Name, claimLists)], routes, "rateLimits", "limited by", errors);
             var everyRoute = claimLists.Services.Count == 0 && claimLists.Methods.Count == 0 && claimLists.Routes.Count == 0;
-            foreach (var route in routes.Routes)
-            {
-                if (everyRoute || claims.ByRoute.ContainsKey(route))
-                {
-                    (byRoute.TryGetValue(route, out var list) ? list : byRoute[route] = []).Add(limit);
-                }
-            }
-
-            foreach (var method in routes.Methods)
-            {
-                if (everyRoute || claims.ByMethod.ContainsKey(method))
-                {
-                    (byMethod.TryGetValue(method, out var list) ? list : byMethod[method] = []).Add(limit);
-                }
-            }
+            resolved.Add((limit, everyRoute ? null : RouteClaims.Resolve([KeyValuePair.Create(limit.Name, claimLists)], routes, "rateLimits", "limited by", errors)));
         }
 
-        return errors.Count > before
-            ? null
-            : new EdgeRateLimits(byRoute.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray()), byMethod.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray()));
+        return new EdgeRateLimitClaims(resolved);
     }
 
     public void Dispose()
@@ -81,26 +62,16 @@ internal sealed class EdgeRateLimiters : IDisposable
     }
 }
 
-/// <summary>
-/// The edge's rate limits, resolved per route of one route table: each limit is a
-/// <see cref="PartitionedRateLimiter{TResource}"/> keyed by client, so one client's burst spends only its own permits.
-/// </summary>
-internal sealed class EdgeRateLimits
+/// <summary>Which limits apply to each route and method of one route table: those that claim it, and those that claim nothing (every route).</summary>
+internal sealed class EdgeRateLimitClaims
 {
-    private readonly FrozenDictionary<HttpRoute, EdgeRateLimit[]> byRoute;
-    private readonly FrozenDictionary<MethodDescriptor, EdgeRateLimit[]> byMethod;
+    private readonly List<(EdgeRateLimit Limit, RouteClaimResolution? Claims)> limits;
 
-    internal EdgeRateLimits(FrozenDictionary<HttpRoute, EdgeRateLimit[]> byRoute, FrozenDictionary<MethodDescriptor, EdgeRateLimit[]> byMethod)
-    {
-        this.byRoute = byRoute;
-        this.byMethod = byMethod;
-    }
+    internal EdgeRateLimitClaims(List<(EdgeRateLimit, RouteClaimResolution?)> limits) => this.limits = limits;
 
-    /// <summary>The limits covering <paramref name="route"/>, in configuration order; empty when none does.</summary>
-    public EdgeRateLimit[] For(HttpRoute route) => byRoute.TryGetValue(route, out var limits) ? limits : [];
+    public EdgeRateLimit[] For(HttpRoute route) => [.. limits.Where(l => l.Claims is null || l.Claims.ByRoute.ContainsKey(route)).Select(l => l.Limit)];
 
-    /// <summary>The limits covering a call made by method (native gRPC, grpc-web): those of its method or service, or of everything.</summary>
-    public EdgeRateLimit[] For(MethodDescriptor method) => byMethod.TryGetValue(method, out var limits) ? limits : [];
+    public EdgeRateLimit[] For(MethodDescriptor method) => [.. limits.Where(l => l.Claims is null || l.Claims.ByMethod.ContainsKey(method)).Select(l => l.Limit)];
 }
 
 /// <summary>One configured limit: its partitioned limiter and how it finds a request's client key.</summary>

@@ -4,7 +4,7 @@ using Strait.Tests.Routing;
 
 namespace Strait.Tests.Resilience;
 
-public sealed class EdgeRateLimitsTests
+public sealed class EdgeRateLimitersTests
 {
     private static readonly RouteTable Routes = RoutingFixtures.TodoTable();
 
@@ -19,8 +19,9 @@ public sealed class EdgeRateLimitsTests
                 ["writes"] = new() { Key = "header:X-Api-Key", Routes = ["POST /v1/tasks"] },
             },
             errors);
-        var limits = limiters?.TryResolve(Routes, errors);
-        Assert.True(limits is not null, string.Join("; ", errors));
+        Assert.True(limiters is not null, string.Join("; ", errors));
+        var limits = limiters.Resolve(Routes, errors);
+        Assert.Empty(errors);
 
         var create = Routes.Routes.First(r => r.Method.Name == "CreateTodo");
         var get = Routes.Routes.First(r => r.Method.Name == "GetTodo");
@@ -56,7 +57,7 @@ public sealed class EdgeRateLimitsTests
             errors);
         Assert.NotNull(limiters);
 
-        Assert.Null(limiters.TryResolve(Routes, errors));
+        limiters.Resolve(Routes, errors);
         Assert.Contains(errors, e => e.StartsWith("rateLimits.scope.methods[0]: 'strait.tests.routing.TodoService.Nope' names no method", StringComparison.Ordinal));
     }
 }
