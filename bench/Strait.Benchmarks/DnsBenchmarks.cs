@@ -14,7 +14,9 @@ namespace Strait.Benchmarks;
 /// </summary>
 /// <remarks>
 /// dnsmasq answers from a hosts file it does not cache (<c>--local-ttl=0</c>), so every call is a full round trip;
-/// the figures include dnsmasq's own time on the same cores. Needs <c>/usr/sbin/dnsmasq</c> (apt-get install dnsmasq-base).
+/// the figures include dnsmasq's own time on the same cores. dnsmasq runs as in production, with a child process per
+/// TCP connection: in debug mode (<c>--no-daemon</c>) it serves one TCP connection at a time until the client closes
+/// it, and DnsClient keeps its TCP connections open for reuse. Needs <c>/usr/sbin/dnsmasq</c> (apt-get install dnsmasq-base).
 /// </remarks>
 [MemoryDiagnoser]
 public class DnsBenchmarks
@@ -38,7 +40,7 @@ public class DnsBenchmarks
         var port = FreePort();
         var start = new ProcessStartInfo("/usr/sbin/dnsmasq");
         foreach (var argument in (string[])[
-            "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+            "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
             "--listen-address=127.0.0.1", $"--port={port}", $"--addn-hosts={hosts}", $"--local=/{Zone}/",
             "--local-ttl=0", "--edns-packet-max=512", "--pid-file=", "--log-facility=-", "--user=" + Environment.UserName])
         {
@@ -68,7 +70,7 @@ public class DnsBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _dnsmasq.Kill();
+        _dnsmasq.Kill(entireProcessTree: true);
         _dnsmasq.WaitForExit();
         _dnsmasq.Dispose();
         _root.Delete(recursive: true);

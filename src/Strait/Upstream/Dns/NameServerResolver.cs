@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using DnsClient;
@@ -270,26 +271,41 @@ public sealed class NameServerResolver : IDnsResolver
 
     private async Task<(IDnsQueryResponse? Response, string? Failure)> TryQueryAsync(NameServer[] server, DnsQuestion question, DnsQueryOptions? options, CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var response = options is null
-                ? await client.QueryServerAsync(server, question, cancellationToken).ConfigureAwait(false)
-                : await client.QueryServerAsync(server, question, options, cancellationToken).ConfigureAwait(false);
-            return (response, null);
-        }
-        catch (Exception e) when (e is DnsResponseException or DnsResponseParseException or DnsXidMismatchException)
-        {
-            // DnsClient reports the caller's cancellation as a timeout too.
-            cancellationToken.ThrowIfCancellationRequested();
-            return (null, Describe(e));
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var response = options is null
+                    ? await client.QueryServerAsync(server, question, cancellationToken).ConfigureAwait(false)
+                    : await client.QueryServerAsync(server, question, options, cancellationToken).ConfigureAwait(false);
+                return (response, null);
+            }
+            catch (Exception e) when (e is DnsResponseException or DnsResponseParseException or DnsXidMismatchException)
+            {
+                // DnsClient reports the caller's cancellation as a timeout too.
+                cancellationToken.ThrowIfCancellationRequested();
+                var elapsed = Stopwatch.GetElapsedTime(started);
+
+                // DnsClient reuses a TCP connection for up to 5 s without noticing that the server has closed it (RFC
+                // 7766 lets it close after one answer) and fails the query at once: a quick failure is asked once
+                // more, on a new connection. A timeout is not, so dns.timeout still bounds an attempt.
+                if (attempt == 1 && elapsed < AttemptTimeout / 2)
+                {
+                    continue;
+                }
+
+                return (null, Describe(e, elapsed));
+            }
         }
     }
 
-    private string Describe(Exception e) => e switch
+    private string Describe(Exception e, TimeSpan elapsed) => e switch
     {
         DnsResponseParseException parse => "malformed reply: " + parse.Message,
         DnsXidMismatchException mismatch => $"reply has id {mismatch.ResponseXid}, not {mismatch.RequestXid} (stale or spoofed)",
-        DnsResponseException { Code: DnsResponseCode.ConnectionTimeout, InnerException: TimeoutException or OperationCanceledException } => string.Create(CultureInfo.InvariantCulture, $"no reply within {AttemptTimeout.TotalSeconds:0.###} s"),
+        DnsResponseException { Code: DnsResponseCode.ConnectionTimeout, InnerException: TimeoutException or OperationCanceledException } =>
+            elapsed < AttemptTimeout / 2 ? "the connection closed before the reply" : string.Create(CultureInfo.InvariantCulture, $"no reply within {AttemptTimeout.TotalSeconds:0.###} s"),
         DnsResponseException { InnerException: { } inner } => inner.Message,
         _ => e.Message,
     };

@@ -20,6 +20,7 @@ public sealed class NameServerResolverScriptedTests
     private const ushort ServFail = 0x8182;
     private const ushort Refused = 0x8185;
     private const ushort FormErr = 0x8181;
+    private const ushort Truncated = 0x8380;
     private const ushort TypeA = 1;
     private const ushort TypeCname = 5;
     private const ushort TypeAaaa = 28;
@@ -98,6 +99,19 @@ public sealed class NameServerResolverScriptedTests
         var error = await Assert.ThrowsAsync<DnsResolutionException>(() => Resolver(server).ResolveAsync(Service, Ct));
 
         Assert.Contains("malformed reply", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tcp_connection_the_server_closed_after_its_answer_is_not_a_failure()
+    {
+        // DnsClient keeps a TCP connection for reuse for 5 s; this server closes each one after one answer, as RFC 7766
+        // allows, so the second lookup finds its pooled connection closed.
+        await using var server = new ScriptedServer((q, tcp) => q.Type != TypeA ? [Reply(q, NoError)] : tcp ? [Reply(q, NoError, ARecord("10.0.0.1"))] : [Reply(q, Truncated)]);
+        var resolver = Resolver(server);
+
+        Assert.Equal([IPAddress.Parse("10.0.0.1")], await resolver.ResolveAsync(Service, Ct));
+        Assert.Equal([IPAddress.Parse("10.0.0.1")], await resolver.ResolveAsync(Service, Ct));
+        Assert.Equal(2, server.TcpQueries);
     }
 
     [Fact]
@@ -224,18 +238,25 @@ public sealed class NameServerResolverScriptedTests
 
     /// <summary>
     /// A name server on loopback that answers each query with whatever messages the script returns: over UDP as
-    /// datagrams, over TCP (same port) length-prefixed on the connection.
+    /// datagrams, over TCP (same port) length-prefixed on the connection, which it then closes.
     /// </summary>
     private sealed class ScriptedServer : IAsyncDisposable
     {
         private Socket udp = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         private readonly Socket tcp = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         private readonly CancellationTokenSource stop = new();
-        private readonly Func<ScriptedQuery, byte[][]> script;
+        private readonly Func<ScriptedQuery, bool, byte[][]> script;
+        private int tcpQueries;
         private readonly Task udpLoop;
         private readonly Task tcpLoop;
 
         public ScriptedServer(Func<ScriptedQuery, byte[][]> script)
+            : this((query, _) => script(query))
+        {
+        }
+
+        /// <param name="script">Also told whether the query came over TCP.</param>
+        public ScriptedServer(Func<ScriptedQuery, bool, byte[][]> script)
         {
             this.script = script;
             for (var attempt = 0; ; attempt++)
@@ -263,6 +284,8 @@ public sealed class NameServerResolverScriptedTests
         public IPEndPoint EndPoint { get; private set; } = null!;
 
         public ConcurrentQueue<ScriptedQuery> Queries { get; } = new();
+
+        public int TcpQueries => Volatile.Read(ref tcpQueries);
 
         public async ValueTask DisposeAsync()
         {
@@ -298,11 +321,16 @@ public sealed class NameServerResolverScriptedTests
             return new ScriptedQuery(BinaryPrimitives.ReadUInt16BigEndian(message), name.ToString(), type, hasOpt);
         }
 
-        private byte[][] Answer(ReadOnlySpan<byte> message)
+        private byte[][] Answer(ReadOnlySpan<byte> message, bool tcp)
         {
             var query = ReadQuery(message);
             Queries.Enqueue(query);
-            return script(query);
+            if (tcp)
+            {
+                Interlocked.Increment(ref tcpQueries);
+            }
+
+            return script(query, tcp);
         }
 
         private async Task ServeUdpAsync()
@@ -311,7 +339,7 @@ public sealed class NameServerResolverScriptedTests
             while (!stop.IsCancellationRequested)
             {
                 var received = await udp.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), stop.Token);
-                foreach (var reply in Answer(buffer.AsSpan(0, received.ReceivedBytes)))
+                foreach (var reply in Answer(buffer.AsSpan(0, received.ReceivedBytes), tcp: false))
                 {
                     await udp.SendToAsync(reply, SocketFlags.None, received.RemoteEndPoint, stop.Token);
                 }
@@ -328,7 +356,7 @@ public sealed class NameServerResolverScriptedTests
                 await stream.ReadExactlyAsync(prefix, stop.Token);
                 var query = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
                 await stream.ReadExactlyAsync(query, stop.Token);
-                foreach (var reply in Answer(query))
+                foreach (var reply in Answer(query, tcp: true))
                 {
                     await stream.WriteAsync(Wire.Concat([(byte)(reply.Length >> 8), (byte)reply.Length], reply), stop.Token);
                 }
