@@ -172,7 +172,7 @@ public sealed class ClusterSettings
     public bool IsFailureCode(GrpcStatusCode code) => failureCodes.Contains(code);
 
     /// <param name="key">The configuration key problems are reported under: <c>backend</c> or <c>clusters.NAME</c>.</param>
-    /// <param name="resolverFactory">Builds the DNS resolver from the name servers given (none: the system's).</param>
+    /// <param name="resolverFactory">Builds the DNS resolver from the name servers given (none: the system's) and <c>dns.timeout</c>.</param>
     public static ClusterSettings? TryCreate(string name, string key, ClusterOptions options, List<string> errors, Func<IReadOnlyList<IPEndPoint>, TimeSpan, IDnsResolver>? resolverFactory = null)
     {
         var before = errors.Count;
@@ -386,7 +386,7 @@ public sealed class ClusterSettings
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(24);
 
     private static IDnsResolver DefaultResolver(IReadOnlyList<IPEndPoint> servers, TimeSpan timeout) =>
-        servers.Count == 0 ? new SystemDnsResolver() : new NameServerResolver(servers, timeout);
+        servers.Count == 0 ? new SystemDnsResolver(timeout) : new NameServerResolver(servers, timeout);
 
     private static AffinitySource? ParseAffinity(string text)
     {

@@ -7,9 +7,9 @@ using DnsClient.Protocol;
 namespace Strait.Upstream.Dns;
 
 /// <summary>
-/// Asks explicit name servers through DnsClient's <see cref="LookupClient"/>: A and AAAA queries with RD and EDNS0 over
-/// UDP, again over TCP when a reply is truncated, CNAME chains followed, each server tried in turn until one gives an
-/// authoritative answer.
+/// Asks explicit name servers through DnsClient's <see cref="LookupClient"/>: A, AAAA and SRV queries with RD and EDNS0
+/// over UDP, again over TCP when a reply is truncated, CNAME chains followed, each server tried in turn until one gives
+/// an authoritative answer.
 /// </summary>
 /// <remarks>
 /// The name is sent exactly as given: there is no search-domain expansion (that is <c>/etc/resolv.conf</c> policy, which
@@ -19,7 +19,7 @@ namespace Strait.Upstream.Dns;
 /// </remarks>
 public sealed class NameServerResolver : IDnsResolver
 {
-    /// <summary>CNAMEs followed per address family across the answer and any follow-up queries; more is taken as a loop.</summary>
+    /// <summary>CNAMEs followed per query type across the answer and any follow-up queries; more is taken as a loop.</summary>
     public const int MaxCnameHops = 8;
 
     private readonly NameServer[][] servers;
@@ -114,30 +114,47 @@ public sealed class NameServerResolver : IDnsResolver
             throw new ArgumentException(error, nameof(host));
         }
 
-        var ipv4 = ResolveFamilyAsync(host, name, QueryType.A, cancellationToken);
-        var ipv6 = ResolveFamilyAsync(host, name, QueryType.AAAA, cancellationToken);
+        var ipv4 = FollowAsync<AddressRecord>(host, name, QueryType.A, cancellationToken);
+        var ipv6 = FollowAsync<AddressRecord>(host, name, QueryType.AAAA, cancellationToken);
 
         // Both families or nothing: one family presented as the whole set would drop the other family's replicas.
         await Task.WhenAll(ipv4, ipv6).ConfigureAwait(false);
         var seen = new HashSet<IPAddress>();
         var addresses = new List<IPAddress>();
-        foreach (var address in ipv4.Result)
+        foreach (var record in (IEnumerable<AddressRecord>)[.. ipv4.Result, .. ipv6.Result])
         {
-            if (seen.Add(address))
+            if (seen.Add(record.Address))
             {
-                addresses.Add(address);
-            }
-        }
-
-        foreach (var address in ipv6.Result)
-        {
-            if (seen.Add(address))
-            {
-                addresses.Add(address);
+                addresses.Add(record.Address);
             }
         }
 
         return addresses;
+    }
+
+    public async Task<IReadOnlyList<IPEndPoint>> ResolveServiceAsync(string name, CancellationToken cancellationToken)
+    {
+        var records = await QueryServiceRecordsAsync(name, cancellationToken).ConfigureAwait(false);
+        return await ServiceTargets.ResolveAsync(records, this, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The SRV records of <paramref name="name"/>, CNAMEs followed; their targets are left to the caller.</summary>
+    internal async Task<List<ServiceRecord>> QueryServiceRecordsAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!DnsHostName.TryNormalize(name, out var normalized, out var error))
+        {
+            throw new ArgumentException(error, nameof(name));
+        }
+
+        var records = await FollowAsync<SrvRecord>(name, normalized, QueryType.SRV, cancellationToken).ConfigureAwait(false);
+        var service = new List<ServiceRecord>(records.Count);
+        foreach (var record in records)
+        {
+            service.Add(new ServiceRecord(record.Priority, record.Port, record.Target.Value));
+        }
+
+        return service;
     }
 
     private static bool IsAuthoritative(DnsHeaderResponseCode code) =>
@@ -156,7 +173,9 @@ public sealed class NameServerResolver : IDnsResolver
         _ => "RCODE" + ((int)code).ToString(CultureInfo.InvariantCulture),
     };
 
-    private async Task<List<IPAddress>> ResolveFamilyAsync(string host, string name, QueryType type, CancellationToken cancellationToken)
+    /// <summary>The records of <paramref name="type"/> at the end of the CNAME chain from <paramref name="name"/>.</summary>
+    private async Task<List<TRecord>> FollowAsync<TRecord>(string host, string name, QueryType type, CancellationToken cancellationToken)
+        where TRecord : DnsResourceRecord
     {
         var current = name;
         var hops = 0;
@@ -164,13 +183,13 @@ public sealed class NameServerResolver : IDnsResolver
         {
             var response = await QueryAsync(host, current, type, cancellationToken).ConfigureAwait(false);
 
-            // With CNAMEs in the answer the RCODE speaks of the chain's last name (RFC 6604), so the chain has no addresses.
+            // With CNAMEs in the answer the RCODE speaks of the chain's last name (RFC 6604), so the chain has no records.
             if (response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain)
             {
                 return [];
             }
 
-            var addresses = new List<IPAddress>();
+            var found = new List<TRecord>();
             var followed = 0;
             while (true)
             {
@@ -182,9 +201,9 @@ public sealed class NameServerResolver : IDnsResolver
                         continue;
                     }
 
-                    if (record is AddressRecord address && record.RecordType == (ResourceRecordType)type)
+                    if (record is TRecord match && record.RecordType == (ResourceRecordType)type)
                     {
-                        addresses.Add(address.Address);
+                        found.Add(match);
                     }
                     else if (record is CNameRecord cname)
                     {
@@ -192,8 +211,8 @@ public sealed class NameServerResolver : IDnsResolver
                     }
                 }
 
-                // A name that owns a CNAME has no other data (RFC 1034 §3.6.2), so addresses win if a server sends both.
-                if (addresses.Count > 0 || target is null)
+                // A name that owns a CNAME has no other data (RFC 1034 §3.6.2), so records win if a server sends both.
+                if (found.Count > 0 || target is null)
                 {
                     break;
                 }
@@ -213,9 +232,9 @@ public sealed class NameServerResolver : IDnsResolver
             }
 
             hops += followed;
-            if (addresses.Count > 0 || followed == 0)
+            if (found.Count > 0 || followed == 0)
             {
-                return addresses;
+                return found;
             }
 
             // A server answering only for its own zone gives the CNAME but not the target's records; ask for the target.

@@ -84,6 +84,41 @@ public sealed class NameServerResolverTests
     }
 
     [Fact]
+    public async Task Srv_targets_are_resolved_to_every_address_with_the_port_of_their_record()
+    {
+        const string srv = "_grpc._tcp." + Service;
+        const string pod0 = "tasks-0." + Service;
+        const string pod1 = "tasks-1." + Service;
+        const string standby = "tasks-standby." + Service;
+        await using var dns = await DnsmasqProcess.StartAsync(
+            $"--srv-host={srv},{pod0},50051,0,10",
+            $"--srv-host={srv},{pod1},50052,0,10",
+            $"--srv-host={srv},{standby},50053,10,10");
+        await dns.SetHostsAsync(pod0, Addresses("10.0.0.1", "fd00::1"));
+        await dns.SetHostsAsync(pod1, Addresses("10.0.0.2"));
+        await dns.SetHostsAsync(standby, Addresses("10.0.0.9"));
+        var resolver = dns.CreateResolver();
+
+        Assert.Equal(["10.0.0.1:50051", "10.0.0.2:50052", "[fd00::1]:50051"], Texts(await resolver.ResolveServiceAsync(srv, CancellationToken.None)));
+
+        // The standby's priority is higher (worse): it counts only once no target of priority 0 has an address.
+        await dns.SetHostsAsync(pod0);
+        Assert.Equal(["10.0.0.2:50052"], Texts(await resolver.ResolveServiceAsync(srv + ".", CancellationToken.None)));
+        await dns.SetHostsAsync(pod1);
+        Assert.Equal(["10.0.0.9:50053"], Texts(await resolver.ResolveServiceAsync(srv, CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task An_unknown_srv_name_and_a_service_published_as_unavailable_are_empty()
+    {
+        await using var dns = await DnsmasqProcess.StartAsync($"--srv-host=_grpc._tcp.gone.default.svc.{DnsmasqProcess.Zone}");
+        var resolver = dns.CreateResolver();
+
+        Assert.Empty(await resolver.ResolveServiceAsync("_grpc._tcp.missing.default.svc." + DnsmasqProcess.Zone, CancellationToken.None));
+        Assert.Empty(await resolver.ResolveServiceAsync("_grpc._tcp.gone.default.svc." + DnsmasqProcess.Zone, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task An_unreachable_server_fails_within_the_timeout_naming_host_and_server()
     {
         var nobody = UnusedUdpEndPoint();
@@ -118,6 +153,8 @@ public sealed class NameServerResolverTests
     }
 
     private static IPAddress[] Addresses(params string[] texts) => [.. texts.Select(IPAddress.Parse)];
+
+    private static string[] Texts(IEnumerable<IPEndPoint> endPoints) => [.. endPoints.Select(e => e.ToString()).Order(StringComparer.Ordinal)];
 
     // dnsmasq's order within a family is its own (hash order), so sets are compared sorted.
     private static IPAddress[] Sorted(IEnumerable<IPAddress> addresses) =>
