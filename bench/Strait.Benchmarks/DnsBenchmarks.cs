@@ -28,6 +28,7 @@ public class DnsBenchmarks
     private Process _dnsmasq = null!;
     private DirectoryInfo _root = null!;
     private NameServerResolver _resolver = null!;
+    private int _stopped;
 
     [GlobalSetup]
     public void Setup()
@@ -48,6 +49,9 @@ public class DnsBenchmarks
         }
 
         _dnsmasq = Process.Start(start) ?? throw new InvalidOperationException("dnsmasq did not start");
+
+        // A setup or benchmark that throws skips GlobalCleanup; the end of this process stops dnsmasq all the same.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Cleanup();
         _resolver = new NameServerResolver([new IPEndPoint(IPAddress.Loopback, port)], TimeSpan.FromSeconds(2));
         var clock = Stopwatch.StartNew();
         while (true)
@@ -70,6 +74,11 @@ public class DnsBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         _dnsmasq.Kill(entireProcessTree: true);
         _dnsmasq.WaitForExit();
         _dnsmasq.Dispose();
