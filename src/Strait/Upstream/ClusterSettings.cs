@@ -6,8 +6,25 @@ using Strait.Wire;
 
 namespace Strait.Upstream;
 
-/// <summary>One configured address: an IP literal used as is, or a DNS name resolved to every address it has.</summary>
-internal sealed record AddressEntry(Uri Address, int Weight, bool IsDnsName);
+/// <summary>How a configured address becomes endpoints.</summary>
+internal enum AddressDiscovery
+{
+    /// <summary>An IP literal: one endpoint, as configured.</summary>
+    Static,
+
+    /// <summary>A host name: one endpoint per A and AAAA record, on the configured port.</summary>
+    Dns,
+
+    /// <summary>An SRV name: one endpoint per address of each target, on the port of the target's record.</summary>
+    Srv,
+}
+
+/// <summary>One configured address and how its endpoints are found.</summary>
+internal sealed record AddressEntry(Uri Address, int Weight, AddressDiscovery Discovery)
+{
+    /// <summary>Whether the endpoints come from DNS, and so are found again every refresh.</summary>
+    public bool IsDnsName => Discovery != AddressDiscovery.Static;
+}
 
 /// <summary>Where a <c>ring_hash</c> cluster reads each call's affinity key.</summary>
 internal sealed record AffinitySource(bool FromHeader, string Name)
@@ -172,7 +189,7 @@ internal sealed class ClusterSettings
     public bool IsFailureCode(GrpcStatusCode code) => failureCodes.Contains(code);
 
     /// <param name="key">The configuration key problems are reported under: <c>backend</c> or <c>clusters.NAME</c>.</param>
-    /// <param name="resolverFactory">Builds the DNS resolver from the name servers given (none: the system's).</param>
+    /// <param name="resolverFactory">Builds the DNS resolver from the name servers given (none: the system's) and <c>dns.timeout</c>.</param>
     public static ClusterSettings? TryCreate(string name, string key, ClusterOptions options, List<string> errors, Func<IReadOnlyList<IPEndPoint>, TimeSpan, IDnsResolver>? resolverFactory = null)
     {
         var before = errors.Count;
@@ -258,17 +275,27 @@ internal sealed class ClusterSettings
         for (var i = 0; i < options.Dns.Servers.Count; i++)
         {
             var text = options.Dns.Servers[i];
-            if (IPEndPoint.TryParse(text, out var server) && (text.Contains(':', StringComparison.Ordinal) || server.Port != 0))
+            IPEndPoint? server = null;
+            if (IPEndPoint.TryParse(text, out var endPoint) && (text.Contains(':', StringComparison.Ordinal) || endPoint.Port != 0))
             {
-                servers.Add(server.Port == 0 ? new IPEndPoint(server.Address, 53) : server);
+                server = endPoint.Port == 0 ? new IPEndPoint(endPoint.Address, 53) : endPoint;
             }
             else if (IPAddress.TryParse(text, out var address))
             {
-                servers.Add(new IPEndPoint(address, 53));
+                server = new IPEndPoint(address, 53);
+            }
+
+            if (server is null)
+            {
+                Error($"dns.servers[{i}]", $"'{text}' is not IP or IP:PORT");
+            }
+            else if (server.Address.Equals(IPAddress.Any) || server.Address.Equals(IPAddress.IPv6Any))
+            {
+                Error($"dns.servers[{i}]", $"'{text}' is the unspecified address, not a name server");
             }
             else
             {
-                Error($"dns.servers[{i}]", $"'{text}' is not IP or IP:PORT");
+                servers.Add(server);
             }
         }
 
@@ -338,8 +365,10 @@ internal sealed class ClusterSettings
                 return;
             }
 
-            var isDnsName = uri.HostNameType is not (UriHostNameType.IPv4 or UriHostNameType.IPv6);
-            if (isDnsName && !DnsHostName.TryNormalize(uri.IdnHost, out _, out var nameProblem))
+            var discovery = BackendAddress.IsServiceName(uri) ? AddressDiscovery.Srv
+                : uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 ? AddressDiscovery.Static
+                : AddressDiscovery.Dns;
+            if (discovery != AddressDiscovery.Static && !DnsHostName.TryNormalize(uri.IdnHost, out _, out var nameProblem))
             {
                 Error(path, $"'{text}': {nameProblem}");
                 return;
@@ -354,7 +383,7 @@ internal sealed class ClusterSettings
                 }
             }
 
-            addresses.Add(new AddressEntry(uri, weight, isDnsName));
+            addresses.Add(new AddressEntry(uri, weight, discovery));
         }
 
         void CheckPositive(TimeSpan value, string path)
@@ -386,7 +415,7 @@ internal sealed class ClusterSettings
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(24);
 
     private static IDnsResolver DefaultResolver(IReadOnlyList<IPEndPoint> servers, TimeSpan timeout) =>
-        servers.Count == 0 ? new SystemDnsResolver() : new NameServerResolver(servers, timeout);
+        servers.Count == 0 ? new SystemDnsResolver(timeout) : new NameServerResolver(servers, timeout);
 
     private static AffinitySource? ParseAffinity(string text)
     {

@@ -51,7 +51,12 @@ internal static class ClusterStatusWriter
         {
             json.WriteStartObject();
             json.WriteString("address", address.Address.Authority);
-            json.WriteString("discovery", address.IsDnsName ? "dns" : "static");
+            json.WriteString("discovery", address.Discovery switch
+            {
+                AddressDiscovery.Dns => "dns",
+                AddressDiscovery.Srv => "srv",
+                _ => "static",
+            });
             json.WriteEndObject();
         }
 

@@ -5,7 +5,7 @@ using Strait.Wire;
 
 namespace Strait.Upstream;
 
-/// <summary>Discovery: configured addresses and DNS answers reconciled into the endpoint list; removed endpoints drain.</summary>
+/// <summary>Discovery: configured addresses and DNS (A/AAAA or SRV) answers reconciled into the endpoint list; removed endpoints drain.</summary>
 internal sealed partial class UpstreamCluster
 {
     public const string SingleAddressWarning = "1 endpoint: per-call balancing has nothing to spread across";
@@ -52,10 +52,10 @@ internal sealed partial class UpstreamCluster
                 continue;
             }
 
-            IReadOnlyList<IPAddress> addresses;
+            List<EndpointKey> keys;
             try
             {
-                addresses = await Settings.Resolver.ResolveAsync(entry.Address.IdnHost, cancellationToken).ConfigureAwait(false);
+                keys = await DiscoverAsync(entry, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is DnsResolutionException or ArgumentException or System.Net.Sockets.SocketException)
             {
@@ -67,13 +67,6 @@ internal sealed partial class UpstreamCluster
 
                 LogResolveFailed(logger, Name, entry.Address.Host, e.Message);
                 continue;
-            }
-
-            // Resolvers answer each address once (the IDnsResolver contract).
-            var keys = new List<EndpointKey>(addresses.Count);
-            foreach (var address in addresses)
-            {
-                keys.Add(new EndpointKey(entry.Address, new IPEndPoint(address, entry.Address.Port)));
             }
 
             bool warn;
@@ -103,6 +96,31 @@ internal sealed partial class UpstreamCluster
                 LogNoAddresses(logger, Name, entry.Address.Host);
             }
         }
+    }
+
+    /// <summary>The endpoints a DNS or SRV name stands for now; resolvers answer each address once (the IDnsResolver contract).</summary>
+    private async Task<List<EndpointKey>> DiscoverAsync(AddressEntry entry, CancellationToken cancellationToken)
+    {
+        if (entry.Discovery == AddressDiscovery.Srv)
+        {
+            var targets = await Settings.Resolver.ResolveServiceAsync(entry.Address.IdnHost, cancellationToken).ConfigureAwait(false);
+            var fromSrv = new List<EndpointKey>(targets.Count);
+            foreach (var target in targets)
+            {
+                fromSrv.Add(new EndpointKey(BackendAddress.ForServiceTarget(entry.Address, target.Port), target));
+            }
+
+            return fromSrv;
+        }
+
+        var addresses = await Settings.Resolver.ResolveAsync(entry.Address.IdnHost, cancellationToken).ConfigureAwait(false);
+        var keys = new List<EndpointKey>(addresses.Count);
+        foreach (var address in addresses)
+        {
+            keys.Add(new EndpointKey(entry.Address, new IPEndPoint(address, entry.Address.Port)));
+        }
+
+        return keys;
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ public sealed class DnsDiscoveryTests
 {
     private const string ServiceName = "tasks.default.svc." + DnsmasqProcess.Zone;
     private const string VirtualIpName = "tasks-vip.default.svc." + DnsmasqProcess.Zone;
+    private const string SrvName = "_grpc._tcp.tasks.default.svc." + DnsmasqProcess.Zone;
 
     [Fact]
     public async Task Scale_out_is_followed_within_a_refresh_interval_and_a_removed_replica_drains_without_failures()
@@ -72,6 +73,55 @@ public sealed class DnsDiscoveryTests
         Assert.Single(gateway.Output.Split('\n'), line => line.Contains(VirtualIpName + ":" + port + " resolves to 1 endpoint", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Srv_records_give_each_replica_its_port_and_a_standby_of_lower_priority_serves_only_once_the_others_are_gone()
+    {
+        // Four replicas on 127.0.0.1, each on a port of its own, which only the SRV records tell; r3 is published with
+        // priority 10, a standby.
+        await using var replicas = await ReplicaSet.StartAsync(4);
+        string[] pods = [.. Enumerable.Range(0, 4).Select(i => $"tasks-{i}.tasks.default.svc.{DnsmasqProcess.Zone}")];
+        await using var dns = await DnsmasqProcess.StartAsync(
+            [.. Enumerable.Range(0, 4).Select(i => $"--srv-host={SrvName},{pods[i]},{replicas[i].Port},{(i == 3 ? 10 : 0)},10")]);
+        foreach (var pod in pods)
+        {
+            await dns.SetHostsAsync(pod, IPAddress.Loopback);
+        }
+
+        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+            backend:
+              addresses: ["{SrvName}"]
+              lbPolicy: round_robin
+              dns:
+                servers: ["{dns.EndPoint}"]
+                refreshInterval: 00:00:01
+            """);
+
+        var three = await LoadBalancingGateway.SendAsync(gateway.Address, 1, 30);
+        Assert.Empty(three.Failures);
+        Assert.Equal(["r0", "r1", "r2"], three.ByReplica.Keys.Order());
+        Assert.All(three.ByReplica.Values, count => Assert.Equal(10, count));
+        var cluster = (await gateway.GetClustersAsync()).GetProperty("clusters")[0];
+        Assert.Equal("srv", cluster.GetProperty("addresses")[0].GetProperty("discovery").GetString());
+        Assert.Equal(
+            [.. replicas.Replicas.Take(3).Select(r => $"127.0.0.1:{r.Port} tasks.default.svc.{DnsmasqProcess.Zone}:{r.Port}").Order(StringComparer.Ordinal)],
+            cluster.GetProperty("endpoints").EnumerateArray().Select(e => e.GetProperty("address").GetString() + " " + e.GetProperty("authority").GetString()).Order(StringComparer.Ordinal));
+
+        // A pod's address leaves DNS: its endpoint goes, the others keep their ports.
+        await dns.SetHostsAsync(pods[1]);
+        await WaitForEndpointsAsync(gateway, replicas, 0, 2);
+        var two = await LoadBalancingGateway.SendAsync(gateway.Address, 1, 20);
+        Assert.Empty(two.Failures);
+        Assert.Equal(["r0", "r2"], two.ByReplica.Keys.Order());
+
+        // No target of priority 0 has an address left: the standby serves.
+        await dns.SetHostsAsync(pods[0]);
+        await dns.SetHostsAsync(pods[2]);
+        await WaitForEndpointsAsync(gateway, replicas, 3);
+        var standby = await LoadBalancingGateway.SendAsync(gateway.Address, 1, 10);
+        Assert.Empty(standby.Failures);
+        Assert.Equal(["r3"], standby.ByReplica.Keys);
+    }
+
     private static IPAddress[] Addresses(ReplicaSet replicas, int count) =>
         [.. replicas.Replicas.Take(count).Select(r => IPAddress.Parse(r.Host))];
 
@@ -105,6 +155,25 @@ public sealed class DnsDiscoveryTests
                 }
             }
         }
+    }
+
+    /// <summary>Waits until the admin view lists exactly the replicas given (by index) as endpoints not draining.</summary>
+    private static async Task WaitForEndpointsAsync(GatewayProcess gateway, ReplicaSet replicas, params int[] expected)
+    {
+        var wanted = expected.Select(i => "127.0.0.1:" + replicas[i].Port).Order(StringComparer.Ordinal).ToArray();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        string[] current;
+        do
+        {
+            await Task.Delay(100);
+            current = [.. (await gateway.GetClustersAsync()).GetProperty("clusters")[0].GetProperty("endpoints").EnumerateArray()
+                .Where(e => e.GetProperty("state").GetString() != "draining")
+                .Select(e => e.GetProperty("address").GetString()!)
+                .Order(StringComparer.Ordinal)];
+        }
+        while (!current.SequenceEqual(wanted) && DateTime.UtcNow < deadline);
+
+        Assert.Equal(wanted, current);
     }
 
     private static async Task<CallTally> LoadUntilAsync(Uri address, int clients, CancellationToken stop)

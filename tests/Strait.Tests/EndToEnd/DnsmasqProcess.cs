@@ -142,8 +142,9 @@ internal sealed class DnsmasqProcess : IAsyncDisposable
     {
         List<string> arguments =
         [
-            // --no-daemon is also debug mode, in which dnsmasq answers TCP itself instead of forking a child per connection.
-            "--no-daemon",
+            // Not --no-daemon: that is debug mode, in which dnsmasq serves a TCP connection in its one process until the
+            // client closes it, and DnsClient keeps its TCP connections open for reuse, which would stall every other
+            // query. In foreground mode each TCP connection gets a child process (disposal kills the whole tree).
             "--keep-in-foreground",
             "--conf-file=/dev/null",
             "--no-resolv",

@@ -101,5 +101,8 @@ public sealed class ClusterTlsTests : IDisposable
     {
         public Task<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<IPAddress>>([IPAddress.Loopback]);
+
+        public Task<IReadOnlyList<IPEndPoint>> ResolveServiceAsync(string name, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("this test configures no SRV name");
     }
 }

@@ -158,6 +158,19 @@ public sealed class LoadBalancingTests
     }
 
     [Fact]
+    public async Task An_srv_name_gives_each_endpoint_its_port_and_the_service_name_as_authority()
+    {
+        var resolver = new TableResolver();
+        resolver.SetService("_grpc._tcp.tasks.internal", "127.0.0.5:7001", "127.0.0.6:7002");
+        var options = new ClusterOptions { LbPolicy = "pick_first", Addresses = ["https://_grpc._tcp.tasks.internal", "127.0.0.1:8"] };
+        await using var cluster = TestClusters.Create(options, resolver: resolver);
+        await cluster.StartAsync(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(["127.0.0.5:7001 (tasks.internal)", "127.0.0.6:7002 (tasks.internal)", "127.0.0.1:8"], cluster.Endpoints.Select(e => e.Key.ToString()));
+        Assert.Equal(["https://tasks.internal:7001/", "https://tasks.internal:7002/", "http://127.0.0.1:8/"], cluster.Endpoints.Select(e => e.Key.Address.ToString()));
+    }
+
+    [Fact]
     public async Task A_dns_name_that_drops_an_address_drains_it_and_keeps_the_order_of_the_others()
     {
         var resolver = new TableResolver();

@@ -46,13 +46,20 @@ internal static class TestClusters
         cluster.Endpoints.Single(e => e.Key.Address.Port == port);
 }
 
-/// <summary>A resolver that answers from a table the test fills.</summary>
+/// <summary>A resolver that answers from tables the test fills.</summary>
 internal sealed class TableResolver : Strait.Upstream.Dns.IDnsResolver
 {
     private readonly Dictionary<string, System.Net.IPAddress[]> table = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, System.Net.IPEndPoint[]> services = new(StringComparer.OrdinalIgnoreCase);
 
     public void Set(string host, params string[] addresses) => table[host] = [.. addresses.Select(System.Net.IPAddress.Parse)];
 
+    /// <summary>What the SRV name resolves to: <c>IP:PORT</c> each.</summary>
+    public void SetService(string name, params string[] endPoints) => services[name] = [.. endPoints.Select(System.Net.IPEndPoint.Parse)];
+
     public Task<IReadOnlyList<System.Net.IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<System.Net.IPAddress>>(table.TryGetValue(host, out var found) ? found : []);
+
+    public Task<IReadOnlyList<System.Net.IPEndPoint>> ResolveServiceAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<System.Net.IPEndPoint>>(services.TryGetValue(name, out var found) ? found : []);
 }

@@ -21,4 +21,14 @@ internal interface IDnsResolver
     /// <exception cref="DnsResolutionException">The name server(s) could not give an authoritative answer.</exception>
     /// <exception cref="ArgumentException"><paramref name="host"/> is not a valid host name.</exception>
     Task<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The endpoints the SRV records of <paramref name="name"/> (<c>_grpc._tcp.tasks.default.svc.cluster.local</c>)
+    /// stand for: each target resolved through <see cref="ResolveAsync"/>, every address with its record's port. Only
+    /// the lowest priority whose targets have an address counts (RFC 2782: higher priorities are standbys); weights
+    /// are not read. Deduplicated, in answer order. No records, or only the target <c>.</c> ("not available"): empty.
+    /// </summary>
+    /// <exception cref="DnsResolutionException">No authoritative answer for the SRV name or one of its targets.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> or a target is not a valid host name.</exception>
+    Task<IReadOnlyList<IPEndPoint>> ResolveServiceAsync(string name, CancellationToken cancellationToken);
 }

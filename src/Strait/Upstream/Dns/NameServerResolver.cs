@@ -1,34 +1,36 @@
-using System.Buffers;
-using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
+using DnsClient;
+using DnsClient.Protocol;
 
 namespace Strait.Upstream.Dns;
 
 /// <summary>
-/// Asks explicit name servers itself over UDP, retrying over TCP when a reply is truncated: A and AAAA queries with RD
-/// and an EDNS0 OPT record, CNAME chains followed, each server tried in turn until one gives an authoritative answer.
+/// Asks explicit name servers through DnsClient's <see cref="LookupClient"/>: A, AAAA and SRV queries with RD and EDNS0
+/// over UDP, again over TCP when a reply is truncated, CNAME chains followed, each server tried in turn until one gives
+/// an authoritative answer.
 /// </summary>
 /// <remarks>
 /// The name is sent exactly as given: there is no search-domain expansion (that is <c>/etc/resolv.conf</c> policy, which
 /// <see cref="SystemDnsResolver"/> applies), so it must be fully qualified, e.g. <c>tasks.default.svc.cluster.local</c>,
-/// with or without the trailing dot.
+/// with or without the trailing dot. Nothing is cached and TTLs are not read: every discovery refresh asks again, so
+/// <c>dns.refreshInterval</c> alone decides how old an answer can be.
 /// </remarks>
 internal sealed class NameServerResolver : IDnsResolver
 {
-    /// <summary>CNAMEs followed per address family across the answer and any follow-up queries; more is taken as a loop.</summary>
+    /// <summary>CNAMEs followed per query type across the answer and any follow-up queries; more is taken as a loop.</summary>
     public const int MaxCnameHops = 8;
 
-    // A UDP datagram cannot be longer, whatever payload size the server thinks it may send.
-    private const int MaxUdpMessage = 65535;
-
-    private readonly IPEndPoint[] servers;
+    private readonly NameServer[][] servers;
     private readonly string serverList;
+    private readonly LookupClient client;
+
+    // RFC 6891 §7: a server that predates EDNS answers FORMERR to the OPT record; it is asked once more without one.
+    private readonly DnsQueryOptions withoutEdns;
 
     /// <param name="servers">Asked in order, the next one only when the previous failed.</param>
-    /// <param name="attemptTimeout">For each UDP exchange and each TCP exchange with one server; 2 s when omitted.</param>
+    /// <param name="attemptTimeout">For the UDP exchange, and the TCP one after a truncated reply, with one server; 2 s when omitted.</param>
     public NameServerResolver(IReadOnlyList<IPEndPoint> servers, TimeSpan? attemptTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(servers);
@@ -37,10 +39,19 @@ internal sealed class NameServerResolver : IDnsResolver
             throw new ArgumentException("at least one name server is needed", nameof(servers));
         }
 
-        this.servers = new IPEndPoint[servers.Count];
+        this.servers = new NameServer[servers.Count][];
+        var endPoints = new IPEndPoint[servers.Count];
         for (var i = 0; i < servers.Count; i++)
         {
-            this.servers[i] = servers[i] ?? throw new ArgumentException($"name server {i} is null", nameof(servers));
+            endPoints[i] = servers[i] ?? throw new ArgumentException($"name server {i} is null", nameof(servers));
+
+            // DnsClient refuses the "any" address as a server; say so here rather than on every query.
+            if (endPoints[i].Address.Equals(IPAddress.Any) || endPoints[i].Address.Equals(IPAddress.IPv6Any))
+            {
+                throw new ArgumentException($"name server {endPoints[i]} is the unspecified address", nameof(servers));
+            }
+
+            this.servers[i] = [new NameServer(endPoints[i])];
         }
 
         AttemptTimeout = attemptTimeout ?? DefaultAttemptTimeout;
@@ -49,12 +60,44 @@ internal sealed class NameServerResolver : IDnsResolver
             throw new ArgumentOutOfRangeException(nameof(attemptTimeout), attemptTimeout, "must be positive and finite");
         }
 
-        serverList = string.Join(", ", (IEnumerable<IPEndPoint>)this.servers);
+        Servers = endPoints;
+        serverList = string.Join(", ", (IEnumerable<IPEndPoint>)endPoints);
+        var options = new LookupClientOptions(endPoints)
+        {
+            // Every refresh must see the fleet as it is now; the refresh interval is the only cache.
+            UseCache = false,
+            Timeout = AttemptTimeout,
+
+            // One attempt per server, as dns.timeout documents; the next server is the retry.
+            Retries = 0,
+            UseRandomNameServer = false,
+            UseTcpFallback = true,
+
+            // RCODEs are judged here: NXDOMAIN and NOERROR without data are answers, not a reason to ask elsewhere.
+            ThrowDnsErrors = false,
+            ContinueOnDnsError = false,
+            ContinueOnEmptyResponse = false,
+        };
+        client = new LookupClient(options);
+        withoutEdns = new DnsQueryOptions
+        {
+            UseCache = false,
+            Timeout = AttemptTimeout,
+            Retries = 0,
+            UseRandomNameServer = false,
+            UseTcpFallback = true,
+            ThrowDnsErrors = false,
+            ContinueOnDnsError = false,
+            ContinueOnEmptyResponse = false,
+
+            // At 512 bytes DnsClient sends no OPT record.
+            ExtendedDnsBufferSize = DnsQueryOptions.MinimumBufferSize,
+        };
     }
 
     public static TimeSpan DefaultAttemptTimeout { get; } = TimeSpan.FromSeconds(2);
 
-    public IReadOnlyList<IPEndPoint> Servers => servers;
+    public IReadOnlyList<IPEndPoint> Servers { get; }
 
     public TimeSpan AttemptTimeout { get; }
 
@@ -71,42 +114,68 @@ internal sealed class NameServerResolver : IDnsResolver
             throw new ArgumentException(error, nameof(host));
         }
 
-        var ipv4 = ResolveFamilyAsync(host, name, DnsRecordType.A, cancellationToken);
-        var ipv6 = ResolveFamilyAsync(host, name, DnsRecordType.Aaaa, cancellationToken);
+        var ipv4 = FollowAsync<AddressRecord>(host, name, QueryType.A, cancellationToken);
+        var ipv6 = FollowAsync<AddressRecord>(host, name, QueryType.AAAA, cancellationToken);
 
         // Both families or nothing: one family presented as the whole set would drop the other family's replicas.
         await Task.WhenAll(ipv4, ipv6).ConfigureAwait(false);
         var seen = new HashSet<IPAddress>();
         var addresses = new List<IPAddress>();
-        foreach (var address in ipv4.Result)
+        foreach (var record in (IEnumerable<AddressRecord>)[.. ipv4.Result, .. ipv6.Result])
         {
-            if (seen.Add(address))
+            if (seen.Add(record.Address))
             {
-                addresses.Add(address);
-            }
-        }
-
-        foreach (var address in ipv6.Result)
-        {
-            if (seen.Add(address))
-            {
-                addresses.Add(address);
+                addresses.Add(record.Address);
             }
         }
 
         return addresses;
     }
 
-    private static ushort NewId() => (ushort)RandomNumberGenerator.GetInt32(0, 1 << 16);
+    public async Task<IReadOnlyList<IPEndPoint>> ResolveServiceAsync(string name, CancellationToken cancellationToken)
+    {
+        var records = await QueryServiceRecordsAsync(name, cancellationToken).ConfigureAwait(false);
+        return await ServiceTargets.ResolveAsync(records, this, cancellationToken).ConfigureAwait(false);
+    }
 
-    private static Outcome Succeeded(DnsResponse response) => new(response, null);
+    /// <summary>The SRV records of <paramref name="name"/>, CNAMEs followed; their targets are left to the caller.</summary>
+    internal async Task<List<ServiceRecord>> QueryServiceRecordsAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!DnsHostName.TryNormalize(name, out var normalized, out var error))
+        {
+            throw new ArgumentException(error, nameof(name));
+        }
 
-    private static Outcome Failed(string reason) => new(null, reason);
+        var records = await FollowAsync<SrvRecord>(name, normalized, QueryType.SRV, cancellationToken).ConfigureAwait(false);
+        var service = new List<ServiceRecord>(records.Count);
+        foreach (var record in records)
+        {
+            service.Add(new ServiceRecord(record.Priority, record.Port, record.Target.Value));
+        }
 
-    private static bool IsAuthoritative(DnsResponse response) =>
-        response.ResponseCode is DnsResponseCode.NoError or DnsResponseCode.NameError;
+        return service;
+    }
 
-    private async Task<List<IPAddress>> ResolveFamilyAsync(string host, string name, ushort type, CancellationToken cancellationToken)
+    private static bool IsAuthoritative(DnsHeaderResponseCode code) =>
+        code is DnsHeaderResponseCode.NoError or DnsHeaderResponseCode.NotExistentDomain;
+
+    /// <summary>A name as DnsClient reports it (with the root's trailing dot), compared to one normalized by <see cref="DnsHostName"/>.</summary>
+    private static bool SameName(string reported, string name) =>
+        reported.Length == name.Length + 1 && reported[^1] == '.' && string.Compare(reported, 0, name, 0, name.Length, StringComparison.OrdinalIgnoreCase) == 0;
+
+    private static string ResponseCodeName(DnsHeaderResponseCode code) => code switch
+    {
+        DnsHeaderResponseCode.FormatError => "FORMERR",
+        DnsHeaderResponseCode.ServerFailure => "SERVFAIL",
+        DnsHeaderResponseCode.NotImplemented => "NOTIMP",
+        DnsHeaderResponseCode.Refused => "REFUSED",
+        _ => "RCODE" + ((int)code).ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>The records of <paramref name="type"/> at the end of the CNAME chain from <paramref name="name"/>.</summary>
+    private async Task<List<TRecord>> FollowAsync<TRecord>(string host, string name, QueryType type, CancellationToken cancellationToken)
+        where TRecord : DnsResourceRecord
     {
         var current = name;
         var hops = 0;
@@ -114,211 +183,149 @@ internal sealed class NameServerResolver : IDnsResolver
         {
             var response = await QueryAsync(host, current, type, cancellationToken).ConfigureAwait(false);
 
-            // With CNAMEs in the answer the RCODE speaks of the chain's last name (RFC 6604), so the chain has no addresses.
-            if (response.ResponseCode == DnsResponseCode.NameError)
+            // With CNAMEs in the answer the RCODE speaks of the chain's last name (RFC 6604), so the chain has no records.
+            if (response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain)
             {
                 return [];
             }
 
-            if (!DnsMessage.TryFollowChain(response.Answers, current, type, MaxCnameHops - hops, out var end))
+            var found = new List<TRecord>();
+            var followed = 0;
+            while (true)
             {
-                throw new DnsResolutionException(host, serverList, $"more than {MaxCnameHops} CNAMEs from {name} (a loop?)");
+                string? target = null;
+                foreach (var record in response.Answers)
+                {
+                    if (!SameName(record.DomainName.Value, current))
+                    {
+                        continue;
+                    }
+
+                    if (record is TRecord match && record.RecordType == (ResourceRecordType)type)
+                    {
+                        found.Add(match);
+                    }
+                    else if (record is CNameRecord cname)
+                    {
+                        target ??= cname.CanonicalName.Value;
+                    }
+                }
+
+                // A name that owns a CNAME has no other data (RFC 1034 §3.6.2), so records win if a server sends both.
+                if (found.Count > 0 || target is null)
+                {
+                    break;
+                }
+
+                if (hops + followed == MaxCnameHops)
+                {
+                    throw new DnsResolutionException(host, serverList, $"more than {MaxCnameHops} CNAMEs from {name} (a loop?)");
+                }
+
+                followed++;
+                if (!DnsHostName.TryNormalize(target, out var next, out var error))
+                {
+                    throw new DnsResolutionException(host, serverList, $"CNAME target '{target}' cannot be queried: {error}");
+                }
+
+                current = next;
             }
 
-            hops += end.Hops;
-            if (end.Addresses.Count > 0 || end.Hops == 0)
+            hops += followed;
+            if (found.Count > 0 || followed == 0)
             {
-                return end.Addresses;
+                return found;
             }
 
             // A server answering only for its own zone gives the CNAME but not the target's records; ask for the target.
-            if (!DnsHostName.TryNormalize(end.FinalName, out var target, out var error))
-            {
-                throw new DnsResolutionException(host, serverList, $"CNAME target '{end.FinalName}' cannot be queried: {error}");
-            }
-
-            current = target;
         }
     }
 
     /// <summary>An authoritative reply (NOERROR or NXDOMAIN) from the first server able to give one.</summary>
-    private async Task<DnsResponse> QueryAsync(string host, string name, ushort type, CancellationToken cancellationToken)
+    private async Task<IDnsQueryResponse> QueryAsync(string host, string name, QueryType type, CancellationToken cancellationToken)
     {
+        var question = new DnsQuestion(name, type);
         var failures = new List<string>(servers.Length);
-        foreach (var server in servers)
+        for (var i = 0; i < servers.Length; i++)
         {
-            var outcome = await ExchangeAsync(server, name, type, cancellationToken).ConfigureAwait(false);
-            if (outcome.Response is { } response)
+            var (response, failure) = await ExchangeAsync(servers[i], question, name, cancellationToken).ConfigureAwait(false);
+            if (response is not null)
             {
                 return response;
             }
 
-            failures.Add($"{server} {DnsRecordType.Name(type)} {name}: {outcome.Failure}");
+            failures.Add($"{Servers[i]} {type} {name}: {failure}");
         }
 
         throw new DnsResolutionException(host, serverList, string.Join("; ", failures));
     }
 
-    private async Task<Outcome> ExchangeAsync(IPEndPoint server, string name, ushort type, CancellationToken cancellationToken)
+    private async Task<(IDnsQueryResponse? Response, string? Failure)> ExchangeAsync(NameServer[] server, DnsQuestion question, string name, CancellationToken cancellationToken)
     {
-        var edns = true;
-        var outcome = await UdpExchangeAsync(server, name, type, edns, cancellationToken).ConfigureAwait(false);
-
-        // RFC 6891 §7: a server that predates EDNS answers FORMERR to the OPT record; ask once more without it.
-        if (outcome.Response is { ResponseCode: DnsResponseCode.FormatError })
+        var (response, failure) = await TryQueryAsync(server, question, null, cancellationToken).ConfigureAwait(false);
+        if (response is { Header.ResponseCode: DnsHeaderResponseCode.FormatError })
         {
-            edns = false;
-            outcome = await UdpExchangeAsync(server, name, type, edns, cancellationToken).ConfigureAwait(false);
+            (response, failure) = await TryQueryAsync(server, question, withoutEdns, cancellationToken).ConfigureAwait(false);
         }
 
-        if (outcome.Response is { IsTruncated: true })
+        if (response is null)
         {
-            outcome = await TcpExchangeAsync(server, name, type, edns, cancellationToken).ConfigureAwait(false);
+            return (null, failure);
         }
 
-        return outcome.Response is { } response && !IsAuthoritative(response)
-            ? Failed($"answered {DnsResponseCode.Name(response.ResponseCode)}")
-            : outcome;
+        var code = response.Header.ResponseCode;
+        if (!IsAuthoritative(code))
+        {
+            return (null, $"answered {ResponseCodeName(code)}");
+        }
+
+        // DnsClient matches the reply's id but not its question; a reply about another name or type is not an answer.
+        if (response.Questions is not [{ } asked] || asked.QuestionType != question.QuestionType || !SameName(asked.QueryName.Original, name))
+        {
+            return (null, response.Questions.Count == 0 ? "reply has no question" : $"reply is for {response.Questions[0].QueryName.Original} {response.Questions[0].QuestionType}");
+        }
+
+        return (response, null);
     }
 
-    private async Task<Outcome> UdpExchangeAsync(IPEndPoint server, string name, ushort type, bool edns, CancellationToken cancellationToken)
+    private async Task<(IDnsQueryResponse? Response, string? Failure)> TryQueryAsync(NameServer[] server, DnsQuestion question, DnsQueryOptions? options, CancellationToken cancellationToken)
     {
-        var id = NewId();
-        var query = DnsMessage.EncodeQuery(id, name, type, edns);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(AttemptTimeout);
-        var buffer = ArrayPool<byte>.Shared.Rent(MaxUdpMessage);
-        var ignored = 0;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            // Inside the try: creating the socket fails too when the host has no IPv6 and the server is IPv6.
-            using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-            // Connected, so the kernel drops datagrams from other sources and reports ICMP port unreachable as
-            // ConnectionRefused instead of leaving us to wait out the timeout.
-            await socket.ConnectAsync(server, timeout.Token).ConfigureAwait(false);
-            await socket.SendAsync(query, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-            while (true)
+            var started = Stopwatch.GetTimestamp();
+            try
             {
-                var received = await socket.ReceiveAsync(buffer.AsMemory(0, MaxUdpMessage), SocketFlags.None, timeout.Token).ConfigureAwait(false);
-                if (InspectUdpReply(buffer.AsSpan(0, received), id, name, type) is { } outcome)
+                var response = options is null
+                    ? await client.QueryServerAsync(server, question, cancellationToken).ConfigureAwait(false)
+                    : await client.QueryServerAsync(server, question, options, cancellationToken).ConfigureAwait(false);
+                return (response, null);
+            }
+            catch (Exception e) when (e is DnsResponseException or DnsResponseParseException or DnsXidMismatchException)
+            {
+                // DnsClient reports the caller's cancellation as a timeout too.
+                cancellationToken.ThrowIfCancellationRequested();
+                var elapsed = Stopwatch.GetElapsedTime(started);
+
+                // DnsClient reuses a TCP connection for up to 5 s without noticing that the server has closed it (RFC
+                // 7766 lets it close after one answer) and fails the query at once: a quick failure is asked once
+                // more, on a new connection. A timeout is not, so dns.timeout still bounds an attempt.
+                if (attempt == 1 && elapsed < AttemptTimeout / 2)
                 {
-                    return outcome;
+                    continue;
                 }
 
-                ignored++;
+                return (null, Describe(e, elapsed));
             }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            var note = ignored > 0 ? $" (ignored {ignored} datagram(s) with another id or question)" : string.Empty;
-            return Failed(string.Create(CultureInfo.InvariantCulture, $"no UDP reply within {AttemptTimeout.TotalSeconds:0.###} s{note}"));
-        }
-        catch (SocketException e)
-        {
-            return Failed($"UDP {e.SocketErrorCode}: {e.Message}");
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
-    /// <summary><see langword="null"/> for a datagram that is not the reply to this query (stale or spoofed): keep waiting.</summary>
-    private static Outcome? InspectUdpReply(ReadOnlySpan<byte> datagram, ushort id, string name, ushort type)
+    private string Describe(Exception e, TimeSpan elapsed) => e switch
     {
-        if (!DnsMessage.TryReadId(datagram, out var replyId) || replyId != id)
-        {
-            return null;
-        }
-
-        DnsResponse response;
-        try
-        {
-            response = DnsMessage.Parse(datagram);
-        }
-        catch (DnsFormatException e)
-        {
-            return Failed("malformed reply: " + e.Message);
-        }
-
-        if (response.IsReplyTo(id, name, type))
-        {
-            return Succeeded(response);
-        }
-
-        // Some servers leave the question out of error replies; such a reply can only move us to the next server,
-        // which a spoofer could equally achieve by dropping the real reply.
-        return !response.HasQuestion && !IsAuthoritative(response) ? Succeeded(response) : null;
-    }
-
-    private async Task<Outcome> TcpExchangeAsync(IPEndPoint server, string name, ushort type, bool edns, CancellationToken cancellationToken)
-    {
-        var id = NewId();
-        var query = DnsMessage.EncodeQuery(id, name, type, edns);
-        var framed = new byte[2 + query.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
-        query.CopyTo(framed, 2);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(AttemptTimeout);
-        try
-        {
-            using var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(server, timeout.Token).ConfigureAwait(false);
-            var stream = new NetworkStream(socket, ownsSocket: false);
-            await using (stream.ConfigureAwait(false))
-            {
-                await stream.WriteAsync(framed, timeout.Token).ConfigureAwait(false);
-                var prefix = new byte[2];
-                await stream.ReadExactlyAsync(prefix, timeout.Token).ConfigureAwait(false);
-                var reply = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
-                await stream.ReadExactlyAsync(reply, timeout.Token).ConfigureAwait(false);
-                return InspectTcpReply(reply, id, name, type);
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return Failed(string.Create(CultureInfo.InvariantCulture, $"UDP reply truncated and no TCP reply within {AttemptTimeout.TotalSeconds:0.###} s"));
-        }
-        catch (EndOfStreamException)
-        {
-            return Failed("UDP reply truncated and the TCP connection closed before the whole reply arrived");
-        }
-        catch (SocketException e)
-        {
-            return Failed($"UDP reply truncated and TCP {e.SocketErrorCode}: {e.Message}");
-        }
-        catch (IOException e)
-        {
-            return Failed($"UDP reply truncated and TCP failed: {e.Message}");
-        }
-    }
-
-    // Unlike UDP nobody else can inject into the connection, so anything but the reply is the server's fault.
-    private static Outcome InspectTcpReply(ReadOnlySpan<byte> reply, ushort id, string name, ushort type)
-    {
-        DnsResponse response;
-        try
-        {
-            response = DnsMessage.Parse(reply);
-        }
-        catch (DnsFormatException e)
-        {
-            return Failed("malformed TCP reply: " + e.Message);
-        }
-
-        if (response.Id != id)
-        {
-            return Failed($"TCP reply has id {response.Id}, not {id}");
-        }
-
-        if (!response.IsReplyTo(id, name, type) && (response.HasQuestion || IsAuthoritative(response)))
-        {
-            return Failed($"TCP reply is for {response.QuestionName} type {DnsRecordType.Name(response.QuestionType)}");
-        }
-
-        // Cut short even over TCP: taking it would present some replicas as all of them.
-        return response.IsTruncated ? Failed("TCP reply is truncated too") : Succeeded(response);
-    }
-
-    private readonly record struct Outcome(DnsResponse? Response, string? Failure);
+        DnsResponseParseException parse => "malformed reply: " + parse.Message,
+        DnsXidMismatchException mismatch => $"reply has id {mismatch.ResponseXid}, not {mismatch.RequestXid} (stale or spoofed)",
+        DnsResponseException { Code: DnsResponseCode.ConnectionTimeout, InnerException: TimeoutException or OperationCanceledException } =>
+            elapsed < AttemptTimeout / 2 ? "the connection closed before the reply" : string.Create(CultureInfo.InvariantCulture, $"no reply within {AttemptTimeout.TotalSeconds:0.###} s"),
+        DnsResponseException { InnerException: { } inner } => inner.Message,
+        _ => e.Message,
+    };
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using DnsClient;
 
 namespace Strait.Upstream.Dns;
 
@@ -7,8 +8,22 @@ namespace Strait.Upstream.Dns;
 /// Resolves through the operating system (getaddrinfo: <c>/etc/hosts</c>, <c>/etc/resolv.conf</c> search domains and
 /// options), so short names like <c>tasks</c> are expanded the way every other program on the machine expands them.
 /// </summary>
+/// <remarks>
+/// getaddrinfo has no SRV lookup, so SRV names are asked of the name servers in <c>/etc/resolv.conf</c> (read at the
+/// first SRV lookup) through a <see cref="NameServerResolver"/>, without search domains: they must be fully qualified.
+/// Their targets are resolved through getaddrinfo again.
+/// </remarks>
 internal sealed class SystemDnsResolver : IDnsResolver
 {
+    private readonly Lazy<NameServerResolver> systemNameServers;
+
+    /// <param name="attemptTimeout">For each SRV query to one name server; <see cref="NameServerResolver.DefaultAttemptTimeout"/> when omitted.</param>
+    public SystemDnsResolver(TimeSpan? attemptTimeout = null)
+    {
+        // Not cached when it throws: a resolv.conf written after startup is found at the next refresh.
+        systemNameServers = new(() => ReadSystemNameServers(attemptTimeout), LazyThreadSafetyMode.PublicationOnly);
+    }
+
     public static SystemDnsResolver Instance { get; } = new();
 
     public async Task<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken)
@@ -35,6 +50,36 @@ internal sealed class SystemDnsResolver : IDnsResolver
         }
 
         return OrderByFamily(addresses);
+    }
+
+    public async Task<IReadOnlyList<IPEndPoint>> ResolveServiceAsync(string name, CancellationToken cancellationToken)
+    {
+        NameServerResolver nameServers;
+        try
+        {
+            nameServers = systemNameServers.Value;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new DnsResolutionException(name, "the system's name servers", e.Message, e);
+        }
+
+        var records = await nameServers.QueryServiceRecordsAsync(name, cancellationToken).ConfigureAwait(false);
+        return await ServiceTargets.ResolveAsync(records, this, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <exception cref="InvalidOperationException">None could be found.</exception>
+    private static NameServerResolver ReadSystemNameServers(TimeSpan? attemptTimeout)
+    {
+        var servers = new List<IPEndPoint>();
+        foreach (var server in NameServer.ResolveNameServers(skipIPv6SiteLocal: true, fallbackToGooglePublicDns: false))
+        {
+            servers.Add(new IPEndPoint(IPAddress.Parse(server.Address), server.Port));
+        }
+
+        return servers.Count > 0
+            ? new NameServerResolver(servers, attemptTimeout)
+            : throw new InvalidOperationException("no name server is configured (/etc/resolv.conf)");
     }
 
     // getaddrinfo orders by RFC 6724 preference and may repeat an address once per socket type; the contract is

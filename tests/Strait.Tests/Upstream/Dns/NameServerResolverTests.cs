@@ -57,7 +57,7 @@ public sealed class NameServerResolverTests
         await dns.SetHostsAsync(Service, expected);
 
         // Proves the path: over UDP alone dnsmasq (--edns-packet-max=512) cuts this answer short.
-        Assert.True((await UdpQueryAsync(dns.EndPoint, Service, DnsRecordType.A)).IsTruncated);
+        Assert.True((await UdpQueryAsync(dns.EndPoint, Service)).IsTruncated);
 
         Assert.Equal(expected, Sorted(await dns.CreateResolver().ResolveAsync(Service, CancellationToken.None)));
     }
@@ -84,10 +84,48 @@ public sealed class NameServerResolverTests
     }
 
     [Fact]
+    public async Task Srv_targets_are_resolved_to_every_address_with_the_port_of_their_record()
+    {
+        const string srv = "_grpc._tcp." + Service;
+        const string pod0 = "tasks-0." + Service;
+        const string pod1 = "tasks-1." + Service;
+        const string standby = "tasks-standby." + Service;
+        await using var dns = await DnsmasqProcess.StartAsync(
+            $"--srv-host={srv},{pod0},50051,0,10",
+            $"--srv-host={srv},{pod1},50052,0,10",
+            $"--srv-host={srv},{standby},50053,10,10");
+        await dns.SetHostsAsync(pod0, Addresses("10.0.0.1", "fd00::1"));
+        await dns.SetHostsAsync(pod1, Addresses("10.0.0.2"));
+        await dns.SetHostsAsync(standby, Addresses("10.0.0.9"));
+        var resolver = dns.CreateResolver();
+
+        Assert.Equal(["10.0.0.1:50051", "10.0.0.2:50052", "[fd00::1]:50051"], Texts(await resolver.ResolveServiceAsync(srv, CancellationToken.None)));
+
+        // The standby's priority is higher (worse): it counts only once no target of priority 0 has an address.
+        await dns.SetHostsAsync(pod0);
+        Assert.Equal(["10.0.0.2:50052"], Texts(await resolver.ResolveServiceAsync(srv + ".", CancellationToken.None)));
+        await dns.SetHostsAsync(pod1);
+        Assert.Equal(["10.0.0.9:50053"], Texts(await resolver.ResolveServiceAsync(srv, CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task An_unknown_srv_name_and_a_service_published_as_unavailable_are_empty()
+    {
+        await using var dns = await DnsmasqProcess.StartAsync($"--srv-host=_grpc._tcp.gone.default.svc.{DnsmasqProcess.Zone}");
+        var resolver = dns.CreateResolver();
+
+        Assert.Empty(await resolver.ResolveServiceAsync("_grpc._tcp.missing.default.svc." + DnsmasqProcess.Zone, CancellationToken.None));
+        Assert.Empty(await resolver.ResolveServiceAsync("_grpc._tcp.gone.default.svc." + DnsmasqProcess.Zone, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task An_unreachable_server_fails_within_the_timeout_naming_host_and_server()
     {
         var nobody = UnusedUdpEndPoint();
-        var resolver = new NameServerResolver([nobody], TimeSpan.FromSeconds(2));
+
+        // DnsClient's UDP socket is not connected, so the kernel's "port unreachable" never reaches it and the attempt
+        // lasts its whole timeout: 1 s leaves room for a loaded machine under the bound below.
+        var resolver = new NameServerResolver([nobody], TimeSpan.FromSeconds(1));
         var clock = Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<DnsResolutionException>(() => resolver.ResolveAsync(Service, CancellationToken.None));
@@ -119,11 +157,13 @@ public sealed class NameServerResolverTests
 
     private static IPAddress[] Addresses(params string[] texts) => [.. texts.Select(IPAddress.Parse)];
 
+    private static string[] Texts(IEnumerable<IPEndPoint> endPoints) => [.. endPoints.Select(e => e.ToString()).Order(StringComparer.Ordinal)];
+
     // dnsmasq's order within a family is its own (hash order), so sets are compared sorted.
     private static IPAddress[] Sorted(IEnumerable<IPAddress> addresses) =>
         [.. addresses.OrderBy(a => a.AddressFamily).ThenBy(a => a.GetAddressBytes(), Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y)))];
 
-    // Bound then released: on loopback the kernel answers a datagram to it with ICMP port unreachable.
+    // Bound then released: nothing answers there (the kernel's ICMP port unreachable goes to connected sockets only).
     private static IPEndPoint UnusedUdpEndPoint()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -131,13 +171,24 @@ public sealed class NameServerResolverTests
         return (IPEndPoint)socket.LocalEndPoint!;
     }
 
-    private static async Task<DnsResponse> UdpQueryAsync(IPEndPoint server, string name, ushort type)
+    /// <summary>An A query with an EDNS0 OPT record for 4096 bytes, as the resolver sends it, assembled by hand.</summary>
+    private static async Task<UdpReply> UdpQueryAsync(IPEndPoint server, string name)
     {
+        List<byte> query = [0, 1, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1];
+        foreach (var label in name.Split('.'))
+        {
+            query.Add((byte)label.Length);
+            query.AddRange(System.Text.Encoding.ASCII.GetBytes(label));
+        }
+
+        query.AddRange([0, 0, 1, 0, 1, 0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0]);
         using var client = new UdpClient(AddressFamily.InterNetwork);
         client.Connect(server);
-        await client.SendAsync(DnsMessage.EncodeQuery(1, name, type, edns: true));
+        await client.SendAsync(query.ToArray());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         var reply = await client.ReceiveAsync(timeout.Token);
-        return DnsMessage.Parse(reply.Buffer);
+        return new UdpReply((reply.Buffer[2] & 0x02) != 0);
     }
+
+    private readonly record struct UdpReply(bool IsTruncated);
 }
