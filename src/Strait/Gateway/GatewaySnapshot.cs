@@ -34,6 +34,7 @@ internal sealed class GatewaySnapshot
         Plans = plans;
         // Values are copied out of the (mutable) options: the snapshot must not change after it is built.
         MaxRequestBodySize = options.Limits.MaxRequestBodySize;
+        MaxStoredResponse = options.Resilience.IdempotencyStore.MaxResponseSize;
         StreamResultEnvelope = options.Streaming.Envelope == "result";
         SseKeepAlive = options.Streaming.SseKeepAlive;
         MaxStreamMessageSize = options.Streaming.MaxMessageSize;
@@ -149,7 +150,7 @@ internal sealed class GatewaySnapshot
     public IIdempotencyStore Idempotency => Runtime.Idempotency;
 
     /// <summary>The largest answer the idempotency store keeps, in bytes.</summary>
-    public int MaxStoredResponse => Runtime.Options.Resilience.IdempotencyStore.MaxResponseSize;
+    public int MaxStoredResponse { get; }
 
     /// <summary>
     /// Builds the routes of <paramref name="schema"/> and resolves clusters, policies and limits for them. Every

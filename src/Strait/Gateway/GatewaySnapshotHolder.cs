@@ -9,6 +9,9 @@ internal sealed class GatewaySnapshotHolder
 
     public GatewaySnapshot Current => Volatile.Read(ref current);
 
-    /// <summary>Installs <paramref name="next"/> and returns the previous snapshot (its owner disposes it once drained).</summary>
+    /// <summary>
+    /// Installs <paramref name="next"/> and returns the previous snapshot. Nothing disposes it: requests that hold it
+    /// finish on it, and it is collected after the last one; what must outlive it belongs to the runtime.
+    /// </summary>
     public GatewaySnapshot Swap(GatewaySnapshot next) => Interlocked.Exchange(ref current, next);
 }

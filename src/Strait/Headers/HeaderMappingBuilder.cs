@@ -79,12 +79,6 @@ internal sealed class HeaderMappingBuilder
             return this;
         }
 
-        public RuleBuilder ToTrailer()
-        {
-            _rule.Target = "trailer";
-            return this;
-        }
-
         public RuleBuilder ToHeader()
         {
             _rule.Target = "header";

@@ -36,7 +36,7 @@ internal static class ClientStreamingCall
         var (slot, refusal) = await StreamSlot.TryTakeAsync(context, plan.Cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
         if (slot is null)
         {
-            return (refusal, GrpcStatusCode.Unavailable);
+            return (refusal, refusal!.GrpcStatus);
         }
 
         GrpcStatus? status = null;

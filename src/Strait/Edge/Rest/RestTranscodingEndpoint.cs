@@ -61,7 +61,9 @@ internal sealed partial class RestTranscodingEndpoint
         catch (Exception e) when (!context.Response.HasStarted)
         {
             LogUnexpected(logger, e, identity.RequestId);
-            await snapshot.ProblemWriter.WriteAsync(context, Problems.Internal(), identity, snapshot.DetailRenderer).ConfigureAwait(false);
+            var problem = Problems.Internal();
+            outcome.GrpcStatus = problem.GrpcStatus;
+            await snapshot.ProblemWriter.WriteAsync(context, problem, identity, snapshot.DetailRenderer).ConfigureAwait(false);
         }
         finally
         {

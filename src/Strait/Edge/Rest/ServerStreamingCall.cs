@@ -64,7 +64,7 @@ internal static class ServerStreamingCall
         var (slot, refusal) = await StreamSlot.TryTakeAsync(context, plan.Cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
         if (slot is null)
         {
-            return (refusal, GrpcStatusCode.Unavailable);
+            return (refusal, refusal!.GrpcStatus);
         }
 
         GrpcStatus? status = null;
