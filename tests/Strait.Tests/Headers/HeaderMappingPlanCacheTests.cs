@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Strait.Headers;
 using static Strait.Tests.Headers.HeaderMappingTestSupport;
-using static Strait.Tests.Routing.RoutingFixtures;
+using static Strait.Tests.Support.RoutingFixtures;
 
 namespace Strait.Tests.Headers;
 

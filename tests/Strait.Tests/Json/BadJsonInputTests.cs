@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 

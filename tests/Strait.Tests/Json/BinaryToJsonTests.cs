@@ -4,7 +4,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using Google.Protobuf;
 using Grpc.Health.V1;
-using Strait.Tests.EndToEnd;
 using Strait.Wire;
 using Todo.V1;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;

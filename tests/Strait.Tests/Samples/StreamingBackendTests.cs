@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Strait.Echo.V1;
-using Strait.Tests.EndToEnd;
 using Strait.Wire;
 
 namespace Strait.Tests.Samples;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Strait.Tests.EndToEnd;
+namespace Strait.Tests.Support;
 
 /// <summary>
 /// A process started by a test: output is drained continuously (a full pipe would block the child), stdin is a

@@ -7,7 +7,7 @@ using Google.Protobuf.WellKnownTypes;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
 
-namespace Strait.Tests.Json;
+namespace Strait.Tests.Support;
 
 internal static class JsonTestSupport
 {

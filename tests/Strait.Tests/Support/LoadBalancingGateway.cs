@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Strait.Tests.EndToEnd;
+namespace Strait.Tests.Support;
 
 /// <summary>
 /// A gateway process started from a YAML configuration the test writes, with the admin listener on, the todo and

@@ -1,7 +1,7 @@
 using Strait.Upstream;
 using Strait.Wire;
 
-namespace Strait.Tests.Upstream;
+namespace Strait.Tests.Support;
 
 /// <summary>Clusters over unreachable loopback ports: picking and outcome reporting need no connection.</summary>
 internal static class TestClusters

@@ -1,4 +1,4 @@
-namespace Strait.Tests.EndToEnd;
+namespace Strait.Tests.Support;
 
 /// <summary>Where the repository and the built programs are, found from the test assembly's location.</summary>
 internal static class RepositoryPaths

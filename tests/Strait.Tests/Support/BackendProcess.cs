@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Strait.Tests.EndToEnd;
+namespace Strait.Tests.Support;
 
 /// <summary>How to start a <see cref="BackendProcess"/>: where it binds, the replica id it reports, and extra flags.</summary>
 internal sealed record BackendOptions

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Strait.Tests.Wire;
+namespace Strait.Tests.Support;
 
 /// <summary>A private CA with a server certificate for 127.0.0.1 and a client certificate, made fresh per test.</summary>
 internal sealed class TestCertificates : IDisposable

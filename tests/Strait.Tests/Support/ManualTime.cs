@@ -1,4 +1,4 @@
-namespace Strait.Tests.Upstream;
+namespace Strait.Tests.Support;
 
 /// <summary>A clock the test moves by hand; only <see cref="GetUtcNow"/> is faked (the clusters under test run no loops).</summary>
 internal sealed class ManualTime : TimeProvider

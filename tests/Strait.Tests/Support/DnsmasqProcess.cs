@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Strait.Upstream.Dns;
 
-namespace Strait.Tests.EndToEnd;
+namespace Strait.Tests.Support;
 
 /// <summary>
 /// A real dnsmasq on 127.0.0.1, authoritative for <see cref="Zone"/>: names under it come from hosts files the test

@@ -1,8 +1,7 @@
 using Google.Protobuf.Reflection;
 using Strait.Schema;
-using Strait.Tests.EndToEnd;
 
-namespace Strait.Tests.Reflection;
+namespace Strait.Tests.Support;
 
 /// <summary>The versions of the catalog API in tests/Strait.Tests/SchemaVersions, compiled with the bundled protoc.</summary>
 internal static class SchemaVersions

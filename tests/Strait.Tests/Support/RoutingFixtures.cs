@@ -3,7 +3,7 @@ using Google.Protobuf.Reflection;
 using Strait.Routing;
 using Strait.Tests.Routing.Protos;
 
-namespace Strait.Tests.Routing;
+namespace Strait.Tests.Support;
 
 /// <summary>Descriptors of the routing test protos and shorthands for building routes and tables from them.</summary>
 internal static class RoutingFixtures

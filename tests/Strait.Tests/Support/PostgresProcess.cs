@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Strait.Tests.EndToEnd;
+namespace Strait.Tests.Support;
 
 /// <summary>
 /// A throwaway PostgreSQL server from Debian's package on 127.0.0.1 and a free port, with trust authentication and

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Strait.Tests.EndToEnd;
+namespace Strait.Tests.Support;
 
 /// <summary>Backend replicas as processes, each answering with its own <c>x-replica-id</c>; stopped together.</summary>
 internal sealed class ReplicaSet : IAsyncDisposable

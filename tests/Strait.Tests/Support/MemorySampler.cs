@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Strait.Tests.EndToEnd;
+namespace Strait.Tests.Support;
 
 /// <summary>Samples a process's resident set size (VmRSS) every 50 ms and keeps the peak.</summary>
 internal sealed class MemorySampler : IDisposable
