@@ -1,11 +1,10 @@
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
-using Strait.Samples.TaskService;
 using Todo.V1;
 using Status = Todo.V1.Status;
 using Task = System.Threading.Tasks.Task;
 
-namespace Strait.Tests.Samples;
+namespace Strait.Samples.TaskService.Tests;
 
 public sealed class CreateTaskTests
 {

@@ -4,7 +4,7 @@ using Status = Todo.V1.Status;
 using Task = System.Threading.Tasks.Task;
 using TodoTask = Todo.V1.Task;
 
-namespace Strait.Tests.Samples;
+namespace Strait.Samples.TaskService.Tests;
 
 public sealed class BatchCreateTasksTests
 {

@@ -6,7 +6,7 @@ using Todo.V1;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 using Task = System.Threading.Tasks.Task;
 
-namespace Strait.Tests.Samples;
+namespace Strait.Tests.Backends;
 
 /// <summary>
 /// Both sample backends as real processes, used as load-balancing replicas: the <c>x-replica-id</c> header, binding to

@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Strait.Echo.V1;
 using Strait.Wire;
 
-namespace Strait.Tests.Samples;
+namespace Strait.Tests.Backends;
 
 /// <summary>
 /// The @grpc/grpc-js backend's <c>strait.echo.v1.StreamService</c>, called with Strait's own client: all four call

@@ -1,6 +1,5 @@
-using Strait.Samples.TaskService;
 
-namespace Strait.Tests.Samples;
+namespace Strait.Samples.TaskService.Tests;
 
 public sealed class CallerInfoTests
 {

@@ -1,9 +1,8 @@
-using Strait.Samples.TaskService;
 using Todo.V1;
 using Task = System.Threading.Tasks.Task;
 using TodoTask = Todo.V1.Task;
 
-namespace Strait.Tests.Samples;
+namespace Strait.Samples.TaskService.Tests;
 
 public sealed class ListTasksTests
 {
