@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Strait.Tests.Support;
 
@@ -9,10 +8,8 @@ namespace Strait.Tests.Support;
 /// </summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly Process process;
-    private readonly StringBuilder output = new();
-    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Line)> waiters = [];
+    private readonly LineLog output = new();
 
     private ChildProcess(Process process) => this.process = process;
 
@@ -20,16 +17,7 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
-    }
+    public string Output => output.Text;
 
     public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -55,7 +43,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         var child = new ChildProcess(process);
         process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
-        process.Exited += (_, _) => child.OnExit();
+        process.Exited += (_, _) => child.output.End($"process exited with {process.ExitCode}");
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -67,33 +55,8 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// With <paramref name="includeEarlierOutput"/> false only lines printed from now on count; it is watching when this
     /// returns, so start it before causing the line (e.g. with <see cref="WriteLineAsync"/>).
     /// </summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, bool includeEarlierOutput = true)
-    {
-        var waiter = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (output)
-        {
-            foreach (var line in includeEarlierOutput ? output.ToString().Split('\n') : [])
-            {
-                if (match(line))
-                {
-                    return line;
-                }
-            }
-
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"process exited with {process.ExitCode}:\n{output}");
-            }
-
-            waiters.Add((match, waiter));
-        }
-
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        await using (timeout.Token.Register(() => waiter.TrySetException(new TimeoutException($"no matching line within {StartTimeout}:\n{Output}"))))
-        {
-            return await waiter.Task;
-        }
-    }
+    public Task<string> WaitForLineAsync(Func<string, bool> match, bool includeEarlierOutput = true) =>
+        output.WaitForLineAsync(match, includeEarlierOutput);
 
     /// <summary>Writes <paramref name="line"/> and a newline to the child's stdin, flushed. One write at a time.</summary>
     public async Task WriteLineAsync(string line)
@@ -123,35 +86,9 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     private void OnLine(string? line)
     {
-        if (line is null)
+        if (line is not null)
         {
-            return;
-        }
-
-        lock (output)
-        {
-            output.Append(line).Append('\n');
-            for (var i = waiters.Count - 1; i >= 0; i--)
-            {
-                if (waiters[i].Match(line))
-                {
-                    waiters[i].Line.TrySetResult(line);
-                    waiters.RemoveAt(i);
-                }
-            }
-        }
-    }
-
-    private void OnExit()
-    {
-        lock (output)
-        {
-            foreach (var (_, line) in waiters)
-            {
-                line.TrySetException(new InvalidOperationException($"process exited with {process.ExitCode}:\n{output}"));
-            }
-
-            waiters.Clear();
+            output.Add(line);
         }
     }
 }

@@ -1,11 +1,7 @@
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-
 namespace Strait.Tests.Support;
 
 /// <summary>`strait serve` as a real process on a loopback port it picks itself.</summary>
-internal sealed class GatewayProcess : IAsyncDisposable
+internal sealed class GatewayProcess : IGateway
 {
     private readonly ChildProcess process;
 
@@ -20,10 +16,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    /// <summary>The admin listener, when the configuration sets <c>admin.listen</c>.</summary>
     public Uri? AdminAddress { get; }
 
-    /// <summary>The HTTP/2-only listener for gRPC clients, when the configuration sets <c>http2Listen</c>.</summary>
     public Uri? Http2Address { get; }
 
     public HttpClient Http { get; }
@@ -66,26 +60,6 @@ internal sealed class GatewayProcess : IAsyncDisposable
             await process.DisposeAsync();
             throw;
         }
-    }
-
-    /// <summary>The admin view of the clusters (<c>GET /clusters</c>).</summary>
-    public async Task<JsonElement> GetClustersAsync()
-    {
-        var admin = AdminAddress ?? throw new InvalidOperationException("the gateway was started without admin.listen");
-        var text = await Http.GetStringAsync(new Uri(admin, "/clusters"));
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
-
-    public Task<HttpResponseMessage> SendJsonAsync(HttpMethod method, string path, string? json, string contentType = "application/json")
-    {
-        var request = new HttpRequestMessage(method, path);
-        if (json is not null)
-        {
-            request.Content = new StringContent(json, Encoding.UTF8);
-            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        }
-
-        return Http.SendAsync(request);
     }
 
     public async ValueTask DisposeAsync()

@@ -3,32 +3,25 @@ using System.Net;
 namespace Strait.Tests.Support;
 
 /// <summary>
-/// A gateway process started from a YAML configuration the test writes, with the admin listener on, the todo and
-/// echo protos loaded, and <c>x-replica-id</c> mapped to the <c>X-Replica-Id</c> response header.
+/// A gateway started from a YAML configuration the test writes, with the admin listener on, the todo and echo
+/// schemas loaded, and <c>x-replica-id</c> mapped to the <c>X-Replica-Id</c> response header: as a process of its own
+/// or inside the test process.
 /// </summary>
 internal static class LoadBalancingGateway
 {
     private static readonly string TodoProtos = Path.Combine(RepositoryPaths.Root, "samples", "TaskService", "Protos");
     private static readonly string EchoProtos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
 
+    /// <summary>`strait serve --config`, the schema compiled from the proto files.</summary>
     /// <param name="upstream">YAML for the <c>backend:</c> and <c>clusters:</c> sections.</param>
     public static async Task<GatewayProcess> StartAsync(string upstream)
     {
         var directory = Directory.CreateTempSubdirectory("strait-lb-");
         var config = Path.Combine(directory.FullName, "strait.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            schema:
-              protos: ["{Path.Combine(TodoProtos, "todo.proto")}", "{Path.Combine(EchoProtos, "echo.proto")}"]
-              protoPaths: ["{TodoProtos}", "{EchoProtos}"]
-            admin:
-              listen: http://127.0.0.1:0
-            headers:
-              rules:
-                - httpHeader: X-Replica-Id
-                  grpcMetadata: x-replica-id
-                  direction: outgoing
-            {upstream}
-            """);
+        await File.WriteAllTextAsync(config, Configuration($"""
+            protos: ["{Path.Combine(TodoProtos, "todo.proto")}", "{Path.Combine(EchoProtos, "echo.proto")}"]
+            protoPaths: ["{TodoProtos}", "{EchoProtos}"]
+            """, upstream));
         try
         {
             return await GatewayProcess.StartAsync("--config", config);
@@ -38,6 +31,11 @@ internal static class LoadBalancingGateway
             directory.Delete(recursive: true);
         }
     }
+
+    /// <summary>The same gateway in the test process, the schema read from descriptor sets.</summary>
+    /// <param name="upstream">YAML for the <c>backend:</c> and <c>clusters:</c> sections.</param>
+    public static Task<InProcessGateway> StartInProcessAsync(string upstream) =>
+        InProcessGateway.StartAsync(Configuration($"""descriptorSets: ["{TestSchemas.Todo}", "{TestSchemas.Echo}"]""", upstream));
 
     /// <summary>YAML list items of the addresses, for the flow style <c>[a, b]</c>.</summary>
     public static string List(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(i => "\"" + i + "\"")) + "]";
@@ -65,6 +63,22 @@ internal static class LoadBalancingGateway
         await Task.WhenAll(workers);
         return tally;
     }
+
+    // The schema section around the entries given, which the caller writes unindented.
+    private static string Configuration(string schema, string upstream) => $"""
+        schema:
+        {Indent(schema)}
+        admin:
+          listen: http://127.0.0.1:0
+        headers:
+          rules:
+            - httpHeader: X-Replica-Id
+              grpcMetadata: x-replica-id
+              direction: outgoing
+        {upstream}
+        """;
+
+    private static string Indent(string lines) => string.Join('\n', lines.Split('\n').Select(l => "  " + l));
 }
 
 /// <summary>Replies counted by the replica that served them (<c>X-Replica-Id</c>), and failures by status.</summary>
