@@ -66,8 +66,10 @@ internal static class TaskServiceGrpc
             }
             catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
             {
+                // The host answers DEADLINE_EXCEEDED when the deadline ended the call and CANCELLED when the caller
+                // did; a gateway whose own deadline is a moment later must see the former.
                 code = GrpcStatusCode.Cancelled;
-                throw new GrpcException(GrpcStatusCode.Cancelled, "The call was cancelled.");
+                throw;
             }
             finally
             {

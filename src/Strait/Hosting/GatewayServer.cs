@@ -47,7 +47,9 @@ internal sealed class GatewayServer : IAsyncDisposable
     /// Starts the clusters, loads the first schema (reflecting clusters are asked now), then listens; the schema is
     /// refreshed in the background from then on. The caller owns <paramref name="runtime"/> and disposes it after this.
     /// </summary>
-    public static async Task<GatewayServer> StartAsync(GatewayRuntime runtime, CancellationToken cancellationToken, LogLevel minimumLevel = LogLevel.Information)
+    /// <param name="logOutput">Where the log lines go; standard output when null. A host running several gateways in
+    /// one process (the tests' in-process harness) gives each its own, to tell their lines apart.</param>
+    public static async Task<GatewayServer> StartAsync(GatewayRuntime runtime, CancellationToken cancellationToken, LogLevel minimumLevel = LogLevel.Information, Stream? logOutput = null)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         var options = runtime.Options;
@@ -55,7 +57,7 @@ internal sealed class GatewayServer : IAsyncDisposable
         Wire.ReceiveBudget.Process.Capacity = options.Limits.MaxPendingMessageBytes;
         var builder = WebApplication.CreateSlimBuilder(QuietHost.Options());
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<ILoggerProvider>(_ => new LineLoggerProvider(Console.OpenStandardOutput(), clientFaultsVisible: minimumLevel <= LogLevel.Debug));
+        builder.Services.AddSingleton<ILoggerProvider>(_ => new LineLoggerProvider(logOutput ?? Console.OpenStandardOutput(), clientFaultsVisible: minimumLevel <= LogLevel.Debug));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Strait", minimumLevel);
         // A failed start is reported once, as a configuration error, not as the host's stack trace.

@@ -1,6 +1,5 @@
 using Mono.Cecil;
 using Strait.Gateway;
-using Strait.Tests.EndToEnd;
 
 namespace Strait.Tests.Architecture;
 

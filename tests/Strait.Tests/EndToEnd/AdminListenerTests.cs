@@ -12,20 +12,17 @@ public sealed class AdminListenerFixture : IAsyncLifetime
     public const string ExtraHost = "gateway-admin.internal.example";
 
     private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("strait-admin-tests-");
-    private GatewayProcess? gateway;
+    private InProcessGateway? gateway;
 
-    internal GatewayProcess Gateway => gateway!;
+    internal InProcessGateway Gateway => gateway!;
 
     public async Task InitializeAsync()
     {
-        var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
         var tokenFile = Path.Combine(directory.FullName, "admin-token");
         File.WriteAllText(tokenFile, Token + "\n");
-        var config = Path.Combine(directory.FullName, "strait.yaml");
-        File.WriteAllText(config, $$"""
+        gateway = await InProcessGateway.StartAsync($$"""
             schema:
-              protos: ["{{Path.Combine(protos, "echo.proto")}}"]
-              protoPaths: ["{{protos}}"]
+              descriptorSets: ["{{TestSchemas.Echo}}"]
             backend:
               addresses: ["127.0.0.1:1"]
             admin:
@@ -33,7 +30,6 @@ public sealed class AdminListenerFixture : IAsyncLifetime
               allowedHosts: [{{ExtraHost}}]
               tokenFile: {{tokenFile}}
             """);
-        gateway = await GatewayProcess.StartAsync("--config", config);
     }
 
     public async Task DisposeAsync()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Strait.Samples.TaskService;
 
 namespace Strait.Tests.EndToEnd;
 
@@ -10,8 +11,8 @@ public sealed class DeadlineTests
     [Fact]
     public async Task A_backend_slower_than_the_deadline_gets_504_in_time_and_sees_the_cancellation()
     {
-        await using var backend = await BackendProcess.StartTaskServiceAsync("--latency-ms", "3000", "--log-calls", "true");
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var backend = await TaskServiceReplica.StartAsync(faults: new FaultInjection { Latency = TimeSpan.FromMilliseconds(3000) });
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: ["{backend.Address}"]
             """);
@@ -38,8 +39,8 @@ public sealed class DeadlineTests
     [Fact]
     public async Task The_client_grpc_timeout_reaches_the_backend_reduced_and_capped()
     {
-        await using var backend = await BackendProcess.StartTaskServiceAsync("--log-calls", "true");
-        await using var gateway = await LoadBalancingGateway.StartAsync($$"""
+        await using var backend = await TaskServiceReplica.StartAsync();
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($$"""
             backend:
               addresses: ["{{backend.Address}}"]
               timeout: 00:00:20
@@ -62,8 +63,8 @@ public sealed class DeadlineTests
     [Fact]
     public async Task A_malformed_timeout_header_is_a_400_naming_it()
     {
-        await using var backend = await BackendProcess.StartTaskServiceAsync("--log-calls", "true");
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var backend = await TaskServiceReplica.StartAsync();
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: ["{backend.Address}"]
             """);
@@ -82,8 +83,8 @@ public sealed class DeadlineTests
     [Fact]
     public async Task A_client_that_disconnects_cancels_the_backend_call_and_is_logged_as_499()
     {
-        await using var backend = await BackendProcess.StartTaskServiceAsync("--latency-ms", "5000", "--log-calls", "true");
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var backend = await TaskServiceReplica.StartAsync(faults: new FaultInjection { Latency = TimeSpan.FromMilliseconds(5000) });
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: ["{backend.Address}"]
             """);
@@ -102,11 +103,11 @@ public sealed class DeadlineTests
 
     /// <summary>
     /// Sends one call with a 1 s deadline and waits until the backend has logged its end, so that the measured calls
-    /// find both processes' request paths compiled: a cold backend may not even have started its handler (and logged
+    /// find both request paths compiled: a cold backend may not even have started its handler (and logged
     /// the call) when a short deadline or a disconnect resets the stream.
     /// </summary>
     /// <returns>The warm-up call's request id.</returns>
-    private static async Task<string> WarmAsync(GatewayProcess gateway, BackendProcess backend)
+    private static async Task<string> WarmAsync(InProcessGateway gateway, TaskServiceReplica backend)
     {
         using var warm = new HttpRequestMessage(HttpMethod.Get, "/v1/tasks");
         warm.Headers.Add("X-Request-Timeout", "1s");
@@ -118,7 +119,7 @@ public sealed class DeadlineTests
     }
 
     /// <summary>The deadline the backend saw on arrival, in milliseconds, for one GET with <paramref name="header"/>.</summary>
-    private static async Task<int> DeadlineSeenAsync(GatewayProcess gateway, BackendProcess backend, string path, (string Name, string Value)? header)
+    private static async Task<int> DeadlineSeenAsync(InProcessGateway gateway, TaskServiceReplica backend, string path, (string Name, string Value)? header)
     {
         var requestId = Guid.NewGuid().ToString("N");
         using var request = new HttpRequestMessage(HttpMethod.Get, path);

@@ -132,7 +132,7 @@ public abstract class GrpcWebCallShapeTests
 internal static class GrpcWebChannels
 {
     /// <summary>grpc-web on the gateway's HTTP/1.1 port, as a Blazor WebAssembly app does.</summary>
-    public static GrpcChannel OverHttp11(GatewayProcess gateway, GrpcWebMode mode) => GrpcChannel.ForAddress(gateway.Address, new GrpcChannelOptions
+    public static GrpcChannel OverHttp11(IGateway gateway, GrpcWebMode mode) => GrpcChannel.ForAddress(gateway.Address, new GrpcChannelOptions
     {
         HttpHandler = new GrpcWebHandler(mode, new SocketsHttpHandler()),
         HttpVersion = HttpVersion.Version11,
@@ -143,7 +143,7 @@ internal static class GrpcWebChannels
     /// grpc-web on the gateway's HTTP/2 port: a request body that streams while the response does, which browsers'
     /// fetch cannot send but .NET's HttpClient can, so client and bidirectional streams work too.
     /// </summary>
-    public static GrpcChannel OverHttp2(GatewayProcess gateway, GrpcWebMode mode) => GrpcChannel.ForAddress(gateway.Http2Address!, new GrpcChannelOptions
+    public static GrpcChannel OverHttp2(IGateway gateway, GrpcWebMode mode) => GrpcChannel.ForAddress(gateway.Http2Address!, new GrpcChannelOptions
     {
         HttpHandler = new GrpcWebHandler(mode, new SocketsHttpHandler()),
     });

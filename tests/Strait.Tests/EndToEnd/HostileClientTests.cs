@@ -9,20 +9,22 @@ namespace Strait.Tests.EndToEnd;
 /// <summary>
 /// What an adversarial client can make the gateway do: every malformed or aborted request is the client's fault (a
 /// 4xx, or nothing when it is gone) and a quiet log; nothing the client sends is echoed back without bound. The
-/// gateway runs alone (no backend is reached): every request here is refused before a call would start.
+/// gateway runs alone, in the test process (no backend is reached): every request here is refused before a call would
+/// start.
 /// </summary>
 public sealed class HostileClientTests : IAsyncLifetime
 {
-    private GatewayProcess gateway = null!;
+    private InProcessGateway gateway = null!;
 
     public async Task InitializeAsync()
     {
-        var protos = Path.Combine(RepositoryPaths.Root, "samples", "TaskService", "Protos");
-        gateway = await GatewayProcess.StartAsync(
-            "--proto", Path.Combine(protos, "todo.proto"),
-            "--proto-path", protos,
-            "--backend", "127.0.0.1:1",
-            "--http2-listen", "http://127.0.0.1:0");
+        gateway = await InProcessGateway.StartAsync($"""
+            schema:
+              descriptorSets: ["{TestSchemas.Todo}"]
+            backend:
+              addresses: ["127.0.0.1:1"]
+            http2Listen: http://127.0.0.1:0
+            """);
     }
 
     public async Task DisposeAsync() => await gateway.DisposeAsync();

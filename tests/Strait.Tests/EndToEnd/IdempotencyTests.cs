@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Google.Rpc;
+using Strait.Samples.TaskService;
 
 namespace Strait.Tests.EndToEnd;
 
 /// <summary>
-/// Idempotency-Key replay on real processes: a keyed create runs once however often it is sent, through one gateway
-/// with the in-memory store or through two sharing PostgreSQL.
+/// Idempotency-Key replay: a keyed create runs once however often it is sent, through one in-process gateway with the
+/// in-memory store, or through two gateway processes sharing PostgreSQL.
 /// </summary>
 public sealed class IdempotencyTests
 {
@@ -23,9 +25,9 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task A_keyed_post_is_retried_executed_once_and_replayed_and_its_key_cannot_be_reused_for_another_body()
     {
-        await using var replicas = await ReplicaSet.StartAsync(2);
-        await replicas[0].FailEveryCallAsync("UNAVAILABLE");
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var replicas = await TaskServiceReplicaSet.StartAsync(2);
+        replicas[0].FailEveryCall(Code.Unavailable);
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: {LoadBalancingGateway.List(replicas.Addresses)}
               lbPolicy: pick_first
@@ -52,7 +54,7 @@ public sealed class IdempotencyTests
         Assert.NotEqual(TaskName(firstBody), TaskName(await other.Content.ReadAsStringAsync()));
 
         // A final error is stored and replayed too, body and all.
-        await replicas[0].FailEveryCallAsync(null);
+        replicas[0].FailEveryCall(null);
         using var invalid = await gateway.Http.SendAsync(Create("key-3", ""));
         var invalidBody = await invalid.Content.ReadAsStringAsync();
         using var invalidAgain = await gateway.Http.SendAsync(Create("key-3", ""));
@@ -64,20 +66,20 @@ public sealed class IdempotencyTests
 
         // r0 (picked first) failed the first attempt of key-1 and key-2 and answered key-3's one attempt; r1 executed
         // key-1 once and key-2 once.
-        Assert.Equal((3, 0), await replicas[0].GetCallsAsync());
-        Assert.Equal((2, 2), await replicas[1].GetCallsAsync());
+        Assert.Equal((3, 0), replicas[0].Calls);
+        Assert.Equal((2, 2), replicas[1].Calls);
     }
 
     [Fact]
     public async Task A_concurrent_duplicate_waits_for_the_first_and_gets_its_answer_or_409_after_the_wait()
     {
-        await using var backend = await BackendProcess.StartTaskServiceAsync("--latency-ms", "800");
-        await using var patient = await LoadBalancingGateway.StartAsync($"""
+        await using var backend = await TaskServiceReplica.StartAsync(faults: new FaultInjection { Latency = TimeSpan.FromMilliseconds(800) });
+        await using var patient = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: ["{backend.Address}"]
             {Replay}
             """);
-        await using var impatient = await LoadBalancingGateway.StartAsync($"""
+        await using var impatient = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: ["{backend.Address}"]
             {Replay.Replace("00:00:05", "00:00:00.200", StringComparison.Ordinal)}
@@ -101,7 +103,7 @@ public sealed class IdempotencyTests
         Assert.Equal("urn:strait:problem:idempotency-key-in-use", conflict.Text("type"));
 
         // Two warm-up lists and one execution of each key.
-        Assert.Equal((4, 4), await backend.GetCallsAsync());
+        Assert.Equal((4, 4), backend.Calls);
         foreach (var response in both.Concat(raced))
         {
             response.Dispose();
@@ -145,7 +147,7 @@ public sealed class IdempotencyTests
         }
     }
 
-    private static async Task<HttpResponseMessage> DelayedAsync(GatewayProcess gateway, HttpRequestMessage request)
+    private static async Task<HttpResponseMessage> DelayedAsync(InProcessGateway gateway, HttpRequestMessage request)
     {
         await Task.Delay(150);
         return await gateway.Http.SendAsync(request);

@@ -4,7 +4,7 @@ using Google.Protobuf.Reflection;
 using Strait.Tests.Json;
 using Strait.Tests.Json.Protos;
 using Strait.Wire;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.EndToEnd;
 

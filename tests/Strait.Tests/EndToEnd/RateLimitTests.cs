@@ -10,8 +10,8 @@ public sealed class RateLimitTests
     [Fact]
     public async Task Limits_admit_exactly_their_permits_per_key_and_answer_429_with_retry_after()
     {
-        await using var backend = await BackendProcess.StartTaskServiceAsync();
-        await using var gateway = await LoadBalancingGateway.StartAsync($$"""
+        await using var backend = await TaskServiceReplica.StartAsync();
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($$"""
             backend:
               addresses: ["{{backend.Address}}"]
             rateLimits:
@@ -65,10 +65,10 @@ public sealed class RateLimitTests
         Assert.Equal(2, await AdmittedAsync(gateway, 3, () => Post(Token("bob"))));
 
         // Nothing over a limit reached the backend: 5 lists, 9 gets, 4 creates.
-        Assert.Equal(5 + 9 + 4, (await backend.GetCallsAsync()).Started);
+        Assert.Equal(5 + 9 + 4, backend.Calls.Started);
     }
 
-    private static async Task<int> AdmittedAsync(GatewayProcess gateway, int requests, Func<HttpRequestMessage> request)
+    private static async Task<int> AdmittedAsync(InProcessGateway gateway, int requests, Func<HttpRequestMessage> request)
     {
         var admitted = 0;
         for (var i = 0; i < requests; i++)

@@ -1,20 +1,22 @@
 using System.Net;
 using System.Net.Http.Json;
+using Google.Rpc;
+using Strait.Samples.TaskService;
 
 namespace Strait.Tests.EndToEnd;
 
 /// <summary>
-/// Retries, the retry budget, hedging and the cluster's concurrency caps, against TaskService replicas that fail on
-/// demand (stdin <c>fail CODE</c>) and count the calls that reach them (stdin <c>calls</c>).
+/// Retries, the retry budget, hedging and the cluster's concurrency caps, against in-process TaskService replicas that
+/// fail on demand and count the calls that reach them.
 /// </summary>
 public sealed class RetryTests
 {
     [Fact]
     public async Task Gets_succeed_despite_a_failing_replica_with_no_client_errors()
     {
-        await using var replicas = await ReplicaSet.StartAsync(3);
-        await replicas[0].FailEveryCallAsync("UNAVAILABLE");
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var replicas = await TaskServiceReplicaSet.StartAsync(3);
+        replicas[0].FailEveryCall(Code.Unavailable);
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: {LoadBalancingGateway.List(replicas.Addresses)}
               lbPolicy: round_robin
@@ -27,7 +29,7 @@ public sealed class RetryTests
         Assert.Empty(tally.Failures);
         Assert.Equal(0, tally.Count("r0"));
         Assert.Equal(60, tally.Count("r1") + tally.Count("r2"));
-        var (started, succeeded) = await replicas[0].GetCallsAsync();
+        var (started, succeeded) = replicas[0].Calls;
         Assert.InRange(started, 10, 40);
         Assert.Equal(0, succeeded);
     }
@@ -35,9 +37,9 @@ public sealed class RetryTests
     [Fact]
     public async Task Native_grpc_unary_calls_of_an_idempotent_method_are_retried_past_a_failing_replica()
     {
-        await using var replicas = await ReplicaSet.StartAsync(2);
-        await replicas[0].FailEveryCallAsync("UNAVAILABLE");
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var replicas = await TaskServiceReplicaSet.StartAsync(2);
+        replicas[0].FailEveryCall(Code.Unavailable);
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             http2Listen: http://127.0.0.1:0
             backend:
               addresses: {LoadBalancingGateway.List(replicas.Addresses)}
@@ -59,7 +61,7 @@ public sealed class RetryTests
             Assert.Equal("r1", result.ResponseHeaders.GetValues("x-replica-id").Single());
         }
 
-        var (started, succeeded) = await replicas[0].GetCallsAsync();
+        var (started, succeeded) = replicas[0].Calls;
         Assert.InRange(started, 1, 20);
         Assert.Equal(0, succeeded);
     }
@@ -67,10 +69,10 @@ public sealed class RetryTests
     [Fact]
     public async Task A_post_without_an_idempotency_key_is_never_retried()
     {
-        await using var replicas = await ReplicaSet.StartAsync(2);
-        await replicas[0].FailEveryCallAsync("UNAVAILABLE");
-        await replicas[1].FailEveryCallAsync("UNAVAILABLE");
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var replicas = await TaskServiceReplicaSet.StartAsync(2);
+        replicas[0].FailEveryCall(Code.Unavailable);
+        replicas[1].FailEveryCall(Code.Unavailable);
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: {LoadBalancingGateway.List(replicas.Addresses)}
             """);
@@ -78,16 +80,16 @@ public sealed class RetryTests
         using var response = await gateway.Http.PostAsJsonAsync("/v1/tasks", new { task = new { title = "once" } });
 
         (await JsonReply.ReadAsync(response)).AssertProblem(503, "UNAVAILABLE");
-        var calls = await TotalCallsAsync(replicas);
+        var calls = replicas.Calls;
         Assert.Equal(1, calls.Started);
     }
 
     [Fact]
     public async Task A_post_with_an_idempotency_key_is_retried_and_executed_once()
     {
-        await using var replicas = await ReplicaSet.StartAsync(2);
-        await replicas[0].FailEveryCallAsync("UNAVAILABLE");
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var replicas = await TaskServiceReplicaSet.StartAsync(2);
+        replicas[0].FailEveryCall(Code.Unavailable);
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: {LoadBalancingGateway.List(replicas.Addresses)}
               lbPolicy: pick_first
@@ -99,15 +101,15 @@ public sealed class RetryTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("r1", response.Headers.GetValues("X-Replica-Id").Single());
-        Assert.Equal((1, 0), await replicas[0].GetCallsAsync());
-        Assert.Equal((1, 1), await replicas[1].GetCallsAsync());
+        Assert.Equal((1, 0), replicas[0].Calls);
+        Assert.Equal((1, 1), replicas[1].Calls);
     }
 
     [Fact]
     public async Task Codes_that_describe_the_request_are_not_retried_and_attempts_stop_at_max_attempts()
     {
-        await using var replicas = await ReplicaSet.StartAsync(3);
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var replicas = await TaskServiceReplicaSet.StartAsync(3);
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: {LoadBalancingGateway.List(replicas.Addresses)}
               outlierDetection:
@@ -116,23 +118,23 @@ public sealed class RetryTests
 
         using var notFound = await gateway.Http.GetAsync("/v1/tasks/does-not-exist");
         Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
-        Assert.Equal(1, (await TotalCallsAsync(replicas)).Started);
+        Assert.Equal(1, replicas.Calls.Started);
 
         foreach (var replica in replicas.Replicas)
         {
-            await replica.FailEveryCallAsync("UNAVAILABLE");
+            replica.FailEveryCall(Code.Unavailable);
         }
 
         using var unavailable = await gateway.Http.GetAsync("/v1/tasks");
         (await JsonReply.ReadAsync(unavailable)).AssertProblem(503, "UNAVAILABLE");
-        Assert.Equal(1 + 3, (await TotalCallsAsync(replicas)).Started);
+        Assert.Equal(1 + 3, replicas.Calls.Started);
     }
 
     [Fact]
     public async Task The_retry_budget_caps_amplification_in_a_storm_and_latency_recovers_after_it()
     {
-        await using var replicas = await ReplicaSet.StartAsync(5);
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var replicas = await TaskServiceReplicaSet.StartAsync(5);
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: {LoadBalancingGateway.List(replicas.Addresses)}
               outlierDetection:
@@ -151,26 +153,26 @@ public sealed class RetryTests
             """);
         var warmup = await LoadBalancingGateway.SendAsync(gateway.Address, clients: 4, calls: 200);
         Assert.Empty(warmup.Failures);
-        var beforeStorm = (await TotalCallsAsync(replicas)).Started;
+        var beforeStorm = replicas.Calls.Started;
 
         // One replica fails everything: its share is retried within the budget, and clients see next to nothing.
-        await replicas[0].FailEveryCallAsync("UNAVAILABLE");
+        replicas[0].FailEveryCall(Code.Unavailable);
         var oneDown = await LoadBalancingGateway.SendAsync(gateway.Address, clients: 4, calls: 500);
-        var oneDownAttempts = (await TotalCallsAsync(replicas)).Started - beforeStorm;
+        var oneDownAttempts = replicas.Calls.Started - beforeStorm;
         Assert.InRange(oneDownAttempts, 500, 600);
         Assert.True(oneDown.Failures.Count <= 10, $"one failing replica of five cost {oneDown.Failures.Count} client errors");
 
         // Every replica fails: without a budget five attempts per call would reach them; the budget allows 0.2 more.
         foreach (var replica in replicas.Replicas)
         {
-            await replica.FailEveryCallAsync("UNAVAILABLE");
+            replica.FailEveryCall(Code.Unavailable);
         }
 
         // Deposits of the calls before count for one window (1 s here): let them expire so the bound below is this phase's alone.
         await Task.Delay(TimeSpan.FromMilliseconds(1100));
-        var beforeAllDown = (await TotalCallsAsync(replicas)).Started;
+        var beforeAllDown = replicas.Calls.Started;
         var allDown = await LoadBalancingGateway.SendAsync(gateway.Address, clients: 4, calls: 500);
-        var allDownAttempts = (await TotalCallsAsync(replicas)).Started - beforeAllDown;
+        var allDownAttempts = replicas.Calls.Started - beforeAllDown;
         Assert.Equal(500, allDown.Failures.Count);
         Assert.InRange(allDownAttempts, 500, 500 * 1.2 + 2);
         var clusters = await gateway.GetClustersAsync();
@@ -182,7 +184,7 @@ public sealed class RetryTests
         // Healed: within a few ejection times every call succeeds again at normal speed.
         foreach (var replica in replicas.Replicas)
         {
-            await replica.FailEveryCallAsync(null);
+            replica.FailEveryCall(null);
         }
 
         var recovered = DateTime.UtcNow + TimeSpan.FromSeconds(10);
@@ -207,11 +209,8 @@ public sealed class RetryTests
     [Fact]
     public async Task Hedging_answers_from_the_fast_replica_and_cancels_the_slow_attempt()
     {
-        await using var replicas = await ReplicaSet.StartAsync(2, configure: (i, o) => o with
-        {
-            Arguments = i == 0 ? ["--latency-ms", "2000", "--log-calls", "true"] : ["--log-calls", "true"],
-        });
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var replicas = await TaskServiceReplicaSet.StartAsync(2, i => i == 0 ? new FaultInjection { Latency = TimeSpan.FromMilliseconds(2000) } : null);
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: {LoadBalancingGateway.List(replicas.Addresses)}
               lbPolicy: pick_first
@@ -255,8 +254,8 @@ public sealed class RetryTests
     [Fact]
     public async Task The_concurrency_cap_admits_exactly_max_requests_plus_max_pending_and_refuses_the_rest_with_retry_after()
     {
-        await using var backend = await BackendProcess.StartTaskServiceAsync("--latency-ms", "600");
-        await using var gateway = await LoadBalancingGateway.StartAsync($"""
+        await using var backend = await TaskServiceReplica.StartAsync(faults: new FaultInjection { Latency = TimeSpan.FromMilliseconds(600) });
+        await using var gateway = await LoadBalancingGateway.StartInProcessAsync($"""
             backend:
               addresses: ["{backend.Address}"]
               circuitBreaker:
@@ -283,26 +282,12 @@ public sealed class RetryTests
             Assert.Equal("1", reply.Headers.GetValues("Retry-After").Single());
         }
 
-        Assert.Equal(1 + 3, (await backend.GetCallsAsync()).Started);
+        Assert.Equal(1 + 3, backend.Calls.Started);
         var resilience = (await gateway.GetClustersAsync()).GetProperty("clusters")[0].GetProperty("resilience");
         Assert.Equal(3, resilience.GetProperty("callsRefusedAtMaxRequests").GetInt64());
         foreach (var reply in replies)
         {
             reply.Dispose();
         }
-    }
-
-    private static async Task<(int Started, int Succeeded)> TotalCallsAsync(ReplicaSet replicas)
-    {
-        var started = 0;
-        var succeeded = 0;
-        foreach (var replica in replicas.Replicas)
-        {
-            var calls = await replica.GetCallsAsync();
-            started += calls.Started;
-            succeeded += calls.Succeeded;
-        }
-
-        return (started, succeeded);
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Strait.Tests.Reflection;
 
 namespace Strait.Tests.EndToEnd;
 

@@ -10,8 +10,8 @@ using TodoTask = Todo.V1.Task;
 namespace Strait.Tests.EndToEnd;
 
 /// <summary>
-/// Grpc.Net.Client calling the demo backend (TaskService, on the engine's own server host) through the gateway's
-/// HTTP/2 port. The test project compiles todo.proto without client stubs, so the methods are declared by hand, as
+/// Grpc.Net.Client calling the demo backend (TaskService, on the sample's server host) through the gateway's HTTP/2
+/// port, both in the test process. The test project compiles todo.proto without client stubs, so the methods are declared by hand, as
 /// any client of a byte-level API may do.
 /// </summary>
 public sealed class TaskServiceGrpcNetClientTests : IAsyncLifetime
@@ -22,13 +22,18 @@ public sealed class TaskServiceGrpcNetClientTests : IAsyncLifetime
     private static readonly Method<GetTaskRequest, TodoTask> GetTask = new(
         MethodType.Unary, "todo.v1.TaskService", "GetTask", Marshal(GetTaskRequest.Parser), Marshal(TodoTask.Parser));
 
-    private BackendProcess? backend;
-    private GatewayProcess? gateway;
+    private TaskServiceReplica? backend;
+    private InProcessGateway? gateway;
 
     public async Task InitializeAsync()
     {
-        backend = await BackendProcess.StartTaskServiceAsync();
-        gateway = await GatewayProcess.StartAsync("--backend", backend.Address, "--reflect", "--http2-listen", "http://127.0.0.1:0");
+        backend = await TaskServiceReplica.StartAsync();
+        gateway = await InProcessGateway.StartAsync($"""
+            backend:
+              addresses: ["{backend.Address}"]
+              reflection: true
+            http2Listen: http://127.0.0.1:0
+            """);
     }
 
     public async Task DisposeAsync()

@@ -3,12 +3,12 @@ using System.Net;
 namespace Strait.Tests.EndToEnd;
 
 /// <summary>
-/// The reference's todo.v1 behaviour through the gateway, over real sockets: REST client → strait process →
-/// TaskService process. Each test uses its own titles, so they do not depend on each other's data.
+/// The reference's todo.v1 behaviour through the gateway, over real loopback sockets: REST client → gateway →
+/// TaskService, the two in the test process. Each test uses its own titles, so they do not depend on each other's data.
 /// </summary>
 public sealed class TodoGatewayTests(TodoGatewayFixture fixture) : IClassFixture<TodoGatewayFixture>
 {
-    private GatewayProcess Gateway => fixture.Gateway;
+    private InProcessGateway Gateway => fixture.Gateway;
 
     [Fact]
     public async Task Create_get_patch_delete_round_trip()

@@ -5,7 +5,6 @@ using Strait.Configuration;
 using Strait.Gateway;
 using Strait.Headers;
 using Strait.Observability;
-using Strait.Tests.EndToEnd;
 using Strait.Wire;
 
 namespace Strait.Tests.Gateway;

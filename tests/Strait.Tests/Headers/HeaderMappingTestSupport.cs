@@ -8,7 +8,7 @@ using Strait.Headers;
 using Strait.Observability;
 using Strait.Routing;
 using Strait.Wire;
-using static Strait.Tests.Routing.RoutingFixtures;
+using static Strait.Tests.Support.RoutingFixtures;
 
 namespace Strait.Tests.Headers;
 

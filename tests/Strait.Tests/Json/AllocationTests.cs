@@ -5,7 +5,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
@@ -55,7 +55,7 @@ public sealed class AllocationTests
 
     [Theory]
     [MemberData(nameof(Messages))]
-    public void JsonToBinaryAllocatesNothingPerMessage(string name)
+    public void JSON_to_binary_allocates_nothing_per_message(string name)
     {
         var message = Sample(name);
         var json = Encoding.UTF8.GetBytes(Formatter().Format(message));
@@ -72,7 +72,7 @@ public sealed class AllocationTests
 
     [Theory]
     [MemberData(nameof(Messages))]
-    public void BinaryToJsonAllocatesNothingPerMessage(string name)
+    public void Binary_to_JSON_allocates_nothing_per_message(string name)
     {
         var message = Sample(name);
         var binary = message.ToByteArray();
@@ -91,7 +91,7 @@ public sealed class AllocationTests
     }
 
     [Fact]
-    public void PreparedCodecTranscodesItsFirstMessageWithoutBuildingPlans()
+    public void Prepared_codec_transcodes_its_first_message_without_building_plans()
     {
         var message = new Everything { Nested = (Nested)Sample("nested"), Maps = (Maps)Sample("maps"), Scalars = (Scalars)Sample("scalars") };
         var json = Encoding.UTF8.GetBytes(Formatter().Format(message));

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
@@ -11,7 +11,7 @@ public sealed class BadJsonInputTests
     [Theory]
     [InlineData("")]
     [InlineData("  \r\n\t")]
-    public void EmptyBodyIsReported(string json)
+    public void Empty_body_is_reported(string json)
     {
         var error = JsonError(json, Scalars.Descriptor);
         Assert.Equal("request body is empty", error.Message);
@@ -95,7 +95,7 @@ public sealed class BadJsonInputTests
         AssertError(json, Nested.Descriptor, message, path);
 
     [Fact]
-    public void TopLevelValueMustMatchTheMessageType()
+    public void Top_level_value_must_match_the_message_type()
     {
         AssertError("[]", Scalars.Descriptor, "expected an object for strait.tests.json.Scalars but got an array", "$");
         AssertError("null", Scalars.Descriptor, "expected an object for strait.tests.json.Scalars but got null", "$");
@@ -123,7 +123,7 @@ public sealed class BadJsonInputTests
         AssertError(json, Maps.Descriptor, message, path);
 
     [Fact]
-    public void UnknownFieldIsRejectedUnlessIgnored()
+    public void Unknown_field_is_rejected_unless_ignored()
     {
         AssertError("""{"fInt32":1,"titel":"x"}""", Scalars.Descriptor, "unknown field 'titel' in strait.tests.json.Scalars", "$.titel");
         AssertError("""{"titel":null}""", Scalars.Descriptor, "unknown field 'titel' in strait.tests.json.Scalars", "$.titel");
@@ -131,7 +131,7 @@ public sealed class BadJsonInputTests
     }
 
     [Fact]
-    public void TwoMembersOfOneOneofAreRejected() =>
+    public void Two_members_of_one_oneof_are_rejected() =>
         AssertError(
             """{"choiceInt":1,"plain":2,"choiceString":"x"}""",
             Oneofs.Descriptor,
@@ -139,7 +139,7 @@ public sealed class BadJsonInputTests
             "$.choiceString");
 
     [Fact]
-    public void InvalidUnicodeInStringsIsRejected()
+    public void Invalid_unicode_in_strings_is_rejected()
     {
         var invalidUtf8 = "{\"fString\":\"\u00ff\"}"u8.ToArray();
         invalidUtf8[12] = 0xC3;
@@ -184,7 +184,7 @@ public sealed class BadJsonInputTests
     }
 
     [Fact]
-    public void InvalidUnicodeInPropertyNamesAndTypeUrlsIsBadInput()
+    public void Invalid_unicode_in_property_names_and_type_URLs_is_bad_input()
     {
         const string DurationAny = "\"@type\":\"type.googleapis.com/google.protobuf.Duration\"";
         AssertInvalidUtf8("""{"a~":1}""", Scalars.Descriptor, "unknown field 'a\uFFFD' in strait.tests.json.Scalars", "$.a\uFFFD");
@@ -244,18 +244,18 @@ public sealed class BadJsonInputTests
     }
 
     [Fact]
-    public void DurationSignAppliesToTheFraction()
+    public void Duration_sign_applies_to_the_fraction()
     {
         Assert.Equal(new Google.Protobuf.WellKnownTypes.Duration { Nanos = -500_000_000 }, FromJson<WellKnown>("""{"duration":"-0.5s"}""").Duration);
         Assert.Equal(new Google.Protobuf.WellKnownTypes.Duration { Seconds = -315_576_000_000, Nanos = -999_999_999 }, FromJson<WellKnown>("""{"duration":"-315576000000.999999999s"}""").Duration);
     }
 
     [Fact]
-    public void FieldMaskMustBeValidUtf8() =>
+    public void FieldMask_must_be_valid_UTF8() =>
         AssertInvalidUtf8("""{"fieldMask":"name,a~"}""", WellKnown.Descriptor, "string is not valid UTF-8", "$.fieldMask");
 
     [Fact]
-    public void FieldMaskPathsMustBeLowerCamelCase() =>
+    public void FieldMask_paths_must_be_lower_camel_case() =>
         AssertError(
             """{"fieldMask":"name,foo_bar"}""",
             WellKnown.Descriptor,
@@ -263,7 +263,7 @@ public sealed class BadJsonInputTests
             "$.fieldMask");
 
     [Fact]
-    public void AnyErrors()
+    public void Any_errors()
     {
         AssertError(
             """{"any":{"@type":"type.googleapis.com/x.Unknown","a":1}}""",
@@ -309,11 +309,11 @@ public sealed class BadJsonInputTests
         AssertError($$"""{"any":{{any}}}""", WellKnown.Descriptor, "duplicate '@type' in google.protobuf.Any", "$.any.@type");
 
     [Fact]
-    public void ValueRejectsNonFiniteNumbers() =>
+    public void Value_rejects_non_finite_numbers() =>
         AssertError("""{"value":{"a":[1e999]}}""", WellKnown.Descriptor, "1e999 is out of range for double", "$.value[\"a\"][0]");
 
     [Fact]
-    public void DeepNestingIsRejectedWithoutExhaustingTheStack()
+    public void Deep_nesting_is_rejected_without_exhausting_the_stack()
     {
         const int Depth = 10_000;
         var deepArray = "{\"value\":" + new string('[', Depth) + new string(']', Depth) + "}";
@@ -346,7 +346,7 @@ public sealed class BadJsonInputTests
 
     [Theory]
     [MemberData(nameof(DeepDocumentKinds))]
-    public void DepthLimitAdmitsExactlyMaxDepthContainers(string kind)
+    public void Depth_limit_admits_exactly_max_depth_containers(string kind)
     {
         var (type, document) = DeepDocuments[kind];
         foreach (var maxDepth in new[] { 3, 64 })
@@ -358,7 +358,7 @@ public sealed class BadJsonInputTests
     }
 
     [Fact]
-    public void MaxDepthCountsEveryJsonContainer()
+    public void Max_depth_counts_every_JSON_container()
     {
         var options = new JsonReadOptions { MaxDepth = 3 };
         Assert.Equal(Google.Protobuf.WellKnownTypes.Value.ForList(Google.Protobuf.WellKnownTypes.Value.ForList()), FromJson<WellKnown>("""{"value":[[]]}""", options).Value);

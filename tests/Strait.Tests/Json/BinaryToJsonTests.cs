@@ -4,7 +4,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
@@ -31,13 +31,13 @@ public sealed class BinaryToJsonTests
     };
 
     [Fact]
-    public void WritesEveryScalarKind() =>
+    public void Writes_every_scalar_kind() =>
         Assert.Equal(
             """{"fDouble":1.5,"fFloat":0.1,"fInt32":-1,"fInt64":"-2","fUint32":4294967295,"fUint64":"18446744073709551615","fSint32":-3,"fSint64":"-9223372036854775808","fFixed32":4,"fFixed64":"5","fSfixed32":-6,"fSfixed64":"-7","fBool":true,"fString":"\u00E9\u0022","fBytes":"AP8=","fEnum":"COLOR_RED"}""",
             ToJson(SampleScalars));
 
     [Fact]
-    public void HonoursProtoNamesAndEnumsAsIntegers()
+    public void Honours_proto_names_and_enums_as_integers()
     {
         var json = ToJson(new Scalars { FInt32 = 1, FEnum = Color.Negative }, new JsonWriteOptions { UseProtoFieldNames = true, EnumsAsIntegers = true });
         Assert.Equal("""{"f_int32":1,"f_enum":-5}""", json);
@@ -46,17 +46,17 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void SpecialFloatingPointValuesAreStrings() =>
+    public void Special_floating_point_values_are_strings() =>
         Assert.Equal(
             """{"rDouble":["NaN","Infinity","-Infinity",-0,1E+300],"rFloat":[3.4028235E+38,1E-45]}""",
             ToJson(new Repeateds { RDouble = { double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 1e300 }, RFloat = { float.MaxValue, float.Epsilon } }));
 
     [Fact]
-    public void UnknownEnumNumbersAreWrittenAsNumbers() =>
+    public void Unknown_enum_numbers_are_written_as_numbers() =>
         Assert.Equal("""{"fEnum":42}""", ToJson(new Scalars { FEnum = (Color)42 }));
 
     [Fact]
-    public void EmitUnpopulatedWritesDefaultsForFieldsWithoutPresenceOnly()
+    public void Emit_unpopulated_writes_defaults_for_fields_without_presence_only()
     {
         Assert.Equal(
             """{"fDouble":0,"fFloat":0,"fInt32":0,"fInt64":"0","fUint32":0,"fUint64":"0","fSint32":0,"fSint64":"0","fFixed32":0,"fFixed64":"0","fSfixed32":0,"fSfixed64":"0","fBool":false,"fString":"","fBytes":"","fEnum":"COLOR_UNSPECIFIED"}""",
@@ -86,7 +86,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void FieldsWithPresenceAndNegativeZeroAreWrittenWhenOnTheWire()
+    public void Fields_with_presence_and_negative_zero_are_written_when_on_the_wire()
     {
         Assert.Equal("""{"fDouble":-0}""", ToJson(Convert.FromHexString("090000000000000080"), Scalars.Descriptor));
         Assert.Equal("""{"oInt32":0}""", ToJson(Convert.FromHexString("1800"), Optionals.Descriptor));
@@ -96,7 +96,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void UnknownFieldsAreSkipped()
+    public void Unknown_fields_are_skipped()
     {
         var known = new Scalars { FInt32 = 1, FString = "x" }.ToByteArray();
         // Field 99 as varint, fixed64, length-delimited, group (with a nested field) and fixed32.
@@ -105,7 +105,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void RepeatedElementsAreCollectedAcrossTheMessageInPackedOrUnpackedForm()
+    public void Repeated_elements_are_collected_across_the_message_in_packed_or_unpacked_form()
     {
         // rInt32 (3) packed [1,2], rString (14) "a", rInt32 unpacked 3, rInt32 packed [4], uInt32 (23) packed [5] and unpacked 6.
         var data = Convert.FromHexString("1A020102" + "720161" + "1803" + "1A0104" + "BA010105" + "B80106");
@@ -113,7 +113,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void RepeatedFieldsWithOnlyEmptyPackedRecordsAreOmitted()
+    public void Repeated_fields_with_only_empty_packed_records_are_omitted()
     {
         // rDouble (1) and rInt32 (3) as packed records of length 0, then rInt32 [5] between two of them.
         Assert.Equal("{}", ToJson(Convert.FromHexString("0A00" + "1A00"), Repeateds.Descriptor));
@@ -123,7 +123,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void RepeatedOccurrencesFollowProtobufMergeSemantics()
+    public void Repeated_occurrences_follow_protobuf_merge_semantics()
     {
         // fInt32 = 1 then 2: the last wins.
         Assert.Equal("""{"fInt32":2}""", ToJson(Convert.FromHexString("18011802"), Scalars.Descriptor));
@@ -141,7 +141,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void MapEntriesKeepTheLastValueForAKeyAndDefaultMissingParts()
+    public void Map_entries_keep_the_last_value_for_a_key_and_default_missing_parts()
     {
         var entries = new[]
         {
@@ -170,7 +170,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void WellKnownTypesUseTheirSpecialForms()
+    public void Well_known_types_use_their_special_forms()
     {
         var message = new WellKnown
         {
@@ -192,7 +192,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void AnyIsWrittenWithItsTypeAndPayload()
+    public void Any_is_written_with_its_type_and_payload()
     {
         Assert.Equal(
             """{"any":{"@type":"type.googleapis.com/strait.tests.json.Nested","value":1,"child":{"name":"c"}}}""",
@@ -204,7 +204,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void AnyHoldingEmptyFollowsTheSpecRatherThanJsonFormatter()
+    public void Any_holding_Empty_follows_the_spec_rather_than_JsonFormatter()
     {
         var message = new WellKnown { Any = Any.Pack(new Empty()) };
         Assert.Equal("""{"any":{"@type":"type.googleapis.com/google.protobuf.Empty"}}""", ToJson(message));
@@ -214,7 +214,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void Proto2GroupIsWrittenAsAnObject() =>
+    public void Proto2_group_is_written_as_an_object() =>
         Assert.Equal("""{"text":"","item":{"id":1}}""", ToJson(new Legacy { Text = "", Item = new Legacy.Types.Item { Id = 1 } }));
 
     [Theory]
@@ -241,7 +241,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void MalformedPackedAndNestedDataIsRejected()
+    public void Malformed_packed_and_nested_data_is_rejected()
     {
         Assert.Equal(
             "malformed protobuf: packed field r_fixed32 has a length that is not a multiple of 4 (at byte 2)",
@@ -261,7 +261,7 @@ public sealed class BinaryToJsonTests
         Assert.Equal("malformed protobuf: " + problem, BinaryError(Convert.FromHexString(hex), Oneofs.Descriptor).Message);
 
     [Fact]
-    public void MalformedMapValuesAreRejectedEvenWhenALaterEntryWins() =>
+    public void Malformed_map_values_are_rejected_even_when_a_later_entry_wins() =>
         // stringMessage {"a": {child: cut off}}, then stringMessage {"a": {}}.
         Assert.Equal(
             "malformed protobuf: length-delimited field runs past the end of its message (at byte 8)",
@@ -279,18 +279,18 @@ public sealed class BinaryToJsonTests
         Assert.Equal("malformed protobuf: " + problem, BinaryError(Convert.FromHexString(hex), Registry.Find("strait.tests.json." + type)!).Message);
 
     [Fact]
-    public void InvalidUtf8InAFieldMaskPathIsRejected() =>
+    public void Invalid_UTF8_in_a_FieldMask_path_is_rejected() =>
         Assert.Equal("google.protobuf.FieldMask path is not valid UTF-8", BinaryError(Convert.FromHexString("22040A02C328"), WellKnown.Descriptor).Message);
 
     [Fact]
-    public void MapEntryWithTheWrongWireTypeIsRejected() =>
+    public void Map_entry_with_the_wrong_wire_type_is_rejected() =>
         // int32Int32 {key: fixed32}
         Assert.Equal(
             "malformed protobuf: entry of map field int32_int32 has wire type 5 for field 1 (at byte 2)",
             BinaryError(Convert.FromHexString("12050D01000000"), Maps.Descriptor).Message);
 
     [Fact]
-    public void DepthLimitAdmitsExactlyMaxDepthMessages()
+    public void Depth_limit_admits_exactly_max_depth_messages()
     {
         var options = new JsonWriteOptions { MaxDepth = 10 };
 
@@ -332,7 +332,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void JsonAtItsDefaultDepthLimitMayNeedMoreThanTheDefaultBinaryDepth()
+    public void JSON_at_its_default_depth_limit_may_need_more_than_the_default_binary_depth()
     {
         // A Struct nested to the JSON limit of 64 containers encodes as 127 messages (WellKnown plus a Struct
         // and a Value per level but the last), past the binary limit of 100 that also applies to responses.
@@ -345,7 +345,7 @@ public sealed class BinaryToJsonTests
     [Theory]
     [InlineData(101, "groups are nested too deeply (at byte 202)")]
     [InlineData(100, null)]
-    public void NestedUnknownGroupsAreBoundedByTheDepthLimit(int depth, string? problem)
+    public void Nested_unknown_groups_are_bounded_by_the_depth_limit(int depth, string? problem)
     {
         // Field 99 as start-group tags, then as many end-group tags, before an ordinary field.
         var data = Convert.FromHexString(string.Concat(Enumerable.Repeat("9B06", depth)) + string.Concat(Enumerable.Repeat("9C06", depth)) + "1801");
@@ -360,7 +360,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void TimestampsAndDurationsOutsideTheirRangesAreRejected()
+    public void Timestamps_and_durations_outside_their_ranges_are_rejected()
     {
         static string Error(WellKnown message) => BinaryError(message.ToByteArray(), WellKnown.Descriptor).Message;
 
@@ -373,7 +373,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void DeeplyNestedBinaryIsRejectedWithoutExhaustingTheStack()
+    public void Deeply_nested_binary_is_rejected_without_exhausting_the_stack()
     {
         var message = new Nested();
         for (var i = 0; i < 150; i++)
@@ -386,7 +386,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void ValuesWithoutAJsonFormAreRejected()
+    public void Values_without_a_JSON_form_are_rejected()
     {
         Assert.StartsWith("google.protobuf.Timestamp 253402300800s 0ns is outside the range", BinaryError(new WellKnown { Timestamp = new Timestamp { Seconds = 253_402_300_800 } }.ToByteArray(), WellKnown.Descriptor).Message);
         Assert.StartsWith("google.protobuf.Timestamp 0s -1ns", BinaryError(new WellKnown { Timestamp = new Timestamp { Nanos = -1 } }.ToByteArray(), WellKnown.Descriptor).Message);
@@ -404,7 +404,7 @@ public sealed class BinaryToJsonTests
     }
 
     [Fact]
-    public void WritesIntoTheCallersWriter()
+    public void Writes_into_the_callers_writer()
     {
         var output = new ArrayBufferWriter<byte>();
         using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });

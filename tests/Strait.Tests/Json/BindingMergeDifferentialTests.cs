@@ -6,7 +6,7 @@ using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
@@ -24,7 +24,7 @@ public sealed class BindingMergeDifferentialTests
 
     [Theory]
     [MemberData(nameof(Batches))]
-    public void WholeBodyWithBindings_IsTheCanonicalEncodingOfTheMergedMessage(int batch)
+    public void Whole_body_with_bindings_is_the_canonical_encoding_of_the_merged_message(int batch)
     {
         var random = new Random(7000 + batch);
         var generator = new RandomMessageGenerator(7000 + batch);
@@ -41,7 +41,7 @@ public sealed class BindingMergeDifferentialTests
 
     [Theory]
     [MemberData(nameof(Batches))]
-    public void BodyFieldWithBindings_IsTheCanonicalEncodingOfTheMergedMessage(int batch)
+    public void Body_field_with_bindings_is_the_canonical_encoding_of_the_merged_message(int batch)
     {
         var random = new Random(8000 + batch);
         var generator = new RandomMessageGenerator(8000 + batch);
@@ -62,7 +62,7 @@ public sealed class BindingMergeDifferentialTests
 
     [Theory]
     [MemberData(nameof(Batches))]
-    public void BindingsAlone_AreTheCanonicalEncodingOfTheMessageTheyMake(int batch)
+    public void Bindings_alone_are_the_canonical_encoding_of_the_message_they_make(int batch)
     {
         var random = new Random(9000 + batch);
         var generator = new RandomMessageGenerator(9000 + batch);

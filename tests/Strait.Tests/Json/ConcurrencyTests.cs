@@ -4,14 +4,14 @@ using System.Text.Json;
 using Google.Protobuf;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
 public sealed class ConcurrencyTests
 {
     [Fact]
-    public void AFreshCodecBuildsPlansSafelyUnderConcurrentUse()
+    public void A_fresh_codec_builds_plans_safely_under_concurrent_use()
     {
         var generator = new RandomMessageGenerator(77);
         var messages = Enumerable.Range(0, 32).Select(_ => generator.Next<Everything>()).ToArray();

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
@@ -26,7 +26,7 @@ public sealed class DifferentialTests
 
     [Theory]
     [MemberData(nameof(Batches))]
-    public void BinaryToJson_AgreesWithJsonFormatter(int batch)
+    public void Binary_to_JSON_agrees_with_JsonFormatter(int batch)
     {
         var generator = new RandomMessageGenerator(batch);
         for (var i = 0; i < ConformanceCases.DifferentialPerBatch; i++)
@@ -49,7 +49,7 @@ public sealed class JsonFormatterOutputDifferentialTests
 
     [Theory]
     [MemberData(nameof(Batches))]
-    public void JsonToBinary_OfJsonFormatterOutput_IsCanonicalEncodingOfOriginal(int batch)
+    public void JSON_to_binary_of_JsonFormatter_output_is_canonical_encoding_of_original(int batch)
     {
         var generator = new RandomMessageGenerator(1000 + batch);
         for (var i = 0; i < ConformanceCases.DifferentialPerBatch; i++)
@@ -72,7 +72,7 @@ public sealed class RoundTripDifferentialTests
 
     [Theory]
     [MemberData(nameof(Batches))]
-    public void BinaryToJsonToBinary_RoundTrips(int batch)
+    public void Binary_to_JSON_to_binary_round_trips(int batch)
     {
         var generator = new RandomMessageGenerator(2000 + batch);
         for (var i = 0; i < ConformanceCases.DifferentialPerBatch; i++)
@@ -97,7 +97,7 @@ public sealed class VariedJsonDifferentialTests
 
     [Theory]
     [MemberData(nameof(Batches))]
-    public void JsonToBinary_OfVariedJson_AgreesWithJsonParser(int batch)
+    public void JSON_to_binary_of_varied_JSON_agrees_with_JsonParser(int batch)
     {
         var generator = new RandomMessageGenerator(3000 + batch);
         for (var i = 0; i < ConformanceCases.DifferentialPerBatch; i++)

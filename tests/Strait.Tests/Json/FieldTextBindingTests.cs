@@ -4,7 +4,7 @@ using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
@@ -47,7 +47,7 @@ public sealed class FieldTextBindingTests
     }
 
     [Fact]
-    public void ALaterDefaultValueOverridesAnEarlierValueAndIsLeftOutWhereTheFieldHasNoPresence()
+    public void A_later_default_value_overrides_an_earlier_value_and_is_left_out_where_the_field_has_no_presence()
     {
         var bytes = BindAll(Scalars.Descriptor, (Path(Scalars.Descriptor, "f_int32"), "5"), (Path(Scalars.Descriptor, "f_int32"), "0"));
         Assert.Empty(bytes);
@@ -76,14 +76,14 @@ public sealed class FieldTextBindingTests
     }
 
     [Fact]
-    public void WrapperWithDefaultValueIsPresent()
+    public void Wrapper_with_default_value_is_present()
     {
         var message = WellKnown.Parser.ParseFrom(Bind(Path(WellKnown.Descriptor, "int32_wrapper"), "0"));
         Assert.Equal(0, message.Int32Wrapper);
     }
 
     [Fact]
-    public void NestedPathsAreWrappedInTheirEnclosingMessages()
+    public void Nested_paths_are_wrapped_in_their_enclosing_messages()
     {
         var bytes = Bind(Path(Everything.Descriptor, "nested", "child", "scalars", "f_string"), "deep");
         var expected = new Everything { Nested = new Nested { Child = new Nested { Scalars = new Scalars { FString = "deep" } } } };
@@ -96,7 +96,7 @@ public sealed class FieldTextBindingTests
     }
 
     [Fact]
-    public void ValuesForOneMessageAreWrittenAsOneCanonicalMessage()
+    public void Values_for_one_message_are_written_as_one_canonical_message()
     {
         var bytes = BindAll(
             Everything.Descriptor,
@@ -147,7 +147,7 @@ public sealed class FieldTextBindingTests
     }
 
     [Fact]
-    public void FieldsWithoutATextFormAreRejected()
+    public void Fields_without_a_text_form_are_rejected()
     {
         AssertBindError(Path(Nested.Descriptor, "child"), "x", "a strait.tests.json.Nested cannot be bound from text; send it in the request body", "child");
         AssertBindError(Path(WellKnown.Descriptor, "struct"), "{}", "a google.protobuf.Struct cannot be bound from text; send it in the request body", "struct");
@@ -160,7 +160,7 @@ public sealed class FieldTextBindingTests
     }
 
     [Fact]
-    public void PathMustFollowMessageTypes()
+    public void Path_must_follow_message_types()
     {
         var mismatched = new[] { Everything.Descriptor.FindFieldByName("scalars"), Nested.Descriptor.FindFieldByName("value") };
         Assert.Throws<ArgumentException>(() => Bind(mismatched, "1"));

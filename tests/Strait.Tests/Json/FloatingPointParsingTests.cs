@@ -63,7 +63,7 @@ public sealed class FloatingPointParsingTests
     }
 
     [Fact]
-    public void RandomDecimalTextsMatchTheRuntimeParser()
+    public void Random_decimal_texts_match_the_runtime_parser()
     {
         var random = new Random(20261203);
         for (var i = 0; i < RandomCases; i++)

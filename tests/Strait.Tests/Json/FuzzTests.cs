@@ -7,7 +7,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
@@ -33,11 +33,11 @@ public sealed class FuzzTests
 
     [Theory]
     [MemberData(nameof(Batches))]
-    public void MutatedJson_IsRejectedCleanlyOrBecomesValidProtobuf(int batch) => FuzzRunner.Run("JSON", batch, JsonCase);
+    public void Mutated_JSON_is_rejected_cleanly_or_becomes_valid_protobuf(int batch) => FuzzRunner.Run("JSON", batch, JsonCase);
 
     [Theory]
     [MemberData(nameof(Batches))]
-    public void MutatedProtobuf_IsRejectedCleanlyOrBecomesValidJson(int batch) => FuzzRunner.Run("protobuf", batch, ProtobufCase);
+    public void Mutated_protobuf_is_rejected_cleanly_or_becomes_valid_JSON(int batch) => FuzzRunner.Run("protobuf", batch, ProtobufCase);
 
     private static void JsonCase(Random random, FuzzCase fuzz)
     {
@@ -128,11 +128,11 @@ public sealed class FuzzTests
     /// <summary>Values where Strait and Google.Protobuf part ways (see <see cref="GoogleProtobufDeviationTests"/>).</summary>
     private static bool HasNoCommonJson(IMessage message) => message switch
     {
-        // AnyWithoutTypeUrlIsAnEmptyObject
+        // Any_without_type_URL_is_an_empty_object
         Google.Protobuf.WellKnownTypes.Any any => any.TypeUrl.Length == 0,
-        // StructAcceptsAnEmptyKey
+        // Struct_accepts_an_empty_key
         Google.Protobuf.WellKnownTypes.Struct value => value.Fields.ContainsKey(""),
-        // FieldMaskPathStartingUpperCaseKeepsItsCase
+        // FieldMask_path_starting_upper_case_keeps_its_case
         Google.Protobuf.WellKnownTypes.FieldMask mask => mask.Paths.Any(path => path.Split('.').Any(segment => segment.StartsWith('_'))),
         _ => false,
     };

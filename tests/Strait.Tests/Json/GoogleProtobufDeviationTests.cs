@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
@@ -14,7 +14,7 @@ namespace Strait.Tests.Json;
 public sealed class GoogleProtobufDeviationTests
 {
     [Fact]
-    public void UnquotedSixtyFourBitIntegersKeepPrecision()
+    public void Unquoted_sixty_four_bit_integers_keep_precision()
     {
         Assert.Equal(9007199254740992L, Parser.Parse<Scalars>("""{"fInt64":9007199254740993}""").FInt64);
         Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<Scalars>("""{"fUint64":18446744073709551615}"""));
@@ -26,7 +26,7 @@ public sealed class GoogleProtobufDeviationTests
     [Theory]
     [InlineData("1e-400", 0)]
     [InlineData("1.0000000000000001", 1)]
-    public void IntegersRejectFractionsThatADoubleRoundsAway(string json, int google)
+    public void Integers_reject_fractions_that_a_double_rounds_away(string json, int google)
     {
         // JsonParser reads numbers as doubles, in which these lose their fraction.
         Assert.Equal(google, Parser.Parse<Scalars>($$"""{"fInt32":{{json}}}""").FInt32);
@@ -37,7 +37,7 @@ public sealed class GoogleProtobufDeviationTests
     [Theory]
     [InlineData("\"AP8\"")]
     [InlineData("\"AP-_\"")]
-    public void UrlSafeAndUnpaddedBase64AreAccepted(string json)
+    public void URL_safe_and_unpadded_base64_are_accepted(string json)
     {
         Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<Scalars>($$"""{"fBytes":{{json}}}"""));
         Assert.NotEmpty(FromJson<Scalars>($$"""{"fBytes":{{json}}}""").FBytes);
@@ -55,7 +55,7 @@ public sealed class GoogleProtobufDeviationTests
     }
 
     [Fact]
-    public void DuplicateRepeatedAndMapKeysKeepOnlyTheLastValue()
+    public void Duplicate_repeated_and_map_keys_keep_only_the_last_value()
     {
         Assert.Equal([1, 2], Parser.Parse<Repeateds>("""{"rInt32":[1],"rInt32":[2]}""").RInt32);
         Assert.Equal(2, Parser.Parse<Maps>("""{"stringString":{"a":"1"},"stringString":{"b":"2"}}""").StringString.Count);
@@ -67,7 +67,7 @@ public sealed class GoogleProtobufDeviationTests
     [Theory]
     [InlineData("""{"choiceInt":1,"choiceInt":2}""")]
     [InlineData("""{"choiceInt":1,"choice_int":2}""")]
-    public void DuplicateOneofMemberKeepsTheLastValue(string json)
+    public void Duplicate_oneof_member_keeps_the_last_value(string json)
     {
         Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<Oneofs>(json));
 
@@ -75,7 +75,7 @@ public sealed class GoogleProtobufDeviationTests
     }
 
     [Fact]
-    public void DuplicateOptionalFieldKeepsTheLastValue()
+    public void Duplicate_optional_field_keeps_the_last_value()
     {
         // JsonParser treats a proto3 optional field as a oneof of its own.
         Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<Optionals>("""{"oInt32":1,"oInt32":2}"""));
@@ -111,7 +111,7 @@ public sealed class GoogleProtobufDeviationTests
     }
 
     [Fact]
-    public void UnknownEnumNameIsUnsetWhenIgnoringUnknownFields()
+    public void Unknown_enum_name_is_unset_when_ignoring_unknown_fields()
     {
         var googleParser = new JsonParser(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
         Assert.Throws<InvalidProtocolBufferException>(() => googleParser.Parse<Scalars>("""{"fEnum":"COLOR_BOGUS"}"""));
@@ -119,7 +119,7 @@ public sealed class GoogleProtobufDeviationTests
     }
 
     [Fact]
-    public void StructAcceptsAnEmptyKey()
+    public void Struct_accepts_an_empty_key()
     {
         var message = new WellKnown { Struct = new Struct { Fields = { [""] = Value.ForNumber(1) } } };
         Assert.Throws<InvalidOperationException>(() => Formatter().Format(message));
@@ -128,7 +128,7 @@ public sealed class GoogleProtobufDeviationTests
     }
 
     [Fact]
-    public void ValueHoldingNaNHasNoJsonForm()
+    public void Value_holding_NaN_has_no_JSON_form()
     {
         var message = new WellKnown { Value = Value.ForNumber(double.NaN) };
         Assert.Contains("\"NaN\"", Formatter().Format(message), StringComparison.Ordinal);
@@ -136,7 +136,7 @@ public sealed class GoogleProtobufDeviationTests
     }
 
     [Fact]
-    public void InvalidUtf8InBinaryStringsIsRejected()
+    public void Invalid_UTF8_in_binary_strings_is_rejected()
     {
         // Proto3 strings must be UTF-8; Google.Protobuf's C# parser substitutes U+FFFD instead of failing.
         var data = Convert.FromHexString("7202C328");
@@ -148,7 +148,7 @@ public sealed class GoogleProtobufDeviationTests
     // Where the spec leaves room.
 
     [Fact]
-    public void AnyWithoutTypeUrlIsAnEmptyObject()
+    public void Any_without_type_URL_is_an_empty_object()
     {
         Assert.Throws<InvalidOperationException>(() => Formatter().Format(new WellKnown { Any = new Any() }));
         Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<WellKnown>("""{"any":{}}"""));
@@ -158,7 +158,7 @@ public sealed class GoogleProtobufDeviationTests
     }
 
     [Fact]
-    public void NullForAWrapperWithNoFieldToLeaveUnsetIsRejected()
+    public void Null_for_a_wrapper_with_no_field_to_leave_unset_is_rejected()
     {
         // null leaves a wrapper field unset; an Any payload or a top-level wrapper has no field.
         const string AnyJson = """{"any":{"@type":"type.googleapis.com/google.protobuf.Int32Value","value":null}}""";
@@ -170,7 +170,7 @@ public sealed class GoogleProtobufDeviationTests
     }
 
     [Fact]
-    public void NegativeZeroIsNotTheDefaultOfAnImplicitPresenceFloat()
+    public void Negative_zero_is_not_the_default_of_an_implicit_presence_float()
     {
         // -0.0 differs from the default in its bits; Google.Protobuf compares values and drops it.
         var message = new Scalars { FDouble = -0.0, FFloat = -0f };
@@ -183,7 +183,7 @@ public sealed class GoogleProtobufDeviationTests
     }
 
     [Fact]
-    public void DurationSecondsMayHaveLeadingZeros()
+    public void Duration_seconds_may_have_leading_zeros()
     {
         Assert.Throws<InvalidProtocolBufferException>(() => Parser.Parse<WellKnown>("""{"duration":"01.5s"}"""));
 
@@ -191,7 +191,7 @@ public sealed class GoogleProtobufDeviationTests
     }
 
     [Fact]
-    public void FieldMaskPathStartingUpperCaseKeepsItsCase()
+    public void FieldMask_path_starting_upper_case_keeps_its_case()
     {
         // "Foo" is not lowerCamelCase. Strait maps the capital to "_f" so the path converts back to "Foo";
         // Google.Protobuf lower-cases it to "foo".

@@ -4,14 +4,14 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
 public sealed class JsonToBinaryTests
 {
     [Fact]
-    public void AcceptsJsonNamesAndProtoNamesIncludingOddOnes()
+    public void Accepts_JSON_names_and_proto_names_including_odd_ones()
     {
         var expected = new Names { FieldName1 = 1, Leading = 2, Double = 3, Custom = 4, CamelCase = 5, Trailing = 6, ABC = 7, X2Y = 8 };
         var byJsonName = FromJson<Names>("""{"fieldName1":1,"Leading":2,"Double":3,"renamed":4,"camelCase":5,"trailing":6,"aBC":7,"x2y":8}""");
@@ -49,7 +49,7 @@ public sealed class JsonToBinaryTests
         Assert.Equal($"expected an int32 but got {json}", JsonError($$"""{"fInt32":{{json}}}""", Scalars.Descriptor).Message);
 
     [Fact]
-    public void HugeExponentsAreExactForIntegersAndUnderflowForFloatingPoint()
+    public void Huge_exponents_are_exact_for_integers_and_underflow_for_floating_point()
     {
         Assert.Equal(long.MaxValue, FromJson<Scalars>("""{"fInt64":"9.223372036854775807e18"}""").FInt64);
         Assert.Equal(ulong.MaxValue, FromJson<Scalars>("""{"fUint64":1.8446744073709551615e19}""").FUint64);
@@ -59,7 +59,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void IntegerExponentArithmeticIsExactForLongNumbers()
+    public void Integer_exponent_arithmetic_is_exact_for_long_numbers()
     {
         var tenWithLongFraction = "0." + new string('0', 20_000) + "1e20002";
         Assert.Equal(10, FromJson<Scalars>($$"""{"fInt32":{{tenWithLongFraction}}}""").FInt32);
@@ -67,7 +67,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void SixtyFourBitIntegersKeepFullPrecisionFromNumbersAndStrings()
+    public void Sixty_four_bit_integers_keep_full_precision_from_numbers_and_strings()
     {
         // Google.Protobuf's parser reads unquoted numbers as double and would give 9007199254740992 here.
         Assert.Equal(9007199254740993L, FromJson<Scalars>("""{"fInt64":9007199254740993}""").FInt64);
@@ -79,7 +79,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void FloatingPointAcceptsNumbersStringsAndSpecialValues()
+    public void Floating_point_accepts_numbers_strings_and_special_values()
     {
         Assert.Equal(1.5, FromJson<Scalars>("""{"fDouble":"1.5"}""").FDouble);
         Assert.Equal(-2.5e-300, FromJson<Scalars>("""{"fDouble":-2.5e-300}""").FDouble);
@@ -91,7 +91,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void NegativeZeroIsKeptForFloatingPointAndIsZeroForIntegers()
+    public void Negative_zero_is_kept_for_floating_point_and_is_zero_for_integers()
     {
         Assert.True(double.IsNegative(FromJson<Scalars>("""{"fDouble":-0}""").FDouble));
         Assert.Equal(0u, FromJson<Scalars>("""{"fUint32":-0}""").FUint32);
@@ -109,7 +109,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void EnumsAcceptNamesAliasesNegativeAndUnknownNumbers()
+    public void Enums_accept_names_aliases_negative_and_unknown_numbers()
     {
         Assert.Equal(Color.Green, FromJson<Scalars>("""{"fEnum":"COLOR_GREEN"}""").FEnum);
         Assert.Equal(Color.Red, FromJson<Scalars>("""{"fEnum":"COLOR_CRIMSON"}""").FEnum);
@@ -119,7 +119,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void UnknownEnumNameIsUnsetWhenIgnoringUnknownFields()
+    public void Unknown_enum_name_is_unset_when_ignoring_unknown_fields()
     {
         var options = new JsonReadOptions { IgnoreUnknownFields = true };
         Assert.False(FromJson<Optionals>("""{"oEnum":"COLOR_BOGUS","oInt32":1}""", options).HasOEnum);
@@ -128,7 +128,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void IgnoreUnknownFieldsSkipsNestedValues()
+    public void Ignore_unknown_fields_skips_nested_values()
     {
         var options = new JsonReadOptions { IgnoreUnknownFields = true };
         var result = FromJson<Scalars>("""{"bogus":{"a":[1,{"b":null}]},"fInt32":7,"other":"x"}""", options);
@@ -136,7 +136,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void NullLeavesFieldsUnsetExceptForValueAndNullValue()
+    public void Null_leaves_fields_unset_except_for_Value_and_NullValue()
     {
         Assert.Equal(new Scalars(), FromJson<Scalars>("""{"fInt32":null,"fString":null,"fEnum":null,"fBytes":null}"""));
         Assert.Equal(new Optionals(), FromJson<Optionals>("""{"oInt32":null}"""));
@@ -170,7 +170,7 @@ public sealed class JsonToBinaryTests
         Assert.Equal(new WellKnown(), FromJson<WellKnown>($$"""{"{{field}}":null}"""));
 
     [Fact]
-    public void NullInsideStructValueAndListValueIsTheNullValue()
+    public void Null_inside_Struct_Value_and_ListValue_is_the_NullValue()
     {
         var expected = new WellKnown
         {
@@ -200,7 +200,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void NullForATopLevelMessageIsRejectedExceptForValue()
+    public void Null_for_a_top_level_message_is_rejected_except_for_Value()
     {
         Assert.Equal("expected an object for google.protobuf.Struct but got null", JsonError("null", Struct.Descriptor).Message);
         Assert.Equal("expected an array for google.protobuf.ListValue but got null", JsonError("null", ListValue.Descriptor).Message);
@@ -209,7 +209,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void DuplicateKeysKeepTheLastValueIncludingAlternateSpellings()
+    public void Duplicate_keys_keep_the_last_value_including_alternate_spellings()
     {
         Assert.Equal(new Scalars { FInt32 = 2 }.ToByteArray(), ToBinary("""{"fInt32":1,"f_int32":2}""", Scalars.Descriptor));
         Assert.Equal(new Scalars().ToByteArray(), ToBinary("""{"fInt32":1,"fInt32":null}""", Scalars.Descriptor));
@@ -229,7 +229,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void ManyRepeatedKeysTakeLinearTime()
+    public void Many_repeated_keys_take_linear_time()
     {
         // 50,000 unpacked elements, then the same key 50,000 times: rescanning the message for every
         // repeated key took over 20 s here; a linear pass takes milliseconds.
@@ -249,7 +249,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void NullOneofMemberDoesNotConflictWithAnotherMember()
+    public void Null_oneof_member_does_not_conflict_with_another_member()
     {
         Assert.Equal(new Oneofs { ChoiceString = "x" }, FromJson<Oneofs>("""{"choiceInt":null,"choiceString":"x"}"""));
         Assert.Equal(new Oneofs { ChoiceString = "x" }, FromJson<Oneofs>("""{"choiceString":"x","choiceInt":null}"""));
@@ -259,14 +259,14 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void KeysOutOfFieldNumberOrderStillGiveCanonicalBytes()
+    public void Keys_out_of_field_number_order_still_give_canonical_bytes()
     {
         var expected = new Scalars { FBool = true, FInt32 = 3, FDouble = 1, FString = "s", FEnum = Color.Green };
         Assert.Equal(expected.ToByteArray(), ToBinary("""{"fEnum":"COLOR_GREEN","fString":"s","fBool":true,"fInt32":3,"fDouble":1}""", Scalars.Descriptor));
     }
 
     [Fact]
-    public void LargeNestedMessagesGetMultiByteLengthPrefixes()
+    public void Large_nested_messages_get_multi_byte_length_prefixes()
     {
         var name = new string('x', 300);
         var expected = new Nested { Child = new Nested { Child = new Nested { Name = name }, Name = name } };
@@ -274,14 +274,14 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void StringsDecodeEscapesAndSurrogatePairs()
+    public void Strings_decode_escapes_and_surrogate_pairs()
     {
         Assert.Equal("a\"\\/\b\f\n\r\t\u00e9😀", FromJson<Scalars>("""{"fString":"a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"}""").FString);
         Assert.Equal("😀", FromJson<Scalars>("{\"fString\":\"😀\"}").FString);
     }
 
     [Fact]
-    public void PackedAndUnpackedRepeatedFieldsAreEncodedAsDeclared()
+    public void Packed_and_unpacked_repeated_fields_are_encoded_as_declared()
     {
         var expected = new Repeateds { RInt32 = { 1, -1, 300 }, UInt32 = { 1, -1, 300 }, RDouble = { 1.5 }, UDouble = { 1.5 }, REnum = { Color.Red }, UEnum = { Color.Red } };
         Assert.Equal(
@@ -290,7 +290,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void MapsAcceptEveryKeyType()
+    public void Maps_accept_every_key_type()
     {
         var json = """
             {"int32Int32":{"-1":1},"int64Int64":{"9223372036854775807":"2"},"uint32Uint32":{"4294967295":3},"uint64Uint64":{"18446744073709551615":"4"},
@@ -325,7 +325,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void WellKnownTypesUseTheirSpecialForms()
+    public void Well_known_types_use_their_special_forms()
     {
         var json = """
             {"timestamp":"1972-01-01T10:00:20.021Z","duration":"-1.5s","fieldMask":"name,author.displayName","struct":{"a":[1,"x",true,null,{"b":{}}]},
@@ -355,7 +355,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void TimestampOffsetsAreNormalisedToUtc()
+    public void Timestamp_offsets_are_normalised_to_UTC()
     {
         Assert.Equal(Timestamp.FromDateTime(new DateTime(1972, 1, 1, 8, 30, 20, DateTimeKind.Utc)), FromJson<WellKnown>("""{"timestamp":"1972-01-01T10:00:20+01:30"}""").Timestamp);
         Assert.Equal(Timestamp.FromDateTime(new DateTime(1971, 12, 31, 23, 0, 0, DateTimeKind.Utc)), FromJson<WellKnown>("""{"timestamp":"1971-12-31T20:00:00-03:00"}""").Timestamp);
@@ -364,7 +364,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void AnyAcceptsTypeAfterTheOtherMembers()
+    public void Any_accepts_type_after_the_other_members()
     {
         var expected = new WellKnown { Any = Any.Pack(new Nested { Value = 3, Child = new Nested { Name = "c" } }) };
         Assert.Equal(expected.ToByteArray(), ToBinary("""{"any":{"value":3,"child":{"name":"c"},"@type":"type.googleapis.com/strait.tests.json.Nested"}}""", WellKnown.Descriptor));
@@ -374,7 +374,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void AnyHoldingWellKnownTypesUsesValueProperty()
+    public void Any_holding_well_known_types_uses_the_value_property()
     {
         var duration = new WellKnown { Any = Any.Pack(new Duration { Seconds = 1 }) };
         Assert.Equal(duration.ToByteArray(), ToBinary("""{"any":{"value":"1s","@type":"type.googleapis.com/google.protobuf.Duration"}}""", WellKnown.Descriptor));
@@ -387,7 +387,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void AnyHoldingEmptyAcceptsSpecFormAndGoogleProtobufForm()
+    public void Any_holding_Empty_accepts_spec_form_and_Google_Protobuf_form()
     {
         var expected = new WellKnown { Any = Any.Pack(new Empty()) }.ToByteArray();
         Assert.Equal(expected, ToBinary("""{"any":{"@type":"type.googleapis.com/google.protobuf.Empty"}}""", WellKnown.Descriptor));
@@ -395,11 +395,11 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void EmptyAnyObjectIsADefaultAny() =>
+    public void Empty_Any_object_is_a_default_Any() =>
         Assert.Equal(new WellKnown { Any = new Any() }.ToByteArray(), ToBinary("""{"any":{}}""", WellKnown.Descriptor));
 
     [Fact]
-    public void TopLevelWellKnownTypesAreAccepted()
+    public void Top_level_well_known_types_are_accepted()
     {
         Assert.Equal(new Duration { Seconds = 1, Nanos = 500_000_000 }.ToByteArray(), ToBinary("\"1.5s\"", Duration.Descriptor));
         Assert.Equal(Value.ForNull().ToByteArray(), ToBinary(" null ", Value.Descriptor));
@@ -407,7 +407,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void Proto2GroupsAndPresenceRoundTrip()
+    public void Proto2_groups_and_presence_round_trip()
     {
         var expected = new Legacy { Number = 0, Item = new Legacy.Types.Item { Id = 1, Label = "l" }, PackedNumbers = { 1, 2 }, Numbers = { 3 } };
         var bytes = ToBinary("""{"number":0,"item":{"id":1,"label":"l"},"packedNumbers":[1,2],"numbers":[3]}""", Legacy.Descriptor);
@@ -416,7 +416,7 @@ public sealed class JsonToBinaryTests
     }
 
     [Fact]
-    public void OutputIsAppendedToTheBufferWriter()
+    public void Output_is_appended_to_the_buffer_writer()
     {
         var output = new ArrayBufferWriter<byte>();
         output.Write(new byte[] { 0x18, 0x01 });

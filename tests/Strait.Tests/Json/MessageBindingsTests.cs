@@ -4,7 +4,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
@@ -12,7 +12,7 @@ namespace Strait.Tests.Json;
 public sealed class MessageBindingsTests
 {
     [Fact]
-    public void ABodyValueThatABindingReplacesIsStillChecked()
+    public void A_body_value_that_a_binding_replaces_is_still_checked()
     {
         var error = Assert.Throws<ProtoJsonException>(() => Transcode("""{"nested":{"value":"abc"}}""", ("nested.value", "5")));
 
@@ -20,7 +20,7 @@ public sealed class MessageBindingsTests
     }
 
     [Fact]
-    public void ANullInTheBodyLeavesTheBoundValuesInPlace()
+    public void A_null_in_the_body_leaves_the_bound_values_in_place()
     {
         var bytes = Transcode("""{"nested":null,"repeateds":{"rInt32":null}}""", ("nested.name", "n"), ("repeateds.r_int32", "4"));
 
@@ -28,7 +28,7 @@ public sealed class MessageBindingsTests
     }
 
     [Fact]
-    public void ARepeatedKeyInTheBodyKeepsItsLastValueWithTheBoundValuesMergedOnce()
+    public void A_repeated_key_in_the_body_keeps_its_last_value_with_the_bound_values_merged_once()
     {
         var bytes = Transcode("""{"nested":{"value":1,"name":"first"},"nested":{"value":2}}""", ("nested.name", "bound"));
 
@@ -36,7 +36,7 @@ public sealed class MessageBindingsTests
     }
 
     [Fact]
-    public void MembersOutOfFieldOrderStillMergeIntoOneCanonicalMessage()
+    public void Members_out_of_field_order_still_merge_into_one_canonical_message()
     {
         var bytes = Transcode(
             """{"names":{"custom":1},"nested":{"children":[{"value":1}],"value":3},"scalars":{"fInt32":5}}""",
@@ -55,7 +55,7 @@ public sealed class MessageBindingsTests
     }
 
     [Fact]
-    public void ValuesCannotReachInsideAWellKnownTypeWrittenWhole()
+    public void Values_cannot_reach_inside_a_well_known_type_written_whole()
     {
         var bindings = Codec.CreateBindings(Everything.Descriptor);
         var path = Path("well_known.any.type_url");
@@ -67,7 +67,7 @@ public sealed class MessageBindingsTests
     }
 
     [Fact]
-    public void AValueInsideATimestampMergesWithTheBodysTimestamp()
+    public void A_value_inside_a_Timestamp_merges_with_the_bodys_Timestamp()
     {
         var bytes = Transcode("""{"wellKnown":{"timestamp":"1970-01-01T00:00:05.5Z"}}""", ("well_known.timestamp.nanos", "7"));
 

@@ -117,9 +117,9 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
 
     /// <summary>
     /// JsonParser rejects a oneof member or proto3 optional field given twice and merges repeated and map
-    /// fields given twice (GoogleProtobufDeviationTests.DuplicateOneofMemberKeepsTheLastValue,
-    /// DuplicateOptionalFieldKeepsTheLastValue and DuplicateRepeatedAndMapKeysKeepOnlyTheLastValue), so those
-    /// repeat only under the spec.
+    /// fields given twice (GoogleProtobufDeviationTests.Duplicate_oneof_member_keeps_the_last_value,
+    /// Duplicate_optional_field_keeps_the_last_value and Duplicate_repeated_and_map_keys_keep_only_the_last_value), so
+    /// those repeat only under the spec.
     /// </summary>
     private bool CanRepeatKey(FieldDescriptor field) =>
         _allowedBySpec || (!field.IsRepeated && field.ContainingOneof is null);
@@ -193,7 +193,8 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
             "google.protobuf.FieldMask" => String("a"),
             "google.protobuf.Value" => "1",
             "google.protobuf.ListValue" => Array([]),
-            // JsonParser rejects an Any without "@type" (GoogleProtobufDeviationTests.AnyWithoutTypeUrlIsAnEmptyObject).
+            // JsonParser rejects an Any without "@type"
+            // (GoogleProtobufDeviationTests.Any_without_type_URL_is_an_empty_object).
             "google.protobuf.Any" when !_allowedBySpec => "null",
             _ when field.MessageType.File == WrappersReflection.Descriptor => SimpleValue(field.MessageType.FindFieldByNumber(1)),
             _ => Object([]),
@@ -326,7 +327,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
         var text = value.ToBase64();
         if (_allowedBySpec)
         {
-            // JsonParser rejects these (GoogleProtobufDeviationTests.UrlSafeAndUnpaddedBase64AreAccepted).
+            // JsonParser rejects these (GoogleProtobufDeviationTests.URL_safe_and_unpadded_base64_are_accepted).
             if (_random.Next(2) == 0)
             {
                 text = text.Replace('+', '-').Replace('/', '_');
@@ -430,7 +431,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
         _anyDepth++;
         var members = new List<Member> { new(String("@type"), String(value.TypeUrl), 0) };
         // The spec writes Empty's (no) fields inline; JsonParser needs {"value": {}}
-        // (BinaryToJsonTests.AnyHoldingEmptyFollowsTheSpecRatherThanJsonFormatter).
+        // (BinaryToJsonTests.Any_holding_Empty_follows_the_spec_rather_than_JsonFormatter).
         var underValue = type.FullName == "google.protobuf.Empty"
             ? !_allowedBySpec
             : type.FullName.StartsWith("google.protobuf.", StringComparison.Ordinal);

@@ -61,7 +61,7 @@ public sealed class ShortDecimalTextTests
     public void OtherFloatsAreDeclined(float value) => Assert.Null(Format(value));
 
     [Fact]
-    public void NegativeZeroIsDeclined()
+    public void Negative_zero_is_declined()
     {
         // Its text is "-0"; the writer keeps it, and a rounding loop must not turn it into "0".
         Assert.Null(Format(-0.0));
@@ -69,7 +69,7 @@ public sealed class ShortDecimalTextTests
     }
 
     [Fact]
-    public void AgreesWithUtf8JsonWriterOnRandomDoubles()
+    public void Agrees_with_Utf8JsonWriter_on_random_doubles()
     {
         var random = new Random(20261201);
         var accepted = 0;
@@ -88,7 +88,7 @@ public sealed class ShortDecimalTextTests
     }
 
     [Fact]
-    public void AgreesWithUtf8JsonWriterOnRandomFloats()
+    public void Agrees_with_Utf8JsonWriter_on_random_floats()
     {
         var random = new Random(20261202);
         var accepted = 0;

@@ -4,7 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Strait.Buffers;
 using Strait.Json;
 using Strait.Tests.Json.Protos;
-using static Strait.Tests.Json.JsonTestSupport;
+using static Strait.Tests.Support.JsonTestSupport;
 
 namespace Strait.Tests.Json;
 
@@ -23,14 +23,14 @@ public sealed class SingleFieldAndPooledOutputTests
     }
 
     [Fact]
-    public void BodyFieldEncodesTheValueAsThatFieldOfTheMessage()
+    public void Body_field_encodes_the_value_as_that_field_of_the_message()
     {
         var bytes = FieldToBinary("""{"fInt32":5,"fString":"x"}""", Everything.ScalarsFieldNumber);
         Assert.Equal(new Everything { Scalars = new Scalars { FInt32 = 5, FString = "x" } }, Everything.Parser.ParseFrom(bytes));
     }
 
     [Fact]
-    public void BodyFieldOfAWellKnownTypeUsesItsJsonForm()
+    public void Body_field_of_a_well_known_type_uses_its_JSON_form()
     {
         var field = WellKnown.Descriptor.FindFieldByNumber(WellKnown.TimestampFieldNumber);
         var output = new ArrayBufferWriter<byte>();
@@ -39,11 +39,11 @@ public sealed class SingleFieldAndPooledOutputTests
     }
 
     [Fact]
-    public void BodyFieldThatIsNullLeavesTheFieldUnset() =>
+    public void Body_field_that_is_null_leaves_the_field_unset() =>
         Assert.Empty(FieldToBinary("null", Everything.ScalarsFieldNumber));
 
     [Fact]
-    public void ErrorPathsStartAtTheBodyField()
+    public void Error_paths_start_at_the_body_field()
     {
         var error = Assert.Throws<ProtoJsonException>(() => FieldToBinary("""{"fInt32":"x"}""", Everything.ScalarsFieldNumber));
         Assert.Equal("$.scalars.fInt32", error.JsonPath);
@@ -52,11 +52,11 @@ public sealed class SingleFieldAndPooledOutputTests
     [Theory]
     [InlineData("""{"fInt32":1} {"fInt32":2}""")]
     [InlineData("""{"fInt32":1},"names":{}""")]
-    public void BodyFieldMustBeExactlyOneJsonValue(string json) =>
+    public void Body_field_must_be_exactly_one_JSON_value(string json) =>
         Assert.Throws<ProtoJsonException>(() => FieldToBinary(json, Everything.ScalarsFieldNumber));
 
     [Fact]
-    public void AnExtensionCannotBeTheBodyField()
+    public void An_extension_cannot_be_the_body_field()
     {
         var extension = Google.Api.AnnotationsReflection.Descriptor.Extensions.UnorderedExtensions[0];
         Assert.Throws<ArgumentException>(() => Codec.JsonToBinary("{}"u8, extension, new ArrayBufferWriter<byte>()));
@@ -73,7 +73,7 @@ public sealed class SingleFieldAndPooledOutputTests
 
     [Theory]
     [MemberData(nameof(ResponseBodies))]
-    public void ResponseBodyFieldIsWrittenAlone(string kind, int fieldNumber, string expected)
+    public void Response_body_field_is_written_alone(string kind, int fieldNumber, string expected)
     {
         IMessage reply = kind switch
         {
@@ -87,7 +87,7 @@ public sealed class SingleFieldAndPooledOutputTests
     }
 
     [Fact]
-    public void ResponseBodyMessageMergesEveryOccurrence()
+    public void Response_body_message_merges_every_occurrence()
     {
         var bytes = new Everything { Nested = new Nested { Value = 1 } }.ToByteArray()
             .Concat(new Everything { Nested = new Nested { Name = "n" } }.ToByteArray()).ToArray();
@@ -95,7 +95,7 @@ public sealed class SingleFieldAndPooledOutputTests
     }
 
     [Fact]
-    public void AbsentResponseBodyIsNullWithPresenceAndTheDefaultWithout()
+    public void Absent_response_body_is_null_with_presence_and_the_default_without()
     {
         Assert.Equal("null", FieldToJson([], Everything.Descriptor.FindFieldByNumber(Everything.NestedFieldNumber)));
         Assert.Equal("0", FieldToJson([], Nested.Descriptor.FindFieldByNumber(Nested.ValueFieldNumber)));
@@ -106,7 +106,7 @@ public sealed class SingleFieldAndPooledOutputTests
     }
 
     [Fact]
-    public void MalformedReplyIsAFormatErrorEvenOutsideTheResponseBodyField() =>
+    public void Malformed_reply_is_a_format_error_even_outside_the_response_body_field() =>
         Assert.Throws<ProtobufFormatException>(() => FieldToJson([0x12, 0x05, 0x61], Nested.Descriptor.FindFieldByNumber(Nested.ValueFieldNumber)));
 
     private static string FieldToJson(byte[] reply, Google.Protobuf.Reflection.FieldDescriptor field)
@@ -121,7 +121,7 @@ public sealed class SingleFieldAndPooledOutputTests
     }
 
     [Fact]
-    public void PooledWriterGetsTheMessageAfterWhatItHolds()
+    public void Pooled_writer_gets_the_message_after_what_it_holds()
     {
         using var output = new PooledBufferWriter(16);
         output.Write(new Scalars { FInt32 = 1 }.ToByteArray());
@@ -131,7 +131,7 @@ public sealed class SingleFieldAndPooledOutputTests
     }
 
     [Fact]
-    public void PooledWriterIsUnchangedWhenTheJsonIsRejected()
+    public void Pooled_writer_is_unchanged_when_the_JSON_is_rejected()
     {
         using var output = new PooledBufferWriter(16);
         var prefix = new Scalars { FInt32 = 1 }.ToByteArray();

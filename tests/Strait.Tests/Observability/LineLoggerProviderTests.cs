@@ -7,7 +7,7 @@ namespace Strait.Tests.Observability;
 public sealed class LineLoggerProviderTests
 {
     [Fact]
-    public void AnEntryIsOneLineInTheConsoleLayout()
+    public void An_entry_is_one_line_in_the_console_layout()
     {
         var output = new MemoryStream();
         using (var provider = new LineLoggerProvider(output))
@@ -20,7 +20,7 @@ public sealed class LineLoggerProviderTests
     }
 
     [Fact]
-    public void LineBreaksInMessagesAndExceptionsBecomeSpaces()
+    public void Line_breaks_in_messages_and_exceptions_become_spaces()
     {
         var output = new MemoryStream();
         using (var provider = new LineLoggerProvider(output))
@@ -38,7 +38,7 @@ public sealed class LineLoggerProviderTests
     }
 
     [Fact]
-    public async Task LinesReachTheStreamWithoutWaitingForDisposal()
+    public async Task Lines_reach_the_stream_without_waiting_for_disposal()
     {
         var output = new SignallingStream();
         using var provider = new LineLoggerProvider(output);
@@ -50,7 +50,7 @@ public sealed class LineLoggerProviderTests
     }
 
     [Fact]
-    public void AStalledStreamDropsLinesPastTheLimitAndSaysSo()
+    public void A_stalled_stream_drops_lines_past_the_limit_and_says_so()
     {
         var output = new SignallingStream { Stalled = new ManualResetEventSlim(false) };
         var provider = new LineLoggerProvider(output, maxPendingBytes: 4096);
@@ -73,7 +73,7 @@ public sealed class LineLoggerProviderTests
     }
 
     [Fact]
-    public void RepeatedWarningsAreCappedPerCategoryAndEventAndTheRestSummarized()
+    public void Repeated_warnings_are_capped_per_category_and_event_and_the_rest_summarized()
     {
         var output = new MemoryStream();
         using (var provider = new LineLoggerProvider(output))
@@ -96,7 +96,7 @@ public sealed class LineLoggerProviderTests
     }
 
     [Fact]
-    public void TheLimiterOpensAgainAfterItsWindow()
+    public void The_limiter_opens_again_after_its_window()
     {
         var limiter = new RepeatedLineLimiter();
         var start = TimeSpan.FromHours(1).Ticks;

@@ -6,7 +6,7 @@ namespace Strait.Tests.Observability;
 public sealed class RequestIdentityTests
 {
     [Fact]
-    public void TheTraceIdComesFromTraceparentWithoutAnActivity()
+    public void The_trace_id_comes_from_traceparent_without_an_activity()
     {
         var identity = RequestIdentity.From(Request(("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")));
 
@@ -14,7 +14,7 @@ public sealed class RequestIdentityTests
     }
 
     [Fact]
-    public void XTraceIdWinsOverTraceparent()
+    public void X_Trace_Id_wins_over_traceparent()
     {
         var identity = RequestIdentity.From(Request(
             ("x-trace-id", "trace-from-client"),
@@ -37,7 +37,7 @@ public sealed class RequestIdentityTests
     }
 
     [Fact]
-    public void ASaneRequestIdIsKeptAndAnUnprintableOneReplaced()
+    public void A_sane_request_id_is_kept_and_an_unprintable_one_replaced()
     {
         Assert.Equal("req-1", RequestIdentity.From(Request(("x-request-id", "req-1"))).RequestId);
         Assert.Matches("^[0-9a-f]{32}$", RequestIdentity.From(Request(("x-request-id", "two words"))).RequestId);

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Strait.Configuration;
 using Strait.Gateway;
-using Strait.Tests.EndToEnd;
 
 namespace Strait.Tests.OpenApi;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Strait.Resilience;
 using Strait.Routing;
-using Strait.Tests.Routing;
 using Strait.Wire;
 
 namespace Strait.Tests.Resilience;

@@ -1,6 +1,5 @@
 using Strait.Resilience;
 using Strait.Routing;
-using Strait.Tests.Routing;
 
 namespace Strait.Tests.Resilience;
 

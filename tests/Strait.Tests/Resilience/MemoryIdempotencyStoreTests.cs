@@ -1,5 +1,4 @@
 using Strait.Resilience.Idempotency;
-using Strait.Tests.Upstream;
 
 namespace Strait.Tests.Resilience;
 

@@ -1,4 +1,3 @@
-using Strait.Tests.Upstream;
 using Strait.Upstream;
 
 namespace Strait.Tests.Resilience;

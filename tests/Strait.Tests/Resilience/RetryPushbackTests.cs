@@ -4,7 +4,6 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Strait.Resilience;
 using Strait.Samples.Hosting;
-using Strait.Tests.Upstream;
 using Strait.Upstream;
 using Strait.Wire;
 

@@ -3,7 +3,7 @@ using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Strait.Routing;
 using Strait.Tests.Routing.Protos;
-using static Strait.Tests.Routing.RoutingFixtures;
+using static Strait.Tests.Support.RoutingFixtures;
 
 namespace Strait.Tests.Routing;
 

@@ -1,5 +1,5 @@
 using Strait.Routing;
-using static Strait.Tests.Routing.RoutingFixtures;
+using static Strait.Tests.Support.RoutingFixtures;
 
 namespace Strait.Tests.Routing;
 

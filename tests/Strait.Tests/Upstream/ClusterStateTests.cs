@@ -78,7 +78,7 @@ public sealed class ClusterStateTests
     [Fact]
     public async Task Clusters_select_routes_by_route_then_method_then_service()
     {
-        var routes = Routing.RoutingFixtures.TodoTable();
+        var routes = RoutingFixtures.TodoTable();
         var clusters = new Dictionary<string, ClusterOptions>
         {
             ["reads"] = new() { Addresses = ["127.0.0.1:2"], Methods = ["strait.tests.routing.TodoService.GetTodo"] },
@@ -113,7 +113,7 @@ public sealed class ClusterStateTests
     [Fact]
     public async Task Claims_the_schema_lacks_or_two_clusters_make_are_configuration_errors()
     {
-        var routes = Routing.RoutingFixtures.TodoTable();
+        var routes = RoutingFixtures.TodoTable();
         var clusters = new Dictionary<string, ClusterOptions>
         {
             ["a"] = new() { Addresses = ["127.0.0.1:2"], Services = ["strait.tests.routing.TodoService"] },
@@ -131,7 +131,7 @@ public sealed class ClusterStateTests
     [Fact]
     public async Task A_reflecting_cluster_serves_what_it_reflected_unless_configuration_claims_it()
     {
-        var routes = Routing.RoutingFixtures.TodoTable();
+        var routes = RoutingFixtures.TodoTable();
         var clusters = new Dictionary<string, ClusterOptions>
         {
             ["reads"] = new() { Addresses = ["127.0.0.1:2"], Methods = ["strait.tests.routing.TodoService.GetTodo"] },

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Strait.Tests.EndToEnd;
 using Strait.Upstream.Dns;
 
 namespace Strait.Tests.Upstream.Dns;
