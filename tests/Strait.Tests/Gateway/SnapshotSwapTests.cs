@@ -13,6 +13,8 @@ namespace Strait.Tests.Gateway;
 /// What outlives schema swaps (the runtime: clusters, limiters, header rules) must not keep old snapshots' routes and
 /// descriptors alive: a gateway that reloads its schema for weeks would grow without bound.
 /// </summary>
+// The heap is process-wide: measured while other tests run, their allocations count as this test's growth.
+[Collection(SnapshotSwapCollection.Name)]
 public sealed class SnapshotSwapTests
 {
     private const int Swaps = 100;
@@ -105,4 +107,10 @@ public sealed class SnapshotSwapTests
             GC.WaitForPendingFinalizers();
         }
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SnapshotSwapCollection
+{
+    public const string Name = "Snapshot swaps measure the heap alone";
 }
