@@ -1,13 +1,8 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Strait.Errors;
 using Strait.Headers;
-using Strait.Hosting;
 using Strait.Json;
-using Strait.Observability;
 using Strait.Resilience;
-using Strait.Routing;
-using Strait.Upstream;
 using Strait.Wire;
 
 namespace Strait.Edge.Rest;
@@ -23,19 +18,9 @@ namespace Strait.Edge.Rest;
 internal static class BidiStreamingCall
 {
     /// <returns>A problem to answer when the stream has not started; null once it was written; and the call's final status.</returns>
-    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
-        HttpContext context,
-        GatewaySnapshot snapshot,
-        RequestTarget target,
-        HttpRoute route,
-        UpstreamCluster cluster,
-        MessageBindings? bindings,
-        GrpcMetadata metadata,
-        DateTime deadlineUtc,
-        RequestIdentity identity,
-        ILogger logger)
+    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(RestCall call)
     {
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var (slot, refusal) = await call.TakeStreamSlotAsync().ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, refusal!.GrpcStatus);
@@ -45,12 +30,12 @@ internal static class BidiStreamingCall
         try
         {
             using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(slot.Token);
-            var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, callCancellation.Token);
+            var upstream = slot.StartCall(call.GrpcPath, call.Metadata, callCancellation.Token);
             var body = new BodyOutcome();
-            var requests = PumpRequestsAsync(context, snapshot, route, call, bindings, slot, body, callCancellation);
+            var requests = PumpRequestsAsync(call, upstream, slot, body, callCancellation);
             try
             {
-                var (problem, outcome) = await PumpRepliesAsync(context, snapshot, target, route, call, slot, body, identity, logger).ConfigureAwait(false);
+                var (problem, outcome) = await PumpRepliesAsync(call, upstream, slot, body).ConfigureAwait(false);
                 status = outcome;
                 return (problem, body.Problem?.GrpcStatus ?? outcome.Code);
             }
@@ -59,12 +44,12 @@ internal static class BidiStreamingCall
                 // Whichever side ends first ends the other: the body is read no further once the replies are over.
                 await callCancellation.CancelAsync().ConfigureAwait(false);
                 await requests.ConfigureAwait(false);
-                await call.DisposeAsync().ConfigureAwait(false);
+                await upstream.DisposeAsync().ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException && slot.Token.IsCancellationRequested)
         {
-            status = ServerStreamingCall.CutOff(context, slot);
+            status = ServerStreamingCall.CutOff(call.Context, slot);
             return (null, status.Code);
         }
         finally
@@ -74,18 +59,17 @@ internal static class BidiStreamingCall
     }
 
     /// <summary>Body → request messages, then the half-close. A body that cannot be used cancels the call and says why in <paramref name="body"/>.</summary>
-    private static async Task PumpRequestsAsync(
-        HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, MessageBindings? bindings, StreamSlot slot, BodyOutcome body, CancellationTokenSource callCancellation)
+    private static async Task PumpRequestsAsync(RestCall call, GrpcCall upstream, StreamSlot slot, BodyOutcome body, CancellationTokenSource callCancellation)
     {
         await Task.Yield();
         var callEnded = callCancellation.Token;
         Problem? problem;
         try
         {
-            problem = await StreamedRequestBody.SendAsync(context, snapshot, route, call, bindings, slot, callEnded).ConfigureAwait(false);
+            problem = await StreamedRequestBody.SendAsync(call, upstream, slot, callEnded).ConfigureAwait(false);
             if (problem is null)
             {
-                await call.CompleteRequestAsync().ConfigureAwait(false);
+                await upstream.CompleteRequestAsync().ConfigureAwait(false);
                 return;
             }
         }
@@ -94,7 +78,7 @@ internal static class BidiStreamingCall
             // The call is over (its end, the deadline, the client gone): the replies side reports it.
             return;
         }
-        catch (ClientBodyException e) when (!ClientRequestBody.ClientIsGone(context, e))
+        catch (ClientBodyException e) when (!ClientRequestBody.ClientIsGone(call.Context, e))
         {
             // Bad chunk framing and the like: the client's fault, reported as any unusable body is.
             problem = Problems.UnreadableBody(e.StatusCode);
@@ -111,33 +95,35 @@ internal static class BidiStreamingCall
     }
 
     /// <summary>Upstream replies → NDJSON lines or SSE events, each flushed before the next is read (backpressure).</summary>
-    private static async Task<(Problem? Problem, GrpcStatus Status)> PumpRepliesAsync(
-        HttpContext context, GatewaySnapshot snapshot, RequestTarget target, HttpRoute route, GrpcCall call, StreamSlot slot, BodyOutcome body, RequestIdentity identity, ILogger logger)
+    private static async Task<(Problem? Problem, GrpcStatus Status)> PumpRepliesAsync(RestCall call, GrpcCall upstream, StreamSlot slot, BodyOutcome body)
     {
+        var context = call.Context;
+        var snapshot = call.Snapshot;
+        var route = call.Route;
         var ct = context.RequestAborted;
         var events = ServerStreamingCall.AcceptsEventStream(context.Request.Headers.Accept);
 
         // The stream starts with the backend's response headers: a full-duplex client sees it begin (and each reply
         // as it comes) while it is still sending. The headers also complete when the call ends without them, so a
         // body refused before then is still an ordinary problem response.
-        var responseHeaders = await call.ResponseHeadersAsync.ConfigureAwait(false);
-        var started = call.HasResponseStream && body.Problem is null;
+        var responseHeaders = await upstream.ResponseHeadersAsync.ConfigureAwait(false);
+        var started = upstream.HasResponseStream && body.Problem is null;
         if (started)
         {
             ServerStreamingCall.Start(context, events);
-            OutgoingHeaderMapper.ApplyStreamHead(context, target.Path, route, snapshot.Headers, responseHeaders, logger);
+            OutgoingHeaderMapper.ApplyStreamHead(context, call.Target.Path, route, snapshot.Headers, responseHeaders, call.Logger);
             await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
         }
 
         GrpcStatus? malformed = null;
         var sent = 0;
         using var json = new PooledBufferWriter(256);
-        while (started && await ServerStreamingCall.NextAsync(call, events, started, snapshot.SseKeepAlive, context).ConfigureAwait(false))
+        while (started && await ServerStreamingCall.NextAsync(upstream, events, started, snapshot.SseKeepAlive, context).ConfigureAwait(false))
         {
             slot.Touch();
             try
             {
-                ServerStreamingCall.FrameMessage(json, snapshot, route, call.Current.Span, events, sent);
+                ServerStreamingCall.FrameMessage(json, snapshot, route, upstream.Current.Span, events, sent);
             }
             catch (ProtobufFormatException)
             {
@@ -154,14 +140,14 @@ internal static class BidiStreamingCall
         var refused = body.Problem;
         var status = refused is not null
             ? new GrpcStatus(GrpcStatusCode.Cancelled, "The request body was refused.", origin: StatusOrigin.Local)
-            : malformed ?? slot.Outcome(call.GetStatus());
+            : malformed ?? slot.Outcome(upstream.GetStatus());
         if (!started)
         {
             // Nothing was sent: the answer is a whole response, as for a unary call. The body may still be arriving,
             // and an HTTP/1.1 body that may never end cannot be drained.
             var succeeded = refused is null && status.Code == GrpcStatusCode.Ok;
             var mappingProblem = OutgoingHeaderMapper.Apply(
-                context, target.Path, route, snapshot.Headers, responseHeaders, call.Trailers, succeeded, logger, out var successStatus);
+                context, call.Target.Path, route, snapshot.Headers, responseHeaders, upstream.Trailers, succeeded, call.Logger, out var successStatus);
             if (!succeeded || mappingProblem is not null)
             {
                 ClientStreamingCall.CloseAfterAnswer(context);
@@ -182,13 +168,13 @@ internal static class BidiStreamingCall
 
         if (!ct.IsCancellationRequested && (refused ?? (status.Code == GrpcStatusCode.Ok ? null : Problems.FromStatus(status))) is { } problem)
         {
-            await ServerStreamingCall.WriteErrorAsync(context, snapshot, events, problem, identity).ConfigureAwait(false);
+            await ServerStreamingCall.WriteErrorAsync(context, snapshot, events, problem, call.Identity).ConfigureAwait(false);
         }
 
         // A stream cut short here (a malformed message, a refused body) has no trailers to map.
-        if (!ct.IsCancellationRequested && refused is null && malformed is null && call.IsCompleted)
+        if (!ct.IsCancellationRequested && refused is null && malformed is null && upstream.IsCompleted)
         {
-            OutgoingHeaderMapper.ApplyStreamTrailers(context, target.Path, route, snapshot.Headers, responseHeaders, call.Trailers, logger);
+            OutgoingHeaderMapper.ApplyStreamTrailers(context, call.Target.Path, route, snapshot.Headers, responseHeaders, upstream.Trailers, call.Logger);
         }
 
         return (null, status);

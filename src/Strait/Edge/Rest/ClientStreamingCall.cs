@@ -1,12 +1,7 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Strait.Errors;
 using Strait.Headers;
-using Strait.Hosting;
 using Strait.Json;
-using Strait.Resilience;
-using Strait.Routing;
-using Strait.Upstream;
 using Strait.Wire;
 
 namespace Strait.Edge.Rest;
@@ -20,21 +15,12 @@ namespace Strait.Edge.Rest;
 /// </summary>
 internal static class ClientStreamingCall
 {
-    /// <param name="bindings">Path and query values, merged into every message.</param>
     /// <returns>A problem to answer, or null once the reply was written; and the call's final status.</returns>
-    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
-        HttpContext context,
-        GatewaySnapshot snapshot,
-        RequestTarget target,
-        HttpRoute route,
-        UpstreamCluster cluster,
-        MessageBindings? bindings,
-        GrpcMetadata metadata,
-        DateTime deadlineUtc,
-        ILogger logger)
+    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(RestCall call)
     {
-        var ct = context.RequestAborted;
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var context = call.Context;
+        var ct = call.RequestAborted;
+        var (slot, refusal) = await call.TakeStreamSlotAsync().ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, GrpcStatusCode.Unavailable);
@@ -43,11 +29,11 @@ internal static class ClientStreamingCall
         GrpcStatus? status = null;
         try
         {
-            await using var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Token);
+            await using var upstream = slot.StartCall(call.GrpcPath, call.Metadata, slot.Token);
             Problem? problem;
             try
             {
-                problem = await StreamedRequestBody.SendAsync(context, snapshot, route, call, bindings, slot, slot.Token).ConfigureAwait(false);
+                problem = await StreamedRequestBody.SendAsync(call, upstream, slot, slot.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (slot.Token.IsCancellationRequested && !ct.IsCancellationRequested)
             {
@@ -70,14 +56,14 @@ internal static class ClientStreamingCall
                 return (problem, problem.GrpcStatus);
             }
 
-            await call.CompleteRequestAsync().ConfigureAwait(false);
-            var hasReply = await call.MoveNextAsync().ConfigureAwait(false);
+            await upstream.CompleteRequestAsync().ConfigureAwait(false);
+            var hasReply = await upstream.MoveNextAsync().ConfigureAwait(false);
             using var json = new PooledBufferWriter(256);
             if (hasReply)
             {
                 try
                 {
-                    ResponseWriter.Write(snapshot, route, call.Current.Span, json);
+                    ResponseWriter.Write(call.Snapshot, call.Route, upstream.Current.Span, json);
                 }
                 catch (ProtobufFormatException)
                 {
@@ -86,13 +72,13 @@ internal static class ClientStreamingCall
                 }
             }
 
-            while (await call.MoveNextAsync().ConfigureAwait(false))
+            while (await upstream.MoveNextAsync().ConfigureAwait(false))
             {
                 // A second reply breaks the client-streaming contract; reading on lets the call end with its status.
                 hasReply = false;
             }
 
-            status = slot.Outcome(call.GetStatus());
+            status = slot.Outcome(upstream.GetStatus());
             if (status.Code == GrpcStatusCode.Ok && !hasReply)
             {
                 status = new GrpcStatus(GrpcStatusCode.Internal, "upstream sent other than one reply to a client-streaming call", origin: StatusOrigin.Protocol);
@@ -101,7 +87,7 @@ internal static class ClientStreamingCall
             // The reply is complete before its status line, so its metadata map as a unary reply's do.
             var succeeded = status.Code == GrpcStatusCode.Ok;
             var mappingProblem = OutgoingHeaderMapper.Apply(
-                context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
+                context, call.Target.Path, call.Route, call.Snapshot.Headers, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, succeeded, call.Logger, out var successStatus);
             if (!succeeded || mappingProblem is not null)
             {
                 return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -184,22 +183,32 @@ public sealed partial class RestTranscodingEndpoint
 
         // Streams: replies are written as they arrive (NDJSON, SSE or WebSocket frames), and requests sent as the body's
         // messages or the socket's frames arrive, both at once for a bidirectional method; no retries.
-        if (webSocket)
+        if (webSocket || streamsBody || route.Method.IsServerStreaming)
         {
-            var (socketProblem, socketStatus) = await WebSocketCall.RunAsync(context, snapshot, route, cluster, bindings, metadata, deadline, identity).ConfigureAwait(false);
-            outcome.GrpcStatus = socketStatus;
-            outcome.Attempts = 1;
-            return socketProblem;
-        }
+            var call = new RestCall
+            {
+                Context = context,
+                Snapshot = snapshot,
+                Target = target,
+                Identity = identity,
+                Logger = logger,
+                Route = route,
+                GrpcPath = snapshot.GrpcPathOf(route.Method),
+                Cluster = cluster,
+                Metadata = metadata,
+                Bindings = bindings,
+                Request = message.WrittenMemory,
+                DeadlineUtc = deadline,
+            };
 
-        if (streamsBody || route.Method.IsServerStreaming)
-        {
             // A bidirectional route without a streamed body (none in its rule) sends its one message, as a server stream does.
-            var (streamProblem, streamStatus) = !streamsBody
-                ? await ServerStreamingCall.RunAsync(context, snapshot, target, route, cluster, message.WrittenMemory, metadata, deadline, identity, logger).ConfigureAwait(false)
-                : route.Method.IsServerStreaming
-                    ? await BidiStreamingCall.RunAsync(context, snapshot, target, route, cluster, bindings, metadata, deadline, identity, logger).ConfigureAwait(false)
-                    : await ClientStreamingCall.RunAsync(context, snapshot, target, route, cluster, bindings, metadata, deadline, logger).ConfigureAwait(false);
+            var (streamProblem, streamStatus) = webSocket
+                ? await WebSocketCall.RunAsync(call).ConfigureAwait(false)
+                : !streamsBody
+                    ? await ServerStreamingCall.RunAsync(call).ConfigureAwait(false)
+                    : route.Method.IsServerStreaming
+                        ? await BidiStreamingCall.RunAsync(call).ConfigureAwait(false)
+                        : await ClientStreamingCall.RunAsync(call).ConfigureAwait(false);
             outcome.GrpcStatus = streamStatus;
             outcome.Attempts = 1;
             return streamProblem;
@@ -220,14 +229,14 @@ public sealed partial class RestTranscodingEndpoint
             outcome.Replay = replay;
         }
 
-        var call = new UnaryCallRequest(
+        var request = new UnaryCallRequest(
             snapshot.GrpcPathOf(route.Method),
             message.WrittenMemory,
             metadata,
             deadline,
             AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata),
             routePolicy.Idempotent ? RepeatSafety.Idempotent : idempotencyKey is not null ? RepeatSafety.Keyed : RepeatSafety.Never);
-        using var callOutcome = await ResilientInvoker.InvokeAsync(cluster, routePolicy.Policy, call, context.RequestAborted).ConfigureAwait(false);
+        using var callOutcome = await ResilientInvoker.InvokeAsync(cluster, routePolicy.Policy, request, context.RequestAborted).ConfigureAwait(false);
         outcome.Attempts = callOutcome.Attempts;
         if (callOutcome.Result is not { } result)
         {

@@ -3,7 +3,6 @@ using System.Buffers.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
 using Strait.Errors;
 using Strait.Headers;
 using Strait.Hosting;
@@ -11,7 +10,6 @@ using Strait.Json;
 using Strait.Observability;
 using Strait.Resilience;
 using Strait.Routing;
-using Strait.Upstream;
 using Strait.Wire;
 
 namespace Strait.Edge.Rest;
@@ -41,18 +39,12 @@ internal static class ServerStreamingCall
     private static readonly byte[] ResultClose = "}\n"u8.ToArray();
 
     /// <returns>A problem to answer when nothing was streamed yet; null once the stream was written, with its final status.</returns>
-    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
-        HttpContext context,
-        GatewaySnapshot snapshot,
-        RequestTarget target,
-        HttpRoute route,
-        UpstreamCluster cluster,
-        ReadOnlyMemory<byte> request,
-        GrpcMetadata metadata,
-        DateTime deadlineUtc,
-        RequestIdentity identity,
-        ILogger logger)
+    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(RestCall call)
     {
+        var context = call.Context;
+        var snapshot = call.Snapshot;
+        var route = call.Route;
+        var metadata = call.Metadata;
         var events = AcceptsEventStream(context.Request.Headers.Accept);
         if (events && context.Request.Headers.TryGetValue(LastEventIdHeader, out var lastEventId) && lastEventId.Count == 1
             && lastEventId[0] is { Length: > 0 } last && GrpcMetadata.IsValidTextValue(last) && !metadata.ContainsKey(LastEventIdMetadata))
@@ -62,7 +54,7 @@ internal static class ServerStreamingCall
         }
 
         var ct = context.RequestAborted;
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var (slot, refusal) = await call.TakeStreamSlotAsync().ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, GrpcStatusCode.Unavailable);
@@ -71,20 +63,20 @@ internal static class ServerStreamingCall
         GrpcStatus? status = null;
         try
         {
-            await using var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, slot.Token);
-            if (await call.WriteMessageAsync(request, ct).ConfigureAwait(false))
+            await using var upstream = slot.StartCall(call.GrpcPath, metadata, slot.Token);
+            if (await upstream.WriteMessageAsync(call.Request, ct).ConfigureAwait(false))
             {
-                await call.CompleteRequestAsync().ConfigureAwait(false);
+                await upstream.CompleteRequestAsync().ConfigureAwait(false);
             }
 
             var sent = 0;
             using var json = new PooledBufferWriter(256);
-            while (await NextAsync(call, events, sent > 0, snapshot.SseKeepAlive, context).ConfigureAwait(false))
+            while (await NextAsync(upstream, events, sent > 0, snapshot.SseKeepAlive, context).ConfigureAwait(false))
             {
                 slot.Touch();
                 try
                 {
-                    FrameMessage(json, snapshot, route, call.Current.Span, events, sent);
+                    FrameMessage(json, snapshot, route, upstream.Current.Span, events, sent);
                 }
                 catch (ProtobufFormatException)
                 {
@@ -95,7 +87,7 @@ internal static class ServerStreamingCall
                 if (sent == 0)
                 {
                     Start(context, events);
-                    OutgoingHeaderMapper.ApplyStreamHead(context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), logger);
+                    OutgoingHeaderMapper.ApplyStreamHead(context, call.Target.Path, route, snapshot.Headers, await upstream.ResponseHeadersAsync.ConfigureAwait(false), call.Logger);
                 }
 
                 await context.Response.Body.WriteAsync(json.WrittenMemory, slot.Token).ConfigureAwait(false);
@@ -103,13 +95,13 @@ internal static class ServerStreamingCall
                 sent++;
             }
 
-            status ??= slot.Outcome(call.GetStatus());
+            status ??= slot.Outcome(upstream.GetStatus());
             if (sent == 0)
             {
                 // Nothing was streamed, so the whole reply's metadata is known before the status line, as for a unary call.
                 var succeeded = status.Code == GrpcStatusCode.Ok;
                 var mappingProblem = OutgoingHeaderMapper.Apply(
-                    context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
+                    context, call.Target.Path, route, snapshot.Headers, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, succeeded, call.Logger, out var successStatus);
                 if (!succeeded || mappingProblem is not null)
                 {
                     return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);
@@ -129,13 +121,13 @@ internal static class ServerStreamingCall
 
             if (status.Code != GrpcStatusCode.Ok && !ct.IsCancellationRequested)
             {
-                await WriteErrorAsync(context, snapshot, events, Problems.FromStatus(status), identity).ConfigureAwait(false);
+                await WriteErrorAsync(context, snapshot, events, Problems.FromStatus(status), call.Identity).ConfigureAwait(false);
             }
 
             // A stream cut short here (a malformed message) has no trailers to map, and its trailer defaults do not apply.
-            if (!ct.IsCancellationRequested && call.IsCompleted)
+            if (!ct.IsCancellationRequested && upstream.IsCompleted)
             {
-                OutgoingHeaderMapper.ApplyStreamTrailers(context, target.Path, route, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, logger);
+                OutgoingHeaderMapper.ApplyStreamTrailers(context, call.Target.Path, route, snapshot.Headers, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, call.Logger);
             }
 
             return (null, status.Code);

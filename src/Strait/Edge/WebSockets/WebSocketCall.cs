@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +8,6 @@ using Strait.Json;
 using Strait.Observability;
 using Strait.Resilience;
 using Strait.Routing;
-using Strait.Upstream;
 using Strait.Wire;
 
 namespace Strait.Edge.WebSockets;
@@ -29,17 +27,11 @@ internal static class WebSocketCall
     /// <summary>Close codes 4000–4016 carry a gRPC status (the application range of RFC 6455 §7.4.2).</summary>
     public const int StatusCloseBase = 4000;
 
-    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
-        HttpContext context,
-        GatewaySnapshot snapshot,
-        HttpRoute route,
-        UpstreamCluster cluster,
-        MessageBindings? bindings,
-        GrpcMetadata metadata,
-        DateTime deadlineUtc,
-        RequestIdentity identity)
+    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(RestCall call)
     {
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var context = call.Context;
+        var snapshot = call.Snapshot;
+        var (slot, refusal) = await call.TakeStreamSlotAsync().ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, refusal!.GrpcStatus);
@@ -57,16 +49,16 @@ internal static class WebSocketCall
             // Cancelling a WebSocket receive aborts the socket, so receives get a token of their own that fires only
             // when the client is gone or has not answered Strait's close in time.
             using var receiveAbort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            var call = slot.StartCall(snapshot.GrpcPathOf(route.Method), metadata, callCancellation.Token);
+            var upstream = slot.StartCall(call.GrpcPath, call.Metadata, callCancellation.Token);
             var failure = new FrameFailure();
-            var requests = PumpFramesAsync(socket, snapshot, route, call, bindings, slot, failure, callCancellation, receiveAbort.Token);
+            var requests = PumpFramesAsync(socket, snapshot, call.Route, upstream, call.Bindings, slot, failure, callCancellation, receiveAbort.Token);
             try
             {
-                await PumpRepliesAsync(socket, snapshot, route, call, slot, failure, callCancellation.Token).ConfigureAwait(false);
-                status = failure.Status ?? slot.Outcome(call.GetStatus());
+                await PumpRepliesAsync(socket, snapshot, call.Route, upstream, slot, failure, callCancellation.Token).ConfigureAwait(false);
+                status = failure.Status ?? slot.Outcome(upstream.GetStatus());
                 if (!context.RequestAborted.IsCancellationRequested && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
-                    await CloseAsync(socket, snapshot, context, status, failure.CloseCode, identity).ConfigureAwait(false);
+                    await CloseAsync(socket, snapshot, context, status, failure.CloseCode, call.Identity).ConfigureAwait(false);
                 }
             }
             finally
@@ -75,7 +67,7 @@ internal static class WebSocketCall
                 receiveAbort.CancelAfter(StreamSlot.EndingGrace);
                 await callCancellation.CancelAsync().ConfigureAwait(false);
                 await requests.ConfigureAwait(false);
-                await call.DisposeAsync().ConfigureAwait(false);
+                await upstream.DisposeAsync().ConfigureAwait(false);
             }
 
             return (null, status.Code);

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Strait.Errors;
+using Strait.Hosting;
+using Strait.Json;
+using Strait.Observability;
+using Strait.Resilience;
+using Strait.Routing;
+using Strait.Upstream;
+using Strait.Wire;
+
+namespace Strait.Edge.Rest;
+
+/// <summary>
+/// One admitted REST request, as every call shape runs it: what <see cref="RestTranscodingEndpoint"/>'s steps 1–5
+/// resolved, so that no call shape looks any of it up again or needs it passed one piece at a time.
+/// </summary>
+internal sealed class RestCall
+{
+    public required HttpContext Context { get; init; }
+
+    public required GatewaySnapshot Snapshot { get; init; }
+
+    /// <summary>The request target: its <see cref="RequestTarget.Path"/> is what <c>headers.skipPaths</c> match.</summary>
+    public required RequestTarget Target { get; init; }
+
+    public required RequestIdentity Identity { get; init; }
+
+    public required ILogger Logger { get; init; }
+
+    public required HttpRoute Route { get; init; }
+
+    /// <summary>The method's gRPC path, <c>/package.Service/Method</c>.</summary>
+    public required string GrpcPath { get; init; }
+
+    public required UpstreamCluster Cluster { get; init; }
+
+    /// <summary>The request's metadata, mapped from its headers. A call shape may still add to it before the call starts.</summary>
+    public required GrpcMetadata Metadata { get; init; }
+
+    /// <summary>Path and query values, merged into every message of a streamed body; null when there are none.</summary>
+    public required MessageBindings? Bindings { get; init; }
+
+    /// <summary>
+    /// The request message, for a call that sends one (unary, server stream): the body and the values merged. Empty for
+    /// a streamed body, which is sent message by message.
+    /// </summary>
+    public required ReadOnlyMemory<byte> Request { get; init; }
+
+    public required DateTime DeadlineUtc { get; init; }
+
+    public CancellationToken RequestAborted => Context.RequestAborted;
+
+    /// <summary>A stream's place under the stream caps and the cluster's bulkhead, with the endpoint it goes to.</summary>
+    /// <returns>The slot, or the problem that refuses the call.</returns>
+    public Task<(StreamSlot? Slot, Problem? Refusal)> TakeStreamSlotAsync() =>
+        StreamSlot.TryTakeAsync(Context, Cluster, Metadata, DeadlineUtc, Snapshot.StreamLimits);
+}
