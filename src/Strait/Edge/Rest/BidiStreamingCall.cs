@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Strait.Errors;
 using Strait.Headers;
 using Strait.Json;
@@ -143,32 +142,20 @@ internal static class BidiStreamingCall
             : malformed ?? slot.Outcome(upstream.GetStatus());
         if (!started)
         {
-            // Nothing was sent: the answer is a whole response, as for a unary call. The body may still be arriving,
-            // and an HTTP/1.1 body that may never end cannot be drained.
-            var succeeded = refused is null && status.Code == GrpcStatusCode.Ok;
-            var mappingProblem = OutgoingHeaderMapper.Apply(
-                context, call.Target.Path, route, snapshot.Headers, responseHeaders, upstream.Trailers, succeeded, call.Logger, out var successStatus);
-            if (!succeeded || mappingProblem is not null)
+            // Nothing was sent: the answer is a whole response, as for a unary call.
+            if (await ResponseWriter.WriteWholeAsync(call, status, responseHeaders, upstream.Trailers, ReplyBody.EmptyStream(events)).ConfigureAwait(false) is not { } problem)
             {
-                ClientStreamingCall.CloseAfterAnswer(context);
-                return (ct.IsCancellationRequested ? null : refused ?? mappingProblem ?? Problems.FromStatus(status), status);
-            }
-
-            // No reply and no header block: an empty stream, whose status the backend may choose (x-http-code).
-            if (successStatus == StatusCodes.Status204NoContent)
-            {
-                context.Response.StatusCode = StatusCodes.Status204NoContent;
                 return (null, status);
             }
 
-            ServerStreamingCall.Start(context, events);
-            context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
-            return (null, status);
+            // The body may still be arriving, and an HTTP/1.1 body that may never end cannot be drained.
+            ClientStreamingCall.CloseAfterAnswer(context);
+            return (refused ?? problem, status);
         }
 
-        if (!ct.IsCancellationRequested && (refused ?? (status.Code == GrpcStatusCode.Ok ? null : Problems.FromStatus(status))) is { } problem)
+        if (!ct.IsCancellationRequested && (refused ?? (status.Code == GrpcStatusCode.Ok ? null : Problems.FromStatus(status))) is { } failure)
         {
-            await ServerStreamingCall.WriteErrorAsync(context, snapshot, events, problem, call.Identity).ConfigureAwait(false);
+            await ServerStreamingCall.WriteErrorAsync(context, snapshot, events, failure, call.Identity).ConfigureAwait(false);
         }
 
         // A stream cut short here (a malformed message, a refused body) has no trailers to map.

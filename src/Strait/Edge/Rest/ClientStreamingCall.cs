@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Strait.Errors;
-using Strait.Headers;
 using Strait.Json;
 using Strait.Wire;
 
@@ -61,6 +60,7 @@ internal static class ClientStreamingCall
             using var json = new PooledBufferWriter(256);
             if (hasReply)
             {
+                // Transcoded now: the message is valid only until the call reads on.
                 try
                 {
                     ResponseWriter.Write(call.Snapshot, call.Route, upstream.Current.Span, json);
@@ -84,26 +84,10 @@ internal static class ClientStreamingCall
                 status = new GrpcStatus(GrpcStatusCode.Internal, "upstream sent other than one reply to a client-streaming call", origin: StatusOrigin.Protocol);
             }
 
-            // The reply is complete before its status line, so its metadata map as a unary reply's do.
-            var succeeded = status.Code == GrpcStatusCode.Ok;
-            var mappingProblem = OutgoingHeaderMapper.Apply(
-                context, call.Target.Path, call.Route, call.Snapshot.Headers, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, succeeded, call.Logger, out var successStatus);
-            if (!succeeded || mappingProblem is not null)
-            {
-                return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);
-            }
-
-            if (successStatus == StatusCodes.Status204NoContent)
-            {
-                context.Response.StatusCode = StatusCodes.Status204NoContent;
-                return (null, GrpcStatusCode.Ok);
-            }
-
-            context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
-            context.Response.ContentType = "application/json";
-            context.Response.ContentLength = json.WrittenCount;
-            await context.Response.Body.WriteAsync(json.WrittenMemory, ct).ConfigureAwait(false);
-            return (null, GrpcStatusCode.Ok);
+            // The reply is complete before its status line, so it is answered as a unary reply is.
+            var answer = await ResponseWriter.WriteWholeAsync(
+                call, status, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, ReplyBody.Json(json.WrittenMemory)).ConfigureAwait(false);
+            return (answer, status.Code);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException && ct.IsCancellationRequested)
         {

@@ -181,26 +181,26 @@ public sealed partial class RestTranscodingEndpoint
             return deadlineProblem;
         }
 
+        var call = new RestCall
+        {
+            Context = context,
+            Snapshot = snapshot,
+            Target = target,
+            Identity = identity,
+            Logger = logger,
+            Route = route,
+            GrpcPath = snapshot.GrpcPathOf(route.Method),
+            Cluster = cluster,
+            Metadata = metadata,
+            Bindings = bindings,
+            Request = message.WrittenMemory,
+            DeadlineUtc = deadline,
+        };
+
         // Streams: replies are written as they arrive (NDJSON, SSE or WebSocket frames), and requests sent as the body's
         // messages or the socket's frames arrive, both at once for a bidirectional method; no retries.
         if (webSocket || streamsBody || route.Method.IsServerStreaming)
         {
-            var call = new RestCall
-            {
-                Context = context,
-                Snapshot = snapshot,
-                Target = target,
-                Identity = identity,
-                Logger = logger,
-                Route = route,
-                GrpcPath = snapshot.GrpcPathOf(route.Method),
-                Cluster = cluster,
-                Metadata = metadata,
-                Bindings = bindings,
-                Request = message.WrittenMemory,
-                DeadlineUtc = deadline,
-            };
-
             // A bidirectional route without a streamed body (none in its rule) sends its one message, as a server stream does.
             var (streamProblem, streamStatus) = webSocket
                 ? await WebSocketCall.RunAsync(call).ConfigureAwait(false)
@@ -243,42 +243,9 @@ public sealed partial class RestTranscodingEndpoint
             return callOutcome.Rejection;
         }
 
+        // 6. The reply: its metadata mapped to headers and trailers, then the message transcoded.
         outcome.GrpcStatus = result.Status.Code;
-        var succeeded = result.Status.Code == GrpcStatusCode.Ok;
-        var mappingProblem = OutgoingHeaderMapper.Apply(
-            context, target.Path, route, snapshot.Headers, result.ResponseHeaders, result.Trailers, succeeded, logger, out var successStatus);
-        if (!succeeded)
-        {
-            return context.RequestAborted.IsCancellationRequested ? null : Problems.FromStatus(result.Status);
-        }
-
-        if (mappingProblem is not null)
-        {
-            return mappingProblem;
-        }
-
-        if (successStatus == StatusCodes.Status204NoContent)
-        {
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return null;
-        }
-
-        // 6. The reply, transcoded aside so that a malformed message still gets a clean 502.
-        using var json = new PooledBufferWriter(Math.Max(256, result.Message.Length * 2));
-        try
-        {
-            ResponseWriter.Write(snapshot, route, result.Message.Span, json);
-        }
-        catch (ProtobufFormatException)
-        {
-            return Problems.FromStatus(new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol));
-        }
-
-        context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = json.WrittenCount;
-        await context.Response.Body.WriteAsync(json.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
-        return null;
+        return await ResponseWriter.WriteWholeAsync(call, result.Status, result.ResponseHeaders, result.Trailers, ReplyBody.Message(result.Message)).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -99,24 +99,9 @@ internal static class ServerStreamingCall
             if (sent == 0)
             {
                 // Nothing was streamed, so the whole reply's metadata is known before the status line, as for a unary call.
-                var succeeded = status.Code == GrpcStatusCode.Ok;
-                var mappingProblem = OutgoingHeaderMapper.Apply(
-                    context, call.Target.Path, route, snapshot.Headers, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, succeeded, call.Logger, out var successStatus);
-                if (!succeeded || mappingProblem is not null)
-                {
-                    return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);
-                }
-
-                // A stream of no messages is an empty stream, not an error; the backend may choose its status (x-http-code).
-                if (successStatus == StatusCodes.Status204NoContent)
-                {
-                    context.Response.StatusCode = StatusCodes.Status204NoContent;
-                    return (null, status.Code);
-                }
-
-                Start(context, events);
-                context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
-                return (null, status.Code);
+                var problem = await ResponseWriter.WriteWholeAsync(
+                    call, status, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, ReplyBody.EmptyStream(events)).ConfigureAwait(false);
+                return (problem, status.Code);
             }
 
             if (status.Code != GrpcStatusCode.Ok && !ct.IsCancellationRequested)
