@@ -1,6 +1,4 @@
 using Strait.Errors;
-using Strait.Headers;
-using Strait.Json;
 using Strait.Resilience;
 using Strait.Wire;
 
@@ -34,7 +32,7 @@ internal static class BidiStreamingCall
             var requests = PumpRequestsAsync(call, upstream, slot, body, callCancellation);
             try
             {
-                var (problem, outcome) = await PumpRepliesAsync(call, upstream, slot, body).ConfigureAwait(false);
+                var (problem, outcome) = await AnswerAsync(call, upstream, slot, body).ConfigureAwait(false);
                 status = outcome;
                 return (problem, body.Problem?.GrpcStatus ?? outcome.Code);
             }
@@ -93,13 +91,10 @@ internal static class BidiStreamingCall
         await callCancellation.CancelAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Upstream replies → NDJSON lines or SSE events, each flushed before the next is read (backpressure).</summary>
-    private static async Task<(Problem? Problem, GrpcStatus Status)> PumpRepliesAsync(RestCall call, GrpcCall upstream, StreamSlot slot, BodyOutcome body)
+    /// <summary>The response: upstream replies as NDJSON lines or SSE events, or a whole answer when the stream never started.</summary>
+    private static async Task<(Problem? Problem, GrpcStatus Status)> AnswerAsync(RestCall call, GrpcCall upstream, StreamSlot slot, BodyOutcome body)
     {
         var context = call.Context;
-        var snapshot = call.Snapshot;
-        var route = call.Route;
-        var ct = context.RequestAborted;
         var events = ServerStreamingCall.AcceptsEventStream(context.Request.Headers.Accept);
 
         // The stream starts with the backend's response headers: a full-duplex client sees it begin (and each reply
@@ -107,32 +102,12 @@ internal static class BidiStreamingCall
         // body refused before then is still an ordinary problem response.
         var responseHeaders = await upstream.ResponseHeadersAsync.ConfigureAwait(false);
         var started = upstream.HasResponseStream && body.Problem is null;
+        GrpcStatus? malformed = null;
         if (started)
         {
-            ServerStreamingCall.Start(context, events);
-            OutgoingHeaderMapper.ApplyStreamHead(context, call.Target.Path, route, snapshot.Headers, responseHeaders, call.Logger);
+            ServerStreamingCall.Start(call, events, responseHeaders);
             await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
-        }
-
-        GrpcStatus? malformed = null;
-        var sent = 0;
-        using var json = new PooledBufferWriter(256);
-        while (started && await ServerStreamingCall.NextAsync(upstream, events, started, snapshot.SseKeepAlive, context).ConfigureAwait(false))
-        {
-            slot.Touch();
-            try
-            {
-                ServerStreamingCall.FrameMessage(json, snapshot, route, upstream.Current.Span, events, sent);
-            }
-            catch (ProtobufFormatException)
-            {
-                malformed = new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol);
-                break;
-            }
-
-            await context.Response.Body.WriteAsync(json.WrittenMemory, slot.Token).ConfigureAwait(false);
-            await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
-            sent++;
+            (_, malformed) = await ServerStreamingCall.PumpRepliesAsync(call, upstream, slot, events, started).ConfigureAwait(false);
         }
 
         // A refused body cancelled the call; the call's own status is then a cancellation, and the body's problem the answer.
@@ -153,17 +128,8 @@ internal static class BidiStreamingCall
             return (refused ?? problem, status);
         }
 
-        if (!ct.IsCancellationRequested && (refused ?? (status.Code == GrpcStatusCode.Ok ? null : Problems.FromStatus(status))) is { } failure)
-        {
-            await ServerStreamingCall.WriteErrorAsync(context, snapshot, events, failure, call.Identity).ConfigureAwait(false);
-        }
-
-        // A stream cut short here (a malformed message, a refused body) has no trailers to map.
-        if (!ct.IsCancellationRequested && refused is null && malformed is null && upstream.IsCompleted)
-        {
-            OutgoingHeaderMapper.ApplyStreamTrailers(context, call.Target.Path, route, snapshot.Headers, responseHeaders, upstream.Trailers, call.Logger);
-        }
-
+        var failure = refused ?? (status.Code == GrpcStatusCode.Ok ? null : Problems.FromStatus(status));
+        await ServerStreamingCall.EndAsync(call, upstream, events, failure, mapTrailers: refused is null && malformed is null).ConfigureAwait(false);
         return (null, status);
     }
 

@@ -42,8 +42,6 @@ internal static class ServerStreamingCall
     public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(RestCall call)
     {
         var context = call.Context;
-        var snapshot = call.Snapshot;
-        var route = call.Route;
         var metadata = call.Metadata;
         var events = AcceptsEventStream(context.Request.Headers.Accept);
         if (events && context.Request.Headers.TryGetValue(LastEventIdHeader, out var lastEventId) && lastEventId.Count == 1
@@ -53,7 +51,6 @@ internal static class ServerStreamingCall
             metadata.Add(LastEventIdMetadata, last);
         }
 
-        var ct = context.RequestAborted;
         var (slot, refusal) = await call.TakeStreamSlotAsync().ConfigureAwait(false);
         if (slot is null)
         {
@@ -64,57 +61,23 @@ internal static class ServerStreamingCall
         try
         {
             await using var upstream = slot.StartCall(call.GrpcPath, metadata, slot.Token);
-            if (await upstream.WriteMessageAsync(call.Request, ct).ConfigureAwait(false))
+            if (await upstream.WriteMessageAsync(call.Request, call.RequestAborted).ConfigureAwait(false))
             {
                 await upstream.CompleteRequestAsync().ConfigureAwait(false);
             }
 
-            var sent = 0;
-            using var json = new PooledBufferWriter(256);
-            while (await NextAsync(upstream, events, sent > 0, snapshot.SseKeepAlive, context).ConfigureAwait(false))
-            {
-                slot.Touch();
-                try
-                {
-                    FrameMessage(json, snapshot, route, upstream.Current.Span, events, sent);
-                }
-                catch (ProtobufFormatException)
-                {
-                    status = new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol);
-                    break;
-                }
-
-                if (sent == 0)
-                {
-                    Start(context, events);
-                    OutgoingHeaderMapper.ApplyStreamHead(context, call.Target.Path, route, snapshot.Headers, await upstream.ResponseHeadersAsync.ConfigureAwait(false), call.Logger);
-                }
-
-                await context.Response.Body.WriteAsync(json.WrittenMemory, slot.Token).ConfigureAwait(false);
-                await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
-                sent++;
-            }
-
-            status ??= slot.Outcome(upstream.GetStatus());
+            // The stream starts with its first message, so a call that ends before one is still a whole answer.
+            var (sent, malformed) = await PumpRepliesAsync(call, upstream, slot, events, started: false).ConfigureAwait(false);
+            status = malformed ?? slot.Outcome(upstream.GetStatus());
             if (sent == 0)
             {
-                // Nothing was streamed, so the whole reply's metadata is known before the status line, as for a unary call.
                 var problem = await ResponseWriter.WriteWholeAsync(
                     call, status, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, ReplyBody.EmptyStream(events)).ConfigureAwait(false);
                 return (problem, status.Code);
             }
 
-            if (status.Code != GrpcStatusCode.Ok && !ct.IsCancellationRequested)
-            {
-                await WriteErrorAsync(context, snapshot, events, Problems.FromStatus(status), call.Identity).ConfigureAwait(false);
-            }
-
-            // A stream cut short here (a malformed message) has no trailers to map, and its trailer defaults do not apply.
-            if (!ct.IsCancellationRequested && upstream.IsCompleted)
-            {
-                OutgoingHeaderMapper.ApplyStreamTrailers(context, call.Target.Path, route, snapshot.Headers, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, call.Logger);
-            }
-
+            // A stream cut short here (a malformed message) is not completed, so it has no trailers to map.
+            await EndAsync(call, upstream, events, status.Code == GrpcStatusCode.Ok ? null : Problems.FromStatus(status), mapTrailers: true).ConfigureAwait(false);
             return (null, status.Code);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException && slot.Token.IsCancellationRequested)
@@ -125,6 +88,62 @@ internal static class ServerStreamingCall
         finally
         {
             slot.Finish(status);
+        }
+    }
+
+    /// <summary>
+    /// Upstream replies → NDJSON lines or SSE events, each flushed before the next is read (backpressure). A stream not
+    /// <paramref name="started"/> yet starts with its first reply.
+    /// </summary>
+    /// <returns>How many replies were written; and the status that ends the stream when one was malformed.</returns>
+    internal static async Task<(int Sent, GrpcStatus? Malformed)> PumpRepliesAsync(RestCall call, GrpcCall upstream, StreamSlot slot, bool events, bool started)
+    {
+        var context = call.Context;
+        var sent = 0;
+        using var json = new PooledBufferWriter(256);
+        while (await NextAsync(upstream, events, started, call.Snapshot.SseKeepAlive, context).ConfigureAwait(false))
+        {
+            slot.Touch();
+            try
+            {
+                FrameMessage(json, call.Snapshot, call.Route, upstream.Current.Span, events, sent);
+            }
+            catch (ProtobufFormatException)
+            {
+                return (sent, new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol));
+            }
+
+            if (!started)
+            {
+                Start(call, events, await upstream.ResponseHeadersAsync.ConfigureAwait(false));
+                started = true;
+            }
+
+            await context.Response.Body.WriteAsync(json.WrittenMemory, slot.Token).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
+            sent++;
+        }
+
+        return (sent, null);
+    }
+
+    /// <summary>
+    /// The end of a stream that started: <paramref name="failure"/>, if any, as its last line or event, then its
+    /// trailers. A stream cut short (<paramref name="mapTrailers"/> false) has none to map, and its trailer defaults do
+    /// not apply.
+    /// </summary>
+    internal static async Task EndAsync(RestCall call, GrpcCall upstream, bool events, Problem? failure, bool mapTrailers)
+    {
+        var ct = call.RequestAborted;
+        if (!ct.IsCancellationRequested && failure is not null)
+        {
+            await WriteErrorAsync(call.Context, call.Snapshot, events, failure, call.Identity).ConfigureAwait(false);
+        }
+
+        if (!ct.IsCancellationRequested && mapTrailers && upstream.IsCompleted)
+        {
+            OutgoingHeaderMapper.ApplyStreamTrailers(
+                call.Context, call.Target.Path, call.Route, call.Snapshot.Headers, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, call.Logger);
         }
     }
 
@@ -202,6 +221,14 @@ internal static class ServerStreamingCall
         }
     }
 
+    /// <summary>Starts a stream that has replies to write: its status line and headers, with the reply's header block mapped.</summary>
+    internal static void Start(RestCall call, bool events, GrpcMetadata responseHeaders)
+    {
+        Start(call.Context, events);
+        OutgoingHeaderMapper.ApplyStreamHead(call.Context, call.Target.Path, call.Route, call.Snapshot.Headers, responseHeaders, call.Logger);
+    }
+
+    /// <summary>An NDJSON or SSE response's status line, and the headers that keep caches and proxies from holding it back.</summary>
     internal static void Start(HttpContext context, bool events)
     {
         var response = context.Response;
