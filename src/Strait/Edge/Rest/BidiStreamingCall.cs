@@ -1,13 +1,5 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using Strait.Buffers;
 using Strait.Errors;
-using Strait.Gateway;
-using Strait.Headers;
-using Strait.Json;
-using Strait.Observability;
 using Strait.Resilience;
-using Strait.Routing;
 using Strait.Wire;
 
 namespace Strait.Edge.Rest;
@@ -23,18 +15,9 @@ namespace Strait.Edge.Rest;
 internal static class BidiStreamingCall
 {
     /// <returns>A problem to answer when the stream has not started; null once it was written; and the call's final status.</returns>
-    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
-        HttpContext context,
-        GatewaySnapshot snapshot,
-        RequestTarget target,
-        RoutePlan plan,
-        MessageBindings? bindings,
-        GrpcMetadata metadata,
-        DateTime deadlineUtc,
-        RequestIdentity identity,
-        ILogger logger)
+    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(RestCall call)
     {
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, plan.Cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var (slot, refusal) = await call.TakeStreamSlotAsync().ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, refusal!.GrpcStatus);
@@ -44,12 +27,12 @@ internal static class BidiStreamingCall
         try
         {
             using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(slot.Token);
-            var call = slot.StartCall(plan.GrpcPath, metadata, callCancellation.Token);
+            var upstream = slot.StartCall(call.GrpcPath, call.Metadata, callCancellation.Token);
             var body = new BodyOutcome();
-            var requests = PumpRequestsAsync(context, snapshot, plan.Route!, call, bindings, slot, body, callCancellation);
+            var requests = PumpRequestsAsync(call, upstream, slot, body, callCancellation);
             try
             {
-                var (problem, outcome) = await PumpRepliesAsync(context, snapshot, target, plan, call, slot, body, identity, logger).ConfigureAwait(false);
+                var (problem, outcome) = await AnswerAsync(call, upstream, slot, body).ConfigureAwait(false);
                 status = outcome;
                 return (problem, body.Problem?.GrpcStatus ?? outcome.Code);
             }
@@ -58,12 +41,12 @@ internal static class BidiStreamingCall
                 // Whichever side ends first ends the other: the body is read no further once the replies are over.
                 await callCancellation.CancelAsync().ConfigureAwait(false);
                 await requests.ConfigureAwait(false);
-                await call.DisposeAsync().ConfigureAwait(false);
+                await upstream.DisposeAsync().ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException && slot.Token.IsCancellationRequested)
         {
-            status = ServerStreamingCall.CutOff(context, slot);
+            status = ServerStreamingCall.CutOff(call.Context, slot);
             return (null, status.Code);
         }
         finally
@@ -73,18 +56,17 @@ internal static class BidiStreamingCall
     }
 
     /// <summary>Body → request messages, then the half-close. A body that cannot be used cancels the call and says why in <paramref name="body"/>.</summary>
-    private static async Task PumpRequestsAsync(
-        HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, MessageBindings? bindings, StreamSlot slot, BodyOutcome body, CancellationTokenSource callCancellation)
+    private static async Task PumpRequestsAsync(RestCall call, GrpcCall upstream, StreamSlot slot, BodyOutcome body, CancellationTokenSource callCancellation)
     {
         await Task.Yield();
         var callEnded = callCancellation.Token;
         Problem? problem;
         try
         {
-            problem = await StreamedRequestBody.SendAsync(context, snapshot, route, call, bindings, slot, callEnded).ConfigureAwait(false);
+            problem = await StreamedRequestBody.SendAsync(call, upstream, slot, callEnded).ConfigureAwait(false);
             if (problem is null)
             {
-                await call.CompleteRequestAsync().ConfigureAwait(false);
+                await upstream.CompleteRequestAsync().ConfigureAwait(false);
                 return;
             }
         }
@@ -93,7 +75,7 @@ internal static class BidiStreamingCall
             // The call is over (its end, the deadline, the client gone): the replies side reports it.
             return;
         }
-        catch (ClientBodyException e) when (!ClientRequestBody.ClientIsGone(context, e))
+        catch (ClientBodyException e) when (!ClientRequestBody.ClientIsGone(call.Context, e))
         {
             // Bad chunk framing and the like: the client's fault, reported as any unusable body is.
             problem = Problems.UnreadableBody(e.StatusCode);
@@ -109,87 +91,45 @@ internal static class BidiStreamingCall
         await callCancellation.CancelAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Upstream replies → NDJSON lines or SSE events, each flushed before the next is read (backpressure).</summary>
-    private static async Task<(Problem? Problem, GrpcStatus Status)> PumpRepliesAsync(
-        HttpContext context, GatewaySnapshot snapshot, RequestTarget target, RoutePlan plan, GrpcCall call, StreamSlot slot, BodyOutcome body, RequestIdentity identity, ILogger logger)
+    /// <summary>The response: upstream replies as NDJSON lines or SSE events, or a whole answer when the stream never started.</summary>
+    private static async Task<(Problem? Problem, GrpcStatus Status)> AnswerAsync(RestCall call, GrpcCall upstream, StreamSlot slot, BodyOutcome body)
     {
-        var ct = context.RequestAborted;
+        var context = call.Context;
         var events = ServerStreamingCall.AcceptsEventStream(context.Request.Headers.Accept);
 
         // The stream starts with the backend's response headers: a full-duplex client sees it begin (and each reply
         // as it comes) while it is still sending. The headers also complete when the call ends without them, so a
         // body refused before then is still an ordinary problem response.
-        var responseHeaders = await call.ResponseHeadersAsync.ConfigureAwait(false);
-        var started = call.HasResponseStream && body.Problem is null;
+        var responseHeaders = await upstream.ResponseHeadersAsync.ConfigureAwait(false);
+        var started = upstream.HasResponseStream && body.Problem is null;
+        GrpcStatus? malformed = null;
         if (started)
         {
-            ServerStreamingCall.Start(context, events);
-            OutgoingHeaderMapper.ApplyStreamHead(context, target.Path, plan.Headers!, snapshot.Headers, responseHeaders, logger);
+            ServerStreamingCall.Start(call, events, responseHeaders);
             await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
-        }
-
-        GrpcStatus? malformed = null;
-        var sent = 0;
-        using var json = new PooledBufferWriter(256);
-        while (started && await ServerStreamingCall.NextAsync(call, events, started, snapshot.SseKeepAlive, context).ConfigureAwait(false))
-        {
-            slot.Touch();
-            try
-            {
-                ServerStreamingCall.FrameMessage(json, snapshot, plan.Route!, call.Current.Span, events, sent);
-            }
-            catch (ProtobufFormatException)
-            {
-                malformed = new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol);
-                break;
-            }
-
-            await context.Response.Body.WriteAsync(json.WrittenMemory, slot.Token).ConfigureAwait(false);
-            await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
-            sent++;
+            (_, malformed) = await ServerStreamingCall.PumpRepliesAsync(call, upstream, slot, events, started).ConfigureAwait(false);
         }
 
         // A refused body cancelled the call; the call's own status is then a cancellation, and the body's problem the answer.
         var refused = body.Problem;
         var status = refused is not null
             ? new GrpcStatus(GrpcStatusCode.Cancelled, "The request body was refused.", origin: StatusOrigin.Local)
-            : malformed ?? slot.Outcome(call.GetStatus());
+            : malformed ?? slot.Outcome(upstream.GetStatus());
         if (!started)
         {
-            // Nothing was sent: the answer is a whole response, as for a unary call. The body may still be arriving,
-            // and an HTTP/1.1 body that may never end cannot be drained.
-            var succeeded = refused is null && status.Code == GrpcStatusCode.Ok;
-            var mappingProblem = OutgoingHeaderMapper.Apply(
-                context, target.Path, plan.Headers!, snapshot.Headers, responseHeaders, call.Trailers, succeeded, logger, out var successStatus);
-            if (!succeeded || mappingProblem is not null)
+            // Nothing was sent: the answer is a whole response, as for a unary call.
+            if (await ResponseWriter.WriteWholeAsync(call, status, responseHeaders, upstream.Trailers, ReplyBody.EmptyStream(events)).ConfigureAwait(false) is not { } problem)
             {
-                ClientStreamingCall.CloseAfterAnswer(context);
-                return (ct.IsCancellationRequested ? null : refused ?? mappingProblem ?? Problems.FromStatus(status), status);
-            }
-
-            // No reply and no header block: an empty stream, whose status the backend may choose (x-http-code).
-            if (successStatus == StatusCodes.Status204NoContent)
-            {
-                context.Response.StatusCode = StatusCodes.Status204NoContent;
                 return (null, status);
             }
 
-            ServerStreamingCall.Start(context, events);
-            context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
-            return (null, status);
+            // The body may still be arriving, and an HTTP/1.1 body that may never end cannot be drained.
+            ClientStreamingCall.CloseAfterAnswer(context);
+            return (refused ?? problem, status);
         }
 
-        if (!ct.IsCancellationRequested && (refused ?? (status.Code == GrpcStatusCode.Ok ? null : Problems.FromStatus(status))) is { } problem)
-        {
-            await ServerStreamingCall.WriteErrorAsync(context, snapshot, events, problem, identity).ConfigureAwait(false);
-        }
-
-        // A stream cut short here (a malformed message, a refused body) has no trailers to map.
-        if (!ct.IsCancellationRequested && refused is null && malformed is null && call.IsCompleted)
-        {
-            OutgoingHeaderMapper.ApplyStreamTrailers(context, target.Path, plan.Headers!, snapshot.Headers, responseHeaders, call.Trailers, logger);
-        }
-
+        var failure = refused ?? (status.Code == GrpcStatusCode.Ok ? null : Problems.FromStatus(status));
+        await ServerStreamingCall.EndAsync(call, upstream, events, failure, mapTrailers: refused is null && malformed is null).ConfigureAwait(false);
         return (null, status);
     }
 

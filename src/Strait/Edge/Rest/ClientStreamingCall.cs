@@ -1,12 +1,7 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Strait.Buffers;
 using Strait.Errors;
-using Strait.Gateway;
-using Strait.Headers;
 using Strait.Json;
-using Strait.Resilience;
-using Strait.Routing;
 using Strait.Wire;
 
 namespace Strait.Edge.Rest;
@@ -20,20 +15,12 @@ namespace Strait.Edge.Rest;
 /// </summary>
 internal static class ClientStreamingCall
 {
-    /// <param name="bindings">Path and query values, merged into every message.</param>
     /// <returns>A problem to answer, or null once the reply was written; and the call's final status.</returns>
-    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
-        HttpContext context,
-        GatewaySnapshot snapshot,
-        RequestTarget target,
-        RoutePlan plan,
-        MessageBindings? bindings,
-        GrpcMetadata metadata,
-        DateTime deadlineUtc,
-        ILogger logger)
+    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(RestCall call)
     {
-        var ct = context.RequestAborted;
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, plan.Cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var context = call.Context;
+        var ct = call.RequestAborted;
+        var (slot, refusal) = await call.TakeStreamSlotAsync().ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, refusal!.GrpcStatus);
@@ -42,11 +29,11 @@ internal static class ClientStreamingCall
         GrpcStatus? status = null;
         try
         {
-            await using var call = slot.StartCall(plan.GrpcPath, metadata, slot.Token);
+            await using var upstream = slot.StartCall(call.GrpcPath, call.Metadata, slot.Token);
             Problem? problem;
             try
             {
-                problem = await StreamedRequestBody.SendAsync(context, snapshot, plan.Route!, call, bindings, slot, slot.Token).ConfigureAwait(false);
+                problem = await StreamedRequestBody.SendAsync(call, upstream, slot, slot.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (slot.Token.IsCancellationRequested && !ct.IsCancellationRequested)
             {
@@ -69,14 +56,15 @@ internal static class ClientStreamingCall
                 return (problem, problem.GrpcStatus);
             }
 
-            await call.CompleteRequestAsync().ConfigureAwait(false);
-            var hasReply = await call.MoveNextAsync().ConfigureAwait(false);
+            await upstream.CompleteRequestAsync().ConfigureAwait(false);
+            var hasReply = await upstream.MoveNextAsync().ConfigureAwait(false);
             using var json = new PooledBufferWriter(256);
             if (hasReply)
             {
+                // Transcoded now: the message is valid only until the call reads on.
                 try
                 {
-                    ResponseWriter.Write(snapshot, plan.Route!, call.Current.Span, json);
+                    ResponseWriter.Write(call.Snapshot, call.Route, upstream.Current.Span, json);
                 }
                 catch (ProtobufFormatException)
                 {
@@ -85,38 +73,22 @@ internal static class ClientStreamingCall
                 }
             }
 
-            while (await call.MoveNextAsync().ConfigureAwait(false))
+            while (await upstream.MoveNextAsync().ConfigureAwait(false))
             {
                 // A second reply breaks the client-streaming contract; reading on lets the call end with its status.
                 hasReply = false;
             }
 
-            status = slot.Outcome(call.GetStatus());
+            status = slot.Outcome(upstream.GetStatus());
             if (status.Code == GrpcStatusCode.Ok && !hasReply)
             {
                 status = new GrpcStatus(GrpcStatusCode.Internal, "upstream sent other than one reply to a client-streaming call", origin: StatusOrigin.Protocol);
             }
 
-            // The reply is complete before its status line, so its metadata map as a unary reply's do.
-            var succeeded = status.Code == GrpcStatusCode.Ok;
-            var mappingProblem = OutgoingHeaderMapper.Apply(
-                context, target.Path, plan.Headers!, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
-            if (!succeeded || mappingProblem is not null)
-            {
-                return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);
-            }
-
-            if (successStatus == StatusCodes.Status204NoContent)
-            {
-                context.Response.StatusCode = StatusCodes.Status204NoContent;
-                return (null, GrpcStatusCode.Ok);
-            }
-
-            context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
-            context.Response.ContentType = "application/json";
-            context.Response.ContentLength = json.WrittenCount;
-            await context.Response.Body.WriteAsync(json.WrittenMemory, ct).ConfigureAwait(false);
-            return (null, GrpcStatusCode.Ok);
+            // The reply is complete before its status line, so it is answered as a unary reply is.
+            var answer = await ResponseWriter.WriteWholeAsync(
+                call, status, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, ReplyBody.Json(json.WrittenMemory)).ConfigureAwait(false);
+            return (answer, status.Code);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException && ct.IsCancellationRequested)
         {

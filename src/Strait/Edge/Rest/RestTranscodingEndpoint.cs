@@ -17,10 +17,11 @@ using Strait.Wire;
 namespace Strait.Edge.Rest;
 
 /// <summary>
-/// REST/JSON → gRPC unary transcoding. One request runs top to bottom:
-/// identify → route → map headers to metadata → read body → build the request message → call the backend →
-/// map reply metadata to headers and trailers → transcode the reply. Every failure on the way becomes one
-/// <see cref="Problem"/>, rendered once at the end.
+/// REST/JSON → gRPC transcoding. One request runs top to bottom: admission (1. route, 2. rate limits, 3. headers to
+/// metadata, 4. the request message, 5. the deadline) makes a <see cref="RestCall"/>; 6. the call runs as its
+/// <see cref="RestCallShape"/> does; 7. the reply's metadata map to headers and trailers and the reply is transcoded
+/// (<see cref="ResponseWriter"/>), or streamed. Every failure on the way becomes one <see cref="Problem"/>, rendered
+/// once at the end.
 /// </summary>
 internal sealed partial class RestTranscodingEndpoint
 {
@@ -88,6 +89,42 @@ internal sealed partial class RestTranscodingEndpoint
 
     private static async Task<Problem?> TranscodeAsync(HttpContext context, GatewaySnapshot snapshot, RequestTarget target, RequestIdentity identity, CallOutcome outcome, ILogger logger)
     {
+        // Steps 1–5 admit the request, or refuse it before the backend is called. The request message they build
+        // (step 4) is sent by the call, so it lives as long as this request does.
+        using var message = new PooledBufferWriter(256);
+        var (call, refusal) = await AdmitAsync(context, snapshot, target, identity, message, outcome, logger).ConfigureAwait(false);
+        if (call is null)
+        {
+            return refusal;
+        }
+
+        // 6. The call, as its shape runs it.
+        if (call.Shape == RestCallShape.Unary)
+        {
+            return await UnaryAsync(call, outcome).ConfigureAwait(false);
+        }
+
+        // Streams: replies are written as they arrive (NDJSON, SSE or WebSocket frames), and requests sent as the body's
+        // messages or the socket's frames arrive, both at once for a bidirectional method; no retries.
+        var (streamProblem, streamStatus) = await (call.Shape switch
+        {
+            RestCallShape.ServerStream => ServerStreamingCall.RunAsync(call),
+            RestCallShape.ClientStream => ClientStreamingCall.RunAsync(call),
+            RestCallShape.Bidi => BidiStreamingCall.RunAsync(call),
+            RestCallShape.WebSocket => WebSocketCall.RunAsync(call),
+            _ => throw new UnreachableException(),
+        }).ConfigureAwait(false);
+        outcome.GrpcStatus = streamStatus;
+        outcome.Attempts = 1;
+        return streamProblem;
+    }
+
+    /// <summary>Steps 1–5: everything that may refuse the request, before any of it is sent upstream.</summary>
+    /// <param name="message">Receives the request message of a shape that sends one.</param>
+    /// <returns>The call to run, or the problem that refuses the request.</returns>
+    private static async ValueTask<(RestCall? Call, Problem? Refusal)> AdmitAsync(
+        HttpContext context, GatewaySnapshot snapshot, RequestTarget target, RequestIdentity identity, PooledBufferWriter message, CallOutcome outcome, ILogger logger)
+    {
         // 1. Route: the raw target keeps %2F apart from '/', which the path variables' decoding rules depend on.
         var rawPath = target.RawPath;
         var webSocket = context.WebSockets.IsWebSocketRequest;
@@ -105,11 +142,11 @@ internal sealed partial class RestTranscodingEndpoint
         switch (match.Kind)
         {
             case RouteMatchKind.NotFound:
-                return Problems.RouteNotFound(context.Request.Method, target.RawPath);
+                return (null, Problems.RouteNotFound(context.Request.Method, target.RawPath));
             case RouteMatchKind.MethodNotAllowed:
-                return Problems.MethodNotAllowed(context.Request.Method, target.RawPath, match.AllowedMethods);
+                return (null, Problems.MethodNotAllowed(context.Request.Method, target.RawPath, match.AllowedMethods));
             case RouteMatchKind.BadRequest:
-                return Problems.InvalidRequest("The request path is invalid: " + match.Error);
+                return (null, Problems.InvalidRequest("The request path is invalid: " + match.Error));
         }
 
         var route = match.Route!;
@@ -117,102 +154,121 @@ internal sealed partial class RestTranscodingEndpoint
         outcome.Method = route.Method.FullName;
         if (webSocket && !route.Method.IsClientStreaming && !route.Method.IsServerStreaming)
         {
-            return Problems.InvalidRequest($"WebSocket upgrades are accepted on routes of streaming methods; {route.Method.FullName} is unary.");
+            return (null, Problems.InvalidRequest($"WebSocket upgrades are accepted on routes of streaming methods; {route.Method.FullName} is unary."));
         }
 
         if (webSocket && !snapshot.Cors.AllowsWebSocket(context))
         {
-            return Problems.OriginNotAllowed(context.Request.Headers.Origin.ToString());
+            return (null, Problems.OriginNotAllowed(context.Request.Headers.Origin.ToString()));
         }
 
         // 2. Rate limits, before any work is done for the request.
         if (await RateLimitHeaders.AdmitAsync(context, plan.RateLimits).ConfigureAwait(false) is { } limited)
         {
-            return limited;
+            return (null, limited);
         }
 
         // 3. Metadata, by the header mapping rules: checked before the body is received.
         var metadata = new GrpcMetadata();
         if (IncomingHeaderMapper.Map(context.Request, target.Path, plan.Headers!, snapshot.Headers, identity, metadata, logger) is { } headerProblem)
         {
-            return headerProblem;
+            return (null, headerProblem);
         }
 
         if (IdempotentRequest.ReadKey(context.Request, metadata, out var idempotencyKey) is { } keyProblem)
         {
-            return keyProblem;
+            return (null, keyProblem);
         }
 
         // 4. Request message: the query and path values are gathered first (the path wins over the query), then merged
         //    into the body while it is transcoded, so that each field is encoded once (ADR 0003).
         //    A streamed body (the JSON or NDJSON body of a client-streaming or bidirectional route, or WebSocket frames)
-        //    is not read here: it is sent message by message in step 5, each with the same values merged in.
+        //    is not read here: the call sends it message by message, each with the same values merged in.
         var query = QueryBinder.Bind(route, target.RawQuery, snapshot.QueryOptions);
         if (!query.Succeeded)
         {
-            return Problems.InvalidRequest(query.Error!);
+            return (null, Problems.InvalidRequest(query.Error!));
         }
 
         if (RequestMessageBuilder.Bind(snapshot.Codec, route, query.Bindings, match.Bindings, out var bindings) is { } bindingProblem)
         {
-            return bindingProblem;
+            return (null, bindingProblem);
         }
 
-        using var message = new PooledBufferWriter(256);
-        var streamsBody = webSocket || (route.Body is not null && route.Method.IsClientStreaming
-            && (StreamedRequestBody.IsNdJson(context.Request.ContentType) || IsJson(context.Request.ContentType)));
-        if (route.Body is not null && !streamsBody)
+        var shape = ShapeOf(context, route, webSocket);
+        if (shape is RestCallShape.Unary or RestCallShape.ServerStream)
         {
-            var bodyProblem = await ReadBodyAsync(context, snapshot, route, bindings, message).ConfigureAwait(false);
-            if (bodyProblem is not null)
+            if (route.Body is null)
             {
-                return bodyProblem;
+                RequestMessageBuilder.WriteBindings(bindings, message);
+            }
+            else if (await ReadBodyAsync(context, snapshot, route, bindings, message).ConfigureAwait(false) is { } bodyProblem)
+            {
+                return (null, bodyProblem);
             }
         }
-        else if (!streamsBody)
-        {
-            RequestMessageBuilder.WriteBindings(bindings, message);
-        }
 
-        // 5. The call: its deadline (client's, capped, else the route's), then the cluster's bulkhead and the route's
-        //    retry or hedging policy. Client disconnects cancel it (RST_STREAM upstream).
-        var cluster = plan.Cluster;
-        var routePolicy = plan.Call;
+        // 5. The deadline: the client's, capped, else the route's. The cluster's bulkhead and the route's retry or hedging
+        //    policy apply when the call runs; client disconnects cancel it (RST_STREAM upstream).
         var deadlineProblem = DeadlineResolver.Resolve(
-            context.Request.Headers, routePolicy.Policy, cluster.Settings.Timeout, snapshot.Plans.DeadlineHeader, DateTime.UtcNow, out var deadline);
+            context.Request.Headers, plan.Call.Policy, plan.Cluster.Settings.Timeout, snapshot.Plans.DeadlineHeader, DateTime.UtcNow, out var deadline);
         if (deadlineProblem is not null)
         {
-            return deadlineProblem;
+            return (null, deadlineProblem);
         }
 
-        // Streams: replies are written as they arrive (NDJSON, SSE or WebSocket frames), and requests sent as the body's
-        // messages or the socket's frames arrive, both at once for a bidirectional method; no retries.
+        return (new RestCall
+        {
+            Context = context,
+            Snapshot = snapshot,
+            Target = target,
+            Identity = identity,
+            Logger = logger,
+            Plan = plan,
+            Shape = shape,
+            Metadata = metadata,
+            IdempotencyKey = idempotencyKey,
+            Bindings = bindings,
+            Request = message.WrittenMemory,
+            DeadlineUtc = deadline,
+        }, null);
+    }
+
+    /// <summary>
+    /// A streaming method streams what its route lets it: the body, when the rule has one in JSON or NDJSON (a
+    /// bidirectional route without one sends its one message, as a server stream does), and the replies.
+    /// </summary>
+    private static RestCallShape ShapeOf(HttpContext context, HttpRoute route, bool webSocket)
+    {
         if (webSocket)
         {
-            var (socketProblem, socketStatus) = await WebSocketCall.RunAsync(context, snapshot, plan, bindings, metadata, deadline, identity).ConfigureAwait(false);
-            outcome.GrpcStatus = socketStatus;
-            outcome.Attempts = 1;
-            return socketProblem;
+            return RestCallShape.WebSocket;
         }
 
-        if (streamsBody || route.Method.IsServerStreaming)
+        var streamsBody = route.Body is not null && route.Method.IsClientStreaming
+            && (StreamedRequestBody.IsNdJson(context.Request.ContentType) || IsJson(context.Request.ContentType));
+        return (streamsBody, route.Method.IsServerStreaming) switch
         {
-            // A bidirectional route without a streamed body (none in its rule) sends its one message, as a server stream does.
-            var (streamProblem, streamStatus) = !streamsBody
-                ? await ServerStreamingCall.RunAsync(context, snapshot, target, plan, message.WrittenMemory, metadata, deadline, identity, logger).ConfigureAwait(false)
-                : route.Method.IsServerStreaming
-                    ? await BidiStreamingCall.RunAsync(context, snapshot, target, plan, bindings, metadata, deadline, identity, logger).ConfigureAwait(false)
-                    : await ClientStreamingCall.RunAsync(context, snapshot, target, plan, bindings, metadata, deadline, logger).ConfigureAwait(false);
-            outcome.GrpcStatus = streamStatus;
-            outcome.Attempts = 1;
-            return streamProblem;
-        }
+            (true, true) => RestCallShape.Bidi,
+            (true, false) => RestCallShape.ClientStream,
+            (false, true) => RestCallShape.ServerStream,
+            (false, false) => RestCallShape.Unary,
+        };
+    }
 
-        // Idempotency-Key replay: a repeat is answered from the store, a reuse for another request refused.
-        if (routePolicy.Policy.Replay is { } replayPolicy && idempotencyKey is not null)
+    /// <summary>
+    /// A unary call, through the cluster's bulkhead and the route's retry or hedging policy; with an Idempotency-Key, a
+    /// repeat is answered from the store and a reuse for another request refused.
+    /// </summary>
+    private static async Task<Problem?> UnaryAsync(RestCall call, CallOutcome outcome)
+    {
+        var context = call.Context;
+        var policy = call.Policy.Policy;
+        if (policy.Replay is { } replayPolicy && call.IdempotencyKey is { } idempotencyKey)
         {
+            var snapshot = call.Snapshot;
             var (replay, replayProblem) = await IdempotentRequest.BeginAsync(
-                context, snapshot.Idempotency, replayPolicy, idempotencyKey, RouteClaims.RouteKey(route), plan.GrpcPath, message.WrittenMemory, deadline, snapshot.MaxStoredResponse)
+                context, snapshot.Idempotency, replayPolicy, idempotencyKey, RouteClaims.RouteKey(call.Route), call.GrpcPath, call.Request, call.DeadlineUtc, snapshot.MaxStoredResponse)
                 .ConfigureAwait(false);
             if (replay is null)
             {
@@ -223,56 +279,23 @@ internal sealed partial class RestTranscodingEndpoint
             outcome.Replay = replay;
         }
 
-        var call = new UnaryCallRequest(
-            plan.GrpcPath,
-            message.WrittenMemory,
-            metadata,
-            deadline,
-            AffinityKey.HashOf(cluster.Settings.Affinity, context.Request.Headers, metadata),
-            routePolicy.Idempotent ? RepeatSafety.Idempotent : idempotencyKey is not null ? RepeatSafety.Keyed : RepeatSafety.Never);
-        using var callOutcome = await ResilientInvoker.InvokeAsync(cluster, routePolicy.Policy, call, context.RequestAborted).ConfigureAwait(false);
+        var request = new UnaryCallRequest(
+            call.GrpcPath,
+            call.Request,
+            call.Metadata,
+            call.DeadlineUtc,
+            AffinityKey.HashOf(call.Cluster.Settings.Affinity, context.Request.Headers, call.Metadata),
+            call.Policy.Idempotent ? RepeatSafety.Idempotent : call.IdempotencyKey is not null ? RepeatSafety.Keyed : RepeatSafety.Never);
+        using var callOutcome = await ResilientInvoker.InvokeAsync(call.Cluster, policy, request, context.RequestAborted).ConfigureAwait(false);
         outcome.Attempts = callOutcome.Attempts;
         if (callOutcome.Result is not { } result)
         {
             return callOutcome.Rejection;
         }
 
+        // 7. The reply: its metadata mapped to headers and trailers, then the message transcoded.
         outcome.GrpcStatus = result.Status.Code;
-        var succeeded = result.Status.Code == GrpcStatusCode.Ok;
-        var mappingProblem = OutgoingHeaderMapper.Apply(
-            context, target.Path, plan.Headers!, snapshot.Headers, result.ResponseHeaders, result.Trailers, succeeded, logger, out var successStatus);
-        if (!succeeded)
-        {
-            return context.RequestAborted.IsCancellationRequested ? null : Problems.FromStatus(result.Status);
-        }
-
-        if (mappingProblem is not null)
-        {
-            return mappingProblem;
-        }
-
-        if (successStatus == StatusCodes.Status204NoContent)
-        {
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return null;
-        }
-
-        // 6. The reply, transcoded aside so that a malformed message still gets a clean 502.
-        using var json = new PooledBufferWriter(Math.Max(256, result.Message.Length * 2));
-        try
-        {
-            ResponseWriter.Write(snapshot, route, result.Message.Span, json);
-        }
-        catch (ProtobufFormatException)
-        {
-            return Problems.FromStatus(new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol));
-        }
-
-        context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = json.WrittenCount;
-        await context.Response.Body.WriteAsync(json.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
-        return null;
+        return await ResponseWriter.WriteWholeAsync(call, result.Status, result.ResponseHeaders, result.Trailers, ReplyBody.Message(result.Message)).ConfigureAwait(false);
     }
 
     /// <summary>

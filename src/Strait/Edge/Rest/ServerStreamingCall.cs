@@ -3,7 +3,6 @@ using System.Buffers.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
 using Strait.Buffers;
 using Strait.Errors;
 using Strait.Gateway;
@@ -41,17 +40,10 @@ internal static class ServerStreamingCall
     private static readonly byte[] ResultClose = "}\n"u8.ToArray();
 
     /// <returns>A problem to answer when nothing was streamed yet; null once the stream was written, with its final status.</returns>
-    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
-        HttpContext context,
-        GatewaySnapshot snapshot,
-        RequestTarget target,
-        RoutePlan plan,
-        ReadOnlyMemory<byte> request,
-        GrpcMetadata metadata,
-        DateTime deadlineUtc,
-        RequestIdentity identity,
-        ILogger logger)
+    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(RestCall call)
     {
+        var context = call.Context;
+        var metadata = call.Metadata;
         var events = AcceptsEventStream(context.Request.Headers.Accept);
         if (events && context.Request.Headers.TryGetValue(LastEventIdHeader, out var lastEventId) && lastEventId.Count == 1
             && lastEventId[0] is { Length: > 0 } last && GrpcMetadata.IsValidTextValue(last) && !metadata.ContainsKey(LastEventIdMetadata))
@@ -60,8 +52,7 @@ internal static class ServerStreamingCall
             metadata.Add(LastEventIdMetadata, last);
         }
 
-        var ct = context.RequestAborted;
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, plan.Cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var (slot, refusal) = await call.TakeStreamSlotAsync().ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, refusal!.GrpcStatus);
@@ -70,73 +61,24 @@ internal static class ServerStreamingCall
         GrpcStatus? status = null;
         try
         {
-            await using var call = slot.StartCall(plan.GrpcPath, metadata, slot.Token);
-            if (await call.WriteMessageAsync(request, ct).ConfigureAwait(false))
+            await using var upstream = slot.StartCall(call.GrpcPath, metadata, slot.Token);
+            if (await upstream.WriteMessageAsync(call.Request, call.RequestAborted).ConfigureAwait(false))
             {
-                await call.CompleteRequestAsync().ConfigureAwait(false);
+                await upstream.CompleteRequestAsync().ConfigureAwait(false);
             }
 
-            var sent = 0;
-            using var json = new PooledBufferWriter(256);
-            while (await NextAsync(call, events, sent > 0, snapshot.SseKeepAlive, context).ConfigureAwait(false))
-            {
-                slot.Touch();
-                try
-                {
-                    FrameMessage(json, snapshot, plan.Route!, call.Current.Span, events, sent);
-                }
-                catch (ProtobufFormatException)
-                {
-                    status = new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol);
-                    break;
-                }
-
-                if (sent == 0)
-                {
-                    Start(context, events);
-                    OutgoingHeaderMapper.ApplyStreamHead(context, target.Path, plan.Headers!, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), logger);
-                }
-
-                await context.Response.Body.WriteAsync(json.WrittenMemory, slot.Token).ConfigureAwait(false);
-                await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
-                sent++;
-            }
-
-            status ??= slot.Outcome(call.GetStatus());
+            // The stream starts with its first message, so a call that ends before one is still a whole answer.
+            var (sent, malformed) = await PumpRepliesAsync(call, upstream, slot, events, started: false).ConfigureAwait(false);
+            status = malformed ?? slot.Outcome(upstream.GetStatus());
             if (sent == 0)
             {
-                // Nothing was streamed, so the whole reply's metadata is known before the status line, as for a unary call.
-                var succeeded = status.Code == GrpcStatusCode.Ok;
-                var mappingProblem = OutgoingHeaderMapper.Apply(
-                    context, target.Path, plan.Headers!, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, succeeded, logger, out var successStatus);
-                if (!succeeded || mappingProblem is not null)
-                {
-                    return (ct.IsCancellationRequested ? null : mappingProblem ?? Problems.FromStatus(status), status.Code);
-                }
-
-                // A stream of no messages is an empty stream, not an error; the backend may choose its status (x-http-code).
-                if (successStatus == StatusCodes.Status204NoContent)
-                {
-                    context.Response.StatusCode = StatusCodes.Status204NoContent;
-                    return (null, status.Code);
-                }
-
-                Start(context, events);
-                context.Response.StatusCode = successStatus ?? StatusCodes.Status200OK;
-                return (null, status.Code);
+                var problem = await ResponseWriter.WriteWholeAsync(
+                    call, status, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, ReplyBody.EmptyStream(events)).ConfigureAwait(false);
+                return (problem, status.Code);
             }
 
-            if (status.Code != GrpcStatusCode.Ok && !ct.IsCancellationRequested)
-            {
-                await WriteErrorAsync(context, snapshot, events, Problems.FromStatus(status), identity).ConfigureAwait(false);
-            }
-
-            // A stream cut short here (a malformed message) has no trailers to map, and its trailer defaults do not apply.
-            if (!ct.IsCancellationRequested && call.IsCompleted)
-            {
-                OutgoingHeaderMapper.ApplyStreamTrailers(context, target.Path, plan.Headers!, snapshot.Headers, await call.ResponseHeadersAsync.ConfigureAwait(false), call.Trailers, logger);
-            }
-
+            // A stream cut short here (a malformed message) is not completed, so it has no trailers to map.
+            await EndAsync(call, upstream, events, status.Code == GrpcStatusCode.Ok ? null : Problems.FromStatus(status), mapTrailers: true).ConfigureAwait(false);
             return (null, status.Code);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException && slot.Token.IsCancellationRequested)
@@ -147,6 +89,62 @@ internal static class ServerStreamingCall
         finally
         {
             slot.Finish(status);
+        }
+    }
+
+    /// <summary>
+    /// Upstream replies → NDJSON lines or SSE events, each flushed before the next is read (backpressure). A stream not
+    /// <paramref name="started"/> yet starts with its first reply.
+    /// </summary>
+    /// <returns>How many replies were written; and the status that ends the stream when one was malformed.</returns>
+    internal static async Task<(int Sent, GrpcStatus? Malformed)> PumpRepliesAsync(RestCall call, GrpcCall upstream, StreamSlot slot, bool events, bool started)
+    {
+        var context = call.Context;
+        var sent = 0;
+        using var json = new PooledBufferWriter(256);
+        while (await NextAsync(upstream, events, started, call.Snapshot.SseKeepAlive, context).ConfigureAwait(false))
+        {
+            slot.Touch();
+            try
+            {
+                FrameMessage(json, call.Snapshot, call.Route, upstream.Current.Span, events, sent);
+            }
+            catch (ProtobufFormatException)
+            {
+                return (sent, new GrpcStatus(GrpcStatusCode.Internal, "malformed response message", origin: StatusOrigin.Protocol));
+            }
+
+            if (!started)
+            {
+                Start(call, events, await upstream.ResponseHeadersAsync.ConfigureAwait(false));
+                started = true;
+            }
+
+            await context.Response.Body.WriteAsync(json.WrittenMemory, slot.Token).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(slot.Token).ConfigureAwait(false);
+            sent++;
+        }
+
+        return (sent, null);
+    }
+
+    /// <summary>
+    /// The end of a stream that started: <paramref name="failure"/>, if any, as its last line or event, then its
+    /// trailers. A stream cut short (<paramref name="mapTrailers"/> false) has none to map, and its trailer defaults do
+    /// not apply.
+    /// </summary>
+    internal static async Task EndAsync(RestCall call, GrpcCall upstream, bool events, Problem? failure, bool mapTrailers)
+    {
+        var ct = call.RequestAborted;
+        if (!ct.IsCancellationRequested && failure is not null)
+        {
+            await WriteErrorAsync(call.Context, call.Snapshot, events, failure, call.Identity).ConfigureAwait(false);
+        }
+
+        if (!ct.IsCancellationRequested && mapTrailers && upstream.IsCompleted)
+        {
+            OutgoingHeaderMapper.ApplyStreamTrailers(
+                call.Context, call.Target.Path, call.Headers, call.Snapshot.Headers, await upstream.ResponseHeadersAsync.ConfigureAwait(false), upstream.Trailers, call.Logger);
         }
     }
 
@@ -224,6 +222,14 @@ internal static class ServerStreamingCall
         }
     }
 
+    /// <summary>Starts a stream that has replies to write: its status line and headers, with the reply's header block mapped.</summary>
+    internal static void Start(RestCall call, bool events, GrpcMetadata responseHeaders)
+    {
+        Start(call.Context, events);
+        OutgoingHeaderMapper.ApplyStreamHead(call.Context, call.Target.Path, call.Headers, call.Snapshot.Headers, responseHeaders, call.Logger);
+    }
+
+    /// <summary>An NDJSON or SSE response's status line, and the headers that keep caches and proxies from holding it back.</summary>
     internal static void Start(HttpContext context, bool events)
     {
         var response = context.Response;

@@ -1,13 +1,10 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
-using Microsoft.AspNetCore.Http;
 using Strait.Buffers;
 using Strait.Errors;
-using Strait.Gateway;
 using Strait.Json;
 using Strait.Resilience;
-using Strait.Routing;
 using Strait.Wire;
 
 namespace Strait.Edge.Rest;
@@ -31,9 +28,10 @@ internal static class StreamedRequestBody
     /// idle. The response is left alone: in a bidirectional call it is another task's.
     /// </summary>
     /// <returns>The problem that makes the body unusable (the caller cancels the call), or null once it was sent (or the call ended).</returns>
-    public static async Task<Problem?> SendAsync(
-        HttpContext context, GatewaySnapshot snapshot, HttpRoute route, GrpcCall call, MessageBindings? bindings, StreamSlot slot, CancellationToken callEnded)
+    public static async Task<Problem?> SendAsync(RestCall call, GrpcCall upstream, StreamSlot slot, CancellationToken callEnded)
     {
+        var context = call.Context;
+        var snapshot = call.Snapshot;
         // Kestrel's minimum data rate is lifted for a body that may be slow by design; the idle timeout and the
         // deadline take its place.
         StreamingBodyLimits.Lift(context);
@@ -102,7 +100,7 @@ internal static class StreamedRequestBody
                 message.Reset();
                 try
                 {
-                    RequestMessageBuilder.Write(snapshot, route, span, bindings, message);
+                    RequestMessageBuilder.Write(snapshot, call.Route, span, call.Bindings, message);
                 }
                 catch (ProtoJsonException e)
                 {
@@ -111,7 +109,7 @@ internal static class StreamedRequestBody
                 }
 
                 slot.Touch();
-                if (!await call.WriteMessageAsync(message.WrittenMemory, context.RequestAborted).ConfigureAwait(false))
+                if (!await upstream.WriteMessageAsync(message.WrittenMemory, context.RequestAborted).ConfigureAwait(false))
                 {
                     // The call is over (the backend answered or failed early): its status is the answer.
                     reader.AdvanceTo(buffer.Start);

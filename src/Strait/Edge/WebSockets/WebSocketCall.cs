@@ -28,16 +28,11 @@ internal static class WebSocketCall
     /// <summary>Close codes 4000–4016 carry a gRPC status (the application range of RFC 6455 §7.4.2).</summary>
     public const int StatusCloseBase = 4000;
 
-    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(
-        HttpContext context,
-        GatewaySnapshot snapshot,
-        RoutePlan plan,
-        MessageBindings? bindings,
-        GrpcMetadata metadata,
-        DateTime deadlineUtc,
-        RequestIdentity identity)
+    public static async Task<(Problem? Problem, GrpcStatusCode? Status)> RunAsync(RestCall call)
     {
-        var (slot, refusal) = await StreamSlot.TryTakeAsync(context, plan.Cluster, metadata, deadlineUtc, snapshot.StreamLimits).ConfigureAwait(false);
+        var context = call.Context;
+        var snapshot = call.Snapshot;
+        var (slot, refusal) = await call.TakeStreamSlotAsync().ConfigureAwait(false);
         if (slot is null)
         {
             return (refusal, refusal!.GrpcStatus);
@@ -55,16 +50,16 @@ internal static class WebSocketCall
             // Cancelling a WebSocket receive aborts the socket, so receives get a token of their own that fires only
             // when the client is gone or has not answered Strait's close in time.
             using var receiveAbort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            var call = slot.StartCall(plan.GrpcPath, metadata, callCancellation.Token);
+            var upstream = slot.StartCall(call.GrpcPath, call.Metadata, callCancellation.Token);
             var failure = new FrameFailure();
-            var requests = PumpFramesAsync(socket, snapshot, plan.Route!, call, bindings, slot, failure, callCancellation, receiveAbort.Token);
+            var requests = PumpFramesAsync(socket, snapshot, call.Route, upstream, call.Bindings, slot, failure, callCancellation, receiveAbort.Token);
             try
             {
-                await PumpRepliesAsync(socket, snapshot, plan.Route!, call, slot, failure, callCancellation.Token).ConfigureAwait(false);
-                status = failure.Status ?? slot.Outcome(call.GetStatus());
+                await PumpRepliesAsync(socket, snapshot, call.Route, upstream, slot, failure, callCancellation.Token).ConfigureAwait(false);
+                status = failure.Status ?? slot.Outcome(upstream.GetStatus());
                 if (!context.RequestAborted.IsCancellationRequested && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
-                    await CloseAsync(socket, snapshot, context, status, failure.CloseCode, identity).ConfigureAwait(false);
+                    await CloseAsync(socket, snapshot, context, status, failure.CloseCode, call.Identity).ConfigureAwait(false);
                 }
             }
             finally
@@ -73,7 +68,7 @@ internal static class WebSocketCall
                 receiveAbort.CancelAfter(StreamSlot.EndingGrace);
                 await callCancellation.CancelAsync().ConfigureAwait(false);
                 await requests.ConfigureAwait(false);
-                await call.DisposeAsync().ConfigureAwait(false);
+                await upstream.DisposeAsync().ConfigureAwait(false);
             }
 
             return (null, status.Code);
