@@ -72,7 +72,8 @@ internal sealed class GatewayRuntime : IAsyncDisposable
         HeaderTransformRegistry? transforms = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var headers = CompileHeaders(options.Headers, transforms ?? new HeaderTransformRegistry());
+        var errors = new List<string>();
+        var headers = HeaderMappingCompiler.TryCompile(options.Headers, transforms ?? new HeaderTransformRegistry(), errors);
         var pinned = new List<FileDescriptorSet>(schemaSets ?? []);
         pinned.AddRange(options.Schema.DescriptorSets.Select(SchemaLoader.ReadDescriptorSetFile));
         if (options.Schema.Protos.Count > 0)
@@ -80,7 +81,6 @@ internal sealed class GatewayRuntime : IAsyncDisposable
             pinned.Add(ProtocCompiler.Locate(options.Schema.Protoc).Compile(options.Schema.Protos, options.Schema.ProtoPaths));
         }
 
-        var errors = new List<string>();
         var clusters = UpstreamClusterSet.TryCreate(options.Backend, options.Clusters, requireBackend, errors);
         var rateLimiters = EdgeRateLimiters.TryCreate(options.RateLimits, errors);
         var idempotency = IdempotencyStores.TryCreate(options.Resilience.IdempotencyStore, errors);
@@ -125,7 +125,7 @@ internal sealed class GatewayRuntime : IAsyncDisposable
             errors.Add("no schema: give --proto FILE or --descriptor-set FILE (schema.protos / schema.descriptorSets), or --reflect (backend.reflection: true)");
         }
 
-        if (clusters is null || rateLimiters is null || idempotency is null || errors.Count > 0)
+        if (headers is null || clusters is null || rateLimiters is null || idempotency is null || errors.Count > 0)
         {
             // Not started, so nothing is connected yet; disposing only releases the endpoint clients, limiters and store.
             clusters?.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -183,19 +183,6 @@ internal sealed class GatewayRuntime : IAsyncDisposable
 
         var claims = services.SelectMany(pair => pair.Value.Select(service => pair.Key + "=" + service));
         return (sets, services, ReflectionClient.Fingerprint(files.Values, claims));
-    }
-
-    // Header mapping errors are configuration errors: one exception type reaches the CLI, which names the file.
-    private static HeaderMappingPlan CompileHeaders(HeaderMappingOptions options, HeaderTransformRegistry transforms)
-    {
-        try
-        {
-            return HeaderMappingCompiler.Compile(options, transforms);
-        }
-        catch (HeaderMappingException e)
-        {
-            throw new StraitConfigurationException(e.Message, e);
-        }
     }
 
     public async ValueTask DisposeAsync()
