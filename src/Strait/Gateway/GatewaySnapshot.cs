@@ -38,7 +38,7 @@ internal sealed class GatewaySnapshot
         RateLimits = rateLimits;
         // Values are copied out of the (mutable) options: the snapshot must not change after it is built.
         MaxRequestBodySize = options.Limits.MaxRequestBodySize;
-        StreamResultEnvelope = options.Streaming.Envelope == "result";
+        StreamResultEnvelope = runtime.Settings.Streaming.Envelope == StreamEnvelope.Result;
         SseKeepAlive = options.Streaming.SseKeepAlive;
         MaxStreamMessageSize = options.Streaming.MaxMessageSize;
         Cors = new CorsPolicy(options.Cors);
@@ -56,9 +56,7 @@ internal sealed class GatewaySnapshot
             MaxDepth = options.Json.MaxResponseDepth,
         };
         QueryOptions = new QueryBindingOptions { IgnoreUnknown = options.Routing.IgnoreUnknownQueryParameters };
-        ProblemWriter = new ProblemResponseWriter(
-            options.Errors.Format == "google-rpc-status" ? ErrorBodyFormat.GoogleRpcStatus : ErrorBodyFormat.ProblemJson,
-            options.Errors.TypeBaseUri);
+        ProblemWriter = new ProblemResponseWriter(runtime.Settings.ErrorFormat, options.Errors.TypeBaseUri);
         DetailRenderer = new CodecErrorDetailRenderer(Codec, WriteOptions);
         grpcPaths = schema.MethodsByPath.ToFrozenDictionary(p => p.Value, p => p.Key);
         foreach (var method in grpcPaths.Keys)
@@ -82,7 +80,7 @@ internal sealed class GatewaySnapshot
             options.Json.UseProtoFieldNames,
             options.Json.EnumsAsIntegers,
             StreamResultEnvelope,
-            options.Errors.Format == "google-rpc-status");
+            runtime.Settings.ErrorFormat == ErrorBodyFormat.GoogleRpcStatus);
         openApi = new Lazy<(byte[], string)>(() =>
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -161,35 +159,35 @@ internal sealed class GatewaySnapshot
     public IIdempotencyStore Idempotency => Runtime.Idempotency;
 
     /// <summary>The largest answer the idempotency store keeps, in bytes.</summary>
-    public int MaxStoredResponse => Runtime.Options.Resilience.IdempotencyStore.MaxResponseSize;
+    public int MaxStoredResponse => Runtime.Settings.IdempotencyStore.MaxResponseSize;
 
     /// <summary>The gRPC request path of a method of this schema, computed once.</summary>
     public string GrpcPathOf(MethodDescriptor method) => grpcPaths[method];
 
     /// <summary>
     /// Builds the routes of <paramref name="schema"/> and resolves clusters, policies and limits for them. Every
-    /// problem is a <see cref="StraitConfigurationException"/> naming what is wrong; nothing is started or disposed.
+    /// problem is reported at once, in one <see cref="StraitConfigurationException"/>; nothing is started or disposed.
     /// </summary>
     /// <param name="reflected">The services each reflecting named cluster reflected, which it serves.</param>
     internal static GatewaySnapshot Build(GatewayRuntime runtime, SchemaRegistry schema, IReadOnlyDictionary<string, IReadOnlyList<string>> reflected, string fingerprint)
     {
         var options = runtime.Options;
-        var routeTable = BuildRoutes(schema, options);
         var errors = new List<string>();
+        // Resolved against the routes that did build, so that claims are checked even when some rule is wrong.
+        var routeTable = BuildRoutes(schema, options, errors);
         var policies = CallPolicies.TryBuild(options.Resilience, routeTable, errors);
         var rateLimits = runtime.RateLimiters.TryResolve(routeTable, errors);
         var upstream = UpstreamClusters.TryResolve(runtime.Clusters, routeTable, reflected, errors);
-        if (upstream is null || policies is null || rateLimits is null)
+        if (errors.Count > 0 || upstream is null || policies is null || rateLimits is null)
         {
-            throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
+            throw new StraitConfigurationException(errors, runtime.Settings.Source);
         }
 
         return new GatewaySnapshot(runtime, schema, routeTable, upstream, policies, rateLimits, fingerprint);
     }
 
-    private static RouteTable BuildRoutes(SchemaRegistry schema, StraitOptions options)
+    private static RouteTable BuildRoutes(SchemaRegistry schema, StraitOptions options, List<string> errors)
     {
-        var errors = new List<string>();
         var builder = new RouteTableBuilder(new RouteTableOptions { GenerateMethodRoutes = options.Routing.GenerateMethodRoutes });
         var methodsByName = schema.Services.SelectMany(s => s.Methods).ToDictionary(m => m.FullName, StringComparer.Ordinal);
         foreach (var method in methodsByName.Values)
@@ -217,11 +215,6 @@ internal sealed class GatewaySnapshot
 
         var result = builder.Build();
         errors.AddRange(result.Conflicts.Select(c => $"route conflict: {c}"));
-        if (errors.Count > 0)
-        {
-            throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
-        }
-
         return result.Table;
     }
 

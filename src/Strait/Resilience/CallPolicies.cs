@@ -43,10 +43,47 @@ internal sealed class CallPolicies
     /// <summary>The policy of a call made by method (native gRPC, grpc-web): its method's or service's entry, else the default.</summary>
     public RouteCallPolicy For(MethodDescriptor method) => byMethod[method];
 
+    /// <summary>
+    /// Checks every policy's own keys, which need no schema, so that their errors are reported with the rest of the
+    /// configuration's before a schema is loaded; <see cref="TryBuild"/> checks what each claims against the routes.
+    /// </summary>
+    public static void Validate(ResilienceOptions options, List<string> errors) => CreatePolicies(options, errors);
+
     /// <returns>Null when <paramref name="errors"/> got problems.</returns>
     public static CallPolicies? TryBuild(ResilienceOptions options, RouteTable routes, List<string> errors)
     {
         var before = errors.Count;
+        var built = CreatePolicies(options, errors);
+        var claims = RouteClaims.Resolve(
+            options.Policies.Select(p => KeyValuePair.Create(p.Key, new RouteClaimLists(p.Value.Services, p.Value.Methods, p.Value.Routes))),
+            routes,
+            "resilience.policies",
+            "covered by policy",
+            errors);
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        var byRoute = new Dictionary<HttpRoute, RouteCallPolicy>();
+        foreach (var route in routes.Routes)
+        {
+            var policy = claims.ByRoute.TryGetValue(route, out var name) ? built[name] : built["default"];
+            byRoute[route] = new RouteCallPolicy(policy, policy.Idempotent ?? (DeclaredIdempotent(route.Method) || route.HttpMethod is "GET" or "HEAD" or "PUT" or "DELETE"));
+        }
+
+        var byMethod = new Dictionary<MethodDescriptor, RouteCallPolicy>();
+        foreach (var method in routes.Methods)
+        {
+            var policy = claims.ByMethod.TryGetValue(method, out var name) ? built[name] : built["default"];
+            byMethod[method] = new RouteCallPolicy(policy, policy.Idempotent ?? DeclaredIdempotent(method));
+        }
+
+        return new CallPolicies(byRoute.ToFrozenDictionary(), byMethod.ToFrozenDictionary(), options.DeadlineHeader.Trim());
+    }
+
+    private static Dictionary<string, CallPolicy> CreatePolicies(ResilienceOptions options, List<string> errors)
+    {
         if (string.IsNullOrWhiteSpace(options.DeadlineHeader) || options.DeadlineHeader.AsSpan().IndexOfAny(" \t:") >= 0)
         {
             errors.Add($"resilience.deadlineHeader: '{options.DeadlineHeader}' is not a header name");
@@ -78,32 +115,7 @@ internal sealed class CallPolicies
             }
         }
 
-        var claims = RouteClaims.Resolve(
-            options.Policies.Select(p => KeyValuePair.Create(p.Key, new RouteClaimLists(p.Value.Services, p.Value.Methods, p.Value.Routes))),
-            routes,
-            "resilience.policies",
-            "covered by policy",
-            errors);
-        if (errors.Count > before)
-        {
-            return null;
-        }
-
-        var byRoute = new Dictionary<HttpRoute, RouteCallPolicy>();
-        foreach (var route in routes.Routes)
-        {
-            var policy = claims.ByRoute.TryGetValue(route, out var name) ? built[name] : built["default"];
-            byRoute[route] = new RouteCallPolicy(policy, policy.Idempotent ?? (DeclaredIdempotent(route.Method) || route.HttpMethod is "GET" or "HEAD" or "PUT" or "DELETE"));
-        }
-
-        var byMethod = new Dictionary<MethodDescriptor, RouteCallPolicy>();
-        foreach (var method in routes.Methods)
-        {
-            var policy = claims.ByMethod.TryGetValue(method, out var name) ? built[name] : built["default"];
-            byMethod[method] = new RouteCallPolicy(policy, policy.Idempotent ?? DeclaredIdempotent(method));
-        }
-
-        return new CallPolicies(byRoute.ToFrozenDictionary(), byMethod.ToFrozenDictionary(), options.DeadlineHeader.Trim());
+        return built;
     }
 
     /// <summary>

@@ -6,6 +6,66 @@ using Strait.Wire;
 
 namespace Strait.Upstream;
 
+/// <summary>
+/// The <c>backend</c> and <c>clusters</c> sections: each cluster's settings, and what only the set can tell (a default
+/// cluster without endpoints, a named one that serves nothing or takes the default's name).
+/// </summary>
+internal static class ClustersValidator
+{
+    /// <param name="requireDefaultEndpoints">Whether the default cluster must have addresses (not for <c>strait routes</c>).</param>
+    /// <returns>The default cluster's settings first, then the named ones' in configuration order; null when <paramref name="errors"/> got problems.</returns>
+    public static List<ClusterSettings>? Validate(
+        ClusterOptions backend,
+        IReadOnlyDictionary<string, ClusterOptions> named,
+        bool requireDefaultEndpoints,
+        List<string> errors)
+    {
+        var before = errors.Count;
+        if (backend.Services.Count > 0 || backend.Methods.Count > 0 || backend.Routes.Count > 0)
+        {
+            errors.Add("backend: the default cluster serves whatever no other cluster claims; services, methods and routes belong on clusters.NAME");
+        }
+
+        if (requireDefaultEndpoints && backend.Addresses.Count == 0 && backend.Endpoints.Count == 0)
+        {
+            errors.Add("backend: no endpoints: give --backend HOST:PORT (backend.addresses)");
+        }
+
+        var settings = new List<ClusterSettings>();
+        if (ClusterSettings.TryCreate(UpstreamClusters.DefaultClusterName, "backend", backend, errors) is { } defaultSettings)
+        {
+            settings.Add(defaultSettings);
+        }
+
+        foreach (var (name, options) in named)
+        {
+            var key = "clusters." + name;
+            if (string.Equals(name, UpstreamClusters.DefaultClusterName, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{key}: the name '{UpstreamClusters.DefaultClusterName}' is the backend section's; pick another");
+                continue;
+            }
+
+            if (options.Addresses.Count == 0 && options.Endpoints.Count == 0)
+            {
+                errors.Add($"{key}: no endpoints: give addresses or endpoints");
+            }
+
+            if (options.Services.Count == 0 && options.Methods.Count == 0 && options.Routes.Count == 0 && !options.Reflection)
+            {
+                errors.Add($"{key}: serves nothing: give services, methods or routes, or set reflection: true");
+            }
+
+            if (ClusterSettings.TryCreate(name, key, options, errors) is { } clusterSettings)
+            {
+                settings.Add(clusterSettings);
+            }
+        }
+
+        return errors.Count > before ? null : settings;
+    }
+}
+
 /// <summary>Collects a cluster's errors, each as <c>KEY.PATH: text</c> (<c>clusters.users.lbPolicy: …</c>).</summary>
 internal readonly struct ClusterErrors(string key, List<string> errors)
 {
