@@ -42,7 +42,9 @@ public class HeaderMappingBenchmarks
             });
         }
 
-        _plan = HeaderMappingCompiler.Compile(options, new HeaderTransformRegistry());
+        var errors = new List<string>();
+        _plan = HeaderMappingCompiler.TryCompile(options, new HeaderTransformRegistry(), errors)
+            ?? throw new InvalidOperationException(string.Join("; ", errors));
         var method = Protos.BenchReflection.Descriptor.Services[0].FindMethodByName("GetOrder");
         var read = HttpRuleReader.Read(method, new HttpRule { Get = "/v1/orders/{id}" }, RouteSource.Config);
         _rules = _plan.Narrow(read.Routes[0]);

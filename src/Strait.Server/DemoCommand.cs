@@ -19,7 +19,7 @@ internal static class DemoCommand
         var schema = new FileDescriptorSet();
         schema.File.Add(FileDescriptorProto.Parser.ParseFrom(Todo.V1.TodoReflection.Descriptor.SerializedData));
 
-        await using var runtime = GatewayRuntime.Create(options, schemaSets: [schema]);
+        await using var runtime = GatewayRuntime.Create(StraitSettings.Validate(options, new ValidationContext { SchemaSets = [schema] }));
         await using var server = await GatewayServer.StartAsync(runtime, cancellation).ConfigureAwait(false);
         var url = server.Urls[0].TrimEnd('/');
         var seeded = await SeedAsync(url, cancellation).ConfigureAwait(false);

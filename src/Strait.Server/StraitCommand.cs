@@ -72,17 +72,17 @@ internal static class StraitCommand
         serve.Add(LbPolicyOption);
         serve.Add(ListenOption);
         serve.Add(Http2ListenOption);
-        serve.SetAction((parse, cancellation) => Guard(() => ServeAsync(parse, cancellation), parse.GetValue(ConfigOption)));
+        serve.SetAction((parse, cancellation) => Guard(() => ServeAsync(parse, cancellation)));
         root.Add(serve);
 
         var routes = new Command("routes", "Print the route table the schema and configuration produce.");
         AddSchemaOptions(routes);
-        routes.SetAction((parse, cancellation) => Guard(() => PrintRoutes(parse, cancellation), parse.GetValue(ConfigOption)));
+        routes.SetAction((parse, cancellation) => Guard(() => PrintRoutes(parse, cancellation)));
         root.Add(routes);
 
         var validate = new Command("validate", "Check the configuration, schema, routes and header mapping without serving; exit 0 when all are valid.");
         AddSchemaOptions(validate);
-        validate.SetAction((parse, cancellation) => Guard(() => Validate(parse, cancellation), parse.GetValue(ConfigOption)));
+        validate.SetAction((parse, cancellation) => Guard(() => Validate(parse, cancellation)));
         root.Add(validate);
 
         var openApi = new Command("openapi", "Write the OpenAPI 3.1 document of the routes the schema and configuration produce (what /openapi.json serves).");
@@ -92,7 +92,7 @@ internal static class StraitCommand
             Description = "File to write; standard output when omitted.",
         };
         openApi.Add(openApiOutput);
-        openApi.SetAction((parse, cancellation) => Guard(() => WriteOpenApi(parse, parse.GetValue(openApiOutput), cancellation), parse.GetValue(ConfigOption)));
+        openApi.SetAction((parse, cancellation) => Guard(() => WriteOpenApi(parse, parse.GetValue(openApiOutput), cancellation)));
         root.Add(openApi);
 
         var demo = new Command("demo", "Run the gateway with three in-process replicas of the todo.v1 demo backend.");
@@ -132,8 +132,7 @@ internal static class StraitCommand
 
     private static async Task<int> ServeAsync(ParseResult parse, CancellationToken cancellation)
     {
-        var options = LoadOptions(parse);
-        await using var runtime = GatewayRuntime.Create(options);
+        await using var runtime = GatewayRuntime.Create(LoadSettings(parse, requireBackend: true));
         await using var server = await GatewayServer.StartAsync(runtime, cancellation).ConfigureAwait(false);
         if (server.AdminUrls.Count > 0)
         {
@@ -152,8 +151,7 @@ internal static class StraitCommand
 
     private static async Task<int> PrintRoutes(ParseResult parse, CancellationToken cancellation)
     {
-        var options = LoadOptions(parse);
-        await using var runtime = GatewayRuntime.Create(options, requireBackend: false);
+        await using var runtime = GatewayRuntime.Create(LoadSettings(parse, requireBackend: false));
         var snapshot = await LoadSnapshotAsync(runtime, cancellation).ConfigureAwait(false);
         Console.Out.Write(RouteTableText.Format(snapshot.RouteTable, snapshot.Plans));
         return Success;
@@ -161,8 +159,7 @@ internal static class StraitCommand
 
     private static async Task<int> WriteOpenApi(ParseResult parse, string? output, CancellationToken cancellation)
     {
-        var options = LoadOptions(parse);
-        await using var runtime = GatewayRuntime.Create(options, requireBackend: false);
+        await using var runtime = GatewayRuntime.Create(LoadSettings(parse, requireBackend: false));
         var snapshot = await LoadSnapshotAsync(runtime, cancellation).ConfigureAwait(false);
         if (output is null)
         {
@@ -185,12 +182,11 @@ internal static class StraitCommand
 
     private static async Task<int> Validate(ParseResult parse, CancellationToken cancellation)
     {
-        var options = LoadOptions(parse);
-        await using var runtime = GatewayRuntime.Create(options, requireBackend: false);
+        await using var runtime = GatewayRuntime.Create(LoadSettings(parse, requireBackend: false));
         var snapshot = await LoadSnapshotAsync(runtime, cancellation).ConfigureAwait(false);
         Console.Out.WriteLine(
             $"strait: configuration is valid: {snapshot.RouteTable.Routes.Count} routes, "
-            + $"{snapshot.Headers.Incoming.Count} incoming and {snapshot.Headers.Outgoing.Count} outgoing header rules ({options.Headers.Mode} mode)");
+            + $"{snapshot.Headers.Incoming.Count} incoming and {snapshot.Headers.Outgoing.Count} outgoing header rules ({runtime.Options.Headers.Mode} mode)");
         return Success;
     }
 
@@ -206,7 +202,7 @@ internal static class StraitCommand
         return await refresher.LoadAsync(cancellation).ConfigureAwait(false);
     }
 
-    private static StraitOptions LoadOptions(ParseResult parse)
+    private static StraitSettings LoadSettings(ParseResult parse, bool requireBackend)
     {
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         AddList(overrides, "Schema:Protos", parse.GetValue(ProtoOption));
@@ -237,7 +233,7 @@ internal static class StraitCommand
             overrides["Http2Listen"] = parse.GetValue(Http2ListenOption);
         }
 
-        return StraitConfiguration.Load(parse.GetValue(ConfigOption), overrides);
+        return StraitConfiguration.Load(parse.GetValue(ConfigOption), overrides, requireBackend);
     }
 
     private static void AddList(Dictionary<string, string?> overrides, string key, string[]? values)
@@ -248,25 +244,9 @@ internal static class StraitCommand
         }
     }
 
-    private static readonly string[] LocatedSections = ["headers.", "backend.", "clusters.", "resilience.", "rateLimits.", "schema.", "gatewayServices."];
-
-    // User errors (bad flags, files, schemas, configuration) end with one line per problem and exit code 2. A problem
-    // that names a configuration key ("headers.rules[2].direction: …", "clusters.users.lbPolicy: …") is prefixed
-    // with the file, and with the line and column where a YAML file sets that key.
-    private static string Locate(string? configFile, string problem)
-    {
-        var colon = problem.IndexOf(':', StringComparison.Ordinal);
-        if (configFile is null || colon < 0 || !LocatedSections.Any(section => problem.StartsWith(section, StringComparison.Ordinal)))
-        {
-            return string.Empty;
-        }
-
-        var isYaml = Path.GetExtension(configFile).ToLowerInvariant() is ".yaml" or ".yml";
-        var location = isYaml ? YamlLocations.Find(configFile, problem[..colon]) : null;
-        return location is null ? configFile + ": " : $"{configFile}:{location}: ";
-    }
-
-    private static async Task<int> Guard(Func<Task<int>> action, string? configFile = null)
+    // User errors (bad flags, files, schemas, configuration) end with one line per problem and exit code 2; a
+    // configuration problem's line names the file, and the line and column where a YAML file sets its key.
+    private static async Task<int> Guard(Func<Task<int>> action)
     {
         try
         {
@@ -276,7 +256,7 @@ internal static class StraitCommand
         {
             foreach (var line in e.Message.Split(Environment.NewLine))
             {
-                await Console.Error.WriteLineAsync("strait: " + Locate(configFile, line) + line).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("strait: " + line).ConfigureAwait(false);
             }
 
             return UsageError;

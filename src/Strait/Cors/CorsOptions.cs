@@ -27,32 +27,37 @@ internal sealed class CorsOptions
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Every error in these options, each naming its key.</summary>
-    internal IEnumerable<string> Validate(string where)
+    internal IEnumerable<string> Validate()
     {
-        foreach (var origin in AllowedOrigins ?? [])
+        var origins = AllowedOrigins ?? [];
+        for (var i = 0; i < origins.Count; i++)
         {
+            var origin = origins[i];
             if (origin != "*" && (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/" || origin.EndsWith('/')))
             {
-                yield return $"cors.allowedOrigins{where}: '{origin}' is not an origin (scheme://host[:port], no path) or *";
+                yield return $"cors.allowedOrigins[{i}]: '{origin}' is not an origin (scheme://host[:port], no path) or *";
             }
         }
 
         if (AllowCredentials && AllowedOrigins?.Contains("*") == true)
         {
-            yield return $"cors.allowCredentials{where} cannot be true with the origin *: browsers refuse credentials for any origin";
+            yield return "cors.allowCredentials: cannot be true with the origin *: browsers refuse credentials for any origin";
         }
 
-        foreach (var header in (AllowedHeaders ?? []).Concat(ExposedHeaders ?? []))
+        foreach (var (key, headers) in new[] { ("allowedHeaders", AllowedHeaders ?? []), ("exposedHeaders", ExposedHeaders ?? []) })
         {
-            if (header != "*" && !HttpHeaderNames.IsToken(header))
+            for (var i = 0; i < headers.Count; i++)
             {
-                yield return $"cors{where}: '{header}' is not a header name";
+                if (headers[i] != "*" && !HttpHeaderNames.IsToken(headers[i]))
+                {
+                    yield return $"cors.{key}[{i}]: '{headers[i]}' is not a header name";
+                }
             }
         }
 
         if (MaxAge < TimeSpan.Zero || MaxAge > TimeSpan.FromDays(1))
         {
-            yield return $"cors.maxAge{where} must be between 00:00:00 and 1.00:00:00 (it is {MaxAge})";
+            yield return $"cors.maxAge: must be between 00:00:00 and 1.00:00:00 (it is {MaxAge})";
         }
     }
 }

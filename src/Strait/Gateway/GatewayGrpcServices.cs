@@ -20,10 +20,11 @@ internal sealed class GatewayGrpcServices
     private readonly GrpcServerOptions options = new GrpcServerOptions().Snapshot();
     private readonly ILogger logger;
 
-    internal GatewayGrpcServices(GatewayServicesOptions settings, GatewaySnapshotHolder snapshots, Func<bool> ready, ILogger logger)
+    /// <param name="reflectionNetworks">The clients reflection answers (<c>gatewayServices.reflectionAllowedNetworks</c>).</param>
+    internal GatewayGrpcServices(GatewayServicesOptions settings, ClientNetworks reflectionNetworks, GatewaySnapshotHolder snapshots, Func<bool> ready, ILogger logger)
     {
         this.logger = logger;
-        reflectionNetworks = ClientNetworks.Parse(settings.ReflectionAllowedNetworks, "gatewayServices.reflectionAllowedNetworks");
+        this.reflectionNetworks = reflectionNetworks;
         var definitions = new List<GrpcServiceDefinition>();
         if (settings.Health)
         {

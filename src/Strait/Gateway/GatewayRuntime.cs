@@ -1,12 +1,10 @@
 using Google.Protobuf.Reflection;
 using Strait.Configuration;
 using Strait.Headers;
-using Strait.OpenApi;
 using Strait.Reflection;
 using Strait.Resilience;
 using Strait.Resilience.Idempotency;
 using Strait.Schema;
-using Strait.Security;
 using Strait.Upstream;
 
 namespace Strait.Gateway;
@@ -19,10 +17,10 @@ namespace Strait.Gateway;
 /// </summary>
 internal sealed class GatewayRuntime : IAsyncDisposable
 {
-    private GatewayRuntime(StraitOptions options, HeaderMappingPlan headers, UpstreamClusterSet clusters, EdgeRateLimiters rateLimiters, IIdempotencyStore idempotency, IReadOnlyList<FileDescriptorSet> pinned)
+    private GatewayRuntime(StraitSettings settings, UpstreamClusterSet clusters, EdgeRateLimiters rateLimiters, IIdempotencyStore idempotency, IReadOnlyList<FileDescriptorSet> pinned)
     {
-        Options = options;
-        Headers = headers;
+        var options = settings.Options;
+        Settings = settings;
         Clusters = clusters;
         RateLimiters = rateLimiters;
         Idempotency = idempotency;
@@ -34,15 +32,18 @@ internal sealed class GatewayRuntime : IAsyncDisposable
         StreamLimits = new StreamLimits(
             options.Streaming.MaxStreams,
             options.Streaming.MaxStreamsPerClient,
-            ClientPartition.TryParse(options.Streaming.ClientKey)!,
+            settings.Streaming.ClientKey,
             options.Streaming.MaxLifetime,
             options.Streaming.IdleTimeout,
             options.Streaming.RequestBodyIdleTimeout);
     }
 
-    public StraitOptions Options { get; }
+    /// <summary>The configuration, checked.</summary>
+    public StraitSettings Settings { get; }
 
-    public HeaderMappingPlan Headers { get; }
+    public StraitOptions Options => Settings.Options;
+
+    public HeaderMappingPlan Headers => Settings.Headers;
 
     public UpstreamClusterSet Clusters { get; }
 
@@ -60,81 +61,26 @@ internal sealed class GatewayRuntime : IAsyncDisposable
     public IReadOnlySet<string> PinnedServices { get; }
 
     /// <summary>
-    /// Reads the configuration's schema files and creates the long-lived parts (not started: no I/O). Every problem is
-    /// a <see cref="StraitConfigurationException"/> or <see cref="SchemaException"/> naming what is wrong.
+    /// Reads the configuration's schema files and creates the long-lived parts (not started: no I/O). The settings are
+    /// checked already, so the only errors left are the schema files' (<see cref="SchemaException"/>).
     /// </summary>
-    /// <param name="schemaSets">Descriptor sets given directly (the demo's compiled schema) in addition to the options' files.</param>
-    /// <param name="transforms">Header transforms beyond the built-ins, for embedders; the built-ins when null.</param>
-    public static GatewayRuntime Create(
-        StraitOptions options,
-        bool requireBackend = true,
-        IEnumerable<FileDescriptorSet>? schemaSets = null,
-        HeaderTransformRegistry? transforms = null)
+    public static GatewayRuntime Create(StraitSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var headers = CompileHeaders(options.Headers, transforms ?? new HeaderTransformRegistry());
-        var pinned = new List<FileDescriptorSet>(schemaSets ?? []);
-        pinned.AddRange(options.Schema.DescriptorSets.Select(SchemaLoader.ReadDescriptorSetFile));
-        if (options.Schema.Protos.Count > 0)
+        ArgumentNullException.ThrowIfNull(settings);
+        var schema = settings.Options.Schema;
+        var pinned = new List<FileDescriptorSet>(settings.SchemaSets);
+        pinned.AddRange(schema.DescriptorSets.Select(SchemaLoader.ReadDescriptorSetFile));
+        if (schema.Protos.Count > 0)
         {
-            pinned.Add(ProtocCompiler.Locate(options.Schema.Protoc).Compile(options.Schema.Protos, options.Schema.ProtoPaths));
+            pinned.Add(ProtocCompiler.Locate(schema.Protoc).Compile(schema.Protos, schema.ProtoPaths));
         }
 
-        var errors = new List<string>();
-        var clusters = UpstreamClusterSet.TryCreate(options.Backend, options.Clusters, requireBackend, errors);
-        var rateLimiters = EdgeRateLimiters.TryCreate(options.RateLimits, errors);
-        var idempotency = IdempotencyStores.TryCreate(options.Resilience.IdempotencyStore, errors);
-        if (ClientNetworks.Validate(options.GatewayServices.ReflectionAllowedNetworks, "gatewayServices.reflectionAllowedNetworks") is { } networkError)
-        {
-            errors.Add(networkError);
-        }
-
-        if (ClientNetworks.Validate(options.OpenApi.AllowedNetworks, "openApi.allowedNetworks") is { } openApiNetworkError)
-        {
-            errors.Add(openApiNetworkError);
-        }
-
-        if (OpenApiOptions.Validate(options.OpenApi) is { } openApiError)
-        {
-            errors.Add(openApiError);
-        }
-
-        var reflection = options.Schema.Reflection;
-        if (reflection.RefreshInterval != TimeSpan.Zero && (reflection.RefreshInterval < TimeSpan.FromSeconds(1) || reflection.RefreshInterval > TimeSpan.FromDays(1)))
-        {
-            errors.Add($"schema.reflection.refreshInterval: must be 0 (off) or between 1 second and 1 day (it is {reflection.RefreshInterval})");
-        }
-
-        if (reflection.Timeout <= TimeSpan.Zero || reflection.Timeout > TimeSpan.FromHours(1))
-        {
-            errors.Add($"schema.reflection.timeout: must be between 0 and 1 hour (it is {reflection.Timeout})");
-        }
-
-        if (reflection.StartupTimeout < TimeSpan.Zero || reflection.StartupTimeout > TimeSpan.FromDays(1))
-        {
-            errors.Add($"schema.reflection.startupTimeout: must be between 0 and 1 day (it is {reflection.StartupTimeout})");
-        }
-
-        if (options.Backend.Reflection && options.Backend.Addresses.Count == 0 && options.Backend.Endpoints.Count == 0)
-        {
-            errors.Add("backend.reflection: there is nothing to reflect: give --backend HOST:PORT (backend.addresses)");
-        }
-
-        if (pinned.Count == 0 && clusters is { AnyReflects: false })
-        {
-            errors.Add("no schema: give --proto FILE or --descriptor-set FILE (schema.protos / schema.descriptorSets), or --reflect (backend.reflection: true)");
-        }
-
-        if (clusters is null || rateLimiters is null || idempotency is null || errors.Count > 0)
-        {
-            // Not started, so nothing is connected yet; disposing only releases the endpoint clients, limiters and store.
-            clusters?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            idempotency?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            rateLimiters?.Dispose();
-            throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
-        }
-
-        return new GatewayRuntime(options, headers, clusters, rateLimiters, idempotency, pinned);
+        return new GatewayRuntime(
+            settings,
+            UpstreamClusterSet.Create(settings.Clusters, settings.Options.Clusters),
+            EdgeRateLimiters.Create(settings.RateLimits),
+            IdempotencyStores.Create(settings.IdempotencyStore),
+            pinned);
     }
 
     /// <summary>
@@ -183,19 +129,6 @@ internal sealed class GatewayRuntime : IAsyncDisposable
 
         var claims = services.SelectMany(pair => pair.Value.Select(service => pair.Key + "=" + service));
         return (sets, services, ReflectionClient.Fingerprint(files.Values, claims));
-    }
-
-    // Header mapping errors are configuration errors: one exception type reaches the CLI, which names the file.
-    private static HeaderMappingPlan CompileHeaders(HeaderMappingOptions options, HeaderTransformRegistry transforms)
-    {
-        try
-        {
-            return HeaderMappingCompiler.Compile(options, transforms);
-        }
-        catch (HeaderMappingException e)
-        {
-            throw new StraitConfigurationException(e.Message, e);
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -34,8 +34,8 @@ internal sealed class GatewaySnapshot
         Plans = plans;
         // Values are copied out of the (mutable) options: the snapshot must not change after it is built.
         MaxRequestBodySize = options.Limits.MaxRequestBodySize;
-        MaxStoredResponse = options.Resilience.IdempotencyStore.MaxResponseSize;
-        StreamResultEnvelope = options.Streaming.Envelope == "result";
+        MaxStoredResponse = runtime.Settings.IdempotencyStore.MaxResponseSize;
+        StreamResultEnvelope = runtime.Settings.Streaming.Envelope == StreamEnvelope.Result;
         SseKeepAlive = options.Streaming.SseKeepAlive;
         MaxStreamMessageSize = options.Streaming.MaxMessageSize;
         Cors = new CorsPolicy(options.Cors);
@@ -52,9 +52,7 @@ internal sealed class GatewaySnapshot
             MaxDepth = options.Json.MaxResponseDepth,
         };
         QueryOptions = new QueryBindingOptions { IgnoreUnknown = options.Routing.IgnoreUnknownQueryParameters };
-        ProblemWriter = new ProblemResponseWriter(
-            options.Errors.Format == "google-rpc-status" ? ErrorBodyFormat.GoogleRpcStatus : ErrorBodyFormat.ProblemJson,
-            options.Errors.TypeBaseUri);
+        ProblemWriter = new ProblemResponseWriter(runtime.Settings.ErrorFormat, options.Errors.TypeBaseUri);
         DetailRenderer = new CodecErrorDetailRenderer(Codec, WriteOptions);
         foreach (var method in schema.MethodsByPath.Values)
         {
@@ -77,7 +75,7 @@ internal sealed class GatewaySnapshot
             options.Json.UseProtoFieldNames,
             options.Json.EnumsAsIntegers,
             StreamResultEnvelope,
-            options.Errors.Format == "google-rpc-status");
+            runtime.Settings.ErrorFormat == ErrorBodyFormat.GoogleRpcStatus);
         openApi = new Lazy<(byte[], string)>(() =>
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -154,23 +152,27 @@ internal sealed class GatewaySnapshot
 
     /// <summary>
     /// Builds the routes of <paramref name="schema"/> and resolves clusters, policies and limits for them. Every
-    /// problem is a <see cref="StraitConfigurationException"/> naming what is wrong; nothing is started or disposed.
+    /// problem is reported at once, in one <see cref="StraitConfigurationException"/>; nothing is started or disposed.
     /// </summary>
     /// <param name="reflected">The services each reflecting named cluster reflected, which it serves.</param>
     internal static GatewaySnapshot Build(GatewayRuntime runtime, SchemaRegistry schema, IReadOnlyDictionary<string, IReadOnlyList<string>> reflected, string fingerprint)
     {
         var options = runtime.Options;
-        var routeTable = BuildRoutes(schema, options);
         var errors = new List<string>();
+        // Resolved against the routes that did build, so that claims are checked even when some rule is wrong.
+        var routeTable = BuildRoutes(schema, options, errors);
         var grpcPaths = schema.MethodsByPath.ToDictionary(p => p.Value, p => p.Key);
-        var plans = RoutePlans.TryBuild(runtime, routeTable, grpcPaths, reflected, errors)
-            ?? throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
+        var plans = RoutePlans.TryBuild(runtime, routeTable, grpcPaths, reflected, errors);
+        if (errors.Count > 0 || plans is null)
+        {
+            throw new StraitConfigurationException(errors, runtime.Settings.Source);
+        }
+
         return new GatewaySnapshot(runtime, schema, routeTable, plans, fingerprint);
     }
 
-    private static RouteTable BuildRoutes(SchemaRegistry schema, StraitOptions options)
+    private static RouteTable BuildRoutes(SchemaRegistry schema, StraitOptions options, List<string> errors)
     {
-        var errors = new List<string>();
         var builder = new RouteTableBuilder(new RouteTableOptions { GenerateMethodRoutes = options.Routing.GenerateMethodRoutes });
         var methodsByName = schema.Services.SelectMany(s => s.Methods).ToDictionary(m => m.FullName, StringComparer.Ordinal);
         foreach (var method in methodsByName.Values)
@@ -198,11 +200,6 @@ internal sealed class GatewaySnapshot
 
         var result = builder.Build();
         errors.AddRange(result.Conflicts.Select(c => $"route conflict: {c}"));
-        if (errors.Count > 0)
-        {
-            throw new StraitConfigurationException(string.Join(Environment.NewLine, errors));
-        }
-
         return result.Table;
     }
 

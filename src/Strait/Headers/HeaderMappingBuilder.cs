@@ -42,7 +42,7 @@ internal sealed class HeaderMappingBuilder
     public HeaderMappingBuilder Both(string httpHeader, string grpcMetadata, Action<RuleBuilder>? configure = null) =>
         Add(httpHeader, grpcMetadata, HeaderDirections.Both, configure);
 
-    /// <summary>The options as built; compile them with <see cref="HeaderMappingCompiler.Compile"/> or set them as <c>StraitOptions.Headers</c>.</summary>
+    /// <summary>The options as built; compile them with <see cref="HeaderMappingCompiler.TryCompile"/> or set them as <c>StraitOptions.Headers</c>.</summary>
     public HeaderMappingOptions Build() => _options;
 
     private HeaderMappingBuilder Add(string httpHeader, string grpcMetadata, string direction, Action<RuleBuilder>? configure)

@@ -11,13 +11,19 @@ namespace Strait.Headers;
 /// </summary>
 internal static class HeaderMappingCompiler
 {
-    /// <exception cref="HeaderMappingException">The options hold one or more errors; the message lists them all.</exception>
-    public static HeaderMappingPlan Compile(HeaderMappingOptions options, HeaderTransformRegistry transforms)
+    /// <returns>Null when <paramref name="errors"/> got problems: every one in the options, each with its place.</returns>
+    public static HeaderMappingPlan? TryCompile(HeaderMappingOptions options, HeaderTransformRegistry transforms, List<string> errors)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(transforms);
-        var errors = new List<string>();
-        if (options.Mode is not (HeaderMappingModes.Explicit or HeaderMappingModes.GrpcGateway))
+        var before = errors.Count;
+        bool? grpcGateway = options.Mode switch
+        {
+            HeaderMappingModes.Explicit => false,
+            HeaderMappingModes.GrpcGateway => true,
+            _ => null,
+        };
+        if (grpcGateway is null)
         {
             errors.Add($"headers.mode: '{options.Mode}' is not a mode; use '{HeaderMappingModes.Explicit}' or '{HeaderMappingModes.GrpcGateway}'");
         }
@@ -97,7 +103,7 @@ internal static class HeaderMappingCompiler
             }
 
             var (compiled, direction) = rule.Value;
-            foreach (var side in direction == HeaderDirections.Both ? [HeaderDirections.Incoming, HeaderDirections.Outgoing] : new[] { direction })
+            foreach (var side in direction == HeaderDirection.Both ? [HeaderDirection.Incoming, HeaderDirection.Outgoing] : new[] { direction })
             {
                 var header = options.CaseSensitive ? compiled.HttpHeader : compiled.HttpHeader.ToLowerInvariant();
                 var identity = string.Join('\u0001', side, header, compiled.MetadataKey, ScopeText(options.Rules[i].Scope));
@@ -105,23 +111,23 @@ internal static class HeaderMappingCompiler
                 if (seen.TryGetValue(identity, out var earlier))
                 {
                     errors.Add(earlier.Fingerprint == fingerprint
-                        ? $"headers.rules[{i}]: duplicates headers.rules[{earlier.Index}] ({side} {compiled.HttpHeader} ⇄ {compiled.MetadataKey})"
-                        : $"headers.rules[{i}]: contradicts headers.rules[{earlier.Index}]: both map {side} {compiled.HttpHeader} ⇄ {compiled.MetadataKey} in the same scope with different settings");
+                        ? $"headers.rules[{i}]: duplicates headers.rules[{earlier.Index}] ({Name(side)} {compiled.HttpHeader} ⇄ {compiled.MetadataKey})"
+                        : $"headers.rules[{i}]: contradicts headers.rules[{earlier.Index}]: both map {Name(side)} {compiled.HttpHeader} ⇄ {compiled.MetadataKey} in the same scope with different settings");
                     continue;
                 }
 
                 seen.Add(identity, (i, fingerprint));
-                (side == HeaderDirections.Incoming ? incoming : outgoing).Add(compiled);
+                (side == HeaderDirection.Incoming ? incoming : outgoing).Add(compiled);
             }
         }
 
-        if (errors.Count > 0)
+        if (errors.Count > before)
         {
-            throw new HeaderMappingException(errors);
+            return null;
         }
 
         return new HeaderMappingPlan(
-            options.Mode == HeaderMappingModes.GrpcGateway,
+            grpcGateway!.Value,
             options.CaseSensitive,
             options.Overwrite,
             options.TrailerPrefix,
@@ -137,7 +143,7 @@ internal static class HeaderMappingCompiler
             outgoing);
     }
 
-    private static (HeaderRule Rule, string Direction)? CompileRule(
+    private static (HeaderRule Rule, HeaderDirection Direction)? CompileRule(
         HeaderRuleOptions options,
         int index,
         HeaderTransformRegistry registry,
@@ -181,31 +187,45 @@ internal static class HeaderMappingCompiler
             errors.Add($"{at}.grpcMetadata: '{key}' is set by Strait itself (request id, trace context, X-Forwarded-*)");
         }
 
-        var direction = options.Direction?.Trim().ToLowerInvariant() ?? HeaderDirections.Incoming;
-        if (direction is not (HeaderDirections.Incoming or HeaderDirections.Outgoing or HeaderDirections.Both))
+        HeaderDirection? parsed = (options.Direction?.Trim().ToLowerInvariant() ?? HeaderDirections.Incoming) switch
+        {
+            HeaderDirections.Incoming => HeaderDirection.Incoming,
+            HeaderDirections.Outgoing => HeaderDirection.Outgoing,
+            HeaderDirections.Both => HeaderDirection.Both,
+            _ => null,
+        };
+        if (parsed is null)
         {
             errors.Add($"{at}.direction: '{options.Direction}' is not a direction; use incoming, outgoing or both");
         }
 
-        if (direction != HeaderDirections.Outgoing && owned.Contains(header, caseSensitive ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase))
+        var direction = parsed ?? HeaderDirection.Incoming;
+        if (direction != HeaderDirection.Outgoing && owned.Contains(header, caseSensitive ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase))
         {
             errors.Add($"{at}.httpHeader: '{header}' is gateway-owned (headers.gatewayOwned); a client's value must never be mapped");
         }
 
         var target = OutgoingTarget.Source;
-        switch (options.Target?.Trim().ToLowerInvariant())
+        if (options.Target is { } targetText)
         {
-            case null:
-                break;
-            case "header" or "trailer" when direction is HeaderDirections.Outgoing or HeaderDirections.Both:
-                target = options.Target.Trim().Equals("header", StringComparison.OrdinalIgnoreCase) ? OutgoingTarget.Header : OutgoingTarget.Trailer;
-                break;
-            case "header" or "trailer":
-                errors.Add($"{at}.target: applies only to outgoing (or both-way) rules");
-                break;
-            default:
+            OutgoingTarget? forced = targetText.Trim().ToLowerInvariant() switch
+            {
+                "header" => OutgoingTarget.Header,
+                "trailer" => OutgoingTarget.Trailer,
+                _ => null,
+            };
+            if (forced is null)
+            {
                 errors.Add($"{at}.target: '{options.Target}' is not a target; use header or trailer");
-                break;
+            }
+            else if (direction is HeaderDirection.Incoming)
+            {
+                errors.Add($"{at}.target: applies only to outgoing (or both-way) rules");
+            }
+            else
+            {
+                target = forced.Value;
+            }
         }
 
         if (options.Required && options.Default is not null)
@@ -265,18 +285,19 @@ internal static class HeaderMappingCompiler
             : (new HeaderRule(index, header, key, options.Required, options.Default, [.. transforms], target, scope), direction);
     }
 
+    private static string Name(HeaderDirection direction) => direction == HeaderDirection.Incoming ? HeaderDirections.Incoming : HeaderDirections.Outgoing;
+
     private static string ScopeText(HeaderRuleScopeOptions? scope) => scope is null
         ? string.Empty
         : string.Join('|', string.Join(',', scope.Routes), string.Join(',', scope.Services), string.Join(',', scope.Methods));
 }
 
-/// <summary>The header mapping configuration is invalid; <see cref="Errors"/> lists every problem with its location.</summary>
-internal sealed class HeaderMappingException : Exception
+/// <summary>Which way a rule maps: <c>headers.rules[i].direction</c>, parsed.</summary>
+internal enum HeaderDirection
 {
-    public HeaderMappingException(IReadOnlyList<string> errors)
-        : base(string.Join(Environment.NewLine, errors)) => Errors = errors;
-
-    public IReadOnlyList<string> Errors { get; }
+    Incoming,
+    Outgoing,
+    Both,
 }
 
 /// <summary>Metadata only Strait sets, from its own view of the request.</summary>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Strait.Configuration;
+using Strait.Configuration.Validators;
 
 namespace Strait.Hosting;
 
@@ -28,9 +29,6 @@ internal sealed class AdminAccess
 {
     public const string Realm = "strait-admin";
 
-    /// <summary>Tokens are compared whole, not rate-limited: a short one could be guessed.</summary>
-    public const int MinTokenLength = 16;
-
     private readonly FrozenSet<string> names;
     private readonly byte[]? tokenHash;
 
@@ -55,9 +53,9 @@ internal sealed class AdminAccess
                 throw new StraitConfigurationException($"admin.tokenFile '{file}' cannot be read: {e.Message}", e);
             }
 
-            if (token.Length < MinTokenLength)
+            if (token.Length < AdminValidator.MinTokenLength)
             {
-                throw new StraitConfigurationException($"admin.tokenFile '{file}' holds fewer than {MinTokenLength} characters; use a long random string");
+                throw new StraitConfigurationException($"admin.tokenFile '{file}' holds fewer than {AdminValidator.MinTokenLength} characters; use a long random string");
             }
         }
 
@@ -101,10 +99,6 @@ internal sealed class AdminAccess
     /// <summary>The RFC 6750 challenge for a refused credential: <c>invalid_token</c> only when one was sent.</summary>
     public static string Challenge(AdminCredential credential) =>
         credential == AdminCredential.Invalid ? $"Bearer realm=\"{Realm}\", error=\"invalid_token\"" : $"Bearer realm=\"{Realm}\"";
-
-    /// <summary>An <c>admin.allowedHosts</c> entry Host headers can match: a host name or an address, without a port.</summary>
-    public static bool IsValidHostName(string? name) =>
-        !string.IsNullOrWhiteSpace(name) && Uri.CheckHostName(name.TrimEnd('.').Trim('[', ']')) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6;
 
     // "localhost." is the fully qualified form of "localhost"; wildcard listen hosts name nothing.
     private static string Canonical(string host) => host is "*" or "+" ? string.Empty : host.TrimEnd('.');

@@ -76,7 +76,7 @@ internal sealed class GatewayServer : IAsyncDisposable
             kestrel.RequestHeaderEncodingSelector = Headers.ConnectionHeader.EncodingFor;
             // Strait enforces its own, configurable limit and answers it with a problem, not a reset.
             kestrel.Limits.MaxRequestBodySize = null;
-            listeners.AddRange(ListenEndpoints.Bind(kestrel, options));
+            listeners.AddRange(ListenEndpoints.Bind(kestrel, runtime.Settings.Listeners));
         });
         // Both exist once the schema is loaded, which needs the host's loggers: resolved only after that.
         SchemaRefresher? refresher = null;
@@ -86,7 +86,7 @@ internal sealed class GatewayServer : IAsyncDisposable
         builder.Services.AddSingleton<RestTranscodingEndpoint>();
         builder.Services.AddSingleton<GrpcProxyEndpoint>();
         builder.Services.AddSingleton<EdgeDispatcher>();
-        builder.Services.AddSingleton(new ApiExplorer(options.OpenApi));
+        builder.Services.AddSingleton(new ApiExplorer(options.OpenApi, runtime.Settings.OpenApiNetworks));
 
         WebApplication app;
         try
@@ -108,7 +108,7 @@ internal sealed class GatewayServer : IAsyncDisposable
             refresher = new SchemaRefresher(runtime, loggers.CreateLogger("Strait.Schema"));
             await refresher.LoadAsync(cancellationToken).ConfigureAwait(false);
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-            own = new GatewayGrpcServices(options.GatewayServices, refresher.Snapshots, () => !lifetime.ApplicationStopping.IsCancellationRequested, loggers.CreateLogger("Strait.GatewayServices"));
+            own = new GatewayGrpcServices(options.GatewayServices, runtime.Settings.ReflectionNetworks, refresher.Snapshots, () => !lifetime.ApplicationStopping.IsCancellationRequested, loggers.CreateLogger("Strait.GatewayServices"));
             var endpoint = app.Services.GetRequiredService<EdgeDispatcher>();
             // Keep-alive is set per socket from the snapshot (streaming.webSocketKeepAlive).
             app.UseWebSockets();

@@ -15,16 +15,15 @@ namespace Strait.Hosting;
 internal static class ListenEndpoints
 {
     /// <returns>Every bound listener, to read the chosen ports from once Kestrel started.</returns>
-    public static List<BoundListener> Bind(KestrelServerOptions kestrel, StraitOptions options)
+    public static List<BoundListener> Bind(KestrelServerOptions kestrel, ListenerSettings settings)
     {
-        var certificate = options.Tls.Certificate is { } certificatePath ? LoadCertificate(certificatePath, options.Tls.Key) : null;
+        var certificate = settings.Certificate is { } certificatePath ? LoadCertificate(certificatePath, settings.Key) : null;
         var bound = new List<BoundListener>();
         PrefaceRouter? router = null;
-        foreach (var url in Split(options.Listen))
+        foreach (var url in settings.Listen)
         {
-            var tls = Parse(url).Tls;
-            var protocols = Protocols(options.ListenProtocols, tls);
-            var routed = !tls && protocols == HttpProtocols.Http1AndHttp2;
+            var protocols = Protocols(settings.Protocols, url.Tls);
+            var routed = !url.Tls && protocols == HttpProtocols.Http1AndHttp2;
             if (routed && router is null)
             {
                 router = new PrefaceRouter(kestrel.Limits);
@@ -34,7 +33,7 @@ internal static class ListenEndpoints
             Bind(kestrel, url, protocols, certificate, routed ? router : null, bound, http2Listen: false);
         }
 
-        foreach (var url in Split(options.Http2Listen))
+        foreach (var url in settings.Http2Listen)
         {
             Bind(kestrel, url, HttpProtocols.Http2, certificate, router: null, bound, http2Listen: true);
         }
@@ -42,28 +41,20 @@ internal static class ListenEndpoints
         return bound;
     }
 
-    public static IEnumerable<string> Split(string? urls) =>
-        (urls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
     /// <summary>What a listen URL speaks; unset, both on cleartext and HTTP/1.1 on TLS, as before detection existed.</summary>
-    public static HttpProtocols Protocols(string? listenProtocols, bool tls) => listenProtocols switch
+    public static HttpProtocols Protocols(ListenProtocols? listenProtocols, bool tls) => listenProtocols switch
     {
-        "http2" => HttpProtocols.Http2,
-        "http1AndHttp2" => HttpProtocols.Http1AndHttp2,
-        "http1" => HttpProtocols.Http1,
+        ListenProtocols.Http2 => HttpProtocols.Http2,
+        ListenProtocols.Http1AndHttp2 => HttpProtocols.Http1AndHttp2,
+        ListenProtocols.Http1 => HttpProtocols.Http1,
         _ => tls ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2,
     };
 
     /// <param name="router">Set for a cleartext URL that speaks both protocols.</param>
     private static void Bind(
-        KestrelServerOptions kestrel, string url, HttpProtocols protocols, X509Certificate2? certificate, PrefaceRouter? router, List<BoundListener> bound, bool http2Listen)
+        KestrelServerOptions kestrel, ListenUrl url, HttpProtocols protocols, X509Certificate2? certificate, PrefaceRouter? router, List<BoundListener> bound, bool http2Listen)
     {
-        var (tls, host, port) = Parse(url);
-        if (tls && certificate is null)
-        {
-            throw new StraitConfigurationException($"listen URL '{url}' is https:// but tls.certificate is not set");
-        }
-
+        var (_, tls, host, port) = url;
         void Configure(ListenOptions listen)
         {
             if (tls)
@@ -102,38 +93,12 @@ internal static class ListenEndpoints
                 kestrel.ListenLocalhost(port, Configure);
             }
         }
-        else if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
-        {
-            kestrel.Listen(address, port, Configure);
-        }
         else
         {
-            throw new StraitConfigurationException($"listen URL '{url}': the host must be an IP address, localhost, * or +");
+            // Validation allowed no other host than an address.
+            kestrel.Listen(IPAddress.Parse(host.Trim('[', ']')), port, Configure);
         }
     }
-
-    /// <summary>Splits <c>http(s)://HOST:PORT</c>; Kestrel's wildcard hosts (<c>*</c>, <c>+</c>) are not URI hosts, so this is done by hand.</summary>
-    internal static (bool Tls, string Host, int Port) Parse(string url)
-    {
-        var tls = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-        if (!tls && !url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
-        {
-            throw Invalid(url);
-        }
-
-        var authority = url[(tls ? 8 : 7)..].TrimEnd('/');
-        var colon = authority.LastIndexOf(':');
-        if (colon <= 0 || authority.Contains('/', StringComparison.Ordinal) || authority.EndsWith(']')
-            || !int.TryParse(authority.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
-            || port > 65535)
-        {
-            throw Invalid(url);
-        }
-
-        return (tls, authority[..colon], port);
-    }
-
-    private static StraitConfigurationException Invalid(string url) => new($"listen URL '{url}' is not http://HOST:PORT or https://HOST:PORT");
 
     private static X509Certificate2 LoadCertificate(string certificatePath, string? keyPath)
     {
@@ -148,7 +113,6 @@ internal static class ListenEndpoints
             throw new StraitConfigurationException($"tls.certificate '{certificatePath}': {e.Message}", e);
         }
     }
-
 }
 
 /// <summary>One Kestrel listener and what it speaks.</summary>

@@ -24,20 +24,17 @@ internal sealed class OpenApiOptions
     /// <summary><c>info.version</c>; the schema's fingerprint when unset, so that every schema change shows.</summary>
     public string? Version { get; set; }
 
-    /// <summary>Checks the paths; the error names the key.</summary>
-    public static string? Validate(OpenApiOptions options)
+    /// <summary>Every error in the paths, each naming its key.</summary>
+    public IEnumerable<string> Validate()
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (!options.DocumentPath.StartsWith('/') || options.DocumentPath.Length < 2)
+        if (!DocumentPath.StartsWith('/') || DocumentPath.Length < 2)
         {
-            return $"openApi.documentPath: must be an absolute path such as /openapi.json (it is '{options.DocumentPath}')";
+            yield return $"openApi.documentPath: must be an absolute path such as /openapi.json (it is '{DocumentPath}')";
         }
 
-        if (options.DocsPath.Length > 0 && (!options.DocsPath.StartsWith('/') || options.DocsPath.TrimEnd('/').Length == 0))
+        if (DocsPath.Length > 0 && (!DocsPath.StartsWith('/') || DocsPath.TrimEnd('/').Length == 0))
         {
-            return $"openApi.docsPath: must be an absolute path such as /docs, or empty for none (it is '{options.DocsPath}')";
+            yield return $"openApi.docsPath: must be an absolute path such as /docs, or empty for none (it is '{DocsPath}')";
         }
-
-        return null;
     }
 }

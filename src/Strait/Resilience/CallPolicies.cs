@@ -54,10 +54,33 @@ internal sealed class CallPolicies
         return new RouteCallPolicy(policy, policy.Idempotent ?? DeclaredIdempotent(method));
     }
 
+    /// <summary>
+    /// Checks every policy's own keys, which need no schema, so that their errors are reported with the rest of the
+    /// configuration's before a schema is loaded; <see cref="TryBuild"/> checks what each claims against the routes.
+    /// </summary>
+    public static void Validate(ResilienceOptions options, List<string> errors) => CreatePolicies(options, errors);
+
     /// <returns>Null when <paramref name="errors"/> got problems.</returns>
     public static CallPolicies? TryBuild(ResilienceOptions options, RouteTable routes, List<string> errors)
     {
         var before = errors.Count;
+        var built = CreatePolicies(options, errors);
+        var claims = RouteClaims.Resolve(
+            options.Policies.Select(p => KeyValuePair.Create(p.Key, new RouteClaimLists(p.Value.Services, p.Value.Methods, p.Value.Routes))),
+            routes,
+            "resilience.policies",
+            "covered by policy",
+            errors);
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        return new CallPolicies(built, claims, options.DeadlineHeader.Trim());
+    }
+
+    private static Dictionary<string, CallPolicy> CreatePolicies(ResilienceOptions options, List<string> errors)
+    {
         if (string.IsNullOrWhiteSpace(options.DeadlineHeader) || options.DeadlineHeader.AsSpan().IndexOfAny(" \t:") >= 0)
         {
             errors.Add($"resilience.deadlineHeader: '{options.DeadlineHeader}' is not a header name");
@@ -89,18 +112,7 @@ internal sealed class CallPolicies
             }
         }
 
-        var claims = RouteClaims.Resolve(
-            options.Policies.Select(p => KeyValuePair.Create(p.Key, new RouteClaimLists(p.Value.Services, p.Value.Methods, p.Value.Routes))),
-            routes,
-            "resilience.policies",
-            "covered by policy",
-            errors);
-        if (errors.Count > before)
-        {
-            return null;
-        }
-
-        return new CallPolicies(built, claims, options.DeadlineHeader.Trim());
+        return built;
     }
 
     /// <summary>

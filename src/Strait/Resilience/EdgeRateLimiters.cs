@@ -15,27 +15,16 @@ internal sealed class EdgeRateLimiters : IDisposable
 
     private EdgeRateLimiters(List<(EdgeRateLimit, RouteClaimLists)> limits) => this.limits = limits;
 
-    /// <returns>Null when <paramref name="errors"/> got problems.</returns>
-    public static EdgeRateLimiters? TryCreate(IReadOnlyDictionary<string, RateLimitOptions> options, List<string> errors)
+    /// <param name="settings">The checked limits (<see cref="RateLimitsValidator"/>).</param>
+    public static EdgeRateLimiters Create(IReadOnlyList<RateLimitSettings> settings)
     {
-        var before = errors.Count;
-        var limits = new List<(EdgeRateLimit, RouteClaimLists)>();
-        foreach (var (name, limit) in options)
+        var limits = new List<(EdgeRateLimit, RouteClaimLists)>(settings.Count);
+        foreach (var limit in settings)
         {
-            if (EdgeRateLimit.TryCreate(name, "rateLimits." + name, limit, errors) is { } created)
-            {
-                limits.Add((created, new RouteClaimLists(limit.Services, limit.Methods, limit.Routes)));
-            }
+            limits.Add((EdgeRateLimit.Create(limit), limit.Claims));
         }
 
-        var result = new EdgeRateLimiters(limits);
-        if (errors.Count > before)
-        {
-            result.Dispose();
-            return null;
-        }
-
-        return result;
+        return new EdgeRateLimiters(limits);
     }
 
     /// <summary>The limits of each route and method of <paramref name="routes"/>.</summary>
@@ -116,57 +105,19 @@ internal sealed class EdgeRateLimit : IDisposable
 
     public void Dispose() => limiter.Dispose();
 
-    internal static EdgeRateLimit? TryCreate(string name, string key, RateLimitOptions options, List<string> errors)
+    internal static EdgeRateLimit Create(RateLimitSettings settings)
     {
-        var before = errors.Count;
-        void Error(string path, string text) => errors.Add($"{key}.{path}: {text}");
-        if (options.Limit is < 1 or > 10_000_000)
+        var (limit, window, queue, segments) = (settings.Limit, settings.Window, settings.QueueLimit, settings.Segments);
+        var limiter = settings.Algorithm switch
         {
-            Error("limit", $"must be between 1 and 10000000 (it is {options.Limit})");
-        }
-
-        if (options.Window < TimeSpan.FromMilliseconds(10) || options.Window > TimeSpan.FromDays(1))
-        {
-            Error("window", $"must be between 10 ms and 1 day (it is {options.Window})");
-        }
-
-        if (options.QueueLimit is < 0 or > 10_000)
-        {
-            Error("queueLimit", $"must be between 0 and 10000 (it is {options.QueueLimit})");
-        }
-
-        if (options.Segments is < 2 or > 100)
-        {
-            Error("segments", $"must be between 2 and 100 (it is {options.Segments})");
-        }
-
-        var clientKey = ClientPartition.TryParse(options.Key);
-        if (clientKey is null)
-        {
-            Error("key", $"'{options.Key}' is not global, ip, header:NAME or jwt:CLAIM");
-        }
-
-        if (options.Algorithm is not ("token_bucket" or "fixed_window" or "sliding_window"))
-        {
-            Error("algorithm", $"'{options.Algorithm}' is not token_bucket, fixed_window or sliding_window");
-        }
-
-        if (errors.Count > before)
-        {
-            return null;
-        }
-
-        var (limit, window, queue, segments) = (options.Limit, options.Window, options.QueueLimit, options.Segments);
-        var limiter = options.Algorithm switch
-        {
-            "fixed_window" => PartitionedRateLimiter.Create<string, string>(k => RateLimitPartition.GetFixedWindowLimiter(k, _ => new FixedWindowRateLimiterOptions
+            RateLimitAlgorithm.FixedWindow => PartitionedRateLimiter.Create<string, string>(k => RateLimitPartition.GetFixedWindowLimiter(k, _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = limit,
                 Window = window,
                 QueueLimit = queue,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             })),
-            "sliding_window" => PartitionedRateLimiter.Create<string, string>(k => RateLimitPartition.GetSlidingWindowLimiter(k, _ => new SlidingWindowRateLimiterOptions
+            RateLimitAlgorithm.SlidingWindow => PartitionedRateLimiter.Create<string, string>(k => RateLimitPartition.GetSlidingWindowLimiter(k, _ => new SlidingWindowRateLimiterOptions
             {
                 PermitLimit = limit,
                 Window = window,
@@ -183,7 +134,7 @@ internal sealed class EdgeRateLimit : IDisposable
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             })),
         };
-        return new EdgeRateLimit(name, limit, window, queue, clientKey!, limiter);
+        return new EdgeRateLimit(settings.Name, limit, window, queue, settings.ClientKey, limiter);
     }
 }
 

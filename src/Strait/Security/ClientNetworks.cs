@@ -15,22 +15,26 @@ internal sealed class ClientNetworks
     private ClientNetworks(IPNetwork[] networks) => this.networks = networks;
 
     /// <summary>The networks of <paramref name="cidrs"/>, or <see cref="Private"/> when it is empty.</summary>
-    /// <exception cref="FormatException">An entry is not CIDR (configuration is validated before, with <see cref="Validate"/>); the message names <paramref name="key"/>.</exception>
-    public static ClientNetworks Parse(IReadOnlyList<string> cidrs, string key) =>
-        new([.. (cidrs.Count > 0 ? cidrs : Private).Select(n => IPNetwork.TryParse(n, out var parsed) ? parsed : throw new FormatException(Validate([n], key)))]);
-
-    /// <summary>The first entry that is not a network in CIDR form, as an error naming <paramref name="key"/>; null when all are.</summary>
-    public static string? Validate(IEnumerable<string> cidrs, string key)
+    /// <returns>Null when an entry is not CIDR; <paramref name="errors"/> then names each such entry under <paramref name="key"/>.</returns>
+    public static ClientNetworks? TryParse(IReadOnlyList<string> cidrs, string key, List<string> errors)
     {
-        foreach (var network in cidrs)
+        if (cidrs.Count == 0)
         {
-            if (!IPNetwork.TryParse(network, out _))
+            return new ClientNetworks([.. Private.Select(network => IPNetwork.Parse(network))]);
+        }
+
+        var networks = new IPNetwork[cidrs.Count];
+        var valid = true;
+        for (var i = 0; i < cidrs.Count; i++)
+        {
+            if (!IPNetwork.TryParse(cidrs[i], out networks[i]))
             {
-                return $"{key}: '{network}' is not a network in CIDR form (10.0.0.0/8, ::1/128)";
+                errors.Add($"{key}[{i}]: '{cidrs[i]}' is not a network in CIDR form (10.0.0.0/8, ::1/128)");
+                valid = false;
             }
         }
 
-        return null;
+        return valid ? new ClientNetworks(networks) : null;
     }
 
     public bool Contains(IPAddress? address)

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Strait.Configuration;
+using Strait.Configuration.Validators;
 using Strait.Cors;
 using Strait.Edge.Grpc;
 using Strait.Hosting;
@@ -93,7 +94,7 @@ public sealed class EdgeProtocolTests
     [InlineData("http://*:80/", false, "*", 80)]
     [InlineData("http://localhost:5000", false, "localhost", 5000)]
     public void Listen_urls_are_split_into_scheme_host_and_port(string url, bool tls, string host, int port) =>
-        Assert.Equal((tls, host, port), ListenEndpoints.Parse(url));
+        Assert.Equal(new ListenUrl(url, tls, host, port), ListenUrl.TryParse(url));
 
     [Theory]
     [InlineData("ftp://127.0.0.1:21")]
@@ -102,7 +103,7 @@ public sealed class EdgeProtocolTests
     [InlineData("http://127.0.0.1:80/path")]
     [InlineData("http://[::1]")]
     public void Malformed_listen_urls_are_configuration_errors(string url) =>
-        Assert.Throws<StraitConfigurationException>(() => ListenEndpoints.Parse(url));
+        Assert.Throws<StraitConfigurationException>(() => StraitSettings.Validate(new StraitOptions { Listen = url, Backend = { Addresses = ["127.0.0.1:9"], Reflection = true } }));
 
     [Theory]
     [InlineData(null, false, HttpProtocols.Http1AndHttp2)]
@@ -111,13 +112,16 @@ public sealed class EdgeProtocolTests
     [InlineData("http1AndHttp2", true, HttpProtocols.Http1AndHttp2)]
     [InlineData("http1", false, HttpProtocols.Http1)]
     [InlineData("http2", false, HttpProtocols.Http2)]
-    public void Cleartext_listen_urls_speak_both_protocols_unless_told_otherwise(string? listenProtocols, bool tls, HttpProtocols expected) =>
-        Assert.Equal(expected, ListenEndpoints.Protocols(listenProtocols, tls));
+    public void Cleartext_listen_urls_speak_both_protocols_unless_told_otherwise(string? listenProtocols, bool tls, HttpProtocols expected)
+    {
+        Assert.True(ListenerValidator.TryParseProtocols(listenProtocols, out var parsed));
+        Assert.Equal(expected, ListenEndpoints.Protocols(parsed, tls));
+    }
 
     [Fact]
     public void Http1_and_http2_together_are_valid_on_cleartext_listen_urls()
     {
-        var options = StraitConfiguration.Load(null, new Dictionary<string, string?>
+        var settings = StraitConfiguration.Load(null, new Dictionary<string, string?>
         {
             ["listen"] = "http://127.0.0.1:0;https://127.0.0.1:0",
             ["listenProtocols"] = "http1AndHttp2",
@@ -126,7 +130,7 @@ public sealed class EdgeProtocolTests
             ["backend:addresses:0"] = "http://127.0.0.1:9",
         });
 
-        Assert.Equal("http1AndHttp2", options.ListenProtocols);
+        Assert.Equal(ListenProtocols.Http1AndHttp2, settings.Listeners.Protocols);
         Assert.Throws<StraitConfigurationException>(() => StraitConfiguration.Load(null, new Dictionary<string, string?>
         {
             ["listenProtocols"] = "h2c",

@@ -132,6 +132,83 @@ public sealed class ConfigFileTests : IDisposable
         Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("validate")]
+    public async Task Errors_in_every_section_are_reported_at_once_each_with_its_place(string command)
+    {
+        var config = Write("strait.yaml", $"""
+            schema:
+              protos: ["{TodoProto}"]
+            backend:
+              addresses: ["127.0.0.1:1"]
+              lbPolicy: fastest
+            json:
+              maxDepth: 0
+            errors:
+              format: xml
+            streaming:
+              envelope: wrapped
+            headers:
+              mode: magic
+            admin:
+              listen: http://127.0.0.1:0
+              token: short
+            rateLimits:
+              perKey:
+                key: cookie
+            resilience:
+              default:
+                retry:
+                  maxAttempts: 9
+            """);
+
+        await using var process = ChildProcess.Start("dotnet", [RepositoryPaths.StraitServerDll, command, "--config", config]);
+
+        Assert.Equal(2, await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        string[] expected =
+        [
+            $"strait: {config}:5:13: backend.lbPolicy: 'fastest' is not a policy",
+            $"strait: {config}:7:13: json.maxDepth: must be between 1 and 1000",
+            $"strait: {config}:9:11: errors.format: is 'xml'; use 'problem' or 'google-rpc-status'",
+            $"strait: {config}:11:13: streaming.envelope: is 'wrapped'; use 'none' or 'result'",
+            $"strait: {config}:13:9: headers.mode: 'magic' is not a mode",
+            $"strait: {config}:16:10: admin.token: is shorter than 16 characters",
+            $"strait: {config}:19:10: rateLimits.perKey.key: 'cookie' is not global",
+            $"strait: {config}:23:20: resilience.default.retry.maxAttempts: must be between 2 and 5",
+        ];
+        var missing = expected.Where(line => !process.Output.Contains(line, StringComparison.Ordinal)).ToList();
+        Assert.True(missing.Count == 0, $"missing:{Environment.NewLine}{string.Join(Environment.NewLine, missing)}{Environment.NewLine}in:{Environment.NewLine}{process.Output}");
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Errors_that_need_the_schema_are_reported_at_once_too()
+    {
+        var config = Write("strait.yaml", $"""
+            schema:
+              protos: ["{TodoProto}"]
+            http:
+              rules:
+                - selector: todo.v1.TaskService.Nope
+                  get: /v2/nope
+            clusters:
+              echo:
+                addresses: ["127.0.0.1:2"]
+                services: [nope.v1.Nope]
+            rateLimits:
+              scoped:
+                methods: [todo.v1.TaskService.Missing]
+            """);
+
+        await using var process = ChildProcess.Start("dotnet", [RepositoryPaths.StraitServerDll, "validate", "--config", config]);
+
+        Assert.Equal(2, await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"strait: {config}:5:5: http.rules: selector 'todo.v1.TaskService.Nope' names no method", process.Output, StringComparison.Ordinal);
+        Assert.Contains($"strait: {config}:10:16: clusters.echo.services[0]: 'nope.v1.Nope' names no service", process.Output, StringComparison.Ordinal);
+        Assert.Contains($"strait: {config}:13:15: rateLimits.scoped.methods[0]: 'todo.v1.TaskService.Missing' names no method", process.Output, StringComparison.Ordinal);
+    }
+
     private static async Task<string> BodyAsync(GatewayProcess gateway, string path)
     {
         using var response = await gateway.Http.GetAsync(path);

@@ -22,7 +22,7 @@ public sealed class SnapshotSwapTests
     [Fact]
     public async Task A_hundred_swaps_leave_only_the_current_snapshot_alive_and_memory_bounded()
     {
-        await using var runtime = GatewayRuntime.Create(Options(), requireBackend: false);
+        await using var runtime = GatewayRuntime.Create(StraitSettings.Validate(Options(), new ValidationContext { RequireBackend = false }));
         var holder = HolderOf(runtime);
         var retired = new List<WeakReference>();
 
@@ -47,7 +47,7 @@ public sealed class SnapshotSwapTests
     [Fact]
     public async Task The_current_snapshot_keeps_its_plans()
     {
-        await using var runtime = GatewayRuntime.Create(Options(), requireBackend: false);
+        await using var runtime = GatewayRuntime.Create(StraitSettings.Validate(Options(), new ValidationContext { RequireBackend = false }));
         var holder = new GatewaySnapshotHolder(runtime.BuildSnapshot([]));
         var route = holder.Current.RouteTable.Routes[0];
         var plan = holder.Current.Plans.For(route);

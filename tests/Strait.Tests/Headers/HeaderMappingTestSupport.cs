@@ -19,7 +19,16 @@ internal static class HeaderMappingTestSupport
 
     public static HeaderMappingPlan Plan(params HeaderRuleOptions[] rules) => Plan(new HeaderMappingOptions { Rules = [.. rules] });
 
-    public static HeaderMappingPlan Plan(HeaderMappingOptions options) => HeaderMappingCompiler.Compile(options, new HeaderTransformRegistry());
+    public static HeaderMappingPlan Plan(HeaderMappingOptions options) => Compile(options, new HeaderTransformRegistry());
+
+    /// <summary>The plan of options that must compile; a test with errors fails naming them.</summary>
+    public static HeaderMappingPlan Compile(HeaderMappingOptions options, HeaderTransformRegistry transforms)
+    {
+        var errors = new List<string>();
+        var plan = HeaderMappingCompiler.TryCompile(options, transforms, errors);
+        Assert.True(plan is not null, string.Join(Environment.NewLine, errors));
+        return plan;
+    }
 
     public static DefaultHttpContext Request(params (string Name, string Value)[] headers) => Request("/v1/users", headers);
 

@@ -381,7 +381,7 @@ public sealed class IncomingHeaderMapperTests
     {
         var registry = new HeaderTransformRegistry();
         registry.RegisterSimple("explode", _ => throw new InvalidOperationException("boom"));
-        var plan = HeaderMappingCompiler.Compile(new HeaderMappingOptions { Rules = [new() { HttpHeader = "X-A", Transforms = ["explode"] }] }, registry);
+        var plan = HeaderMappingTestSupport.Compile(new HeaderMappingOptions { Rules = [new() { HttpHeader = "X-A", Transforms = ["explode"] }] }, registry);
 
         var (_, problem) = MapIncoming(plan, Request(("X-A", "1")));
 

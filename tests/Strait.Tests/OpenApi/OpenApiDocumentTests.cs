@@ -133,7 +133,7 @@ public sealed class OpenApiDocumentTests
         options.Http.Rules.Add(new HttpRuleOptions { Selector = "strait.echo.v1.StreamService.ServerStream", Get = "/v1/stream/{text}" });
         options.Http.Rules.Add(new HttpRuleOptions { Selector = "strait.echo.v1.StreamService.ClientStream", Post = "/v1/upload", Body = "*" });
         options.Http.Rules.Add(new HttpRuleOptions { Selector = "strait.echo.v1.EchoService.Fail", Custom = "LOCK", Path = "/v1/echo:lock" });
-        var runtime = GatewayRuntime.Create(options, requireBackend: false);
+        var runtime = GatewayRuntime.Create(StraitSettings.Validate(options, new ValidationContext { RequireBackend = false }));
         try
         {
             var snapshot = runtime.BuildSnapshot([]);

@@ -162,7 +162,7 @@ public sealed class SchemaRefresherTests
 
     private static async Task<GatewayRuntime> StartRuntimeAsync(StraitOptions options)
     {
-        var runtime = GatewayRuntime.Create(options);
+        var runtime = GatewayRuntime.Create(StraitSettings.Validate(options));
         await runtime.Clusters.StartAsync(NullLoggerFactory.Instance, CancellationToken.None);
         return runtime;
     }

@@ -11,7 +11,7 @@ public sealed class EdgeRateLimitersTests
     public void A_limit_without_claims_covers_every_route_and_claimed_ones_only_theirs()
     {
         var errors = new List<string>();
-        using var limiters = EdgeRateLimiters.TryCreate(
+        using var limiters = Create(
             new Dictionary<string, RateLimitOptions>
             {
                 ["all"] = new() { Key = "global" },
@@ -32,14 +32,14 @@ public sealed class EdgeRateLimitersTests
     public void Limit_mistakes_are_configuration_errors_with_their_keys()
     {
         var errors = new List<string>();
-        var limiters = EdgeRateLimiters.TryCreate(
+        var settings = RateLimitsValidator.Validate(
             new Dictionary<string, RateLimitOptions>
             {
                 ["bad"] = new() { Key = "cookie:session", Algorithm = "leaky", Limit = 0, Window = TimeSpan.Zero, QueueLimit = -1 },
             },
             errors);
 
-        Assert.Null(limiters);
+        Assert.Null(settings);
         Assert.Contains("rateLimits.bad.key: 'cookie:session' is not global, ip, header:NAME or jwt:CLAIM", errors);
         Assert.Contains("rateLimits.bad.algorithm: 'leaky' is not token_bucket, fixed_window or sliding_window", errors);
         Assert.Contains("rateLimits.bad.limit: must be between 1 and 10000000 (it is 0)", errors);
@@ -51,7 +51,7 @@ public sealed class EdgeRateLimitersTests
     public void A_claim_the_schema_lacks_fails_resolution_against_that_schema()
     {
         var errors = new List<string>();
-        using var limiters = EdgeRateLimiters.TryCreate(
+        using var limiters = Create(
             new Dictionary<string, RateLimitOptions> { ["scope"] = new() { Methods = ["strait.tests.routing.TodoService.Nope"] } },
             errors);
         Assert.NotNull(limiters);
@@ -59,4 +59,7 @@ public sealed class EdgeRateLimitersTests
         limiters.Resolve(Routes, errors);
         Assert.Contains(errors, e => e.StartsWith("rateLimits.scope.methods[0]: 'strait.tests.routing.TodoService.Nope' names no method", StringComparison.Ordinal));
     }
+
+    private static EdgeRateLimiters? Create(Dictionary<string, RateLimitOptions> options, List<string> errors) =>
+        RateLimitsValidator.Validate(options, errors) is { } settings ? EdgeRateLimiters.Create(settings) : null;
 }

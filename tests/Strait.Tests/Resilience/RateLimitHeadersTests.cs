@@ -107,9 +107,9 @@ public sealed class RateLimitHeadersTests
     private static EdgeRateLimit Limit(string name, RateLimitOptions options)
     {
         var errors = new List<string>();
-        var limit = EdgeRateLimit.TryCreate(name, "rateLimits." + name, options, errors);
-        Assert.True(limit is not null, string.Join("; ", errors));
-        return limit;
+        var settings = RateLimitsValidator.Validate(new Dictionary<string, RateLimitOptions> { [name] = options }, errors);
+        Assert.True(settings is not null && errors.Count == 0, string.Join("; ", errors));
+        return EdgeRateLimit.Create(Assert.Single(settings));
     }
 
     private static DefaultHttpContext Request(string address = "10.0.0.1")

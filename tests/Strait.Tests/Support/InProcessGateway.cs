@@ -42,19 +42,19 @@ internal sealed class InProcessGateway : IGateway
     public static async Task<InProcessGateway> StartAsync(string yaml, string listen = "http://127.0.0.1:0")
     {
         var directory = Directory.CreateTempSubdirectory("strait-in-process-");
-        StraitOptions options;
+        StraitSettings settings;
         try
         {
             var config = Path.Combine(directory.FullName, "strait.yaml");
             await File.WriteAllTextAsync(config, yaml);
-            options = StraitConfiguration.Load(config, new Dictionary<string, string?> { ["Listen"] = listen });
+            settings = StraitConfiguration.Load(config, new Dictionary<string, string?> { ["Listen"] = listen });
         }
         finally
         {
             directory.Delete(recursive: true);
         }
 
-        var runtime = GatewayRuntime.Create(options);
+        var runtime = GatewayRuntime.Create(settings);
         var log = new LineLog();
         try
         {

@@ -85,7 +85,7 @@ public sealed class ClusterStateTests
             ["batch"] = new() { Addresses = ["127.0.0.1:3"], Routes = ["POST /v1/tasks:batchCreate"] },
         };
         var errors = new List<string>();
-        await using var set = UpstreamClusterSet.TryCreate(TestClusters.Options(1), clusters, true, errors);
+        await using var set = CreateSet(TestClusters.Options(1), clusters, errors);
         var upstream = set is null ? null : ClusterOfRoute(set, routes, reflected: null, errors);
         Assert.True(upstream is not null, string.Join("; ", errors));
 
@@ -104,7 +104,7 @@ public sealed class ClusterStateTests
             ["default"] = new() { Addresses = ["127.0.0.1:3"], Methods = ["strait.tests.routing.TodoService.GetTodo"] },
         };
         var errors = new List<string>();
-        Assert.Null(UpstreamClusterSet.TryCreate(new ClusterOptions(), clusters, true, errors));
+        Assert.Null(ClustersValidator.Validate(new ClusterOptions(), clusters, true, errors));
         Assert.Contains("backend: no endpoints: give --backend HOST:PORT (backend.addresses)", errors);
         Assert.Contains("clusters.c: serves nothing: give services, methods or routes, or set reflection: true", errors);
         Assert.Contains(errors, e => e.StartsWith("clusters.default:", StringComparison.Ordinal));
@@ -120,7 +120,7 @@ public sealed class ClusterStateTests
             ["b"] = new() { Addresses = ["127.0.0.1:3"], Services = ["strait.tests.routing.TodoService", "strait.tests.routing.Nope"] },
         };
         var errors = new List<string>();
-        await using var set = UpstreamClusterSet.TryCreate(TestClusters.Options(1), clusters, true, errors);
+        await using var set = CreateSet(TestClusters.Options(1), clusters, errors);
         Assert.NotNull(set);
 
         Assert.Null(ClusterOfRoute(set, routes, reflected: null, errors));
@@ -138,7 +138,7 @@ public sealed class ClusterStateTests
             ["reflected"] = new() { Addresses = ["127.0.0.1:3"], Reflection = true },
         };
         var errors = new List<string>();
-        await using var set = UpstreamClusterSet.TryCreate(TestClusters.Options(1), clusters, true, errors);
+        await using var set = CreateSet(TestClusters.Options(1), clusters, errors);
         Assert.True(set is not null, string.Join("; ", errors));
         var reflected = new Dictionary<string, IReadOnlyList<string>> { ["reflected"] = ["strait.tests.routing.TodoService"] };
 
@@ -158,4 +158,7 @@ public sealed class ClusterStateTests
         var claims = ClusterSelection.Resolve(set.Named, routes, reflected, errors);
         return errors.Count > before ? null : route => set.Find(claims.NameOf(route) ?? UpstreamClusterSet.DefaultClusterName).Name;
     }
+
+    private static UpstreamClusterSet? CreateSet(ClusterOptions backend, Dictionary<string, ClusterOptions> clusters, List<string> errors) =>
+        ClustersValidator.Validate(backend, clusters, requireDefaultEndpoints: true, errors) is { } settings ? UpstreamClusterSet.Create(settings, clusters) : null;
 }

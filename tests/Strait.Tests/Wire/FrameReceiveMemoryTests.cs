@@ -213,7 +213,7 @@ public sealed class FrameReceiveMemoryTests
         {
             overrides["backend:reflection"] = "true";
             overrides["backend:addresses:0"] = "http://127.0.0.1:9";
-            return StraitConfiguration.Load(null, overrides);
+            return StraitConfiguration.Load(null, overrides).Options;
         }
     }
 

@@ -27,11 +27,12 @@ internal sealed class ApiExplorer
     private readonly Lazy<byte[]> bundle = new(() => Resource("swagger-ui-bundle.js"));
     private readonly Lazy<byte[]> styles = new(() => Resource("swagger-ui.css"));
 
-    public ApiExplorer(OpenApiOptions options)
+    /// <param name="networks">The clients the document and the page are served to (<c>openApi.allowedNetworks</c>).</param>
+    public ApiExplorer(OpenApiOptions options, ClientNetworks networks)
     {
         ArgumentNullException.ThrowIfNull(options);
         Enabled = options.Enabled;
-        networks = ClientNetworks.Parse(options.AllowedNetworks, "openApi.allowedNetworks");
+        this.networks = networks;
         documentPath = options.DocumentPath;
         docsPath = options.DocsPath.TrimEnd('/');
         var title = System.Net.WebUtility.HtmlEncode(options.Title);
