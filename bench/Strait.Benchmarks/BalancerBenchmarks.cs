@@ -25,18 +25,18 @@ public class BalancerBenchmarks
     private const int KeyCount = 256;
     private const int ManyKeyCount = 65_536;
 
-    private readonly ulong[] _keyHashes = new ulong[KeyCount];
-    private readonly ulong[] _manyKeyHashes = new ulong[ManyKeyCount];
-    private UpstreamCluster _cluster = null!;
-    private UpstreamCluster _weightedCluster = null!;
-    private EndpointPicker _leastRequest = null!;
-    private EndpointPicker _roundRobin = null!;
-    private EndpointPicker _random = null!;
-    private EndpointPicker _weighted = null!;
-    private EndpointPicker _ringHash = null!;
-    private EndpointPicker _pickFirst = null!;
-    private int _nextKey;
-    private int _nextManyKey;
+    private readonly ulong[] keyHashes = new ulong[KeyCount];
+    private readonly ulong[] manyKeyHashes = new ulong[ManyKeyCount];
+    private UpstreamCluster cluster = null!;
+    private UpstreamCluster weightedCluster = null!;
+    private EndpointPicker leastRequest = null!;
+    private EndpointPicker roundRobin = null!;
+    private EndpointPicker random = null!;
+    private EndpointPicker weighted = null!;
+    private EndpointPicker ringHash = null!;
+    private EndpointPicker pickFirst = null!;
+    private int nextKey;
+    private int nextManyKey;
 
     [Params(5, 500)]
     public int Endpoints { get; set; }
@@ -53,27 +53,27 @@ public class BalancerBenchmarks
             weightedEndpoints.Add(new EndpointOptions { Address = address, Weight = 1 + (i % 4) });
         }
 
-        _cluster = new UpstreamCluster(Settings(new ClusterOptions { Addresses = addresses }));
-        _weightedCluster = new UpstreamCluster(Settings(new ClusterOptions { LbPolicy = "weighted", Endpoints = weightedEndpoints }));
-        UpstreamEndpoint[] endpoints = [.. _cluster.Endpoints];
-        if (endpoints.Length != Endpoints || _cluster.UsableCount != Endpoints)
+        cluster = new UpstreamCluster(Settings(new ClusterOptions { Addresses = addresses }));
+        weightedCluster = new UpstreamCluster(Settings(new ClusterOptions { LbPolicy = "weighted", Endpoints = weightedEndpoints }));
+        UpstreamEndpoint[] endpoints = [.. cluster.Endpoints];
+        if (endpoints.Length != Endpoints || cluster.UsableCount != Endpoints)
         {
-            throw new InvalidOperationException($"the benchmark cluster has {endpoints.Length} endpoints, {_cluster.UsableCount} usable");
+            throw new InvalidOperationException($"the benchmark cluster has {endpoints.Length} endpoints, {cluster.UsableCount} usable");
         }
 
-        _leastRequest = EndpointPicker.Create(LoadBalancingPolicy.LeastRequest, endpoints);
-        _roundRobin = EndpointPicker.Create(LoadBalancingPolicy.RoundRobin, endpoints);
-        _random = EndpointPicker.Create(LoadBalancingPolicy.Random, endpoints);
-        _weighted = EndpointPicker.Create(LoadBalancingPolicy.Weighted, [.. _weightedCluster.Endpoints]);
-        _ringHash = EndpointPicker.Create(LoadBalancingPolicy.RingHash, endpoints);
-        _pickFirst = EndpointPicker.Create(LoadBalancingPolicy.PickFirst, endpoints);
+        leastRequest = EndpointPicker.Create(LoadBalancingPolicy.LeastRequest, endpoints);
+        roundRobin = EndpointPicker.Create(LoadBalancingPolicy.RoundRobin, endpoints);
+        random = EndpointPicker.Create(LoadBalancingPolicy.Random, endpoints);
+        weighted = EndpointPicker.Create(LoadBalancingPolicy.Weighted, [.. weightedCluster.Endpoints]);
+        ringHash = EndpointPicker.Create(LoadBalancingPolicy.RingHash, endpoints);
+        pickFirst = EndpointPicker.Create(LoadBalancingPolicy.PickFirst, endpoints);
         for (var i = 0; i < ManyKeyCount; i++)
         {
             var hash = AffinityHash.Of(string.Create(CultureInfo.InvariantCulture, $"user-{i}"));
-            _manyKeyHashes[i] = hash;
+            manyKeyHashes[i] = hash;
             if (i < KeyCount)
             {
-                _keyHashes[i] = hash;
+                keyHashes[i] = hash;
             }
         }
     }
@@ -81,35 +81,35 @@ public class BalancerBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _weightedCluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        weightedCluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     [Benchmark(Baseline = true, Description = "pick_first")]
-    public object? PickFirst() => _pickFirst.Pick(null);
+    public object? PickFirst() => pickFirst.Pick(null);
 
     [Benchmark(Description = "least_request")]
-    public object? LeastRequest() => _leastRequest.Pick(null);
+    public object? LeastRequest() => leastRequest.Pick(null);
 
     [Benchmark(Description = "round_robin")]
-    public object? RoundRobin() => _roundRobin.Pick(null);
+    public object? RoundRobin() => roundRobin.Pick(null);
 
     [Benchmark(Description = "random")]
-    public object? Random() => _random.Pick(null);
+    public object? Random() => random.Pick(null);
 
     [Benchmark(Description = "weighted (weights 1–4)")]
-    public object? Weighted() => _weighted.Pick(null);
+    public object? Weighted() => weighted.Pick(null);
 
     [Benchmark(Description = "ring_hash (256 keys)")]
-    public object? RingHash() => _ringHash.Pick(_keyHashes[_nextKey++ & (KeyCount - 1)]);
+    public object? RingHash() => ringHash.Pick(keyHashes[nextKey++ & (KeyCount - 1)]);
 
     [Benchmark(Description = "ring_hash (65,536 keys)")]
-    public object? RingHashManyKeys() => _ringHash.Pick(_manyKeyHashes[_nextManyKey++ & (ManyKeyCount - 1)]);
+    public object? RingHashManyKeys() => ringHash.Pick(manyKeyHashes[nextManyKey++ & (ManyKeyCount - 1)]);
 
     [Benchmark(Description = "least_request: TryPick + Complete(OK)")]
     public object? LeastRequestCall()
     {
-        if (_cluster.TryPick(null) is not { } lease)
+        if (cluster.TryPick(null) is not { } lease)
         {
             throw new InvalidOperationException("the benchmark cluster has no usable endpoint");
         }

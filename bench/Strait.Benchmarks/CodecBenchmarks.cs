@@ -26,16 +26,16 @@ public class CodecBenchmarks
     private const string JsonToBinary = "JSON→binary";
     private const string BinaryToJson = "binary→JSON";
 
-    private readonly ArrayBufferWriter<byte> _binaryOutput = new(256 * 1024);
-    private readonly ArrayBufferWriter<byte> _jsonOutput = new(512 * 1024);
-    private Utf8JsonWriter _jsonWriter = null!;
-    private ProtoJsonCodec _codec = null!;
-    private MessageDescriptor _descriptor = null!;
-    private MessageParser _parser = null!;
-    private byte[] _jsonUtf8 = [];
-    private string _json = "";
-    private byte[] _binary = [];
-    private (FieldDescriptor[] Path, string Text)[] _bound = [];
+    private readonly ArrayBufferWriter<byte> binaryOutput = new(256 * 1024);
+    private readonly ArrayBufferWriter<byte> jsonOutput = new(512 * 1024);
+    private Utf8JsonWriter jsonWriter = null!;
+    private ProtoJsonCodec codec = null!;
+    private MessageDescriptor descriptor = null!;
+    private MessageParser parser = null!;
+    private byte[] jsonUtf8 = [];
+    private string json = "";
+    private byte[] binary = [];
+    private (FieldDescriptor[] Path, string Text)[] bound = [];
 
     [Params(MessageSize.Small, MessageSize.Medium, MessageSize.Large)]
     public MessageSize Size { get; set; }
@@ -44,17 +44,17 @@ public class CodecBenchmarks
     public void Setup()
     {
         var message = SampleMessages.Create(Size);
-        _descriptor = message.Descriptor;
-        _parser = _descriptor.Parser;
-        _codec = new ProtoJsonCodec(new TypeRegistryResolver(TypeRegistry.FromMessages(_descriptor)));
-        _json = JsonFormatter.Default.Format(message);
-        _jsonUtf8 = Encoding.UTF8.GetBytes(_json);
-        _binary = message.ToByteArray();
-        _jsonWriter = new Utf8JsonWriter(_jsonOutput, JsonWriting.Options);
+        descriptor = message.Descriptor;
+        parser = descriptor.Parser;
+        codec = new ProtoJsonCodec(new TypeRegistryResolver(TypeRegistry.FromMessages(descriptor)));
+        json = JsonFormatter.Default.Format(message);
+        jsonUtf8 = Encoding.UTF8.GetBytes(json);
+        binary = message.ToByteArray();
+        jsonWriter = new Utf8JsonWriter(jsonOutput, JsonWriting.Options);
 
         // What a route such as `PATCH /v1/orders/{id}?customer.name=…` adds: values merged into the body, one into a
         // message the body also sets.
-        _bound = Size switch
+        bound = Size switch
         {
             MessageSize.Small => [(Path("id"), "7"), (Path("name"), "bound")],
             MessageSize.Medium => [(Path("id"), "o-1"), (Path("customer", "name"), "bound")],
@@ -65,7 +65,7 @@ public class CodecBenchmarks
     private FieldDescriptor[] Path(params string[] names)
     {
         var path = new FieldDescriptor[names.Length];
-        var type = _descriptor;
+        var type = descriptor;
         for (var i = 0; i < names.Length; i++)
         {
             path[i] = type.FindFieldByName(names[i]);
@@ -76,41 +76,41 @@ public class CodecBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _jsonWriter.Dispose();
+    public void Cleanup() => jsonWriter.Dispose();
 
     [Benchmark(Baseline = true, Description = "Google.Protobuf JsonParser.Parse + ToByteArray")]
     [BenchmarkCategory(JsonToBinary)]
-    public byte[] GoogleJsonToBinary() => JsonParser.Default.Parse(_json, _descriptor).ToByteArray();
+    public byte[] GoogleJsonToBinary() => JsonParser.Default.Parse(json, descriptor).ToByteArray();
 
     [Benchmark(Description = "Strait ProtoJsonCodec.JsonToBinary")]
     [BenchmarkCategory(JsonToBinary)]
     public int StraitJsonToBinary()
     {
-        _binaryOutput.ResetWrittenCount();
-        _codec.JsonToBinary(_jsonUtf8, _descriptor, _binaryOutput);
-        return _binaryOutput.WrittenCount;
+        binaryOutput.ResetWrittenCount();
+        codec.JsonToBinary(jsonUtf8, descriptor, binaryOutput);
+        return binaryOutput.WrittenCount;
     }
 
     [Benchmark(Description = "Strait JSON→binary with path/query values merged")]
     [BenchmarkCategory(JsonToBinary)]
     public int StraitJsonToBinaryWithBindings()
     {
-        _binaryOutput.ResetWrittenCount();
-        var bindings = _codec.CreateBindings(_descriptor);
-        foreach (var (path, text) in _bound)
+        binaryOutput.ResetWrittenCount();
+        var bindings = codec.CreateBindings(descriptor);
+        foreach (var (path, text) in bound)
         {
             bindings.Add(path, text);
         }
 
-        _codec.JsonToBinary(_jsonUtf8, _descriptor, bindings, _binaryOutput);
-        return _binaryOutput.WrittenCount;
+        codec.JsonToBinary(jsonUtf8, descriptor, bindings, binaryOutput);
+        return binaryOutput.WrittenCount;
     }
 
     [Benchmark(Description = "floor: Utf8JsonReader pass")]
     [BenchmarkCategory(JsonToBinary)]
     public int Utf8JsonReaderFloor()
     {
-        var reader = new Utf8JsonReader(_jsonUtf8);
+        var reader = new Utf8JsonReader(jsonUtf8);
         var tokens = 0;
         while (reader.Read())
         {
@@ -122,16 +122,16 @@ public class CodecBenchmarks
 
     [Benchmark(Baseline = true, Description = "Google.Protobuf ParseFrom + JsonFormatter.Format")]
     [BenchmarkCategory(BinaryToJson)]
-    public string GoogleBinaryToJson() => JsonFormatter.Default.Format(_parser.ParseFrom(_binary));
+    public string GoogleBinaryToJson() => JsonFormatter.Default.Format(parser.ParseFrom(binary));
 
     [Benchmark(Description = "Strait ProtoJsonCodec.BinaryToJson")]
     [BenchmarkCategory(BinaryToJson)]
     public long StraitBinaryToJson()
     {
-        _jsonOutput.ResetWrittenCount();
-        _jsonWriter.Reset(_jsonOutput);
-        _codec.BinaryToJson(_binary, _descriptor, _jsonWriter);
-        _jsonWriter.Flush();
-        return _jsonWriter.BytesCommitted;
+        jsonOutput.ResetWrittenCount();
+        jsonWriter.Reset(jsonOutput);
+        codec.BinaryToJson(binary, descriptor, jsonWriter);
+        jsonWriter.Flush();
+        return jsonWriter.BytesCommitted;
     }
 }

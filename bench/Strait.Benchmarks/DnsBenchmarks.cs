@@ -25,16 +25,16 @@ public class DnsBenchmarks
     private const string Small = "tasks." + Zone;
     private const string Large = "many." + Zone;
 
-    private Process _dnsmasq = null!;
-    private DirectoryInfo _root = null!;
-    private NameServerResolver _resolver = null!;
-    private int _stopped;
+    private Process dnsmasq = null!;
+    private DirectoryInfo root = null!;
+    private NameServerResolver resolver = null!;
+    private int stopped;
 
     [GlobalSetup]
     public void Setup()
     {
-        _root = Directory.CreateTempSubdirectory("strait-dns-bench-");
-        var hosts = Path.Combine(_root.FullName, "hosts");
+        root = Directory.CreateTempSubdirectory("strait-dns-bench-");
+        var hosts = Path.Combine(root.FullName, "hosts");
         File.WriteAllLines(hosts, [
             $"10.0.0.1 {Small}", $"10.0.0.2 {Small}", $"10.0.0.3 {Small}", $"fd00::1 {Small}",
             .. Enumerable.Range(1, 60).Select(i => string.Create(CultureInfo.InvariantCulture, $"10.1.0.{i} {Large}"))]);
@@ -48,11 +48,11 @@ public class DnsBenchmarks
             start.ArgumentList.Add(argument);
         }
 
-        _dnsmasq = Process.Start(start) ?? throw new InvalidOperationException("dnsmasq did not start");
+        dnsmasq = Process.Start(start) ?? throw new InvalidOperationException("dnsmasq did not start");
 
         // A setup or benchmark that throws skips GlobalCleanup; the end of this process stops dnsmasq all the same.
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Cleanup();
-        _resolver = new NameServerResolver([new IPEndPoint(IPAddress.Loopback, port)], TimeSpan.FromSeconds(2));
+        resolver = new NameServerResolver([new IPEndPoint(IPAddress.Loopback, port)], TimeSpan.FromSeconds(2));
         var clock = Stopwatch.StartNew();
         while (true)
         {
@@ -74,22 +74,22 @@ public class DnsBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        if (Interlocked.Exchange(ref stopped, 1) == 1)
         {
             return;
         }
 
-        _dnsmasq.Kill(entireProcessTree: true);
-        _dnsmasq.WaitForExit();
-        _dnsmasq.Dispose();
-        _root.Delete(recursive: true);
+        dnsmasq.Kill(entireProcessTree: true);
+        dnsmasq.WaitForExit();
+        dnsmasq.Dispose();
+        root.Delete(recursive: true);
     }
 
     [Benchmark(Description = "A+AAAA, 4 addresses, UDP")]
-    public IReadOnlyList<IPAddress> Small4() => _resolver.ResolveAsync(Small, CancellationToken.None).GetAwaiter().GetResult();
+    public IReadOnlyList<IPAddress> Small4() => resolver.ResolveAsync(Small, CancellationToken.None).GetAwaiter().GetResult();
 
     [Benchmark(Description = "A+AAAA, 60 addresses, UDP truncated then TCP")]
-    public IReadOnlyList<IPAddress> Large60() => _resolver.ResolveAsync(Large, CancellationToken.None).GetAwaiter().GetResult();
+    public IReadOnlyList<IPAddress> Large60() => resolver.ResolveAsync(Large, CancellationToken.None).GetAwaiter().GetResult();
 
     private static int FreePort()
     {

@@ -21,12 +21,12 @@ public class HeaderMappingBenchmarks
     private const int RuleCount = 20;
     private const int HeaderCount = 30;
 
-    private HeaderMappingPlan _plan = null!;
-    private RouteHeaderRules _rules = null!;
-    private RequestIdentity _identity = null!;
-    private HttpContext _noHeaders = null!;
-    private HttpContext _noneMatch = null!;
-    private HttpContext _tenMatch = null!;
+    private HeaderMappingPlan plan = null!;
+    private RouteHeaderRules rules = null!;
+    private RequestIdentity identity = null!;
+    private HttpContext noHeaders = null!;
+    private HttpContext noneMatch = null!;
+    private HttpContext tenMatch = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -43,30 +43,30 @@ public class HeaderMappingBenchmarks
         }
 
         var errors = new List<string>();
-        _plan = HeaderMappingCompiler.TryCompile(options, new HeaderTransformRegistry(), errors)
+        plan = HeaderMappingCompiler.TryCompile(options, new HeaderTransformRegistry(), errors)
             ?? throw new InvalidOperationException(string.Join("; ", errors));
         var method = Protos.BenchReflection.Descriptor.Services[0].FindMethodByName("GetOrder");
         var read = HttpRuleReader.Read(method, new HttpRule { Get = "/v1/orders/{id}" }, RouteSource.Config);
-        _rules = _plan.Narrow(read.Routes[0]);
-        _identity = new RequestIdentity("9f2c1c0de8b84d3b9b3a2f44c1f0a7e1", "4bf92f3577b34da6a3ce929d0e0e4736");
-        _noHeaders = Request(0, 0);
-        _noneMatch = Request(HeaderCount, 0);
-        _tenMatch = Request(HeaderCount, 10);
+        rules = plan.Narrow(read.Routes[0]);
+        identity = new RequestIdentity("9f2c1c0de8b84d3b9b3a2f44c1f0a7e1", "4bf92f3577b34da6a3ce929d0e0e4736");
+        noHeaders = Request(0, 0);
+        noneMatch = Request(HeaderCount, 0);
+        tenMatch = Request(HeaderCount, 10);
     }
 
     [Benchmark(Baseline = true, Description = "no headers (Strait's own metadata only)")]
-    public object? NoHeaders() => Map(_noHeaders);
+    public object? NoHeaders() => Map(noHeaders);
 
     [Benchmark(Description = "30 headers, none named by the 20 rules")]
-    public object? NoneMatch() => Map(_noneMatch);
+    public object? NoneMatch() => Map(noneMatch);
 
     [Benchmark(Description = "30 headers, 10 named by the 20 rules")]
-    public object? TenMatch() => Map(_tenMatch);
+    public object? TenMatch() => Map(tenMatch);
 
     private GrpcMetadata Map(HttpContext context)
     {
         var metadata = new GrpcMetadata();
-        if (IncomingHeaderMapper.Map(context.Request, "/v1/orders/42", _rules, _plan, _identity, metadata, NullLogger.Instance) is not null)
+        if (IncomingHeaderMapper.Map(context.Request, "/v1/orders/42", rules, plan, identity, metadata, NullLogger.Instance) is not null)
         {
             throw new InvalidOperationException("the benchmark request was rejected");
         }

@@ -12,7 +12,7 @@ internal sealed class CallerInfo
     /// <summary>The user reported for calls that carry no bearer token.</summary>
     public const string AnonymousUser = "anonymous";
 
-    private readonly Dictionary<string, string> _headers;
+    private readonly Dictionary<string, string> headers;
 
     /// <summary>Creates caller information with an explicit user and optional request headers.</summary>
     public CallerInfo(string user, IEnumerable<KeyValuePair<string, string>>? headers = null)
@@ -20,10 +20,10 @@ internal sealed class CallerInfo
         ArgumentException.ThrowIfNullOrWhiteSpace(user);
         User = user;
         // gRPC metadata keys are lowercase but HTTP/1 clients may send any case; the first value of a key wins.
-        _headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        this.headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in headers ?? [])
         {
-            _headers.TryAdd(name, value);
+            this.headers.TryAdd(name, value);
         }
     }
 
@@ -34,7 +34,7 @@ internal sealed class CallerInfo
     public string User { get; }
 
     /// <summary>Request headers (gRPC metadata), looked up case-insensitively.</summary>
-    public IReadOnlyDictionary<string, string> Headers => _headers;
+    public IReadOnlyDictionary<string, string> Headers => headers;
 
     /// <summary>
     /// Derives the user from an <c>authorization: Bearer &lt;user&gt;</c> header (the demo trusts the token as

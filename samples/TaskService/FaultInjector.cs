@@ -9,23 +9,23 @@ namespace Strait.Samples.TaskService;
 /// </summary>
 internal sealed class FaultInjector
 {
-    private readonly FaultInjection _options;
-    private readonly TimeProvider _time;
-    private readonly SemaphoreSlim? _workers;
-    private int _remainingFailures;
+    private readonly FaultInjection options;
+    private readonly TimeProvider time;
+    private readonly SemaphoreSlim? workers;
+    private int remainingFailures;
 
     // -1: no forced failure; otherwise the code every call fails with.
-    private int _forcedCode = -1;
+    private int forcedCode = -1;
 
     public FaultInjector(FaultInjection options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         options.Validate();
-        _options = options;
-        _time = time;
-        _remainingFailures = options.FailFirstCalls;
-        _workers = options.MaxConcurrency > 0 ? new SemaphoreSlim(options.MaxConcurrency) : null;
+        this.options = options;
+        this.time = time;
+        remainingFailures = options.FailFirstCalls;
+        workers = options.MaxConcurrency > 0 ? new SemaphoreSlim(options.MaxConcurrency) : null;
     }
 
     /// <summary>
@@ -39,27 +39,27 @@ internal sealed class FaultInjector
         var headerDelay = ReadDelayHeader(caller);
         var headerCode = ReadFailCodeHeader(caller);
 
-        var delay = _options.Latency + (_options.LatencyJitter * Random.Shared.NextDouble()) + headerDelay;
-        if (_options.TailRate > 0 && Random.Shared.NextDouble() < _options.TailRate)
+        var delay = options.Latency + (options.LatencyJitter * Random.Shared.NextDouble()) + headerDelay;
+        if (options.TailRate > 0 && Random.Shared.NextDouble() < options.TailRate)
         {
-            delay += _options.TailLatency;
+            delay += options.TailLatency;
         }
 
-        if (_workers is not null)
+        if (workers is not null)
         {
-            await _workers.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await workers.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
             if (delay > TimeSpan.Zero)
             {
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            _workers?.Release();
+            workers?.Release();
         }
 
         if (headerCode is { } code)
@@ -67,7 +67,7 @@ internal sealed class FaultInjector
             throw TaskErrors.InjectedFault(code, FaultHeaders.FailCode);
         }
 
-        if (Volatile.Read(ref _forcedCode) is var forced and >= 0)
+        if (Volatile.Read(ref forcedCode) is var forced and >= 0)
         {
             // A plain failure, as a crashed dependency gives: no RetryInfo asking callers to wait before trying again.
             throw TaskErrors.InjectedFault((Code)forced, "fail command", withRetryInfo: false);
@@ -75,12 +75,12 @@ internal sealed class FaultInjector
 
         if (TryTakeFirstFailure())
         {
-            throw TaskErrors.InjectedFault(_options.ErrorCode, "fail-first-calls");
+            throw TaskErrors.InjectedFault(options.ErrorCode, "fail-first-calls");
         }
 
-        if (_options.ErrorRate > 0 && Random.Shared.NextDouble() < _options.ErrorRate)
+        if (options.ErrorRate > 0 && Random.Shared.NextDouble() < options.ErrorRate)
         {
-            throw TaskErrors.InjectedFault(_options.ErrorCode, "error-rate");
+            throw TaskErrors.InjectedFault(options.ErrorCode, "error-rate");
         }
     }
 
@@ -92,13 +92,13 @@ internal sealed class FaultInjector
             throw new ArgumentOutOfRangeException(nameof(code), code, "Must be a gRPC error code.");
         }
 
-        Volatile.Write(ref _forcedCode, code is { } value ? (int)value : -1);
+        Volatile.Write(ref forcedCode, code is { } value ? (int)value : -1);
     }
 
     private bool TryTakeFirstFailure()
     {
         // Reading first keeps the counter from drifting towards int.MinValue on a long-running server.
-        return Volatile.Read(ref _remainingFailures) > 0 && Interlocked.Decrement(ref _remainingFailures) >= 0;
+        return Volatile.Read(ref remainingFailures) > 0 && Interlocked.Decrement(ref remainingFailures) >= 0;
     }
 
     private static TimeSpan ReadDelayHeader(CallerInfo caller)

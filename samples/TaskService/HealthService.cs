@@ -14,10 +14,10 @@ internal sealed class HealthService
 {
     public const string ServiceName = "grpc.health.v1.Health";
 
-    private readonly Lock _gate = new();
-    private readonly HashSet<string> _services;
-    private readonly HashSet<Channel<ServingStatus>> _watchers = [];
-    private ServingStatus _status = ServingStatus.Serving;
+    private readonly Lock gate = new();
+    private readonly HashSet<string> services;
+    private readonly HashSet<Channel<ServingStatus>> watchers = [];
+    private ServingStatus status = ServingStatus.Serving;
 
     /// <summary>A health service for a TaskService server: it knows <c>""</c> and <c>todo.v1.TaskService</c>.</summary>
     public HealthService()
@@ -29,16 +29,16 @@ internal sealed class HealthService
     public HealthService(IEnumerable<string> services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        _services = new HashSet<string>(services, StringComparer.Ordinal) { string.Empty };
+        this.services = new HashSet<string>(services, StringComparer.Ordinal) { string.Empty };
     }
 
     public ServingStatus Status
     {
         get
         {
-            lock (_gate)
+            lock (gate)
             {
-                return _status;
+                return status;
             }
         }
     }
@@ -52,15 +52,15 @@ internal sealed class HealthService
             throw new ArgumentOutOfRangeException(nameof(status), status, "A server is either SERVING or NOT_SERVING.");
         }
 
-        lock (_gate)
+        lock (gate)
         {
-            if (_status == status)
+            if (this.status == status)
             {
                 return;
             }
 
-            _status = status;
-            foreach (var watcher in _watchers)
+            this.status = status;
+            foreach (var watcher in watchers)
             {
                 watcher.Writer.TryWrite(status);
             }
@@ -71,7 +71,7 @@ internal sealed class HealthService
     public HealthCheckResponse Check(HealthCheckRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _services.Contains(request.Service)
+        return services.Contains(request.Service)
             ? new HealthCheckResponse { Status = Status }
             : throw new GrpcException(GrpcStatusCode.NotFound, $"unknown service {request.Service}");
     }
@@ -84,7 +84,7 @@ internal sealed class HealthService
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(writer);
-        if (!_services.Contains(request.Service))
+        if (!services.Contains(request.Service))
         {
             await writer.WriteAsync(new HealthCheckResponse { Status = ServingStatus.ServiceUnknown }, cancellationToken).ConfigureAwait(false);
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
@@ -93,10 +93,10 @@ internal sealed class HealthService
 
         var changes = Channel.CreateUnbounded<ServingStatus>(new UnboundedChannelOptions { SingleReader = true });
         ServingStatus current;
-        lock (_gate)
+        lock (gate)
         {
-            current = _status;
-            _watchers.Add(changes);
+            current = status;
+            watchers.Add(changes);
         }
 
         try
@@ -113,9 +113,9 @@ internal sealed class HealthService
         }
         finally
         {
-            lock (_gate)
+            lock (gate)
             {
-                _watchers.Remove(changes);
+                watchers.Remove(changes);
             }
         }
     }

@@ -20,25 +20,25 @@ internal sealed class InMemoryTaskService
     /// <summary>The priority of tasks created without one: the middle of the scale, so neither urgent nor ignorable.</summary>
     public const Priority DefaultPriority = Priority.Medium;
 
-    private readonly TaskStore _store = new();
-    private readonly TaskValidator _validator;
-    private readonly FaultInjector _faults;
-    private readonly TimeProvider _time;
+    private readonly TaskStore store = new();
+    private readonly TaskValidator validator;
+    private readonly FaultInjector faults;
+    private readonly TimeProvider time;
 
     /// <param name="faults">Service-wide faults; none when null.</param>
     /// <param name="time">Clock for timestamps, due-date checks and injected delays; the system clock when null.</param>
     public InMemoryTaskService(FaultInjection? faults = null, TimeProvider? time = null)
     {
-        _time = time ?? TimeProvider.System;
-        _faults = new FaultInjector(faults ?? FaultInjection.None, _time);
-        _validator = new TaskValidator(_time);
+        this.time = time ?? TimeProvider.System;
+        this.faults = new FaultInjector(faults ?? FaultInjection.None, this.time);
+        validator = new TaskValidator(this.time);
     }
 
     /// <summary>Counts (and optionally logs) the calls the gRPC adapter hands to this service.</summary>
     public CallJournal Journal { get; } = new();
 
     /// <summary>Makes every call fail with <paramref name="code"/> from now on; null returns to normal.</summary>
-    public void FailEveryCall(Google.Rpc.Code? code) => _faults.FailEveryCall(code);
+    public void FailEveryCall(Google.Rpc.Code? code) => faults.FailEveryCall(code);
 
     /// <summary>
     /// Creates a task owned by <paramref name="caller"/>. Output-only fields in the request are ignored, the status
@@ -50,10 +50,10 @@ internal sealed class InMemoryTaskService
         await BeginCallAsync(caller, cancellationToken).ConfigureAwait(false);
 
         var errors = new ValidationErrors();
-        _validator.ValidateNew(request.Task, "task", errors);
+        validator.ValidateNew(request.Task, "task", errors);
         errors.ThrowIfAny();
 
-        return _store.AddAll([NewTask(request.Task, caller)])[0];
+        return store.AddAll([NewTask(request.Task, caller)])[0];
     }
 
     public async Task<TodoTask> GetTaskAsync(GetTaskRequest request, CallerInfo caller, CancellationToken cancellationToken = default)
@@ -62,7 +62,7 @@ internal sealed class InMemoryTaskService
         await BeginCallAsync(caller, cancellationToken).ConfigureAwait(false);
 
         var id = ParseName(request.Name, "name");
-        return _store.Get(id);
+        return store.Get(id);
     }
 
     /// <summary>Lists one page of the tasks matching <c>filter</c>, sorted by <c>order_by</c>.</summary>
@@ -83,7 +83,7 @@ internal sealed class InMemoryTaskService
         errors.ThrowIfAny();
 
         var pageSize = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, MaxPageSize);
-        var matching = _store.FindAll(filter!.Matches);
+        var matching = store.FindAll(filter!.Matches);
         matching.Sort(ordering);
 
         var response = new ListTasksResponse { TotalSize = matching.Count };
@@ -115,11 +115,11 @@ internal sealed class InMemoryTaskService
         }
 
         var fields = TaskUpdateMask.Resolve(request.UpdateMask, body, errors);
-        _validator.ValidateChanges(body, fields, "task", errors);
+        validator.ValidateChanges(body, fields, "task", errors);
         errors.ThrowIfAny();
 
         var now = Now();
-        return _store.Update(id!, current => ApplyChanges(current, body, fields, now));
+        return store.Update(id!, current => ApplyChanges(current, body, fields, now));
     }
 
     public async Task<DeleteTaskResponse> DeleteTaskAsync(DeleteTaskRequest request, CallerInfo caller, CancellationToken cancellationToken = default)
@@ -127,7 +127,7 @@ internal sealed class InMemoryTaskService
         ArgumentNullException.ThrowIfNull(request);
         await BeginCallAsync(caller, cancellationToken).ConfigureAwait(false);
 
-        _store.Remove(ParseName(request.Name, "name"));
+        store.Remove(ParseName(request.Name, "name"));
         return new DeleteTaskResponse();
     }
 
@@ -152,19 +152,19 @@ internal sealed class InMemoryTaskService
 
         for (var index = 0; index < request.Requests.Count; index++)
         {
-            _validator.ValidateNew(request.Requests[index].Task, $"requests[{index}].task", errors);
+            validator.ValidateNew(request.Requests[index].Task, $"requests[{index}].task", errors);
         }
 
         errors.ThrowIfAny();
 
         var drafts = request.Requests.Select(create => NewTask(create.Task, caller)).ToList();
-        return new BatchCreateTasksResponse { Tasks = { _store.AddAll(drafts) } };
+        return new BatchCreateTasksResponse { Tasks = { store.AddAll(drafts) } };
     }
 
     private async System.Threading.Tasks.Task BeginCallAsync(CallerInfo caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        await _faults.ApplyAsync(caller, cancellationToken).ConfigureAwait(false);
+        await faults.ApplyAsync(caller, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
     }
 
@@ -232,5 +232,5 @@ internal sealed class InMemoryTaskService
         return current;
     }
 
-    private Timestamp Now() => Timestamp.FromDateTimeOffset(_time.GetUtcNow());
+    private Timestamp Now() => Timestamp.FromDateTimeOffset(time.GetUtcNow());
 }

@@ -31,8 +31,8 @@ internal static class TaskEnumNames
     private sealed class EnumNames<TEnum>
         where TEnum : struct, Enum
     {
-        private readonly Dictionary<TEnum, string> _shortNames = [];
-        private readonly Dictionary<string, TEnum> _valuesByName = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<TEnum, string> shortNames = [];
+        private readonly Dictionary<string, TEnum> valuesByName = new(StringComparer.OrdinalIgnoreCase);
 
         public EnumNames(string prefix)
         {
@@ -41,19 +41,19 @@ internal static class TaskEnumNames
             {
                 var typed = (TEnum)Enum.ToObject(typeof(TEnum), value.Number);
                 var shortName = value.Name[prefix.Length..];
-                _shortNames.Add(typed, shortName);
-                _valuesByName.Add(value.Name, typed);
-                _valuesByName.Add(shortName, typed);
+                shortNames.Add(typed, shortName);
+                valuesByName.Add(value.Name, typed);
+                valuesByName.Add(shortName, typed);
             }
         }
 
-        public bool IsSpecified(TEnum value) => _shortNames.ContainsKey(value);
+        public bool IsSpecified(TEnum value) => shortNames.ContainsKey(value);
 
         /// <summary>Only called for values that passed validation, so the value is always a specified one.</summary>
-        public string ShortName(TEnum value) => _shortNames[value];
+        public string ShortName(TEnum value) => shortNames[value];
 
-        public string ListSpecified() => string.Join(", ", _shortNames.Values);
+        public string ListSpecified() => string.Join(", ", shortNames.Values);
 
-        public bool TryParseSpecified(string text, out TEnum value) => _valuesByName.TryGetValue(text, out value);
+        public bool TryParseSpecified(string text, out TEnum value) => valuesByName.TryGetValue(text, out value);
     }
 }

@@ -13,11 +13,11 @@ internal sealed partial class TaskFilter
 {
     private const string Field = "filter";
 
-    private readonly IReadOnlyList<Func<TodoTask, bool>> _terms;
+    private readonly IReadOnlyList<Func<TodoTask, bool>> terms;
 
-    private TaskFilter(IReadOnlyList<Func<TodoTask, bool>> terms) => _terms = terms;
+    private TaskFilter(IReadOnlyList<Func<TodoTask, bool>> terms) => this.terms = terms;
 
-    public bool Matches(TodoTask task) => _terms.All(term => term(task));
+    public bool Matches(TodoTask task) => terms.All(term => term(task));
 
     /// <summary>Parses a filter; on failure adds one violation naming the first problem and returns null.</summary>
     public static TaskFilter? Parse(string filter, ValidationErrors errors)

@@ -19,15 +19,15 @@ internal sealed class TaskOrdering : IComparer<TodoTask>
         ["due_date"] = (x, y) => x.DueDate.CompareTo(y.DueDate),
     };
 
-    private readonly Comparison<TodoTask> _ascending;
-    private readonly bool _descending;
-    private readonly bool _keyIsDueDate;
+    private readonly Comparison<TodoTask> ascending;
+    private readonly bool descending;
+    private readonly bool keyIsDueDate;
 
     private TaskOrdering(string key, bool descending)
     {
-        _ascending = AscendingKeys[key];
-        _descending = descending;
-        _keyIsDueDate = key == "due_date";
+        ascending = AscendingKeys[key];
+        this.descending = descending;
+        keyIsDueDate = key == "due_date";
     }
 
     /// <summary>Parses an ordering; on failure adds a violation and returns null.</summary>
@@ -60,12 +60,12 @@ internal sealed class TaskOrdering : IComparer<TodoTask>
     private int CompareKeys(TodoTask x, TodoTask y)
     {
         // Tasks without a due date sort last in both directions: "no deadline" is never the most urgent nor the latest.
-        if (_keyIsDueDate && (x.DueDate is null || y.DueDate is null))
+        if (keyIsDueDate && (x.DueDate is null || y.DueDate is null))
         {
             return (x.DueDate is null).CompareTo(y.DueDate is null);
         }
 
-        var ascending = _ascending(x, y);
-        return _descending ? -ascending : ascending;
+        var ascending = this.ascending(x, y);
+        return descending ? -ascending : ascending;
     }
 }

@@ -9,19 +9,19 @@ namespace Strait.Samples.TaskService;
 /// </summary>
 internal sealed class TaskStore
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, TodoTask> _tasksById = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _idsByTitle = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, TodoTask> tasksById = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> idsByTitle = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Assigns ids and names and stores all tasks, or none when any title is taken or repeated.</summary>
     public IReadOnlyList<TodoTask> AddAll(IReadOnlyList<TodoTask> drafts)
     {
-        lock (_gate)
+        lock (gate)
         {
             var batchTitles = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var draft in drafts)
             {
-                if (_idsByTitle.ContainsKey(TitleKey(draft.Title)) || !batchTitles.Add(TitleKey(draft.Title)))
+                if (idsByTitle.ContainsKey(TitleKey(draft.Title)) || !batchTitles.Add(TitleKey(draft.Title)))
                 {
                     throw TaskErrors.DuplicateTitle(draft.Title);
                 }
@@ -33,8 +33,8 @@ internal sealed class TaskStore
                 var task = draft.Clone();
                 var id = NewUniqueId();
                 task.Name = TaskName.Format(id);
-                _tasksById.Add(id, task);
-                _idsByTitle.Add(TitleKey(task.Title), id);
+                tasksById.Add(id, task);
+                idsByTitle.Add(TitleKey(task.Title), id);
                 added.Add(task.Clone());
             }
 
@@ -44,18 +44,18 @@ internal sealed class TaskStore
 
     public TodoTask Get(string id)
     {
-        lock (_gate)
+        lock (gate)
         {
-            return _tasksById.TryGetValue(id, out var task) ? task.Clone() : throw TaskErrors.NotFound(id);
+            return tasksById.TryGetValue(id, out var task) ? task.Clone() : throw TaskErrors.NotFound(id);
         }
     }
 
     /// <summary>All tasks matching <paramref name="predicate"/>, in no particular order.</summary>
     public List<TodoTask> FindAll(Func<TodoTask, bool> predicate)
     {
-        lock (_gate)
+        lock (gate)
         {
-            return _tasksById.Values.Where(predicate).Select(task => task.Clone()).ToList();
+            return tasksById.Values.Where(predicate).Select(task => task.Clone()).ToList();
         }
     }
 
@@ -65,9 +65,9 @@ internal sealed class TaskStore
     /// </summary>
     public TodoTask Update(string id, Func<TodoTask, TodoTask> change)
     {
-        lock (_gate)
+        lock (gate)
         {
-            if (!_tasksById.TryGetValue(id, out var current))
+            if (!tasksById.TryGetValue(id, out var current))
             {
                 throw TaskErrors.NotFound(id);
             }
@@ -75,28 +75,28 @@ internal sealed class TaskStore
             var updated = change(current.Clone());
             var oldKey = TitleKey(current.Title);
             var newKey = TitleKey(updated.Title);
-            if (_idsByTitle.TryGetValue(newKey, out var holder) && holder != id)
+            if (idsByTitle.TryGetValue(newKey, out var holder) && holder != id)
             {
                 throw TaskErrors.DuplicateTitle(updated.Title);
             }
 
-            _idsByTitle.Remove(oldKey);
-            _idsByTitle[newKey] = id;
-            _tasksById[id] = updated.Clone();
+            idsByTitle.Remove(oldKey);
+            idsByTitle[newKey] = id;
+            tasksById[id] = updated.Clone();
             return updated;
         }
     }
 
     public void Remove(string id)
     {
-        lock (_gate)
+        lock (gate)
         {
-            if (!_tasksById.Remove(id, out var removed))
+            if (!tasksById.Remove(id, out var removed))
             {
                 throw TaskErrors.NotFound(id);
             }
 
-            _idsByTitle.Remove(TitleKey(removed.Title));
+            idsByTitle.Remove(TitleKey(removed.Title));
         }
     }
 
@@ -106,7 +106,7 @@ internal sealed class TaskStore
     private string NewUniqueId()
     {
         var id = TaskName.NewId();
-        while (_tasksById.ContainsKey(id))
+        while (tasksById.ContainsKey(id))
         {
             id = TaskName.NewId();
         }

@@ -8,16 +8,16 @@ namespace Strait.Samples.TaskService;
 /// </summary>
 internal sealed class ValidationErrors
 {
-    private readonly List<BadRequest.Types.FieldViolation> _violations = [];
-    private readonly Dictionary<string, string> _reasonsByField = new(StringComparer.Ordinal);
+    private readonly List<BadRequest.Types.FieldViolation> violations = [];
+    private readonly Dictionary<string, string> reasonsByField = new(StringComparer.Ordinal);
 
     /// <param name="field">Request-relative path, e.g. <c>task.tags[0]</c> or <c>requests[3].task.title</c>.</param>
     /// <param name="reason">One of <see cref="ViolationReason"/>.</param>
     /// <param name="description">Human-readable explanation that does not repeat the field name.</param>
     public void Add(string field, string reason, string description)
     {
-        _violations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
-        _reasonsByField.TryAdd(field, reason);
+        violations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
+        reasonsByField.TryAdd(field, reason);
     }
 
     /// <summary>The INVALID_ARGUMENT failure for a request with exactly one problem.</summary>
@@ -25,14 +25,14 @@ internal sealed class ValidationErrors
     {
         var errors = new ValidationErrors();
         errors.Add(field, reason, description);
-        return TaskErrors.InvalidArgument(errors._violations, errors._reasonsByField);
+        return TaskErrors.InvalidArgument(errors.violations, errors.reasonsByField);
     }
 
     public void ThrowIfAny()
     {
-        if (_violations.Count > 0)
+        if (violations.Count > 0)
         {
-            throw TaskErrors.InvalidArgument(_violations, _reasonsByField);
+            throw TaskErrors.InvalidArgument(violations, reasonsByField);
         }
     }
 }

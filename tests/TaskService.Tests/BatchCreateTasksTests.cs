@@ -8,10 +8,10 @@ namespace Strait.Samples.TaskService.Tests;
 
 public sealed class BatchCreateTasksTests
 {
-    private readonly TaskServiceFixture _fixture = new();
+    private readonly TaskServiceFixture fixture = new();
 
     private Task<BatchCreateTasksResponse> BatchAsync(params TodoTask[] tasks) =>
-        _fixture.Service.BatchCreateTasksAsync(
+        fixture.Service.BatchCreateTasksAsync(
             new BatchCreateTasksRequest { Requests = { tasks.Select(task => new CreateTaskRequest { Task = task }) } },
             TaskServiceFixture.Alice);
 
@@ -19,7 +19,7 @@ public sealed class BatchCreateTasksTests
         Enumerable.Range(0, count).Select(i => new TodoTask { Title = $"Batch {i}" }).ToArray();
 
     private async Task<int> CountAsync() =>
-        (await _fixture.Service.ListTasksAsync(new ListTasksRequest(), TaskServiceFixture.Alice)).TotalSize;
+        (await fixture.Service.ListTasksAsync(new ListTasksRequest(), TaskServiceFixture.Alice)).TotalSize;
 
     [Fact]
     public async Task Batch_creates_all_tasks_in_request_order()
@@ -57,7 +57,7 @@ public sealed class BatchCreateTasksTests
         tasks[3].Tags.Add(["ok", "Not OK"]);
         tasks[4] = null!;
 
-        var exception = await Failure.ExpectAsync(Code.InvalidArgument, () => _fixture.Service.BatchCreateTasksAsync(
+        var exception = await Failure.ExpectAsync(Code.InvalidArgument, () => fixture.Service.BatchCreateTasksAsync(
             new BatchCreateTasksRequest { Requests = { tasks.Select(task => task is null ? new CreateTaskRequest() : new CreateTaskRequest { Task = task }) } },
             TaskServiceFixture.Alice));
 
@@ -80,7 +80,7 @@ public sealed class BatchCreateTasksTests
     [Fact]
     public async Task Titles_already_stored_conflict_and_nothing_is_created()
     {
-        await _fixture.CreateAsync("Existing");
+        await fixture.CreateAsync("Existing");
 
         await Failure.ExpectAsync(Code.AlreadyExists, () => BatchAsync(new TodoTask { Title = "New" }, new TodoTask { Title = "existing" }));
 

@@ -7,13 +7,13 @@ namespace Strait.Samples.TaskService.Tests;
 
 public sealed class ConcurrencyTests
 {
-    private readonly TaskServiceFixture _fixture = new();
+    private readonly TaskServiceFixture fixture = new();
 
     private async Task<Code?> TryCreateAsync(string title)
     {
         try
         {
-            await _fixture.CreateAsync(title);
+            await fixture.CreateAsync(title);
             return null;
         }
         catch (TaskServiceException exception)
@@ -28,7 +28,7 @@ public sealed class ConcurrencyTests
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => TryCreateAsync($"Parallel {i}"))));
 
         Assert.All(outcomes, outcome => Assert.Null(outcome));
-        var listed = await _fixture.Service.ListTasksAsync(new ListTasksRequest { PageSize = 1000 }, TaskServiceFixture.Alice);
+        var listed = await fixture.Service.ListTasksAsync(new ListTasksRequest { PageSize = 1000 }, TaskServiceFixture.Alice);
         Assert.Equal(200, listed.TotalSize);
         Assert.Equal(200, listed.Tasks.Select(t => t.Name).Distinct().Count());
     }
@@ -45,13 +45,13 @@ public sealed class ConcurrencyTests
     [Fact]
     public async Task Parallel_renames_to_one_title_have_exactly_one_winner()
     {
-        var tasks = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => _fixture.CreateAsync($"Rename {i}")));
+        var tasks = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => fixture.CreateAsync($"Rename {i}")));
 
         var outcomes = await Task.WhenAll(tasks.Select(task => Task.Run(async () =>
         {
             try
             {
-                await _fixture.UpdateAsync(new TodoTask { Name = task.Name, Title = "Winner" }, "title");
+                await fixture.UpdateAsync(new TodoTask { Name = task.Name, Title = "Winner" }, "title");
                 return true;
             }
             catch (TaskServiceException exception) when (exception.Code == Code.AlreadyExists)

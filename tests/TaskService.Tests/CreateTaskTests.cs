@@ -8,13 +8,13 @@ namespace Strait.Samples.TaskService.Tests;
 
 public sealed class CreateTaskTests
 {
-    private readonly TaskServiceFixture _fixture = new();
+    private readonly TaskServiceFixture fixture = new();
 
     [Fact]
     public async Task Create_sets_server_fields_and_keeps_client_fields()
     {
-        var due = _fixture.InDays(3);
-        var created = await _fixture.CreateAsync("Write report", task =>
+        var due = fixture.InDays(3);
+        var created = await fixture.CreateAsync("Write report", task =>
         {
             task.Description = "quarterly";
             task.Priority = Priority.High;
@@ -37,7 +37,7 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task Create_defaults_priority_to_medium_and_status_to_pending()
     {
-        var created = await _fixture.CreateAsync("Defaults");
+        var created = await fixture.CreateAsync("Defaults");
 
         Assert.Equal(Priority.Medium, created.Priority);
         Assert.Equal(Status.Pending, created.Status);
@@ -46,7 +46,7 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task Create_accepts_explicit_pending_status()
     {
-        var created = await _fixture.CreateAsync("Pending", task => task.Status = Status.Pending);
+        var created = await fixture.CreateAsync("Pending", task => task.Status = Status.Pending);
 
         Assert.Equal(Status.Pending, created.Status);
     }
@@ -54,7 +54,7 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task Create_ignores_output_only_fields_from_the_client()
     {
-        var created = await _fixture.CreateAsync("Spoofed", task =>
+        var created = await fixture.CreateAsync("Spoofed", task =>
         {
             task.Name = "tasks/chosen";
             task.CreatedBy = "mallory";
@@ -69,8 +69,8 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task Create_generates_distinct_ids()
     {
-        var first = await _fixture.CreateAsync("One");
-        var second = await _fixture.CreateAsync("Two");
+        var first = await fixture.CreateAsync("One");
+        var second = await fixture.CreateAsync("Two");
 
         Assert.NotEqual(first.Name, second.Name);
     }
@@ -78,18 +78,18 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task Created_task_cannot_be_changed_through_the_returned_message()
     {
-        var created = await _fixture.CreateAsync("Original");
+        var created = await fixture.CreateAsync("Original");
         created.Title = "Mutated";
 
-        var stored = await _fixture.Service.GetTaskAsync(new GetTaskRequest { Name = created.Name }, TaskServiceFixture.Alice);
+        var stored = await fixture.Service.GetTaskAsync(new GetTaskRequest { Name = created.Name }, TaskServiceFixture.Alice);
         Assert.Equal("Original", stored.Title);
     }
 
     [Fact]
     public async Task Created_by_comes_from_the_bearer_token_or_is_anonymous()
     {
-        var byBob = await _fixture.CreateAsync("Bob's", caller: CallerInfo.FromHeaders([new("authorization", "Bearer bob")]));
-        var byNobody = await _fixture.CreateAsync("Nobody's", caller: CallerInfo.FromHeaders([]));
+        var byBob = await fixture.CreateAsync("Bob's", caller: CallerInfo.FromHeaders([new("authorization", "Bearer bob")]));
+        var byNobody = await fixture.CreateAsync("Nobody's", caller: CallerInfo.FromHeaders([]));
 
         Assert.Equal("bob", byBob.CreatedBy);
         Assert.Equal("anonymous", byNobody.CreatedBy);
@@ -102,7 +102,7 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task Golden_example_reports_every_violation_with_request_relative_paths()
     {
-        var exception = await Failure.ExpectAsync(Code.InvalidArgument, () => _fixture.CreateAsync("", task =>
+        var exception = await Failure.ExpectAsync(Code.InvalidArgument, () => fixture.CreateAsync("", task =>
         {
             task.Description = new string('x', 1001);
             task.Tags.Add(["INVALID TAG", "tag-1", "tag-1"]);
@@ -132,7 +132,7 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task A_single_violation_uses_the_singular_message()
     {
-        var exception = await Failure.ExpectAsync(Code.InvalidArgument, () => _fixture.CreateAsync(""));
+        var exception = await Failure.ExpectAsync(Code.InvalidArgument, () => fixture.CreateAsync(""));
 
         Assert.Equal("The request contains 1 validation error", exception.Status.Message);
     }
@@ -141,7 +141,7 @@ public sealed class CreateTaskTests
     public async Task Missing_task_is_a_violation_on_task()
     {
         var violations = await Failure.ViolationsAsync(
-            () => _fixture.Service.CreateTaskAsync(new CreateTaskRequest(), TaskServiceFixture.Alice));
+            () => fixture.Service.CreateTaskAsync(new CreateTaskRequest(), TaskServiceFixture.Alice));
 
         Assert.Equal(["task: must be set"], violations);
     }
@@ -151,7 +151,7 @@ public sealed class CreateTaskTests
     [InlineData("   ")]
     public async Task Blank_title_is_rejected(string title)
     {
-        var violations = await Failure.ViolationsAsync(() => _fixture.CreateAsync(title));
+        var violations = await Failure.ViolationsAsync(() => fixture.CreateAsync(title));
 
         Assert.Equal(["task.title: must not be empty"], violations);
     }
@@ -159,9 +159,9 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task Title_of_200_characters_is_accepted_and_201_rejected()
     {
-        await _fixture.CreateAsync(new string('a', 200));
+        await fixture.CreateAsync(new string('a', 200));
 
-        var violations = await Failure.ViolationsAsync(() => _fixture.CreateAsync(new string('b', 201)));
+        var violations = await Failure.ViolationsAsync(() => fixture.CreateAsync(new string('b', 201)));
         Assert.Equal(["task.title: must be at most 200 characters"], violations);
     }
 
@@ -170,7 +170,7 @@ public sealed class CreateTaskTests
     {
         var emojiTitle = string.Concat(Enumerable.Repeat("\U0001F600", 200));
 
-        var created = await _fixture.CreateAsync(emojiTitle);
+        var created = await fixture.CreateAsync(emojiTitle);
 
         Assert.Equal(emojiTitle, created.Title);
     }
@@ -178,7 +178,7 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task Description_of_1000_characters_is_accepted()
     {
-        var created = await _fixture.CreateAsync("Long description", task => task.Description = new string('d', 1000));
+        var created = await fixture.CreateAsync("Long description", task => task.Description = new string('d', 1000));
 
         Assert.Equal(1000, created.Description.Length);
     }
@@ -186,10 +186,10 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task At_most_ten_tags_are_allowed()
     {
-        await _fixture.CreateAsync("Ten tags", task => task.Tags.Add(Enumerable.Range(0, 10).Select(i => $"t{i}")));
+        await fixture.CreateAsync("Ten tags", task => task.Tags.Add(Enumerable.Range(0, 10).Select(i => $"t{i}")));
 
         var violations = await Failure.ViolationsAsync(
-            () => _fixture.CreateAsync("Eleven tags", task => task.Tags.Add(Enumerable.Range(0, 11).Select(i => $"t{i}"))));
+            () => fixture.CreateAsync("Eleven tags", task => task.Tags.Add(Enumerable.Range(0, 11).Select(i => $"t{i}"))));
         Assert.Equal(["task.tags: must contain at most 10 tags"], violations);
     }
 
@@ -197,7 +197,7 @@ public sealed class CreateTaskTests
     public async Task Tags_longer_than_50_characters_are_rejected()
     {
         var violations = await Failure.ViolationsAsync(
-            () => _fixture.CreateAsync("Long tag", task => task.Tags.Add([new string('a', 50), new string('a', 51)])));
+            () => fixture.CreateAsync("Long tag", task => task.Tags.Add([new string('a', 50), new string('a', 51)])));
 
         Assert.Equal(["task.tags[1]: must be at most 50 characters"], violations);
     }
@@ -210,7 +210,7 @@ public sealed class CreateTaskTests
     [InlineData("sp ace")]
     public async Task Tags_must_match_the_pattern(string tag)
     {
-        var exception = await Failure.ExpectAsync(Code.InvalidArgument, () => _fixture.CreateAsync("Bad tag", task => task.Tags.Add(["ok", tag])));
+        var exception = await Failure.ExpectAsync(Code.InvalidArgument, () => fixture.CreateAsync("Bad tag", task => task.Tags.Add(["ok", tag])));
 
         Assert.Equal(["task.tags[1]"], Failure.ViolatedFields(exception));
     }
@@ -218,9 +218,9 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task Due_date_must_be_in_the_future()
     {
-        await _fixture.CreateAsync("Tomorrow", task => task.DueDate = _fixture.InDays(1));
+        await fixture.CreateAsync("Tomorrow", task => task.DueDate = fixture.InDays(1));
 
-        var violations = await Failure.ViolationsAsync(() => _fixture.CreateAsync("Now", task => task.DueDate = _fixture.InDays(0)));
+        var violations = await Failure.ViolationsAsync(() => fixture.CreateAsync("Now", task => task.DueDate = fixture.InDays(0)));
         Assert.Equal(["task.due_date: must be in the future"], violations);
     }
 
@@ -228,7 +228,7 @@ public sealed class CreateTaskTests
     public async Task Due_date_must_be_a_valid_timestamp()
     {
         var violations = await Failure.ViolationsAsync(
-            () => _fixture.CreateAsync("Broken date", task => task.DueDate = new Timestamp { Seconds = 253_402_300_800 }));
+            () => fixture.CreateAsync("Broken date", task => task.DueDate = new Timestamp { Seconds = 253_402_300_800 }));
 
         Assert.Equal(["task.due_date: must be a valid timestamp"], violations);
     }
@@ -240,7 +240,7 @@ public sealed class CreateTaskTests
     [InlineData(Status.Blocked)]
     public async Task Create_rejects_statuses_other_than_pending(Status status)
     {
-        var violations = await Failure.ViolationsAsync(() => _fixture.CreateAsync("Started", task => task.Status = status));
+        var violations = await Failure.ViolationsAsync(() => fixture.CreateAsync("Started", task => task.Status = status));
 
         Assert.Equal(["task.status: must be PENDING or unset when creating a task"], violations);
     }
@@ -248,7 +248,7 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task Create_rejects_unknown_priority_numbers()
     {
-        var violations = await Failure.ViolationsAsync(() => _fixture.CreateAsync("Odd", task => task.Priority = (Priority)42));
+        var violations = await Failure.ViolationsAsync(() => fixture.CreateAsync("Odd", task => task.Priority = (Priority)42));
 
         Assert.Equal(["task.priority: must be one of LOW, MEDIUM, HIGH, CRITICAL"], violations);
     }
@@ -259,9 +259,9 @@ public sealed class CreateTaskTests
     [InlineData("  Buy milk  ")]
     public async Task Duplicate_titles_conflict_ignoring_case_and_surrounding_spaces(string duplicate)
     {
-        await _fixture.CreateAsync("Buy milk");
+        await fixture.CreateAsync("Buy milk");
 
-        var exception = await Failure.ExpectAsync(Code.AlreadyExists, () => _fixture.CreateAsync(duplicate));
+        var exception = await Failure.ExpectAsync(Code.AlreadyExists, () => fixture.CreateAsync(duplicate));
 
         Assert.Equal("Conflict creating task: A task with this title already exists", exception.Status.Message);
         Assert.Equal("DUPLICATE_TITLE", Failure.Detail<ErrorInfo>(exception).Type);
@@ -270,10 +270,10 @@ public sealed class CreateTaskTests
     [Fact]
     public async Task Title_becomes_free_again_after_delete()
     {
-        var first = await _fixture.CreateAsync("Reusable");
-        await _fixture.Service.DeleteTaskAsync(new DeleteTaskRequest { Name = first.Name }, TaskServiceFixture.Alice);
+        var first = await fixture.CreateAsync("Reusable");
+        await fixture.Service.DeleteTaskAsync(new DeleteTaskRequest { Name = first.Name }, TaskServiceFixture.Alice);
 
-        var second = await _fixture.CreateAsync("reusable");
+        var second = await fixture.CreateAsync("reusable");
 
         Assert.NotEqual(first.Name, second.Name);
     }

@@ -7,18 +7,18 @@ namespace Strait.Samples.TaskService.Tests;
 
 public sealed class GetAndDeleteTaskTests
 {
-    private readonly TaskServiceFixture _fixture = new();
+    private readonly TaskServiceFixture fixture = new();
 
     private Task<TodoTask> GetAsync(string name) =>
-        _fixture.Service.GetTaskAsync(new GetTaskRequest { Name = name }, TaskServiceFixture.Alice);
+        fixture.Service.GetTaskAsync(new GetTaskRequest { Name = name }, TaskServiceFixture.Alice);
 
     private Task<DeleteTaskResponse> DeleteAsync(string name) =>
-        _fixture.Service.DeleteTaskAsync(new DeleteTaskRequest { Name = name }, TaskServiceFixture.Alice);
+        fixture.Service.DeleteTaskAsync(new DeleteTaskRequest { Name = name }, TaskServiceFixture.Alice);
 
     [Fact]
     public async Task Get_returns_the_created_task()
     {
-        var created = await _fixture.CreateAsync("Find me");
+        var created = await fixture.CreateAsync("Find me");
 
         var found = await GetAsync(created.Name);
 
@@ -51,7 +51,7 @@ public sealed class GetAndDeleteTaskTests
     [Fact]
     public async Task Delete_removes_the_task()
     {
-        var created = await _fixture.CreateAsync("Delete me");
+        var created = await fixture.CreateAsync("Delete me");
 
         var response = await DeleteAsync(created.Name);
 
@@ -62,7 +62,7 @@ public sealed class GetAndDeleteTaskTests
     [Fact]
     public async Task Delete_of_absent_task_is_not_found()
     {
-        var created = await _fixture.CreateAsync("Delete twice");
+        var created = await fixture.CreateAsync("Delete twice");
         await DeleteAsync(created.Name);
 
         var exception = await Failure.ExpectAsync(Code.NotFound, () => DeleteAsync(created.Name));

@@ -8,10 +8,10 @@ public sealed class ListTasksTests
 {
     private static readonly Priority[] PriorityCycle = [Priority.Low, Priority.Medium, Priority.High];
 
-    private readonly TaskServiceFixture _fixture = new();
+    private readonly TaskServiceFixture fixture = new();
 
     private Task<ListTasksResponse> ListAsync(int pageSize = 0, string filter = "", string orderBy = "", string pageToken = "") =>
-        _fixture.Service.ListTasksAsync(
+        fixture.Service.ListTasksAsync(
             new ListTasksRequest { PageSize = pageSize, Filter = filter, OrderBy = orderBy, PageToken = pageToken },
             TaskServiceFixture.Alice);
 
@@ -41,14 +41,14 @@ public sealed class ListTasksTests
         var tasks = new List<TodoTask>();
         for (var i = 0; i < 30; i++)
         {
-            var task = await _fixture.CreateAsync($"Task {i:00}", t => t.Priority = PriorityCycle[i % 3]);
+            var task = await fixture.CreateAsync($"Task {i:00}", t => t.Priority = PriorityCycle[i % 3]);
             if (i % 3 == 0)
             {
-                task = await _fixture.SetStatusAsync(task.Name, Status.InProgress);
+                task = await fixture.SetStatusAsync(task.Name, Status.InProgress);
             }
 
             tasks.Add(task);
-            _fixture.Clock.Advance(TimeSpan.FromSeconds(1));
+            fixture.Clock.Advance(TimeSpan.FromSeconds(1));
         }
 
         return tasks;
@@ -102,9 +102,9 @@ public sealed class ListTasksTests
     [Fact]
     public async Task Tasks_without_due_date_sort_last_in_both_directions()
     {
-        var later = await _fixture.CreateAsync("Later", t => t.DueDate = _fixture.InDays(5));
-        var none = await _fixture.CreateAsync("None");
-        var sooner = await _fixture.CreateAsync("Sooner", t => t.DueDate = _fixture.InDays(1));
+        var later = await fixture.CreateAsync("Later", t => t.DueDate = fixture.InDays(5));
+        var none = await fixture.CreateAsync("None");
+        var sooner = await fixture.CreateAsync("Sooner", t => t.DueDate = fixture.InDays(1));
 
         var ascending = await ListAsync(orderBy: "due_date");
         var descending = await ListAsync(orderBy: "due_date desc");
@@ -116,9 +116,9 @@ public sealed class ListTasksTests
     [Fact]
     public async Task Title_order_ignores_case()
     {
-        var b = await _fixture.CreateAsync("banana");
-        var a = await _fixture.CreateAsync("Apple");
-        var c = await _fixture.CreateAsync("Cherry");
+        var b = await fixture.CreateAsync("banana");
+        var a = await fixture.CreateAsync("Apple");
+        var c = await fixture.CreateAsync("Cherry");
 
         var page = await ListAsync(orderBy: "title");
 
@@ -132,8 +132,8 @@ public sealed class ListTasksTests
     [InlineData("status=\"Completed\"")]
     public async Task Status_filter_accepts_names_with_or_without_prefix(string filter)
     {
-        var done = await _fixture.CreateInStatusAsync(Status.Completed);
-        await _fixture.CreateInStatusAsync(Status.InProgress);
+        var done = await fixture.CreateInStatusAsync(Status.Completed);
+        await fixture.CreateInStatusAsync(Status.InProgress);
 
         var page = await ListAsync(filter: filter);
 
@@ -144,9 +144,9 @@ public sealed class ListTasksTests
     [Fact]
     public async Task Created_by_filter_matches_the_exact_user()
     {
-        var bobs = await _fixture.CreateAsync("Bob's", caller: new CallerInfo("bob"));
-        await _fixture.CreateAsync("Alice's");
-        await _fixture.CreateAsync("Bobby's", caller: new CallerInfo("Bob"));
+        var bobs = await fixture.CreateAsync("Bob's", caller: new CallerInfo("bob"));
+        await fixture.CreateAsync("Alice's");
+        await fixture.CreateAsync("Bobby's", caller: new CallerInfo("Bob"));
 
         var page = await ListAsync(filter: "created_by=bob");
 
@@ -185,7 +185,7 @@ public sealed class ListTasksTests
     [Fact]
     public async Task Page_size_zero_means_fifty()
     {
-        await _fixture.Service.BatchCreateTasksAsync(BatchOf(51, "default"), TaskServiceFixture.Alice);
+        await fixture.Service.BatchCreateTasksAsync(BatchOf(51, "default"), TaskServiceFixture.Alice);
 
         var first = await ListAsync();
         var second = await ListAsync(pageToken: first.NextPageToken);
@@ -200,7 +200,7 @@ public sealed class ListTasksTests
     {
         for (var batch = 0; batch < 11; batch++)
         {
-            await _fixture.Service.BatchCreateTasksAsync(BatchOf(100, $"batch {batch}"), TaskServiceFixture.Alice);
+            await fixture.Service.BatchCreateTasksAsync(BatchOf(100, $"batch {batch}"), TaskServiceFixture.Alice);
         }
 
         var page = await ListAsync(pageSize: 5000);
@@ -214,7 +214,7 @@ public sealed class ListTasksTests
     public async Task Last_page_has_no_token_and_empty_store_lists_nothing()
     {
         var empty = await ListAsync();
-        await _fixture.CreateAsync("Only");
+        await fixture.CreateAsync("Only");
         var exact = await ListAsync(pageSize: 1);
 
         Assert.Empty(empty.Tasks);

@@ -71,11 +71,11 @@ internal sealed class TaskServiceFixture
 /// <summary>A clock that moves only when told to, so timestamps and due-date checks are deterministic.</summary>
 internal sealed class ManualClock(DateTimeOffset now) : TimeProvider
 {
-    private DateTimeOffset _now = now;
+    private DateTimeOffset now = now;
 
-    public override DateTimeOffset GetUtcNow() => _now;
+    public override DateTimeOffset GetUtcNow() => now;
 
-    public void Advance(TimeSpan by) => _now += by;
+    public void Advance(TimeSpan by) => now += by;
 }
 
 /// <summary>Reads the parts of a <see cref="TaskServiceException"/> that clients see.</summary>

@@ -19,7 +19,7 @@ public sealed class UpdateTaskTests
         (Status.Blocked, Status.Pending), (Status.Blocked, Status.InProgress), (Status.Blocked, Status.Cancelled),
     ];
 
-    private readonly TaskServiceFixture _fixture = new();
+    private readonly TaskServiceFixture fixture = new();
 
     public static TheoryData<Status, Status> AllStatusPairs()
     {
@@ -39,17 +39,17 @@ public sealed class UpdateTaskTests
     [MemberData(nameof(AllStatusPairs))]
     public async Task Status_transitions_follow_the_lifecycle(Status from, Status to)
     {
-        var task = await _fixture.CreateInStatusAsync(from);
+        var task = await fixture.CreateInStatusAsync(from);
         var allowed = from == to || AllowedMoves.Contains((from, to));
 
         if (allowed)
         {
-            var updated = await _fixture.SetStatusAsync(task.Name, to);
+            var updated = await fixture.SetStatusAsync(task.Name, to);
             Assert.Equal(to, updated.Status);
             return;
         }
 
-        var exception = await Failure.ExpectAsync(Code.FailedPrecondition, () => _fixture.SetStatusAsync(task.Name, to));
+        var exception = await Failure.ExpectAsync(Code.FailedPrecondition, () => fixture.SetStatusAsync(task.Name, to));
         var violation = Assert.Single(Failure.Detail<PreconditionFailure>(exception).Violations);
         Assert.Equal("STATUS_TRANSITION", violation.Type);
         Assert.Equal(task.Name, violation.Subject);
@@ -72,9 +72,9 @@ public sealed class UpdateTaskTests
     [Fact]
     public async Task Completed_to_pending_is_reported_with_short_status_names()
     {
-        var task = await _fixture.CreateInStatusAsync(Status.Completed);
+        var task = await fixture.CreateInStatusAsync(Status.Completed);
 
-        var exception = await Failure.ExpectAsync(Code.FailedPrecondition, () => _fixture.SetStatusAsync(task.Name, Status.Pending));
+        var exception = await Failure.ExpectAsync(Code.FailedPrecondition, () => fixture.SetStatusAsync(task.Name, Status.Pending));
 
         Assert.Equal("cannot move from COMPLETED to PENDING", Failure.Detail<PreconditionFailure>(exception).Violations[0].Description);
         Assert.Equal("The task cannot move from COMPLETED to PENDING.", exception.Status.Message);
@@ -83,14 +83,14 @@ public sealed class UpdateTaskTests
     [Fact]
     public async Task Masked_update_changes_only_the_named_fields_and_refreshes_update_time()
     {
-        var task = await _fixture.CreateAsync("Original", t =>
+        var task = await fixture.CreateAsync("Original", t =>
         {
             t.Description = "keep me";
             t.Tags.Add("old");
         });
-        _fixture.Clock.Advance(TimeSpan.FromMinutes(5));
+        fixture.Clock.Advance(TimeSpan.FromMinutes(5));
 
-        var updated = await _fixture.UpdateAsync(
+        var updated = await fixture.UpdateAsync(
             new TodoTask { Name = task.Name, Title = "Renamed", Description = "ignored", Tags = { "new", "tags" } },
             "title",
             "tags");
@@ -106,15 +106,15 @@ public sealed class UpdateTaskTests
     [Fact]
     public async Task Masked_update_can_clear_fields()
     {
-        var task = await _fixture.CreateAsync("Clear me", t =>
+        var task = await fixture.CreateAsync("Clear me", t =>
         {
             t.Description = "text";
-            t.DueDate = _fixture.InDays(1);
+            t.DueDate = fixture.InDays(1);
             t.Tags.Add("tag");
             t.Priority = Priority.Critical;
         });
 
-        var updated = await _fixture.UpdateAsync(new TodoTask { Name = task.Name }, "description", "due_date", "tags", "priority");
+        var updated = await fixture.UpdateAsync(new TodoTask { Name = task.Name }, "description", "due_date", "tags", "priority");
 
         Assert.Equal("", updated.Description);
         Assert.Null(updated.DueDate);
@@ -125,13 +125,13 @@ public sealed class UpdateTaskTests
     [Fact]
     public async Task Absent_mask_updates_the_populated_fields_of_the_body()
     {
-        var task = await _fixture.CreateAsync("Partial", t =>
+        var task = await fixture.CreateAsync("Partial", t =>
         {
             t.Description = "stays";
             t.Priority = Priority.Low;
         });
 
-        var updated = await _fixture.UpdateAsync(new TodoTask { Name = task.Name, Priority = Priority.High, Status = Status.InProgress });
+        var updated = await fixture.UpdateAsync(new TodoTask { Name = task.Name, Priority = Priority.High, Status = Status.InProgress });
 
         Assert.Equal("Partial", updated.Title);
         Assert.Equal("stays", updated.Description);
@@ -142,10 +142,10 @@ public sealed class UpdateTaskTests
     [Fact]
     public async Task Output_only_and_unknown_mask_paths_are_rejected_together()
     {
-        var task = await _fixture.CreateAsync("Masked");
+        var task = await fixture.CreateAsync("Masked");
 
         var violations = await Failure.ViolationsAsync(
-            () => _fixture.UpdateAsync(new TodoTask { Name = task.Name }, "create_time", "colour", "name", "update_time", "created_by"));
+            () => fixture.UpdateAsync(new TodoTask { Name = task.Name }, "create_time", "colour", "name", "update_time", "created_by"));
 
         Assert.Equal(
             [
@@ -161,10 +161,10 @@ public sealed class UpdateTaskTests
     [Fact]
     public async Task Updated_fields_are_validated_like_on_create()
     {
-        var task = await _fixture.CreateAsync("Validate");
+        var task = await fixture.CreateAsync("Validate");
 
-        var violations = await Failure.ViolationsAsync(() => _fixture.UpdateAsync(
-            new TodoTask { Name = task.Name, Description = new string('x', 1001), DueDate = _fixture.InDays(-1), Tags = { "ok", "ok" } },
+        var violations = await Failure.ViolationsAsync(() => fixture.UpdateAsync(
+            new TodoTask { Name = task.Name, Description = new string('x', 1001), DueDate = fixture.InDays(-1), Tags = { "ok", "ok" } },
             "title",
             "description",
             "due_date",
@@ -183,9 +183,9 @@ public sealed class UpdateTaskTests
     [Fact]
     public async Task Fields_outside_the_mask_are_not_validated()
     {
-        var task = await _fixture.CreateAsync("Unvalidated");
+        var task = await fixture.CreateAsync("Unvalidated");
 
-        var updated = await _fixture.UpdateAsync(new TodoTask { Name = task.Name, Description = "fine", Tags = { "NOT VALID" } }, "description");
+        var updated = await fixture.UpdateAsync(new TodoTask { Name = task.Name, Description = "fine", Tags = { "NOT VALID" } }, "description");
 
         Assert.Equal("fine", updated.Description);
         Assert.Empty(updated.Tags);
@@ -196,9 +196,9 @@ public sealed class UpdateTaskTests
     [InlineData((Status)99)]
     public async Task Status_in_the_mask_must_be_a_known_value(Status status)
     {
-        var task = await _fixture.CreateAsync("Status check");
+        var task = await fixture.CreateAsync("Status check");
 
-        var violations = await Failure.ViolationsAsync(() => _fixture.SetStatusAsync(task.Name, status));
+        var violations = await Failure.ViolationsAsync(() => fixture.SetStatusAsync(task.Name, status));
 
         Assert.Equal(["task.status: must be one of PENDING, IN_PROGRESS, COMPLETED, CANCELLED, BLOCKED"], violations);
     }
@@ -207,8 +207,8 @@ public sealed class UpdateTaskTests
     public async Task Missing_task_and_malformed_name_are_invalid_arguments()
     {
         var missingTask = await Failure.ViolationsAsync(
-            () => _fixture.Service.UpdateTaskAsync(new UpdateTaskRequest(), TaskServiceFixture.Alice));
-        var badName = await Failure.ViolationsAsync(() => _fixture.UpdateAsync(new TodoTask { Name = "nope", Title = "x" }));
+            () => fixture.Service.UpdateTaskAsync(new UpdateTaskRequest(), TaskServiceFixture.Alice));
+        var badName = await Failure.ViolationsAsync(() => fixture.UpdateAsync(new TodoTask { Name = "nope", Title = "x" }));
 
         Assert.Equal(["task: must be set"], missingTask);
         Assert.Equal(["task.name: must be of the form tasks/{id}"], badName);
@@ -217,7 +217,7 @@ public sealed class UpdateTaskTests
     [Fact]
     public async Task Update_of_unknown_task_is_not_found()
     {
-        var exception = await Failure.ExpectAsync(Code.NotFound, () => _fixture.UpdateAsync(new TodoTask { Name = "tasks/ghost", Title = "x" }));
+        var exception = await Failure.ExpectAsync(Code.NotFound, () => fixture.UpdateAsync(new TodoTask { Name = "tasks/ghost", Title = "x" }));
 
         Assert.Equal("Task with ID 'ghost' was not found.", exception.Status.Message);
     }
@@ -225,10 +225,10 @@ public sealed class UpdateTaskTests
     [Fact]
     public async Task Renaming_to_another_tasks_title_conflicts()
     {
-        await _fixture.CreateAsync("Taken");
-        var task = await _fixture.CreateAsync("Mine");
+        await fixture.CreateAsync("Taken");
+        var task = await fixture.CreateAsync("Mine");
 
-        var exception = await Failure.ExpectAsync(Code.AlreadyExists, () => _fixture.UpdateAsync(new TodoTask { Name = task.Name, Title = " TAKEN " }, "title"));
+        var exception = await Failure.ExpectAsync(Code.AlreadyExists, () => fixture.UpdateAsync(new TodoTask { Name = task.Name, Title = " TAKEN " }, "title"));
 
         Assert.Equal("Conflict creating task: A task with this title already exists", exception.Status.Message);
         Assert.Equal("Mine", (await GetAsync(task.Name)).Title);
@@ -237,18 +237,18 @@ public sealed class UpdateTaskTests
     [Fact]
     public async Task Renaming_frees_the_old_title_and_may_keep_its_own_title_in_another_case()
     {
-        var task = await _fixture.CreateAsync("Old name");
+        var task = await fixture.CreateAsync("Old name");
 
-        var recased = await _fixture.UpdateAsync(new TodoTask { Name = task.Name, Title = "OLD NAME" }, "title");
-        await _fixture.UpdateAsync(new TodoTask { Name = task.Name, Title = "New name" }, "title");
-        var reused = await _fixture.CreateAsync("Old name");
+        var recased = await fixture.UpdateAsync(new TodoTask { Name = task.Name, Title = "OLD NAME" }, "title");
+        await fixture.UpdateAsync(new TodoTask { Name = task.Name, Title = "New name" }, "title");
+        var reused = await fixture.CreateAsync("Old name");
 
         Assert.Equal("OLD NAME", recased.Title);
         Assert.Equal("Old name", reused.Title);
     }
 
     private Task<TodoTask> GetAsync(string name) =>
-        _fixture.Service.GetTaskAsync(new GetTaskRequest { Name = name }, TaskServiceFixture.Alice);
+        fixture.Service.GetTaskAsync(new GetTaskRequest { Name = name }, TaskServiceFixture.Alice);
 
     private static string ShortName(Status status) => status.ToString() switch
     {

@@ -17,18 +17,18 @@ namespace Strait.Samples.Hosting;
 /// </summary>
 internal sealed class GrpcServerHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly WebApplication app;
 
     private GrpcServerHost(WebApplication app, Uri address)
     {
-        _app = app;
+        this.app = app;
         Address = address;
     }
 
     /// <summary>The bound address, with the actual port when port 0 was requested.</summary>
     public Uri Address { get; }
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => app.Services;
 
     /// <summary>Starts a server on <paramref name="url"/>, e.g. <c>http://127.0.0.1:0</c>; https needs a certificate in the options.</summary>
     public static Task<GrpcServerHost> StartAsync(
@@ -108,7 +108,7 @@ internal sealed class GrpcServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        await app.StopAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -5,11 +5,11 @@ namespace Strait.Buffers;
 /// <summary>A write-only stream into an <see cref="IBufferWriter{T}"/>, so stream-based codecs can fill pooled memory.</summary>
 internal sealed class BufferWriterStream : Stream
 {
-    private readonly IBufferWriter<byte> _destination;
+    private readonly IBufferWriter<byte> destination;
 
     public BufferWriterStream(IBufferWriter<byte> destination)
     {
-        _destination = destination;
+        this.destination = destination;
     }
 
     public override bool CanRead => false;
@@ -28,7 +28,7 @@ internal sealed class BufferWriterStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    public override void Write(ReadOnlySpan<byte> buffer) => _destination.Write(buffer);
+    public override void Write(ReadOnlySpan<byte> buffer) => destination.Write(buffer);
 
     public override void WriteByte(byte value) => Write([value]);
 

@@ -89,36 +89,36 @@ internal static class BuiltInHeaderTransforms
 
     private sealed class RegexReplace : HeaderTransform
     {
-        private readonly Regex _regex;
-        private readonly string _replacement;
+        private readonly Regex regex;
+        private readonly string replacement;
 
         public RegexReplace(string pattern, string replacement, TimeSpan timeout)
             : base($"regex_replace({pattern}, {replacement})")
         {
             try
             {
-                _regex = new Regex(pattern, RegexOptions.CultureInvariant, timeout);
+                regex = new Regex(pattern, RegexOptions.CultureInvariant, timeout);
             }
             catch (ArgumentException e)
             {
                 throw new FormatException($"regex_replace() pattern '{pattern}' is not a valid regular expression: {e.Message}", e);
             }
 
-            _replacement = replacement;
+            this.replacement = replacement;
         }
 
         public override bool TryApply(string value, out string result, out string? error)
         {
             try
             {
-                result = _regex.Replace(value, _replacement);
+                result = regex.Replace(value, replacement);
                 error = null;
                 return true;
             }
             catch (RegexMatchTimeoutException)
             {
                 result = string.Empty;
-                error = $"regex_replace() took longer than {_regex.MatchTimeout.TotalMilliseconds:0} ms";
+                error = $"regex_replace() took longer than {regex.MatchTimeout.TotalMilliseconds:0} ms";
                 return false;
             }
         }

@@ -15,18 +15,18 @@ namespace Strait.Headers;
 /// </example>
 internal sealed class HeaderMappingBuilder
 {
-    private readonly HeaderMappingOptions _options = new();
+    private readonly HeaderMappingOptions options = new();
 
     public HeaderMappingBuilder Mode(string mode)
     {
-        _options.Mode = mode;
+        options.Mode = mode;
         return this;
     }
 
     public HeaderMappingBuilder Configure(Action<HeaderMappingOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        configure(_options);
+        configure(options);
         return this;
     }
 
@@ -43,51 +43,51 @@ internal sealed class HeaderMappingBuilder
         Add(httpHeader, grpcMetadata, HeaderDirections.Both, configure);
 
     /// <summary>The options as built; compile them with <see cref="HeaderMappingCompiler.TryCompile"/> or set them as <c>StraitOptions.Headers</c>.</summary>
-    public HeaderMappingOptions Build() => _options;
+    public HeaderMappingOptions Build() => options;
 
     private HeaderMappingBuilder Add(string httpHeader, string grpcMetadata, string direction, Action<RuleBuilder>? configure)
     {
         var rule = new HeaderRuleOptions { HttpHeader = httpHeader, GrpcMetadata = grpcMetadata, Direction = direction };
         configure?.Invoke(new RuleBuilder(rule));
-        _options.Rules.Add(rule);
+        options.Rules.Add(rule);
         return this;
     }
 
     /// <summary>Settings of one rule.</summary>
     public sealed class RuleBuilder
     {
-        private readonly HeaderRuleOptions _rule;
+        private readonly HeaderRuleOptions rule;
 
-        internal RuleBuilder(HeaderRuleOptions rule) => _rule = rule;
+        internal RuleBuilder(HeaderRuleOptions rule) => this.rule = rule;
 
         public RuleBuilder Required()
         {
-            _rule.Required = true;
+            rule.Required = true;
             return this;
         }
 
         public RuleBuilder Default(string value)
         {
-            _rule.Default = value;
+            rule.Default = value;
             return this;
         }
 
         /// <summary>Appends a transform, written as in configuration (<c>mask(4)</c>).</summary>
         public RuleBuilder Transform(string transform)
         {
-            _rule.Transforms.Add(transform);
+            rule.Transforms.Add(transform);
             return this;
         }
 
         public RuleBuilder ToHeader()
         {
-            _rule.Target = "header";
+            rule.Target = "header";
             return this;
         }
 
         public RuleBuilder Scope(IEnumerable<string>? routes = null, IEnumerable<string>? services = null, IEnumerable<string>? methods = null)
         {
-            _rule.Scope = new HeaderRuleScopeOptions { Routes = [.. routes ?? []], Services = [.. services ?? []], Methods = [.. methods ?? []] };
+            rule.Scope = new HeaderRuleScopeOptions { Routes = [.. routes ?? []], Services = [.. services ?? []], Methods = [.. methods ?? []] };
             return this;
         }
     }

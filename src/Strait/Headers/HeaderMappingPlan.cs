@@ -10,8 +10,8 @@ namespace Strait.Headers;
 /// </summary>
 internal sealed class HeaderMappingPlan
 {
-    private readonly string[] _skipExact;
-    private readonly string[] _skipPrefixes;
+    private readonly string[] skipExact;
+    private readonly string[] skipPrefixes;
 
     internal HeaderMappingPlan(
         bool compatible,
@@ -35,8 +35,8 @@ internal sealed class HeaderMappingPlan
         TrailerPrefix = trailerPrefix;
         Strict = strict;
         // In the canonical form of RequestTarget.Path, so that "/heal%74hz" and "/healthz" are one path here as in routing.
-        _skipExact = [.. skipPaths.Where(p => !p.EndsWith('*')).Select(PercentEncoding.Normalize)];
-        _skipPrefixes = [.. skipPaths.Where(p => p.EndsWith('*')).Select(p => PercentEncoding.Normalize(p[..^1]))];
+        skipExact = [.. skipPaths.Where(p => !p.EndsWith('*')).Select(PercentEncoding.Normalize)];
+        skipPrefixes = [.. skipPaths.Where(p => p.EndsWith('*')).Select(p => PercentEncoding.Normalize(p[..^1]))];
         GatewayOwned = gatewayOwned.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         GatewayOwnedNames = [.. GatewayOwned];
         TrustedProxies = [.. trustedProxies];
@@ -88,7 +88,7 @@ internal sealed class HeaderMappingPlan
     /// <param name="path">The request path as the front door reads it (<c>RequestTarget.Path</c>).</param>
     public bool IsSkipped(string path)
     {
-        foreach (var exact in _skipExact)
+        foreach (var exact in skipExact)
         {
             if (path.Equals(exact, StringComparison.Ordinal))
             {
@@ -96,7 +96,7 @@ internal sealed class HeaderMappingPlan
             }
         }
 
-        foreach (var prefix in _skipPrefixes)
+        foreach (var prefix in skipPrefixes)
         {
             if (path.StartsWith(prefix, StringComparison.Ordinal))
             {

@@ -5,7 +5,7 @@ namespace Strait.Headers;
 /// <summary>A validated, compiled mapping rule of one direction.</summary>
 internal sealed class HeaderRule
 {
-    private readonly HeaderTransform[] _transforms;
+    private readonly HeaderTransform[] transforms;
 
     internal HeaderRule(
         int index,
@@ -23,7 +23,7 @@ internal sealed class HeaderRule
         IsBinary = Wire.GrpcMetadata.IsBinaryKey(metadataKey);
         Required = required;
         Default = defaultValue;
-        _transforms = transforms;
+        this.transforms = transforms;
         Target = target;
         Scope = scope;
         Label = $"headers.rules[{index}] ({httpHeader} ⇄ {metadataKey})";
@@ -42,7 +42,7 @@ internal sealed class HeaderRule
 
     public string? Default { get; }
 
-    public IReadOnlyList<HeaderTransform> Transforms => _transforms;
+    public IReadOnlyList<HeaderTransform> Transforms => transforms;
 
     /// <summary>Outgoing: whether the value goes out as a header, a trailer, or as what it arrived as.</summary>
     public OutgoingTarget Target { get; }
@@ -57,7 +57,7 @@ internal sealed class HeaderRule
     {
         result = value;
         error = null;
-        foreach (var transform in _transforms)
+        foreach (var transform in transforms)
         {
             string? reason;
             try
@@ -101,18 +101,18 @@ internal sealed class HeaderRuleScope
 {
     public static readonly HeaderRuleScope Everywhere = new([], [], []);
 
-    private readonly string[] _routes;
-    private readonly string[] _services;
-    private readonly string[] _methods;
+    private readonly string[] routes;
+    private readonly string[] services;
+    private readonly string[] methods;
 
     public HeaderRuleScope(IReadOnlyList<string> routes, IReadOnlyList<string> services, IReadOnlyList<string> methods)
     {
-        _routes = [.. routes];
-        _services = [.. services];
-        _methods = [.. methods];
+        this.routes = [.. routes];
+        this.services = [.. services];
+        this.methods = [.. methods];
     }
 
-    public bool IsEverywhere => _routes.Length == 0 && _services.Length == 0 && _methods.Length == 0;
+    public bool IsEverywhere => routes.Length == 0 && services.Length == 0 && methods.Length == 0;
 
     public bool Matches(HttpRoute route)
     {
@@ -122,7 +122,7 @@ internal sealed class HeaderRuleScope
         }
 
         var template = route.Template.ToString();
-        foreach (var pattern in _routes)
+        foreach (var pattern in routes)
         {
             if (template.Equals(pattern, StringComparison.Ordinal) || IsPathPrefix(template, pattern))
             {
@@ -130,7 +130,7 @@ internal sealed class HeaderRuleScope
             }
         }
 
-        foreach (var pattern in _services)
+        foreach (var pattern in services)
         {
             if (Glob.Matches(pattern, route.Method.Service.FullName))
             {
@@ -138,7 +138,7 @@ internal sealed class HeaderRuleScope
             }
         }
 
-        foreach (var pattern in _methods)
+        foreach (var pattern in methods)
         {
             if (Glob.Matches(pattern, route.Method.FullName))
             {

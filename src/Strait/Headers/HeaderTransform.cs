@@ -21,7 +21,7 @@ internal abstract class HeaderTransform
 /// <summary>A transform given as a delegate, for custom transforms registered from C#.</summary>
 internal sealed class DelegateHeaderTransform : HeaderTransform
 {
-    private readonly Func<string, string?> _apply;
+    private readonly Func<string, string?> apply;
 
     /// <param name="name">The name used in configuration.</param>
     /// <param name="apply">Returns the new value, or null when the value cannot be transformed.</param>
@@ -29,12 +29,12 @@ internal sealed class DelegateHeaderTransform : HeaderTransform
         : base(name)
     {
         ArgumentNullException.ThrowIfNull(apply);
-        _apply = apply;
+        this.apply = apply;
     }
 
     public override bool TryApply(string value, out string result, out string? error)
     {
-        var transformed = _apply(value);
+        var transformed = apply(value);
         result = transformed ?? string.Empty;
         error = transformed is null ? "the value was rejected" : null;
         return transformed is not null;

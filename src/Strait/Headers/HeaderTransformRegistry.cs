@@ -13,7 +13,7 @@ namespace Strait.Headers;
 /// </remarks>
 internal sealed class HeaderTransformRegistry
 {
-    private readonly Dictionary<string, Factory> _factories = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Factory> factories = new(StringComparer.Ordinal);
 
     public HeaderTransformRegistry() => BuiltInHeaderTransforms.Register(this);
 
@@ -24,7 +24,7 @@ internal sealed class HeaderTransformRegistry
         ArgumentNullException.ThrowIfNull(create);
         ArgumentOutOfRangeException.ThrowIfNegative(minArguments);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxArguments, minArguments);
-        _factories[name] = new Factory(minArguments, maxArguments, create);
+        factories[name] = new Factory(minArguments, maxArguments, create);
     }
 
     /// <summary>Adds an argument-less transform; <paramref name="apply"/> returns null when a value cannot be transformed.</summary>
@@ -36,9 +36,9 @@ internal sealed class HeaderTransformRegistry
     public HeaderTransform Create(string text)
     {
         var (name, arguments) = Parse(text);
-        if (!_factories.TryGetValue(name, out var factory))
+        if (!factories.TryGetValue(name, out var factory))
         {
-            throw new FormatException($"unknown transform '{name}' (known: {string.Join(", ", _factories.Keys.Order(StringComparer.Ordinal))})");
+            throw new FormatException($"unknown transform '{name}' (known: {string.Join(", ", factories.Keys.Order(StringComparer.Ordinal))})");
         }
 
         if (arguments.Count < factory.MinArguments || arguments.Count > factory.MaxArguments)

@@ -6,15 +6,15 @@ internal ref struct SeenRules
     /// <summary>Up to 1,024 rules fit on the stack.</summary>
     public const int MaxStackWords = 16;
 
-    private readonly Span<ulong> _words;
+    private readonly Span<ulong> words;
 
     public SeenRules(Span<ulong> words)
     {
         words.Clear();
-        _words = words;
+        this.words = words;
     }
 
-    public readonly void Add(HeaderRule rule) => _words[rule.Index >> 6] |= 1UL << (rule.Index & 63);
+    public readonly void Add(HeaderRule rule) => words[rule.Index >> 6] |= 1UL << (rule.Index & 63);
 
-    public readonly bool Contains(HeaderRule rule) => (_words[rule.Index >> 6] & (1UL << (rule.Index & 63))) != 0;
+    public readonly bool Contains(HeaderRule rule) => (words[rule.Index >> 6] & (1UL << (rule.Index & 63))) != 0;
 }

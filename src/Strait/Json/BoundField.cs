@@ -5,8 +5,8 @@ namespace Strait.Json;
 /// <summary>What a request's path and query values set in one field of one message, already encoded.</summary>
 internal sealed class BoundField
 {
-    private readonly List<MapEntry>? _mapEntries;
-    private readonly ArrayBufferWriter<byte>? _elements;
+    private readonly List<MapEntry>? mapEntries;
+    private readonly ArrayBufferWriter<byte>? elements;
 
     private BoundField(FieldPlan field, BoundFieldKind kind, BoundMessage? message)
     {
@@ -15,11 +15,11 @@ internal sealed class BoundField
         Message = message;
         if (kind == BoundFieldKind.Map)
         {
-            _mapEntries = [];
+            mapEntries = [];
         }
         else if (kind == BoundFieldKind.Repeated)
         {
-            _elements = new ArrayBufferWriter<byte>(16);
+            elements = new ArrayBufferWriter<byte>(16);
         }
     }
 
@@ -31,10 +31,10 @@ internal sealed class BoundField
     public byte[] Record { get; private set; } = [];
 
     /// <summary>For <see cref="BoundFieldKind.Repeated"/>: the values to append, as packed values when the field is packed, else as records.</summary>
-    public ReadOnlySpan<byte> Elements => _elements!.WrittenSpan;
+    public ReadOnlySpan<byte> Elements => elements!.WrittenSpan;
 
     /// <summary>For <see cref="BoundFieldKind.Map"/>: the entries in the order their keys were first bound.</summary>
-    public IReadOnlyList<MapEntry> MapEntries => _mapEntries!;
+    public IReadOnlyList<MapEntry> MapEntries => mapEntries!;
 
     /// <summary>For <see cref="BoundFieldKind.Message"/>: the fields bound inside it.</summary>
     public BoundMessage? Message { get; }
@@ -52,29 +52,29 @@ internal sealed class BoundField
 
     public void SetRecord(byte[] record) => Record = record;
 
-    public void AddElement(ReadOnlySpan<byte> element) => _elements!.Write(element);
+    public void AddElement(ReadOnlySpan<byte> element) => elements!.Write(element);
 
     /// <summary>A key bound again keeps its first place with the later value, as a protobuf merge of maps does.</summary>
     public void SetMapEntry(byte[] keyRecord, byte[] entryRecord)
     {
-        for (var i = 0; i < _mapEntries!.Count; i++)
+        for (var i = 0; i < mapEntries!.Count; i++)
         {
-            if (_mapEntries[i].KeyRecord.AsSpan().SequenceEqual(keyRecord))
+            if (mapEntries[i].KeyRecord.AsSpan().SequenceEqual(keyRecord))
             {
-                _mapEntries[i] = new MapEntry(keyRecord, entryRecord);
+                mapEntries[i] = new MapEntry(keyRecord, entryRecord);
                 return;
             }
         }
 
-        _mapEntries.Add(new MapEntry(keyRecord, entryRecord));
+        mapEntries.Add(new MapEntry(keyRecord, entryRecord));
     }
 
     /// <summary>The bound entry whose key record is <paramref name="keyRecord"/>, or -1.</summary>
     public int IndexOfKey(ReadOnlySpan<byte> keyRecord)
     {
-        for (var i = 0; i < _mapEntries!.Count; i++)
+        for (var i = 0; i < mapEntries!.Count; i++)
         {
-            if (_mapEntries[i].KeyRecord.AsSpan().SequenceEqual(keyRecord))
+            if (mapEntries[i].KeyRecord.AsSpan().SequenceEqual(keyRecord))
             {
                 return i;
             }

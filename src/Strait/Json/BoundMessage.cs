@@ -3,7 +3,7 @@ namespace Strait.Json;
 /// <summary>The fields bound in one message of a request, in field-number order.</summary>
 internal sealed class BoundMessage(MessagePlan plan)
 {
-    private BoundField[] _fields = new BoundField[2];
+    private BoundField[] fields = new BoundField[2];
 
     public MessagePlan Plan { get; } = plan;
 
@@ -18,13 +18,13 @@ internal sealed class BoundMessage(MessagePlan plan)
     /// <summary>Whether the body's value for this message is replaced rather than merged.</summary>
     public bool ReplacesBody => Replacement is not null;
 
-    public BoundField this[int position] => _fields[position];
+    public BoundField this[int position] => fields[position];
 
     /// <summary>The bound field with plan index <paramref name="fieldIndex"/>, or null.</summary>
     public BoundField? Find(int fieldIndex)
     {
         var position = IndexOf(fieldIndex);
-        return position < 0 ? null : _fields[position];
+        return position < 0 ? null : fields[position];
     }
 
     /// <summary>Where the field with plan index <paramref name="fieldIndex"/> is in this list, or -1. Messages bind few fields; a scan is cheapest.</summary>
@@ -32,7 +32,7 @@ internal sealed class BoundMessage(MessagePlan plan)
     {
         for (var i = 0; i < Count; i++)
         {
-            var index = _fields[i].Field.Index;
+            var index = fields[i].Field.Index;
             if (index == fieldIndex)
             {
                 return i;
@@ -57,7 +57,7 @@ internal sealed class BoundMessage(MessagePlan plan)
 
         for (var i = 0; i < Count; i++)
         {
-            var bound = _fields[i].Field;
+            var bound = fields[i].Field;
             if (bound.OneofIndex == field.OneofIndex && bound.Index != field.Index)
             {
                 return true;
@@ -87,19 +87,19 @@ internal sealed class BoundMessage(MessagePlan plan)
         }
 
         var created = create(field);
-        if (Count == _fields.Length)
+        if (Count == fields.Length)
         {
-            Array.Resize(ref _fields, Count * 2);
+            Array.Resize(ref fields, Count * 2);
         }
 
         var position = Count;
-        while (position > 0 && _fields[position - 1].Field.Index > field.Index)
+        while (position > 0 && fields[position - 1].Field.Index > field.Index)
         {
-            _fields[position] = _fields[position - 1];
+            fields[position] = fields[position - 1];
             position--;
         }
 
-        _fields[position] = created;
+        fields[position] = created;
         Count++;
         return created;
     }
@@ -109,13 +109,13 @@ internal sealed class BoundMessage(MessagePlan plan)
         var kept = 0;
         for (var i = 0; i < Count; i++)
         {
-            if (_fields[i].Field.OneofIndex != oneofIndex)
+            if (fields[i].Field.OneofIndex != oneofIndex)
             {
-                _fields[kept++] = _fields[i];
+                fields[kept++] = fields[i];
             }
         }
 
-        Array.Clear(_fields, kept, Count - kept);
+        Array.Clear(fields, kept, Count - kept);
         Count = kept;
     }
 }

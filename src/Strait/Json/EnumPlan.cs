@@ -6,8 +6,8 @@ namespace Strait.Json;
 /// <summary>Precomputed name ⇄ number tables for one enum type.</summary>
 internal sealed class EnumPlan
 {
-    private readonly Dictionary<int, JsonEncodedText> _namesByNumber = [];
-    private readonly Utf8NameTable<int> _numbersByName;
+    private readonly Dictionary<int, JsonEncodedText> namesByNumber = [];
+    private readonly Utf8NameTable<int> numbersByName;
 
     public EnumPlan(EnumDescriptor descriptor)
     {
@@ -17,11 +17,11 @@ internal sealed class EnumPlan
         foreach (var value in descriptor.Values)
         {
             // With allow_alias the first declared name is the canonical one for output.
-            _namesByNumber.TryAdd(value.Number, JsonEncodedText.Encode(value.Name));
+            namesByNumber.TryAdd(value.Number, JsonEncodedText.Encode(value.Name));
             entries.Add(new(value.Name, value.Number));
         }
 
-        _numbersByName = new Utf8NameTable<int>(entries);
+        numbersByName = new Utf8NameTable<int>(entries);
     }
 
     public string FullName { get; }
@@ -29,7 +29,7 @@ internal sealed class EnumPlan
     /// <summary><c>google.protobuf.NullValue</c>, whose JSON form is <c>null</c>.</summary>
     public bool IsNullValue { get; }
 
-    public bool TryGetName(int number, out JsonEncodedText name) => _namesByNumber.TryGetValue(number, out name);
+    public bool TryGetName(int number, out JsonEncodedText name) => namesByNumber.TryGetValue(number, out name);
 
-    public bool TryGetNumber(ReadOnlySpan<byte> utf8Name, out int number) => _numbersByName.TryGetValue(utf8Name, out number);
+    public bool TryGetNumber(ReadOnlySpan<byte> utf8Name, out int number) => numbersByName.TryGetValue(utf8Name, out number);
 }

@@ -6,15 +6,15 @@ namespace Strait.Json;
 /// <summary>Everything the transcoders need about one field, computed once per schema.</summary>
 internal sealed class FieldPlan
 {
-    private readonly PlanCache _cache;
-    private readonly MessageDescriptor? _messageType;
-    private readonly EnumDescriptor? _enumType;
-    private MessagePlan? _message;
-    private EnumPlan? _enum;
+    private readonly PlanCache cache;
+    private readonly MessageDescriptor? messageType;
+    private readonly EnumDescriptor? enumType;
+    private MessagePlan? message;
+    private EnumPlan? enumPlan;
 
     public FieldPlan(PlanCache cache, FieldDescriptor descriptor, int index, int oneofIndex)
     {
-        _cache = cache;
+        this.cache = cache;
         Descriptor = descriptor;
         Index = index;
         OneofIndex = oneofIndex;
@@ -35,13 +35,13 @@ internal sealed class FieldPlan
         ProtoName = JsonEncodedText.Encode(ProtoNameText);
         if (Type is FieldType.Message or FieldType.Group)
         {
-            _messageType = descriptor.MessageType;
-            IsValueMessage = _messageType.FullName == "google.protobuf.Value";
+            messageType = descriptor.MessageType;
+            IsValueMessage = messageType.FullName == "google.protobuf.Value";
         }
         else if (Type == FieldType.Enum)
         {
-            _enumType = descriptor.EnumType;
-            IsNullValueEnum = _enumType.FullName == WellKnownTypes.NullValueFullName;
+            enumType = descriptor.EnumType;
+            IsNullValueEnum = enumType.FullName == WellKnownTypes.NullValueFullName;
         }
     }
 
@@ -97,9 +97,9 @@ internal sealed class FieldPlan
     public bool ElementAcceptsNull => IsValueMessage || IsNullValueEnum;
 
     // Resolved lazily because message types may be recursive; racing threads compute the same cached plan.
-    public MessagePlan Message => _message ??= _cache.GetMessagePlan(_messageType!);
+    public MessagePlan Message => message ??= cache.GetMessagePlan(messageType!);
 
-    public EnumPlan Enum => _enum ??= _cache.GetEnumPlan(_enumType!);
+    public EnumPlan Enum => enumPlan ??= cache.GetEnumPlan(enumType!);
 
     /// <summary>For map fields: the value field of the entry.</summary>
     public FieldPlan MapValue => Message.Fields[1];

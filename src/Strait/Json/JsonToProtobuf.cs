@@ -22,24 +22,24 @@ internal ref struct JsonToProtobuf
     private static readonly byte[] TypeProperty = "@type"u8.ToArray();
     private static readonly byte[] ValueProperty = "value"u8.ToArray();
 
-    private readonly ReadOnlySpan<byte> _json;
-    private readonly PlanCache _plans;
-    private readonly IMessageTypeResolver _resolver;
-    private readonly JsonReadOptions _options;
-    private Utf8JsonReader _reader;
-    private ProtoBuffer _output;
-    private byte[] _scratch;
+    private readonly ReadOnlySpan<byte> json;
+    private readonly PlanCache plans;
+    private readonly IMessageTypeResolver resolver;
+    private readonly JsonReadOptions options;
+    private Utf8JsonReader reader;
+    private ProtoBuffer output;
+    private byte[] scratch;
 
     private JsonToProtobuf(ReadOnlySpan<byte> json, PlanCache plans, IMessageTypeResolver resolver, JsonReadOptions options, ProtoBuffer output)
     {
-        _json = json;
-        _plans = plans;
-        _resolver = resolver;
-        _options = options;
+        this.json = json;
+        this.plans = plans;
+        this.resolver = resolver;
+        this.options = options;
         // One level of slack so our own depth check, with its clearer message, fires before the reader's.
-        _reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = options.MaxDepth + 1 });
-        _output = output;
-        _scratch = [];
+        reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = options.MaxDepth + 1 });
+        this.output = output;
+        scratch = [];
     }
 
     /// <summary>Transcodes a whole message.</summary>
@@ -101,7 +101,7 @@ internal ref struct JsonToProtobuf
                 }
 
                 // Reading past the top-level value is what makes the reader reject trailing content.
-                _ = transcoder._reader.Read();
+                _ = transcoder.reader.Read();
             }
             catch (JsonException ex)
             {
@@ -110,7 +110,7 @@ internal ref struct JsonToProtobuf
 
             if (pooled is null)
             {
-                transcoder._output.CopyTo(output);
+                transcoder.output.CopyTo(output);
             }
 
             succeeded = true;
@@ -119,11 +119,11 @@ internal ref struct JsonToProtobuf
         {
             if (pooled is null)
             {
-                transcoder._output.Dispose();
+                transcoder.output.Dispose();
             }
             else
             {
-                transcoder._output.ReturnTo(pooled, adoptedLength, succeeded);
+                transcoder.output.ReturnTo(pooled, adoptedLength, succeeded);
             }
 
             transcoder.ReleaseScratch();
@@ -132,10 +132,10 @@ internal ref struct JsonToProtobuf
 
     private void ReleaseScratch()
     {
-        if (_scratch.Length > 0)
+        if (scratch.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_scratch);
-            _scratch = [];
+            ArrayPool<byte>.Shared.Return(scratch);
+            scratch = [];
         }
     }
 
@@ -144,7 +144,7 @@ internal ref struct JsonToProtobuf
         bool read;
         try
         {
-            read = _reader.Read();
+            read = reader.Read();
         }
         catch (JsonException ex)
         {
@@ -158,13 +158,13 @@ internal ref struct JsonToProtobuf
         }
     }
 
-    private ProtoJsonException SyntaxError(JsonException ex) => new("invalid JSON: " + JsonSyntaxError.Describe(ex, _json), ex);
+    private ProtoJsonException SyntaxError(JsonException ex) => new("invalid JSON: " + JsonSyntaxError.Describe(ex, json), ex);
 
     private void EnterContainer()
     {
-        if (_reader.CurrentDepth >= _options.MaxDepth)
+        if (reader.CurrentDepth >= options.MaxDepth)
         {
-            throw new ProtoJsonException($"JSON nesting exceeds the maximum depth of {_options.MaxDepth}");
+            throw new ProtoJsonException($"JSON nesting exceeds the maximum depth of {options.MaxDepth}");
         }
     }
 
@@ -178,7 +178,7 @@ internal ref struct JsonToProtobuf
             return;
         }
 
-        var start = _output.Position;
+        var start = output.Position;
         switch (plan.Kind)
         {
             case WellKnownType.Any:
@@ -209,13 +209,13 @@ internal ref struct JsonToProtobuf
 
         if (bound is not null)
         {
-            BoundFieldWriter.MergeIntoWritten(ref _output, start, bound);
+            BoundFieldWriter.MergeIntoWritten(ref output, start, bound);
         }
     }
 
     private void ExpectStartObject(string messageType)
     {
-        if (_reader.TokenType != JsonTokenType.StartObject)
+        if (reader.TokenType != JsonTokenType.StartObject)
         {
             throw Mismatch("an object for " + messageType);
         }
@@ -245,7 +245,7 @@ internal ref struct JsonToProtobuf
         var boundCount = bound?.Count ?? 0;
         Span<bool> boundWritten = boundCount <= 64 ? stackalloc bool[boundCount] : new bool[boundCount];
         var boundCursor = 0;
-        var messageStart = _output.Position;
+        var messageStart = output.Position;
         var lastNumber = 0;
         var outOfOrder = false;
         var expectedField = 0;
@@ -257,14 +257,14 @@ internal ref struct JsonToProtobuf
         while (true)
         {
             Read();
-            if (_reader.TokenType == JsonTokenType.EndObject)
+            if (reader.TokenType == JsonTokenType.EndObject)
             {
                 break;
             }
 
             if (!plan.TryFindByName(PropertyName(), ref expectedField, out var name))
             {
-                if (skipTypeProperty && _reader.ValueTextEquals(TypeProperty))
+                if (skipTypeProperty && reader.ValueTextEquals(TypeProperty))
                 {
                     if (typeAlreadyRead)
                     {
@@ -276,7 +276,7 @@ internal ref struct JsonToProtobuf
                     continue;
                 }
 
-                if (_options.IgnoreUnknownFields)
+                if (options.IgnoreUnknownFields)
                 {
                     Read();
                     SkipValue();
@@ -308,7 +308,7 @@ internal ref struct JsonToProtobuf
                 ref var writtenWord = ref written[field.Index >> 6];
                 if ((writtenWord & isWrittenBit) != 0)
                 {
-                    (supersededBefore ??= new int[fieldCount])[field.Index] = _output.Position;
+                    (supersededBefore ??= new int[fieldCount])[field.Index] = output.Position;
                     writtenWord &= ~isWrittenBit;
                     if (field.OneofIndex >= 0 && oneofCases[field.OneofIndex] == field.Index)
                     {
@@ -316,12 +316,12 @@ internal ref struct JsonToProtobuf
                     }
                 }
 
-                if (_reader.TokenType == JsonTokenType.Null && (field.IsRepeated || field.IsMap || !field.ElementAcceptsNull))
+                if (reader.TokenType == JsonTokenType.Null && (field.IsRepeated || field.IsMap || !field.ElementAcceptsNull))
                 {
                     if (boundIndex >= 0)
                     {
                         // The body unsets the field; what the bindings put in it stays.
-                        BoundFieldWriter.Write(ref _output, bound![boundIndex]);
+                        BoundFieldWriter.Write(ref output, bound![boundIndex]);
                         boundWritten[boundIndex] = true;
                         writtenWord |= isWrittenBit;
                         outOfOrder |= field.Number < lastNumber;
@@ -338,14 +338,14 @@ internal ref struct JsonToProtobuf
                         + $"'{plan.Fields[oneofCases[field.OneofIndex]].JsonNameText}' and '{field.JsonNameText}'");
                 }
 
-                var before = _output.Position;
+                var before = output.Position;
                 WriteField(field, boundIndex >= 0 ? bound![boundIndex] : null);
                 if (boundIndex >= 0)
                 {
                     boundWritten[boundIndex] = true;
                 }
 
-                if (_output.Position == before)
+                if (output.Position == before)
                 {
                     continue;
                 }
@@ -373,12 +373,12 @@ internal ref struct JsonToProtobuf
 
         if (supersededBefore is not null)
         {
-            CanonicalOrder.RemoveSuperseded(ref _output, messageStart, plan, supersededBefore);
+            CanonicalOrder.RemoveSuperseded(ref output, messageStart, plan, supersededBefore);
         }
 
         if (outOfOrder)
         {
-            CanonicalOrder.SortByFieldNumber(ref _output, messageStart);
+            CanonicalOrder.SortByFieldNumber(ref output, messageStart);
         }
     }
 
@@ -399,9 +399,9 @@ internal ref struct JsonToProtobuf
 
             boundWritten[cursor] = true;
             var field = bound[cursor];
-            var start = _output.Position;
-            BoundFieldWriter.Write(ref _output, field);
-            if (_output.Position == start)
+            var start = output.Position;
+            BoundFieldWriter.Write(ref output, field);
+            if (output.Position == start)
             {
                 continue;
             }
@@ -426,13 +426,13 @@ internal ref struct JsonToProtobuf
     /// <summary>Checks the body's value for a field that a binding replaces, then drops it.</summary>
     private void WriteDiscarded(FieldPlan field)
     {
-        var before = _output.Position;
-        if (_reader.TokenType != JsonTokenType.Null || (!field.IsRepeated && !field.IsMap && field.ElementAcceptsNull))
+        var before = output.Position;
+        if (reader.TokenType != JsonTokenType.Null || (!field.IsRepeated && !field.IsMap && field.ElementAcceptsNull))
         {
             WriteField(field);
         }
 
-        _output.Truncate(before);
+        output.Truncate(before);
     }
 
     /// <summary>
@@ -478,13 +478,13 @@ internal ref struct JsonToProtobuf
     {
         try
         {
-            if (_reader.TokenType != JsonTokenType.Null || (!field.IsRepeated && !field.IsMap && field.ElementAcceptsNull))
+            if (reader.TokenType != JsonTokenType.Null || (!field.IsRepeated && !field.IsMap && field.ElementAcceptsNull))
             {
                 WriteField(field, bound);
             }
             else if (bound is not null)
             {
-                BoundFieldWriter.Write(ref _output, bound);
+                BoundFieldWriter.Write(ref output, bound);
             }
         }
         catch (ProtoJsonException ex)
@@ -526,7 +526,7 @@ internal ref struct JsonToProtobuf
             default:
                 if (TryReadScalar(field, out var bits) && !(skipDefault && bits == 0))
                 {
-                    _output.WriteVarint(field.Tag);
+                    output.WriteVarint(field.Tag);
                     WriteScalarBits(field.WireType, bits);
                 }
 
@@ -538,45 +538,45 @@ internal ref struct JsonToProtobuf
     {
         if (field.Type == FieldType.Group)
         {
-            _output.WriteVarint(field.Tag);
+            output.WriteVarint(field.Tag);
             WriteMessageBody(field.Message, bound);
-            _output.WriteVarint(Varint.MakeTag(field.Number, WireType.EndGroup));
+            output.WriteVarint(Varint.MakeTag(field.Number, WireType.EndGroup));
             return;
         }
 
-        _output.WriteVarint(field.Tag);
-        var start = _output.BeginLengthDelimited();
+        output.WriteVarint(field.Tag);
+        var start = output.BeginLengthDelimited();
         WriteMessageBody(field.Message, bound);
-        _output.EndLengthDelimited(start);
+        output.EndLengthDelimited(start);
     }
 
     private void WriteRepeated(FieldPlan field, BoundField? bound)
     {
-        if (_reader.TokenType != JsonTokenType.StartArray)
+        if (reader.TokenType != JsonTokenType.StartArray)
         {
             throw Mismatch($"an array for repeated field '{field.JsonNameText}'");
         }
 
         EnterContainer();
-        var packedTagPosition = _output.Position;
+        var packedTagPosition = output.Position;
         var packedStart = 0;
         if (field.IsPacked)
         {
-            _output.WriteVarint(field.PackedTag);
-            packedStart = _output.BeginLengthDelimited();
+            output.WriteVarint(field.PackedTag);
+            packedStart = output.BeginLengthDelimited();
         }
 
         for (var index = 0; ; index++)
         {
             Read();
-            if (_reader.TokenType == JsonTokenType.EndArray)
+            if (reader.TokenType == JsonTokenType.EndArray)
             {
                 break;
             }
 
             try
             {
-                if (_reader.TokenType == JsonTokenType.Null && !field.ElementAcceptsNull)
+                if (reader.TokenType == JsonTokenType.Null && !field.ElementAcceptsNull)
                 {
                     throw new ProtoJsonException($"null is not allowed as an element of repeated field '{field.JsonNameText}'");
                 }
@@ -603,18 +603,18 @@ internal ref struct JsonToProtobuf
         if (bound is not null)
         {
             // Packed values inside the one packed record, records after the body's.
-            _output.WriteBytes(bound.Elements);
+            output.WriteBytes(bound.Elements);
         }
 
         if (field.IsPacked)
         {
-            if (_output.Position == packedStart)
+            if (output.Position == packedStart)
             {
-                _output.Truncate(packedTagPosition);
+                output.Truncate(packedTagPosition);
             }
             else
             {
-                _output.EndLengthDelimited(packedStart);
+                output.EndLengthDelimited(packedStart);
             }
         }
     }
@@ -622,7 +622,7 @@ internal ref struct JsonToProtobuf
     /// <summary>Encodes a map; an entry whose key is bound takes the bound value in its place, and bound keys the body lacks follow.</summary>
     private void WriteMap(FieldPlan field, BoundField? bound)
     {
-        if (_reader.TokenType != JsonTokenType.StartObject)
+        if (reader.TokenType != JsonTokenType.StartObject)
         {
             throw Mismatch($"an object for map field '{field.JsonNameText}'");
         }
@@ -635,21 +635,21 @@ internal ref struct JsonToProtobuf
         while (true)
         {
             Read();
-            if (_reader.TokenType == JsonTokenType.EndObject)
+            if (reader.TokenType == JsonTokenType.EndObject)
             {
                 break;
             }
 
-            var keyTokenStart = (int)_reader.TokenStartIndex;
+            var keyTokenStart = (int)reader.TokenStartIndex;
             try
             {
-                var entryTagPosition = _output.Position;
-                _output.WriteVarint(field.Tag);
-                var entryStart = _output.BeginLengthDelimited();
+                var entryTagPosition = output.Position;
+                output.WriteVarint(field.Tag);
+                var entryStart = output.BeginLengthDelimited();
                 WriteMapKey(keyField);
-                var boundEntry = bound?.IndexOfKey(_output.WrittenFrom(entryStart)) ?? -1;
+                var boundEntry = bound?.IndexOfKey(output.WrittenFrom(entryStart)) ?? -1;
                 Read();
-                if (_reader.TokenType == JsonTokenType.Null && !valueField.ElementAcceptsNull)
+                if (reader.TokenType == JsonTokenType.Null && !valueField.ElementAcceptsNull)
                 {
                     throw new ProtoJsonException($"null is not allowed as a value of map field '{field.JsonNameText}'");
                 }
@@ -662,14 +662,14 @@ internal ref struct JsonToProtobuf
                 {
                     if (bits != 0)
                     {
-                        _output.WriteVarint(valueField.Tag);
+                        output.WriteVarint(valueField.Tag);
                         WriteScalarBits(valueField.WireType, bits);
                     }
                 }
                 else
                 {
                     // An unknown enum name under IgnoreUnknownFields drops the whole entry.
-                    _output.Truncate(entryTagPosition);
+                    output.Truncate(entryTagPosition);
                     if (boundEntry < 0)
                     {
                         continue;
@@ -678,13 +678,13 @@ internal ref struct JsonToProtobuf
 
                 if (boundEntry >= 0)
                 {
-                    _output.Truncate(entryTagPosition);
-                    _output.WriteBytes(bound!.MapEntries[boundEntry].EntryRecord);
+                    output.Truncate(entryTagPosition);
+                    output.WriteBytes(bound!.MapEntries[boundEntry].EntryRecord);
                     boundWritten[boundEntry] = true;
                     continue;
                 }
 
-                _output.EndLengthDelimited(entryStart);
+                output.EndLengthDelimited(entryStart);
             }
             catch (ProtoJsonException ex)
             {
@@ -697,7 +697,7 @@ internal ref struct JsonToProtobuf
         {
             if (!boundWritten[i])
             {
-                _output.WriteBytes(bound!.MapEntries[i].EntryRecord);
+                output.WriteBytes(bound!.MapEntries[i].EntryRecord);
             }
         }
     }
@@ -716,7 +716,7 @@ internal ref struct JsonToProtobuf
 
                 if (!text.IsEmpty)
                 {
-                    _output.WriteLengthDelimited(keyField.Tag, text);
+                    output.WriteLengthDelimited(keyField.Tag, text);
                 }
 
                 return;
@@ -742,7 +742,7 @@ internal ref struct JsonToProtobuf
 
         if (bits != 0)
         {
-            _output.WriteVarint(keyField.Tag);
+            output.WriteVarint(keyField.Tag);
             WriteScalarBits(keyField.WireType, bits);
         }
     }
@@ -757,7 +757,7 @@ internal ref struct JsonToProtobuf
         switch (type)
         {
             case FieldType.Bool:
-                bits = _reader.TokenType switch
+                bits = reader.TokenType switch
                 {
                     JsonTokenType.True => 1,
                     JsonTokenType.False => 0,
@@ -767,10 +767,10 @@ internal ref struct JsonToProtobuf
             case FieldType.Enum:
                 return TryReadEnum(field.Enum, out bits);
             case FieldType.Float or FieldType.Double:
-                switch (_reader.TokenType)
+                switch (reader.TokenType)
                 {
                     case JsonTokenType.Number:
-                        ScalarText.ParseFloatingPoint(type, _reader.ValueSpan, quoted: false, out bits);
+                        ScalarText.ParseFloatingPoint(type, reader.ValueSpan, quoted: false, out bits);
                         return true;
                     case JsonTokenType.String:
                         ScalarText.ParseFloatingPoint(type, StringValue(), quoted: true, out bits);
@@ -780,10 +780,10 @@ internal ref struct JsonToProtobuf
                 }
 
             default:
-                switch (_reader.TokenType)
+                switch (reader.TokenType)
                 {
                     case JsonTokenType.Number:
-                        ScalarText.ParseInteger(type, _reader.ValueSpan, quoted: false, out bits);
+                        ScalarText.ParseInteger(type, reader.ValueSpan, quoted: false, out bits);
                         return true;
                     case JsonTokenType.String:
                         ScalarText.ParseInteger(type, StringValue(), quoted: true, out bits);
@@ -796,7 +796,7 @@ internal ref struct JsonToProtobuf
 
     private bool TryReadEnum(EnumPlan plan, out ulong bits)
     {
-        switch (_reader.TokenType)
+        switch (reader.TokenType)
         {
             case JsonTokenType.String:
                 var name = StringValue();
@@ -806,7 +806,7 @@ internal ref struct JsonToProtobuf
                     return true;
                 }
 
-                if (_options.IgnoreUnknownFields)
+                if (options.IgnoreUnknownFields)
                 {
                     bits = 0;
                     return false;
@@ -816,7 +816,7 @@ internal ref struct JsonToProtobuf
             case JsonTokenType.Number:
                 try
                 {
-                    ScalarText.ParseInteger(FieldType.Enum, _reader.ValueSpan, quoted: false, out bits);
+                    ScalarText.ParseInteger(FieldType.Enum, reader.ValueSpan, quoted: false, out bits);
                 }
                 catch (ProtoJsonException)
                 {
@@ -837,20 +837,20 @@ internal ref struct JsonToProtobuf
         switch (wireType)
         {
             case WireType.Fixed32:
-                _output.WriteFixed32((uint)bits);
+                output.WriteFixed32((uint)bits);
                 break;
             case WireType.Fixed64:
-                _output.WriteFixed64(bits);
+                output.WriteFixed64(bits);
                 break;
             default:
-                _output.WriteVarint(bits);
+                output.WriteVarint(bits);
                 break;
         }
     }
 
     private void WriteString(uint tag, bool skipEmpty)
     {
-        if (_reader.TokenType != JsonTokenType.String)
+        if (reader.TokenType != JsonTokenType.String)
         {
             throw Mismatch("a string");
         }
@@ -858,13 +858,13 @@ internal ref struct JsonToProtobuf
         var text = ValidatedStringValue();
         if (!(skipEmpty && text.IsEmpty))
         {
-            _output.WriteLengthDelimited(tag, text);
+            output.WriteLengthDelimited(tag, text);
         }
     }
 
     private void WriteBytes(uint tag, bool skipEmpty)
     {
-        if (_reader.TokenType != JsonTokenType.String)
+        if (reader.TokenType != JsonTokenType.String)
         {
             throw Mismatch(ScalarText.Describe(FieldType.Bytes));
         }
@@ -875,29 +875,29 @@ internal ref struct JsonToProtobuf
             return;
         }
 
-        var tagPosition = _output.Position;
-        _output.WriteVarint(tag);
-        var start = _output.BeginLengthDelimited();
-        if (!Base64Text.TryDecode(text, _output.GetSpan(Base64Text.MaxDecodedLength(text.Length)), out var written))
+        var tagPosition = output.Position;
+        output.WriteVarint(tag);
+        var start = output.BeginLengthDelimited();
+        if (!Base64Text.TryDecode(text, output.GetSpan(Base64Text.MaxDecodedLength(text.Length)), out var written))
         {
-            _output.Truncate(tagPosition);
+            output.Truncate(tagPosition);
             throw Mismatch(ScalarText.Describe(FieldType.Bytes));
         }
 
-        _output.Advance(written);
-        _output.EndLengthDelimited(start);
+        output.Advance(written);
+        output.EndLengthDelimited(start);
     }
 
     private void WriteAny()
     {
         ExpectStartObject("google.protobuf.Any");
-        var objectStart = _reader;
+        var objectStart = reader;
         string? typeUrl = null;
         var typeFirst = false;
         for (var memberIndex = 0; ; memberIndex++)
         {
             Read();
-            if (_reader.TokenType == JsonTokenType.EndObject)
+            if (reader.TokenType == JsonTokenType.EndObject)
             {
                 if (typeUrl is null && memberIndex == 0)
                 {
@@ -915,7 +915,7 @@ internal ref struct JsonToProtobuf
                 continue;
             }
 
-            if (_reader.TokenType != JsonTokenType.String)
+            if (reader.TokenType != JsonTokenType.String)
             {
                 throw Mismatch("a type URL string").AtProperty("@type");
             }
@@ -950,18 +950,18 @@ internal ref struct JsonToProtobuf
         if (!typeFirst)
         {
             // '@type' came after other members: re-read the object now that the payload type is known.
-            _reader = objectStart;
+            reader = objectStart;
         }
 
-        var payload = _plans.GetMessagePlan(ResolveTypeUrl(typeUrl));
+        var payload = plans.GetMessagePlan(ResolveTypeUrl(typeUrl));
         var urlLength = Encoding.UTF8.GetByteCount(typeUrl);
-        _output.WriteVarint(Varint.MakeTag(1, WireType.LengthDelimited));
-        _output.WriteVarint((ulong)urlLength);
-        _output.Advance(Encoding.UTF8.GetBytes(typeUrl, _output.GetSpan(urlLength)));
+        output.WriteVarint(Varint.MakeTag(1, WireType.LengthDelimited));
+        output.WriteVarint((ulong)urlLength);
+        output.Advance(Encoding.UTF8.GetBytes(typeUrl, output.GetSpan(urlLength)));
 
-        var valueTagPosition = _output.Position;
-        _output.WriteVarint(Varint.MakeTag(2, WireType.LengthDelimited));
-        var valueStart = _output.BeginLengthDelimited();
+        var valueTagPosition = output.Position;
+        output.WriteVarint(Varint.MakeTag(2, WireType.LengthDelimited));
+        var valueStart = output.BeginLengthDelimited();
         // Empty has no special form, but Google.Protobuf writes it as {"@type": …, "value": {}}; accept both.
         if (payload.HasSpecialJson || payload.FullName == EmptyFullName)
         {
@@ -972,13 +972,13 @@ internal ref struct JsonToProtobuf
             WriteMembers(payload, skipTypeProperty: true, typeAlreadyRead: typeFirst);
         }
 
-        if (_output.Position == valueStart)
+        if (output.Position == valueStart)
         {
-            _output.Truncate(valueTagPosition);
+            output.Truncate(valueTagPosition);
         }
         else
         {
-            _output.EndLengthDelimited(valueStart);
+            output.EndLengthDelimited(valueStart);
         }
     }
 
@@ -995,19 +995,19 @@ internal ref struct JsonToProtobuf
             throw new ProtoJsonException($"invalid type URL '{typeUrl}': expected 'type.googleapis.com/<message full name>'").AtProperty("@type");
         }
 
-        return _resolver.FindMessageType(typeUrl[(slash + 1)..])
+        return resolver.FindMessageType(typeUrl[(slash + 1)..])
             ?? throw new ProtoJsonException($"unknown type URL '{typeUrl}' in google.protobuf.Any").AtProperty("@type");
     }
 
     /// <summary>Well-known payloads with a special JSON form sit under <c>"value"</c>, next to <c>"@type"</c>.</summary>
     private void WriteAnySpecialValue(MessagePlan payload, bool typeAlreadyRead)
     {
-        var payloadStart = _output.Position;
+        var payloadStart = output.Position;
         var hasValue = false;
         while (true)
         {
             Read();
-            if (_reader.TokenType == JsonTokenType.EndObject)
+            if (reader.TokenType == JsonTokenType.EndObject)
             {
                 // Unlike fields, a special form cannot be left out: a Value without a kind would have no JSON form.
                 if (!hasValue && payload.HasSpecialJson)
@@ -1038,7 +1038,7 @@ internal ref struct JsonToProtobuf
             }
 
             // A repeated "value" key replaces the earlier one, as for any other duplicated key.
-            _output.Truncate(payloadStart);
+            output.Truncate(payloadStart);
             hasValue = true;
             Read();
             try
@@ -1055,7 +1055,7 @@ internal ref struct JsonToProtobuf
 
     private void WriteTimestamp()
     {
-        if (_reader.TokenType != JsonTokenType.String)
+        if (reader.TokenType != JsonTokenType.String)
         {
             throw Mismatch("an RFC 3339 timestamp string");
         }
@@ -1073,7 +1073,7 @@ internal ref struct JsonToProtobuf
 
     private void WriteDuration()
     {
-        if (_reader.TokenType != JsonTokenType.String)
+        if (reader.TokenType != JsonTokenType.String)
         {
             throw Mismatch("a duration string such as \"1.5s\"");
         }
@@ -1089,11 +1089,11 @@ internal ref struct JsonToProtobuf
         WriteSecondsAndNanos(seconds, nanos);
     }
 
-    private void WriteSecondsAndNanos(long seconds, int nanos) => _output.WriteSecondsAndNanos(seconds, nanos);
+    private void WriteSecondsAndNanos(long seconds, int nanos) => output.WriteSecondsAndNanos(seconds, nanos);
 
     private void WriteFieldMask()
     {
-        if (_reader.TokenType != JsonTokenType.String)
+        if (reader.TokenType != JsonTokenType.String)
         {
             throw Mismatch("a field mask string such as \"name,author.displayName\"");
         }
@@ -1108,15 +1108,15 @@ internal ref struct JsonToProtobuf
                 continue;
             }
 
-            _output.WriteVarint(pathTag);
-            var start = _output.BeginLengthDelimited();
-            if (!FieldMaskText.TryToSnakeCase(path, allowUnderscores: false, _output.GetSpan(path.Length * 2), out var written))
+            output.WriteVarint(pathTag);
+            var start = output.BeginLengthDelimited();
+            if (!FieldMaskText.TryToSnakeCase(path, allowUnderscores: false, output.GetSpan(path.Length * 2), out var written))
             {
                 throw new ProtoJsonException($"field mask path {ScalarText.Quote(path)} is not lowerCamelCase (underscores are not allowed in JSON field masks)");
             }
 
-            _output.Advance(written);
-            _output.EndLengthDelimited(start);
+            output.Advance(written);
+            output.EndLengthDelimited(start);
         }
     }
 
@@ -1129,16 +1129,16 @@ internal ref struct JsonToProtobuf
         while (true)
         {
             Read();
-            if (_reader.TokenType == JsonTokenType.EndObject)
+            if (reader.TokenType == JsonTokenType.EndObject)
             {
                 return;
             }
 
-            var keyTokenStart = (int)_reader.TokenStartIndex;
+            var keyTokenStart = (int)reader.TokenStartIndex;
             try
             {
-                _output.WriteVarint(entryTag);
-                var entryStart = _output.BeginLengthDelimited();
+                output.WriteVarint(entryTag);
+                var entryStart = output.BeginLengthDelimited();
                 var key = PropertyName();
                 if (!Utf8.IsValid(key))
                 {
@@ -1147,15 +1147,15 @@ internal ref struct JsonToProtobuf
 
                 if (!key.IsEmpty)
                 {
-                    _output.WriteLengthDelimited(keyTag, key);
+                    output.WriteLengthDelimited(keyTag, key);
                 }
 
-                _output.WriteVarint(valueTag);
-                var valueStart = _output.BeginLengthDelimited();
+                output.WriteVarint(valueTag);
+                var valueStart = output.BeginLengthDelimited();
                 Read();
                 WriteValue();
-                _output.EndLengthDelimited(valueStart);
-                _output.EndLengthDelimited(entryStart);
+                output.EndLengthDelimited(valueStart);
+                output.EndLengthDelimited(entryStart);
             }
             catch (ProtoJsonException ex)
             {
@@ -1168,42 +1168,42 @@ internal ref struct JsonToProtobuf
     /// <summary>Encodes any JSON value as <c>google.protobuf.Value</c>.</summary>
     private void WriteValue()
     {
-        switch (_reader.TokenType)
+        switch (reader.TokenType)
         {
             case JsonTokenType.Null:
-                _output.WriteVarint(Varint.MakeTag(1, WireType.Varint));
-                _output.WriteVarint(0);
+                output.WriteVarint(Varint.MakeTag(1, WireType.Varint));
+                output.WriteVarint(0);
                 break;
             case JsonTokenType.Number:
-                ScalarText.ParseFloatingPoint(FieldType.Double, _reader.ValueSpan, quoted: false, out var bits);
-                _output.WriteVarint(Varint.MakeTag(2, WireType.Fixed64));
-                _output.WriteFixed64(bits);
+                ScalarText.ParseFloatingPoint(FieldType.Double, reader.ValueSpan, quoted: false, out var bits);
+                output.WriteVarint(Varint.MakeTag(2, WireType.Fixed64));
+                output.WriteFixed64(bits);
                 break;
             case JsonTokenType.String:
-                _output.WriteLengthDelimited(Varint.MakeTag(3, WireType.LengthDelimited), ValidatedStringValue());
+                output.WriteLengthDelimited(Varint.MakeTag(3, WireType.LengthDelimited), ValidatedStringValue());
                 break;
             case JsonTokenType.True or JsonTokenType.False:
-                _output.WriteVarint(Varint.MakeTag(4, WireType.Varint));
-                _output.WriteVarint(_reader.TokenType == JsonTokenType.True ? 1UL : 0UL);
+                output.WriteVarint(Varint.MakeTag(4, WireType.Varint));
+                output.WriteVarint(reader.TokenType == JsonTokenType.True ? 1UL : 0UL);
                 break;
             case JsonTokenType.StartObject:
-                _output.WriteVarint(Varint.MakeTag(5, WireType.LengthDelimited));
-                var structStart = _output.BeginLengthDelimited();
+                output.WriteVarint(Varint.MakeTag(5, WireType.LengthDelimited));
+                var structStart = output.BeginLengthDelimited();
                 WriteStruct();
-                _output.EndLengthDelimited(structStart);
+                output.EndLengthDelimited(structStart);
                 break;
             default:
-                _output.WriteVarint(Varint.MakeTag(6, WireType.LengthDelimited));
-                var listStart = _output.BeginLengthDelimited();
+                output.WriteVarint(Varint.MakeTag(6, WireType.LengthDelimited));
+                var listStart = output.BeginLengthDelimited();
                 WriteListValue();
-                _output.EndLengthDelimited(listStart);
+                output.EndLengthDelimited(listStart);
                 break;
         }
     }
 
     private void WriteListValue()
     {
-        if (_reader.TokenType != JsonTokenType.StartArray)
+        if (reader.TokenType != JsonTokenType.StartArray)
         {
             throw Mismatch("an array for google.protobuf.ListValue");
         }
@@ -1213,17 +1213,17 @@ internal ref struct JsonToProtobuf
         for (var index = 0; ; index++)
         {
             Read();
-            if (_reader.TokenType == JsonTokenType.EndArray)
+            if (reader.TokenType == JsonTokenType.EndArray)
             {
                 return;
             }
 
             try
             {
-                _output.WriteVarint(elementTag);
-                var start = _output.BeginLengthDelimited();
+                output.WriteVarint(elementTag);
+                var start = output.BeginLengthDelimited();
                 WriteValue();
-                _output.EndLengthDelimited(start);
+                output.EndLengthDelimited(start);
             }
             catch (ProtoJsonException ex)
             {
@@ -1236,22 +1236,22 @@ internal ref struct JsonToProtobuf
     /// <summary>Skips the value at the current token, enforcing the depth limit without recursion.</summary>
     private void SkipValue()
     {
-        if (_reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
         {
             return;
         }
 
         EnterContainer();
-        var depth = _reader.CurrentDepth;
+        var depth = reader.CurrentDepth;
         do
         {
             Read();
-            if (_reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
             {
                 EnterContainer();
             }
         }
-        while (_reader.CurrentDepth > depth);
+        while (reader.CurrentDepth > depth);
     }
 
     /// <summary>The current property name as UTF-8, unescaped only when it contains escapes.</summary>
@@ -1263,25 +1263,25 @@ internal ref struct JsonToProtobuf
     /// <summary>The current string or property name as UTF-8; valid until the next call.</summary>
     private ReadOnlySpan<byte> StringValue()
     {
-        if (!_reader.ValueIsEscaped)
+        if (!reader.ValueIsEscaped)
         {
-            return _reader.ValueSpan;
+            return reader.ValueSpan;
         }
 
-        var escapedLength = _reader.ValueSpan.Length;
-        if (_scratch.Length < escapedLength)
+        var escapedLength = reader.ValueSpan.Length;
+        if (scratch.Length < escapedLength)
         {
-            if (_scratch.Length > 0)
+            if (scratch.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(_scratch);
+                ArrayPool<byte>.Shared.Return(scratch);
             }
 
-            _scratch = ArrayPool<byte>.Shared.Rent(escapedLength);
+            scratch = ArrayPool<byte>.Shared.Rent(escapedLength);
         }
 
         try
         {
-            return _scratch.AsSpan(0, _reader.CopyString(_scratch));
+            return scratch.AsSpan(0, reader.CopyString(scratch));
         }
         catch (InvalidOperationException ex)
         {
@@ -1298,7 +1298,7 @@ internal ref struct JsonToProtobuf
     /// <summary>Decodes the JSON string starting at <paramref name="offset"/>; only used to describe errors.</summary>
     private readonly string StringAt(int offset)
     {
-        var reader = new Utf8JsonReader(_json[offset..]);
+        var reader = new Utf8JsonReader(json[offset..]);
         try
         {
             return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString()! : "?";
@@ -1313,10 +1313,10 @@ internal ref struct JsonToProtobuf
 
     private string DescribeToken()
     {
-        switch (_reader.TokenType)
+        switch (reader.TokenType)
         {
             case JsonTokenType.Number:
-                return Encoding.UTF8.GetString(_reader.ValueSpan);
+                return Encoding.UTF8.GetString(reader.ValueSpan);
             case JsonTokenType.String:
                 try
                 {
@@ -1338,7 +1338,7 @@ internal ref struct JsonToProtobuf
             case JsonTokenType.StartArray:
                 return "an array";
             default:
-                return _reader.TokenType.ToString();
+                return reader.TokenType.ToString();
         }
     }
 }

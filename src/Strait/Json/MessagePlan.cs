@@ -8,9 +8,9 @@ internal sealed class MessagePlan
     // Field numbers up to this bound are looked up in a flat array; sparser schemas use a dictionary.
     private const int MaxDenseFieldNumber = 1024;
 
-    private readonly FieldPlan?[]? _denseByNumber;
-    private readonly Dictionary<int, FieldPlan>? _sparseByNumber;
-    private readonly Utf8NameTable<FieldName> _byName;
+    private readonly FieldPlan?[]? denseByNumber;
+    private readonly Dictionary<int, FieldPlan>? sparseByNumber;
+    private readonly Utf8NameTable<FieldName> byName;
 
     public MessagePlan(PlanCache cache, MessageDescriptor descriptor)
     {
@@ -48,18 +48,18 @@ internal sealed class MessagePlan
             names.Add(new(field.Name, new FieldName(plan, UsedProtoName: true)));
         }
 
-        _byName = new Utf8NameTable<FieldName>(names);
+        byName = new Utf8NameTable<FieldName>(names);
         if (maxNumber <= MaxDenseFieldNumber)
         {
-            _denseByNumber = new FieldPlan?[maxNumber + 1];
+            denseByNumber = new FieldPlan?[maxNumber + 1];
             foreach (var field in Fields)
             {
-                _denseByNumber[field.Number] = field;
+                denseByNumber[field.Number] = field;
             }
         }
         else
         {
-            _sparseByNumber = Fields.ToDictionary(f => f.Number);
+            sparseByNumber = Fields.ToDictionary(f => f.Number);
         }
     }
 
@@ -80,12 +80,12 @@ internal sealed class MessagePlan
 
     public FieldPlan? FindByNumber(int number)
     {
-        if (_denseByNumber is { } dense)
+        if (denseByNumber is { } dense)
         {
             return (uint)number < (uint)dense.Length ? dense[number] : null;
         }
 
-        return _sparseByNumber!.GetValueOrDefault(number);
+        return sparseByNumber!.GetValueOrDefault(number);
     }
 
     /// <summary>
@@ -106,7 +106,7 @@ internal sealed class MessagePlan
             }
         }
 
-        if (_byName.TryGetValue(utf8Name, out field))
+        if (byName.TryGetValue(utf8Name, out field))
         {
             expected = field.Field.Index + 1;
             return true;

@@ -6,15 +6,15 @@ namespace Strait.Json;
 /// <summary>Thread-safe cache of plans for one schema snapshot.</summary>
 internal sealed class PlanCache
 {
-    private readonly ConcurrentDictionary<MessageDescriptor, MessagePlan> _messages = new();
-    private readonly ConcurrentDictionary<EnumDescriptor, EnumPlan> _enums = new();
-    private readonly Func<MessageDescriptor, MessagePlan> _createMessagePlan;
+    private readonly ConcurrentDictionary<MessageDescriptor, MessagePlan> messages = new();
+    private readonly ConcurrentDictionary<EnumDescriptor, EnumPlan> enums = new();
+    private readonly Func<MessageDescriptor, MessagePlan> createMessagePlan;
 
-    public PlanCache() => _createMessagePlan = descriptor => new MessagePlan(this, descriptor);
+    public PlanCache() => createMessagePlan = descriptor => new MessagePlan(this, descriptor);
 
-    public MessagePlan GetMessagePlan(MessageDescriptor descriptor) => _messages.GetOrAdd(descriptor, _createMessagePlan);
+    public MessagePlan GetMessagePlan(MessageDescriptor descriptor) => messages.GetOrAdd(descriptor, createMessagePlan);
 
-    public EnumPlan GetEnumPlan(EnumDescriptor descriptor) => _enums.GetOrAdd(descriptor, static d => new EnumPlan(d));
+    public EnumPlan GetEnumPlan(EnumDescriptor descriptor) => enums.GetOrAdd(descriptor, static d => new EnumPlan(d));
 
     /// <summary>Builds the plans of <paramref name="descriptor"/> and of every type reachable from its fields.</summary>
     public void Prepare(MessageDescriptor descriptor)

@@ -13,22 +13,22 @@ namespace Strait.Json;
 /// </summary>
 internal struct ProtoBuffer : IDisposable
 {
-    private byte[] _buffer;
-    private int _position;
+    private byte[] buffer;
+    private int position;
 
     public ProtoBuffer(int initialCapacity)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
-        _position = 0;
+        buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+        position = 0;
     }
 
     private ProtoBuffer(byte[] buffer, int position)
     {
-        _buffer = buffer;
-        _position = position;
+        this.buffer = buffer;
+        this.position = position;
     }
 
-    public readonly int Position => _position;
+    public readonly int Position => position;
 
     /// <summary>Continues in <paramref name="writer"/>'s array after what it holds; <see cref="ReturnTo"/> gives it back.</summary>
     public static ProtoBuffer Adopt(PooledBufferWriter writer, int sizeHint)
@@ -42,56 +42,56 @@ internal struct ProtoBuffer : IDisposable
     /// <summary>Hands the array back to the writer it was adopted from, with this output appended only if <paramref name="keep"/>.</summary>
     public void ReturnTo(PooledBufferWriter writer, int adoptedLength, bool keep)
     {
-        writer.Restore(_buffer, keep ? _position : adoptedLength);
-        _buffer = [];
-        _position = 0;
+        writer.Restore(buffer, keep ? position : adoptedLength);
+        buffer = [];
+        position = 0;
     }
 
-    public readonly ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _position);
+    public readonly ReadOnlySpan<byte> Written => buffer.AsSpan(0, position);
 
-    public readonly Span<byte> WrittenFrom(int start) => _buffer.AsSpan(start, _position - start);
+    public readonly Span<byte> WrittenFrom(int start) => buffer.AsSpan(start, position - start);
 
     public Span<byte> GetSpan(int sizeHint)
     {
-        if (_buffer.Length - _position < sizeHint)
+        if (buffer.Length - position < sizeHint)
         {
             Grow(sizeHint);
         }
 
-        return _buffer.AsSpan(_position);
+        return buffer.AsSpan(position);
     }
 
-    public void Advance(int count) => _position += count;
+    public void Advance(int count) => position += count;
 
-    public void Truncate(int position) => _position = position;
+    public void Truncate(int position) => this.position = position;
 
     public void WriteVarint(ulong value)
     {
-        if (value < 0x80 && _position < _buffer.Length)
+        if (value < 0x80 && position < buffer.Length)
         {
-            _buffer[_position++] = (byte)value;
+            buffer[position++] = (byte)value;
             return;
         }
 
-        _position += Varint.Write(GetSpan(10), value);
+        position += Varint.Write(GetSpan(10), value);
     }
 
     public void WriteFixed32(uint value)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(GetSpan(4), value);
-        _position += 4;
+        position += 4;
     }
 
     public void WriteFixed64(ulong value)
     {
         BinaryPrimitives.WriteUInt64LittleEndian(GetSpan(8), value);
-        _position += 8;
+        position += 8;
     }
 
     public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(GetSpan(bytes.Length));
-        _position += bytes.Length;
+        position += bytes.Length;
     }
 
     public void WriteLengthDelimited(uint tag, ReadOnlySpan<byte> payload)
@@ -121,40 +121,40 @@ internal struct ProtoBuffer : IDisposable
     public int BeginLengthDelimited()
     {
         GetSpan(1);
-        _position++;
-        return _position;
+        position++;
+        return position;
     }
 
     public void EndLengthDelimited(int payloadStart)
     {
-        var length = _position - payloadStart;
+        var length = position - payloadStart;
         var prefixSize = Varint.Size((ulong)length);
         if (prefixSize > 1)
         {
             GetSpan(prefixSize - 1);
-            _buffer.AsSpan(payloadStart, length).CopyTo(_buffer.AsSpan(payloadStart + prefixSize - 1));
-            _position += prefixSize - 1;
+            buffer.AsSpan(payloadStart, length).CopyTo(buffer.AsSpan(payloadStart + prefixSize - 1));
+            position += prefixSize - 1;
         }
 
-        Varint.Write(_buffer.AsSpan(payloadStart - 1), (ulong)length);
+        Varint.Write(buffer.AsSpan(payloadStart - 1), (ulong)length);
     }
 
     public readonly void CopyTo(IBufferWriter<byte> output)
     {
-        if (_position == 0)
+        if (position == 0)
         {
             return;
         }
 
-        Written.CopyTo(output.GetSpan(_position));
-        output.Advance(_position);
+        Written.CopyTo(output.GetSpan(position));
+        output.Advance(position);
     }
 
     public void Dispose()
     {
-        var buffer = _buffer;
-        _buffer = [];
-        _position = 0;
+        var buffer = this.buffer;
+        this.buffer = [];
+        position = 0;
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
@@ -163,11 +163,11 @@ internal struct ProtoBuffer : IDisposable
 
     private void Grow(int sizeHint)
     {
-        var needed = checked(_position + sizeHint);
-        var next = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
-        _buffer.AsSpan(0, _position).CopyTo(next);
-        var old = _buffer;
-        _buffer = next;
+        var needed = checked(position + sizeHint);
+        var next = ArrayPool<byte>.Shared.Rent(Math.Max(needed, buffer.Length * 2));
+        buffer.AsSpan(0, position).CopyTo(next);
+        var old = buffer;
+        buffer = next;
         if (old.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(old);

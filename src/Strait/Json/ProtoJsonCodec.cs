@@ -16,13 +16,13 @@ namespace Strait.Json;
 /// </remarks>
 internal sealed class ProtoJsonCodec
 {
-    private readonly PlanCache _plans = new();
-    private readonly IMessageTypeResolver _resolver;
+    private readonly PlanCache plans = new();
+    private readonly IMessageTypeResolver resolver;
 
     public ProtoJsonCodec(IMessageTypeResolver resolver)
     {
         ArgumentNullException.ThrowIfNull(resolver);
-        _resolver = resolver;
+        this.resolver = resolver;
     }
 
     /// <summary>
@@ -32,7 +32,7 @@ internal sealed class ProtoJsonCodec
     public void Prepare(MessageDescriptor type)
     {
         ArgumentNullException.ThrowIfNull(type);
-        _plans.Prepare(type);
+        plans.Prepare(type);
     }
 
     /// <summary>Validates ProtoJSON for <paramref name="type"/> and appends its canonical protobuf encoding.</summary>
@@ -41,7 +41,7 @@ internal sealed class ProtoJsonCodec
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(output);
-        JsonToProtobuf.Transcode(utf8Json, _plans.GetMessagePlan(type), _plans, _resolver, options ?? JsonReadOptions.Default, output);
+        JsonToProtobuf.Transcode(utf8Json, plans.GetMessagePlan(type), plans, resolver, options ?? JsonReadOptions.Default, output);
     }
 
     /// <summary>
@@ -54,7 +54,7 @@ internal sealed class ProtoJsonCodec
     {
         ArgumentNullException.ThrowIfNull(output);
         var (message, plan) = PlanOf(field);
-        JsonToProtobuf.Transcode(utf8Json, message, plan, bindings: null, _plans, _resolver, options ?? JsonReadOptions.Default, output);
+        JsonToProtobuf.Transcode(utf8Json, message, plan, bindings: null, plans, resolver, options ?? JsonReadOptions.Default, output);
     }
 
     /// <summary>Writes a protobuf-encoded <paramref name="type"/> as ProtoJSON. Unknown fields are skipped.</summary>
@@ -63,7 +63,7 @@ internal sealed class ProtoJsonCodec
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(writer);
-        ProtobufToJson.Transcode(protobuf, _plans.GetMessagePlan(type), _plans, _resolver, options ?? JsonWriteOptions.Default, writer);
+        ProtobufToJson.Transcode(protobuf, plans.GetMessagePlan(type), plans, resolver, options ?? JsonWriteOptions.Default, writer);
     }
 
     /// <summary>
@@ -76,7 +76,7 @@ internal sealed class ProtoJsonCodec
     {
         ArgumentNullException.ThrowIfNull(writer);
         var (message, plan) = PlanOf(field);
-        ProtobufToJson.TranscodeField(protobuf, message, plan, _plans, _resolver, options ?? JsonWriteOptions.Default, writer);
+        ProtobufToJson.TranscodeField(protobuf, message, plan, plans, resolver, options ?? JsonWriteOptions.Default, writer);
     }
 
     /// <summary>An empty set of path and query values for a request message of <paramref name="type"/>.</summary>
@@ -90,7 +90,7 @@ internal sealed class ProtoJsonCodec
     internal MessageBindings CreateBindings(MessageDescriptor type)
     {
         ArgumentNullException.ThrowIfNull(type);
-        return new MessageBindings(_plans.GetMessagePlan(type));
+        return new MessageBindings(plans.GetMessagePlan(type));
     }
 
     /// <summary>As <see cref="JsonToBinary(ReadOnlySpan{byte}, MessageDescriptor, IBufferWriter{byte}, JsonReadOptions?)"/>, with <paramref name="bindings"/> merged into the message.</summary>
@@ -98,7 +98,7 @@ internal sealed class ProtoJsonCodec
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(output);
-        JsonToProtobuf.Transcode(utf8Json, _plans.GetMessagePlan(type), field: null, BoundRoot(bindings), _plans, _resolver, options ?? JsonReadOptions.Default, output);
+        JsonToProtobuf.Transcode(utf8Json, plans.GetMessagePlan(type), field: null, BoundRoot(bindings), plans, resolver, options ?? JsonReadOptions.Default, output);
     }
 
     /// <summary>
@@ -109,7 +109,7 @@ internal sealed class ProtoJsonCodec
     {
         ArgumentNullException.ThrowIfNull(output);
         var (message, plan) = PlanOf(field);
-        JsonToProtobuf.Transcode(utf8Json, message, plan, BoundRoot(bindings), _plans, _resolver, options ?? JsonReadOptions.Default, output);
+        JsonToProtobuf.Transcode(utf8Json, message, plan, BoundRoot(bindings), plans, resolver, options ?? JsonReadOptions.Default, output);
     }
 
     /// <summary>Appends the message that <paramref name="bindings"/> alone make: a request without a body.</summary>
@@ -139,7 +139,7 @@ internal sealed class ProtoJsonCodec
             throw new ArgumentException($"{field.FullName} is an extension; only a message's own fields have a JSON form here", nameof(field));
         }
 
-        var message = _plans.GetMessagePlan(field.ContainingType);
+        var message = plans.GetMessagePlan(field.ContainingType);
         return (message, message.FindByNumber(field.FieldNumber)!);
     }
 }

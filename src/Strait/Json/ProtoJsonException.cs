@@ -11,8 +11,8 @@ internal sealed class ProtoJsonException : Exception
 {
     // Segments are collected innermost-first while the exception unwinds the recursive
     // transcoder, so the happy path never pays for path bookkeeping.
-    private readonly List<string> _reversedSegments = [];
-    private readonly string? _fixedPath;
+    private readonly List<string> reversedSegments = [];
+    private readonly string? fixedPath;
 
     public ProtoJsonException()
         : this("invalid ProtoJSON input")
@@ -33,21 +33,21 @@ internal sealed class ProtoJsonException : Exception
     public ProtoJsonException(string message, string jsonPath)
         : base(message)
     {
-        _fixedPath = jsonPath;
+        fixedPath = jsonPath;
     }
 
     /// <summary>Where the problem is: <c>$</c>, <c>$.task.tags[2]</c>, <c>$.labels["k"]</c>, or a dotted field path for text bindings.</summary>
-    public string JsonPath => _fixedPath ?? BuildPath();
+    public string JsonPath => fixedPath ?? BuildPath();
 
     internal ProtoJsonException AtProperty(string name)
     {
-        _reversedSegments.Add("." + name);
+        reversedSegments.Add("." + name);
         return this;
     }
 
     internal ProtoJsonException AtIndex(int index)
     {
-        _reversedSegments.Add("[" + index.ToString(CultureInfo.InvariantCulture) + "]");
+        reversedSegments.Add("[" + index.ToString(CultureInfo.InvariantCulture) + "]");
         return this;
     }
 
@@ -59,16 +59,16 @@ internal sealed class ProtoJsonException : Exception
             _ = c is '"' or '\\' ? builder.Append('\\').Append(c) : builder.Append(c);
         }
 
-        _reversedSegments.Add(builder.Append("\"]").ToString());
+        reversedSegments.Add(builder.Append("\"]").ToString());
         return this;
     }
 
     private string BuildPath()
     {
         var builder = new StringBuilder("$");
-        for (var i = _reversedSegments.Count - 1; i >= 0; i--)
+        for (var i = reversedSegments.Count - 1; i >= 0; i--)
         {
-            builder.Append(_reversedSegments[i]);
+            builder.Append(reversedSegments[i]);
         }
 
         return builder.ToString();

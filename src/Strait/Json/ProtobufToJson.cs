@@ -28,23 +28,23 @@ internal ref struct ProtobufToJson
     private static readonly JsonEncodedText TypeProperty = JsonEncodedText.Encode("@type");
     private static readonly JsonEncodedText ValueProperty = JsonEncodedText.Encode("value");
 
-    private readonly ReadOnlySpan<byte> _data;
-    private readonly Utf8JsonWriter _writer;
-    private readonly PlanCache _plans;
-    private readonly IMessageTypeResolver _resolver;
-    private readonly JsonWriteOptions _options;
-    private FieldRecord[] _records;
-    private int _recordCount;
+    private readonly ReadOnlySpan<byte> data;
+    private readonly Utf8JsonWriter writer;
+    private readonly PlanCache plans;
+    private readonly IMessageTypeResolver resolver;
+    private readonly JsonWriteOptions options;
+    private FieldRecord[] records;
+    private int recordCount;
 
     private ProtobufToJson(ReadOnlySpan<byte> data, Utf8JsonWriter writer, PlanCache plans, IMessageTypeResolver resolver, JsonWriteOptions options)
     {
-        _data = data;
-        _writer = writer;
-        _plans = plans;
-        _resolver = resolver;
-        _options = options;
-        _records = ArrayPool<FieldRecord>.Shared.Rent(InitialRecordCapacity);
-        _recordCount = 0;
+        this.data = data;
+        this.writer = writer;
+        this.plans = plans;
+        this.resolver = resolver;
+        this.options = options;
+        records = ArrayPool<FieldRecord>.Shared.Rent(InitialRecordCapacity);
+        recordCount = 0;
     }
 
     public static void Transcode(
@@ -63,7 +63,7 @@ internal ref struct ProtobufToJson
         }
         finally
         {
-            ArrayPool<FieldRecord>.Shared.Return(transcoder._records);
+            ArrayPool<FieldRecord>.Shared.Return(transcoder.records);
         }
     }
 
@@ -85,7 +85,7 @@ internal ref struct ProtobufToJson
         }
         finally
         {
-            ArrayPool<FieldRecord>.Shared.Return(transcoder._records);
+            ArrayPool<FieldRecord>.Shared.Return(transcoder.records);
         }
     }
 
@@ -95,13 +95,13 @@ internal ref struct ProtobufToJson
         Span<int> oneofCases = oneofCount <= 64 ? stackalloc int[oneofCount] : new int[oneofCount];
         var recordsStart = Scan(plan, segment, 1, oneofCases);
         var groupStart = recordsStart;
-        while (groupStart < _recordCount && _records[groupStart].FieldIndex != field.Index)
+        while (groupStart < recordCount && records[groupStart].FieldIndex != field.Index)
         {
             groupStart++;
         }
 
         var groupEnd = groupStart;
-        while (groupEnd < _recordCount && _records[groupEnd].FieldIndex == field.Index)
+        while (groupEnd < recordCount && records[groupEnd].FieldIndex == field.Index)
         {
             groupEnd++;
         }
@@ -113,38 +113,38 @@ internal ref struct ProtobufToJson
         }
         else if (field.HasPresence)
         {
-            _writer.WriteNullValue();
+            writer.WriteNullValue();
         }
         else
         {
             WriteDefault(field);
         }
 
-        _recordCount = recordsStart;
+        recordCount = recordsStart;
     }
 
     private int Push(FieldRecord record)
     {
-        if (_recordCount == _records.Length)
+        if (recordCount == records.Length)
         {
-            EnsureRecordCapacity(_recordCount + 1);
+            EnsureRecordCapacity(recordCount + 1);
         }
 
-        _records[_recordCount] = record;
-        return _recordCount++;
+        records[recordCount] = record;
+        return recordCount++;
     }
 
     private void EnsureRecordCapacity(int capacity)
     {
-        if (capacity <= _records.Length)
+        if (capacity <= records.Length)
         {
             return;
         }
 
-        var next = ArrayPool<FieldRecord>.Shared.Rent(Math.Max(capacity, _records.Length * 2));
-        _records.AsSpan(0, _recordCount).CopyTo(next);
-        ArrayPool<FieldRecord>.Shared.Return(_records);
-        _records = next;
+        var next = ArrayPool<FieldRecord>.Shared.Rent(Math.Max(capacity, records.Length * 2));
+        records.AsSpan(0, recordCount).CopyTo(next);
+        ArrayPool<FieldRecord>.Shared.Return(records);
+        records = next;
     }
 
     /// <summary>Writes the message whose bytes are the concatenation of the given segment records.</summary>
@@ -154,9 +154,9 @@ internal ref struct ProtobufToJson
         switch (plan.Kind)
         {
             case WellKnownType.None:
-                _writer.WriteStartObject();
+                writer.WriteStartObject();
                 WriteFields(plan, segmentStart, segmentCount, depth);
-                _writer.WriteEndObject();
+                writer.WriteEndObject();
                 break;
             case WellKnownType.Any:
                 WriteAny(plan, segmentStart, segmentCount, depth);
@@ -187,9 +187,9 @@ internal ref struct ProtobufToJson
 
     private readonly void CheckDepth(int depth)
     {
-        if (depth > _options.MaxDepth)
+        if (depth > options.MaxDepth)
         {
-            throw new ProtobufFormatException($"malformed protobuf: messages are nested deeper than {_options.MaxDepth} levels");
+            throw new ProtobufFormatException($"malformed protobuf: messages are nested deeper than {options.MaxDepth} levels");
         }
     }
 
@@ -199,19 +199,19 @@ internal ref struct ProtobufToJson
         var oneofCount = plan.OneofNames.Length;
         Span<int> oneofCases = oneofCount <= 64 ? stackalloc int[oneofCount] : new int[oneofCount];
         var recordsStart = Scan(plan, segmentStart, segmentCount, oneofCases);
-        var recordsEnd = _recordCount;
+        var recordsEnd = recordCount;
         var next = recordsStart;
         foreach (var field in plan.Fields)
         {
             var groupStart = next;
-            while (next < recordsEnd && _records[next].FieldIndex == field.Index)
+            while (next < recordsEnd && records[next].FieldIndex == field.Index)
             {
                 next++;
             }
 
             if (groupStart == next || HoldsDefault(field, groupStart, next))
             {
-                if (_options.EmitUnpopulated && !field.HasPresence)
+                if (options.EmitUnpopulated && !field.HasPresence)
                 {
                     WritePropertyName(field);
                     WriteDefault(field);
@@ -234,7 +234,7 @@ internal ref struct ProtobufToJson
             WriteFieldValue(field, groupStart, next - groupStart, depth);
         }
 
-        _recordCount = recordsStart;
+        recordCount = recordsStart;
     }
 
     /// <summary>
@@ -253,7 +253,7 @@ internal ref struct ProtobufToJson
 
             for (var i = groupStart; i < groupEnd; i++)
             {
-                if (_records[i].WireType != WireType.LengthDelimited || _records[i].Length > 0)
+                if (records[i].WireType != WireType.LengthDelimited || records[i].Length > 0)
                 {
                     return false;
                 }
@@ -267,7 +267,7 @@ internal ref struct ProtobufToJson
             return false;
         }
 
-        var last = _records[groupEnd - 1];
+        var last = records[groupEnd - 1];
         if (field.Type is FieldType.String or FieldType.Bytes)
         {
             return last.Length == 0;
@@ -281,18 +281,18 @@ internal ref struct ProtobufToJson
 
     /// <summary>
     /// Records the known fields of the message formed by the segments, grouped by field index (in wire
-    /// order within a field). Returns where the records start; they end at <see cref="_recordCount"/>.
+    /// order within a field). Returns where the records start; they end at <see cref="recordCount"/>.
     /// <paramref name="oneofCases"/> receives, per oneof, the index of the member that appeared last.
     /// </summary>
     private int Scan(MessagePlan plan, int segmentStart, int segmentCount, scoped Span<int> oneofCases)
     {
         oneofCases.Fill(-1);
-        var recordsStart = _recordCount;
+        var recordsStart = recordCount;
         var grouped = true;
         var lastIndex = -1;
         for (var s = 0; s < segmentCount; s++)
         {
-            var segment = _records[segmentStart + s];
+            var segment = records[segmentStart + s];
             var position = segment.Start;
             var end = segment.Start + segment.Length;
             while (position < end)
@@ -331,14 +331,14 @@ internal ref struct ProtobufToJson
     /// <summary>Stable counting sort of the records above <paramref name="recordsStart"/> by field index.</summary>
     private void GroupByField(int recordsStart, int fieldCount)
     {
-        var count = _recordCount - recordsStart;
+        var count = recordCount - recordsStart;
         var offsets = ArrayPool<int>.Shared.Rent(fieldCount + 1);
         try
         {
             Array.Clear(offsets, 0, fieldCount + 1);
-            for (var i = recordsStart; i < _recordCount; i++)
+            for (var i = recordsStart; i < recordCount; i++)
             {
-                offsets[_records[i].FieldIndex + 1]++;
+                offsets[records[i].FieldIndex + 1]++;
             }
 
             for (var i = 1; i <= fieldCount; i++)
@@ -346,14 +346,14 @@ internal ref struct ProtobufToJson
                 offsets[i] += offsets[i - 1];
             }
 
-            EnsureRecordCapacity(_recordCount + count);
-            var scratch = _records.AsSpan(_recordCount, count);
-            for (var i = recordsStart; i < _recordCount; i++)
+            EnsureRecordCapacity(recordCount + count);
+            var scratch = records.AsSpan(recordCount, count);
+            for (var i = recordsStart; i < recordCount; i++)
             {
-                scratch[offsets[_records[i].FieldIndex]++] = _records[i];
+                scratch[offsets[records[i].FieldIndex]++] = records[i];
             }
 
-            scratch.CopyTo(_records.AsSpan(recordsStart, count));
+            scratch.CopyTo(records.AsSpan(recordsStart, count));
         }
         finally
         {
@@ -369,10 +369,10 @@ internal ref struct ProtobufToJson
         }
         else if (field.IsRepeated)
         {
-            _writer.WriteStartArray();
+            writer.WriteStartArray();
             for (var i = groupStart; i < groupStart + groupCount; i++)
             {
-                var record = _records[i];
+                var record = records[i];
                 if (field.Type is FieldType.Message or FieldType.Group)
                 {
                     WriteMessage(field.Message, i, 1, depth + 1);
@@ -387,7 +387,7 @@ internal ref struct ProtobufToJson
                 }
             }
 
-            _writer.WriteEndArray();
+            writer.WriteEndArray();
         }
         else if (field.Type is FieldType.Message or FieldType.Group)
         {
@@ -395,7 +395,7 @@ internal ref struct ProtobufToJson
         }
         else
         {
-            WriteScalar(field, _records[groupStart + groupCount - 1]);
+            WriteScalar(field, records[groupStart + groupCount - 1]);
         }
     }
 
@@ -405,12 +405,12 @@ internal ref struct ProtobufToJson
     /// </summary>
     private void CheckUnwritten(FieldPlan field, int recordIndex, int depth)
     {
-        var record = _records[recordIndex];
+        var record = records[recordIndex];
         if (field.IsMap)
         {
-            var valuesStart = _recordCount;
+            var valuesStart = recordCount;
             var key = ParseEntry(field, record, out var valueCount);
-            if (field.MapKey.Type == FieldType.String && key.Length > 0 && !Utf8.IsValid(_data.Slice(key.Start, key.Length)))
+            if (field.MapKey.Type == FieldType.String && key.Length > 0 && !Utf8.IsValid(data.Slice(key.Start, key.Length)))
             {
                 throw WireReader.Malformed("map key is not valid UTF-8", key.Start);
             }
@@ -420,7 +420,7 @@ internal ref struct ProtobufToJson
                 CheckUnwritten(field.MapValue, i, depth + 1);
             }
 
-            _recordCount = valuesStart;
+            recordCount = valuesStart;
         }
         else if (field.Type is FieldType.Message or FieldType.Group)
         {
@@ -429,15 +429,15 @@ internal ref struct ProtobufToJson
             var oneofCount = plan.OneofNames.Length;
             Span<int> oneofCases = oneofCount <= 64 ? stackalloc int[oneofCount] : new int[oneofCount];
             var recordsStart = Scan(plan, recordIndex, 1, oneofCases);
-            var recordsEnd = _recordCount;
+            var recordsEnd = recordCount;
             for (var i = recordsStart; i < recordsEnd; i++)
             {
-                CheckUnwritten(plan.Fields[_records[i].FieldIndex], i, depth + 1);
+                CheckUnwritten(plan.Fields[records[i].FieldIndex], i, depth + 1);
             }
 
-            _recordCount = recordsStart;
+            recordCount = recordsStart;
         }
-        else if (field.Type == FieldType.String && !Utf8.IsValid(_data.Slice(record.Start, record.Length)))
+        else if (field.Type == FieldType.String && !Utf8.IsValid(data.Slice(record.Start, record.Length)))
         {
             throw WireReader.Malformed($"string field {field.ProtoNameText} is not valid UTF-8", record.Start);
         }
@@ -466,9 +466,9 @@ internal ref struct ProtobufToJson
         {
             var bits = elementSize switch
             {
-                4 => BinaryPrimitives.ReadUInt32LittleEndian(_data[position..]),
-                8 => BinaryPrimitives.ReadUInt64LittleEndian(_data[position..]),
-                _ => WireReader.ReadVarint(_data[..end], ref position),
+                4 => BinaryPrimitives.ReadUInt32LittleEndian(data[position..]),
+                8 => BinaryPrimitives.ReadUInt64LittleEndian(data[position..]),
+                _ => WireReader.ReadVarint(data[..end], ref position),
             };
             position += elementSize;
             if (write)
@@ -480,7 +480,7 @@ internal ref struct ProtobufToJson
 
     private void WriteScalar(FieldPlan field, FieldRecord record)
     {
-        var content = _data.Slice(record.Start, record.Length);
+        var content = data.Slice(record.Start, record.Length);
         switch (field.Type)
         {
             case FieldType.String:
@@ -489,10 +489,10 @@ internal ref struct ProtobufToJson
                     throw WireReader.Malformed($"string field {field.ProtoNameText} is not valid UTF-8", record.Start);
                 }
 
-                _writer.WriteStringValue(content);
+                writer.WriteStringValue(content);
                 return;
             case FieldType.Bytes:
-                _writer.WriteBase64StringValue(content);
+                writer.WriteBase64StringValue(content);
                 return;
         }
 
@@ -504,16 +504,16 @@ internal ref struct ProtobufToJson
         switch (field.Type)
         {
             case FieldType.Int32:
-                _writer.WriteNumberValue((int)bits);
+                writer.WriteNumberValue((int)bits);
                 break;
             case FieldType.SInt32:
-                _writer.WriteNumberValue(Varint.UnZigZag32((uint)bits));
+                writer.WriteNumberValue(Varint.UnZigZag32((uint)bits));
                 break;
             case FieldType.SFixed32:
-                _writer.WriteNumberValue((int)(uint)bits);
+                writer.WriteNumberValue((int)(uint)bits);
                 break;
             case FieldType.UInt32 or FieldType.Fixed32:
-                _writer.WriteNumberValue((uint)bits);
+                writer.WriteNumberValue((uint)bits);
                 break;
             case FieldType.Int64 or FieldType.SFixed64:
                 WriteQuoted((long)bits);
@@ -531,7 +531,7 @@ internal ref struct ProtobufToJson
                 WriteDouble(BitConverter.UInt64BitsToDouble(bits));
                 break;
             case FieldType.Bool:
-                _writer.WriteBooleanValue(bits != 0);
+                writer.WriteBooleanValue(bits != 0);
                 break;
             default:
                 WriteEnum(field.Enum, (int)bits);
@@ -547,7 +547,7 @@ internal ref struct ProtobufToJson
         value.TryFormat(buffer[1..], out var written, default, null);
         buffer[0] = (byte)'"';
         buffer[written + 1] = (byte)'"';
-        _writer.WriteRawValue(buffer[..(written + 2)], skipInputValidation: true);
+        writer.WriteRawValue(buffer[..(written + 2)], skipInputValidation: true);
     }
 
     private readonly void WriteFloat(float value)
@@ -561,7 +561,7 @@ internal ref struct ProtobufToJson
         Span<byte> text = stackalloc byte[ShortDecimalText.MaxLength];
         if (!TryWriteShortDecimal(text, ShortDecimalText.TryFormat(value, text)))
         {
-            _writer.WriteNumberValue(value);
+            writer.WriteNumberValue(value);
         }
     }
 
@@ -582,7 +582,7 @@ internal ref struct ProtobufToJson
         Span<byte> text = stackalloc byte[ShortDecimalText.MaxLength];
         if (!TryWriteShortDecimal(text, ShortDecimalText.TryFormat(value, text)))
         {
-            _writer.WriteNumberValue(value);
+            writer.WriteNumberValue(value);
         }
     }
 
@@ -594,57 +594,57 @@ internal ref struct ProtobufToJson
             return false;
         }
 
-        _writer.WriteRawValue(text[..length], skipInputValidation: true);
+        writer.WriteRawValue(text[..length], skipInputValidation: true);
         return true;
     }
 
     private readonly void WriteNonFinite(double value) =>
-        _writer.WriteStringValue(double.IsNaN(value) ? NaNText : value > 0 ? InfinityText : NegativeInfinityText);
+        writer.WriteStringValue(double.IsNaN(value) ? NaNText : value > 0 ? InfinityText : NegativeInfinityText);
 
     private readonly void WriteEnum(EnumPlan plan, int number)
     {
         if (plan.IsNullValue)
         {
-            _writer.WriteNullValue();
+            writer.WriteNullValue();
         }
-        else if (!_options.EnumsAsIntegers && plan.TryGetName(number, out var name))
+        else if (!options.EnumsAsIntegers && plan.TryGetName(number, out var name))
         {
-            _writer.WriteStringValue(name);
+            writer.WriteStringValue(name);
         }
         else
         {
-            _writer.WriteNumberValue(number);
+            writer.WriteNumberValue(number);
         }
     }
 
     private readonly void WritePropertyName(FieldPlan field) =>
-        _writer.WritePropertyName(_options.UseProtoFieldNames ? field.ProtoName : field.JsonName);
+        writer.WritePropertyName(options.UseProtoFieldNames ? field.ProtoName : field.JsonName);
 
     /// <summary>The value of an absent field without presence, for <see cref="JsonWriteOptions.EmitUnpopulated"/>.</summary>
     private readonly void WriteDefault(FieldPlan field)
     {
         if (field.IsMap)
         {
-            _writer.WriteStartObject();
-            _writer.WriteEndObject();
+            writer.WriteStartObject();
+            writer.WriteEndObject();
             return;
         }
 
         if (field.IsRepeated)
         {
-            _writer.WriteStartArray();
-            _writer.WriteEndArray();
+            writer.WriteStartArray();
+            writer.WriteEndArray();
             return;
         }
 
         switch (field.Type)
         {
             case FieldType.String or FieldType.Bytes:
-                _writer.WriteStringValue(""u8);
+                writer.WriteStringValue(""u8);
                 break;
             case FieldType.Message or FieldType.Group:
-                _writer.WriteStartObject();
-                _writer.WriteEndObject();
+                writer.WriteStartObject();
+                writer.WriteEndObject();
                 break;
             default:
                 WriteNumeric(field, 0);
@@ -659,7 +659,7 @@ internal ref struct ProtobufToJson
         var superseded = entryCount > 1 ? FindSupersededEntries(field, entryStart, entryCount) : null;
         try
         {
-            _writer.WriteStartObject();
+            writer.WriteStartObject();
             for (var i = 0; i < entryCount; i++)
             {
                 if (superseded is not null && superseded[i])
@@ -668,8 +668,8 @@ internal ref struct ProtobufToJson
                     continue;
                 }
 
-                var entry = _records[entryStart + i];
-                var valuesStart = _recordCount;
+                var entry = records[entryStart + i];
+                var valuesStart = recordCount;
                 var key = ParseEntry(field, entry, out var valueCount);
                 WriteMapKey(keyField, key);
                 if (valueField.Type is FieldType.Message or FieldType.Group)
@@ -682,13 +682,13 @@ internal ref struct ProtobufToJson
                 }
                 else
                 {
-                    WriteScalar(valueField, _records[valuesStart + valueCount - 1]);
+                    WriteScalar(valueField, records[valuesStart + valueCount - 1]);
                 }
 
-                _recordCount = valuesStart;
+                recordCount = valuesStart;
             }
 
-            _writer.WriteEndObject();
+            writer.WriteEndObject();
         }
         finally
         {
@@ -707,22 +707,22 @@ internal ref struct ProtobufToJson
     private void ReadField(ref int position, int end, out int tagStart, out int number, out WireType wireType, out int contentStart, out int contentEnd, out ulong bits)
     {
         tagStart = position;
-        WireReader.ReadTag(_data[..end], ref position, out number, out wireType);
+        WireReader.ReadTag(data[..end], ref position, out number, out wireType);
         contentStart = position;
         switch (wireType)
         {
             case WireType.Varint:
-                bits = WireReader.ReadVarint(_data[..end], ref position);
+                bits = WireReader.ReadVarint(data[..end], ref position);
                 break;
             case WireType.Fixed32:
-                bits = WireReader.ReadFixed32(_data, ref position, end);
+                bits = WireReader.ReadFixed32(data, ref position, end);
                 break;
             case WireType.Fixed64:
-                bits = WireReader.ReadFixed64(_data, ref position, end);
+                bits = WireReader.ReadFixed64(data, ref position, end);
                 break;
             case WireType.LengthDelimited:
                 bits = 0;
-                var length = WireReader.ReadLength(_data, ref position, end);
+                var length = WireReader.ReadLength(data, ref position, end);
                 contentStart = position;
                 position += length;
                 break;
@@ -730,7 +730,7 @@ internal ref struct ProtobufToJson
                 throw WireReader.Malformed($"end-group tag for field {number} without a matching start-group", tagStart);
             default:
                 bits = 0;
-                WireReader.SkipValue(_data, ref position, end, number, wireType, _options.MaxDepth, out contentStart, out contentEnd);
+                WireReader.SkipValue(data, ref position, end, number, wireType, options.MaxDepth, out contentStart, out contentEnd);
                 return;
         }
 
@@ -777,19 +777,19 @@ internal ref struct ProtobufToJson
     {
         if (keyField.Type == FieldType.String)
         {
-            var text = key.Length < 0 ? default : _data.Slice(key.Start, key.Length);
+            var text = key.Length < 0 ? default : data.Slice(key.Start, key.Length);
             if (!Utf8.IsValid(text))
             {
                 throw WireReader.Malformed("map key is not valid UTF-8", key.Start);
             }
 
-            _writer.WritePropertyName(text);
+            writer.WritePropertyName(text);
             return;
         }
 
         Span<byte> buffer = stackalloc byte[MaxInt64TextLength];
         var written = FormatKey(keyField.Type, key.Bits, buffer);
-        _writer.WritePropertyName(buffer[..written]);
+        writer.WritePropertyName(buffer[..written]);
     }
 
     /// <summary>Formats a non-string map key as its JSON property name; equal keys give equal text.</summary>
@@ -842,7 +842,7 @@ internal ref struct ProtobufToJson
         var formatted = keyField.Type == FieldType.String ? null : ArrayPool<byte>.Shared.Rent(entryCount * MaxInt64TextLength);
         try
         {
-            ReadOnlySpan<byte> source = formatted ?? _data;
+            ReadOnlySpan<byte> source = formatted ?? data;
             for (var i = 0; i < entryCount; i++)
             {
                 var (start, length) = KeyTextOf(mapField, entryStart + i, formatted.AsSpan(), i);
@@ -890,7 +890,7 @@ internal ref struct ProtobufToJson
             (starts[i], lengths[i]) = KeyTextOf(mapField, entryStart + i, formatted, i);
         }
 
-        ReadOnlySpan<byte> source = isString ? _data : formatted;
+        ReadOnlySpan<byte> source = isString ? data : formatted;
         for (var i = 0; i < entryCount - 1; i++)
         {
             var text = source.Slice(starts[i], lengths[i]);
@@ -911,9 +911,9 @@ internal ref struct ProtobufToJson
     /// </summary>
     private (int Start, int Length) KeyTextOf(FieldPlan mapField, int recordIndex, scoped Span<byte> formatted, int slot)
     {
-        var valuesStart = _recordCount;
-        var key = ParseEntry(mapField, _records[recordIndex], out _);
-        _recordCount = valuesStart;
+        var valuesStart = recordCount;
+        var key = ParseEntry(mapField, records[recordIndex], out _);
+        recordCount = valuesStart;
         if (mapField.MapKey.Type == FieldType.String)
         {
             return (key.Length < 0 ? 0 : key.Start, Math.Max(key.Length, 0));
@@ -943,26 +943,26 @@ internal ref struct ProtobufToJson
                 throw new ProtobufFormatException("google.protobuf.Any has a value but no type URL");
             }
 
-            _writer.WriteStartObject();
-            _writer.WriteEndObject();
-            _recordCount = recordsStart;
+            writer.WriteStartObject();
+            writer.WriteEndObject();
+            recordCount = recordsStart;
             return;
         }
 
-        var typeUrl = _data.Slice(_records[typeUrlRecord].Start, _records[typeUrlRecord].Length);
+        var typeUrl = data.Slice(records[typeUrlRecord].Start, records[typeUrlRecord].Length);
         if (!Utf8.IsValid(typeUrl))
         {
-            throw WireReader.Malformed("google.protobuf.Any type URL is not valid UTF-8", _records[typeUrlRecord].Start);
+            throw WireReader.Malformed("google.protobuf.Any type URL is not valid UTF-8", records[typeUrlRecord].Start);
         }
 
-        var payload = _plans.GetMessagePlan(ResolveTypeUrl(Encoding.UTF8.GetString(typeUrl)));
-        _writer.WriteStartObject();
-        _writer.WriteString(TypeProperty, typeUrl);
+        var payload = plans.GetMessagePlan(ResolveTypeUrl(Encoding.UTF8.GetString(typeUrl)));
+        writer.WriteStartObject();
+        writer.WriteString(TypeProperty, typeUrl);
         var valueCount = valueRecord < 0 ? 0 : 1;
         var valueSegment = valueRecord < 0 ? 0 : valueRecord;
         if (payload.HasSpecialJson)
         {
-            _writer.WritePropertyName(ValueProperty);
+            writer.WritePropertyName(ValueProperty);
             WriteMessage(payload, valueSegment, valueCount, depth + 1);
         }
         else
@@ -971,14 +971,14 @@ internal ref struct ProtobufToJson
             WriteFields(payload, valueSegment, valueCount, depth + 1);
         }
 
-        _writer.WriteEndObject();
-        _recordCount = recordsStart;
+        writer.WriteEndObject();
+        recordCount = recordsStart;
     }
 
     private readonly MessageDescriptor ResolveTypeUrl(string typeUrl)
     {
         var slash = typeUrl.LastIndexOf('/');
-        var descriptor = slash < 0 ? null : _resolver.FindMessageType(typeUrl[(slash + 1)..]);
+        var descriptor = slash < 0 ? null : resolver.FindMessageType(typeUrl[(slash + 1)..]);
         return descriptor ?? throw new ProtobufFormatException($"cannot write google.protobuf.Any as JSON: unknown type URL '{typeUrl}'");
     }
 
@@ -991,7 +991,7 @@ internal ref struct ProtobufToJson
         }
 
         Span<byte> buffer = stackalloc byte[TimestampText.MaxLength];
-        _writer.WriteStringValue(buffer[..TimestampText.Format(seconds, nanos, buffer)]);
+        writer.WriteStringValue(buffer[..TimestampText.Format(seconds, nanos, buffer)]);
     }
 
     private void WriteDuration(MessagePlan plan, int segmentStart, int segmentCount)
@@ -1003,7 +1003,7 @@ internal ref struct ProtobufToJson
         }
 
         Span<byte> buffer = stackalloc byte[DurationText.MaxLength];
-        _writer.WriteStringValue(buffer[..DurationText.Format(seconds, nanos, buffer)]);
+        writer.WriteStringValue(buffer[..DurationText.Format(seconds, nanos, buffer)]);
     }
 
     private void ReadSecondsAndNanos(MessagePlan plan, int segmentStart, int segmentCount, out long seconds, out int nanos)
@@ -1011,27 +1011,27 @@ internal ref struct ProtobufToJson
         var recordsStart = Scan(plan, segmentStart, segmentCount, []);
         var secondsRecord = LastOf(recordsStart, 0);
         var nanosRecord = LastOf(recordsStart, 1);
-        seconds = secondsRecord < 0 ? 0 : (long)_records[secondsRecord].Bits;
-        nanos = nanosRecord < 0 ? 0 : (int)_records[nanosRecord].Bits;
-        _recordCount = recordsStart;
+        seconds = secondsRecord < 0 ? 0 : (long)records[secondsRecord].Bits;
+        nanos = nanosRecord < 0 ? 0 : (int)records[nanosRecord].Bits;
+        recordCount = recordsStart;
     }
 
     private void WriteFieldMask(MessagePlan plan, int segmentStart, int segmentCount)
     {
         var recordsStart = Scan(plan, segmentStart, segmentCount, []);
         var totalLength = 0;
-        for (var i = recordsStart; i < _recordCount; i++)
+        for (var i = recordsStart; i < recordCount; i++)
         {
-            totalLength += _records[i].Length + 1;
+            totalLength += records[i].Length + 1;
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(totalLength, 1));
         try
         {
             var written = 0;
-            for (var i = recordsStart; i < _recordCount; i++)
+            for (var i = recordsStart; i < recordCount; i++)
             {
-                var path = _data.Slice(_records[i].Start, _records[i].Length);
+                var path = data.Slice(records[i].Start, records[i].Length);
                 if (i > recordsStart)
                 {
                     buffer[written++] = (byte)',';
@@ -1051,35 +1051,35 @@ internal ref struct ProtobufToJson
                 throw new ProtobufFormatException("google.protobuf.FieldMask path is not valid UTF-8");
             }
 
-            _writer.WriteStringValue(buffer.AsSpan(0, written));
+            writer.WriteStringValue(buffer.AsSpan(0, written));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        _recordCount = recordsStart;
+        recordCount = recordsStart;
     }
 
     private void WriteStruct(MessagePlan plan, int segmentStart, int segmentCount, int depth)
     {
         var recordsStart = Scan(plan, segmentStart, segmentCount, []);
-        WriteMap(plan.Fields[0], recordsStart, _recordCount - recordsStart, depth);
-        _recordCount = recordsStart;
+        WriteMap(plan.Fields[0], recordsStart, recordCount - recordsStart, depth);
+        recordCount = recordsStart;
     }
 
     private void WriteListValue(MessagePlan plan, int segmentStart, int segmentCount, int depth)
     {
         var recordsStart = Scan(plan, segmentStart, segmentCount, []);
         var valuePlan = plan.Fields[0].Message;
-        _writer.WriteStartArray();
-        for (var i = recordsStart; i < _recordCount; i++)
+        writer.WriteStartArray();
+        for (var i = recordsStart; i < recordCount; i++)
         {
             WriteMessage(valuePlan, i, 1, depth + 1);
         }
 
-        _writer.WriteEndArray();
-        _recordCount = recordsStart;
+        writer.WriteEndArray();
+        recordCount = recordsStart;
     }
 
     private void WriteValue(MessagePlan plan, int segmentStart, int segmentCount, int depth)
@@ -1093,13 +1093,13 @@ internal ref struct ProtobufToJson
 
         var field = plan.Fields[kind[0]];
         var groupStart = recordsStart;
-        while (_records[groupStart].FieldIndex != field.Index)
+        while (records[groupStart].FieldIndex != field.Index)
         {
             groupStart++;
         }
 
         var groupEnd = groupStart;
-        while (groupEnd < _recordCount && _records[groupEnd].FieldIndex == field.Index)
+        while (groupEnd < recordCount && records[groupEnd].FieldIndex == field.Index)
         {
             groupEnd++;
         }
@@ -1107,10 +1107,10 @@ internal ref struct ProtobufToJson
         switch (field.Number)
         {
             case 1:
-                _writer.WriteNullValue();
+                writer.WriteNullValue();
                 break;
             case 2:
-                var number = BitConverter.UInt64BitsToDouble(_records[groupEnd - 1].Bits);
+                var number = BitConverter.UInt64BitsToDouble(records[groupEnd - 1].Bits);
                 if (!double.IsFinite(number))
                 {
                     throw new ProtobufFormatException("google.protobuf.Value holds NaN or Infinity, which JSON numbers cannot express");
@@ -1122,11 +1122,11 @@ internal ref struct ProtobufToJson
                 WriteMessage(field.Message, groupStart, groupEnd - groupStart, depth + 1);
                 break;
             default:
-                WriteScalar(field, _records[groupEnd - 1]);
+                WriteScalar(field, records[groupEnd - 1]);
                 break;
         }
 
-        _recordCount = recordsStart;
+        recordCount = recordsStart;
     }
 
     private void WriteWrapper(MessagePlan plan, int segmentStart, int segmentCount)
@@ -1139,19 +1139,19 @@ internal ref struct ProtobufToJson
         }
         else
         {
-            WriteScalar(plan.Fields[0], _records[valueRecord]);
+            WriteScalar(plan.Fields[0], records[valueRecord]);
         }
 
-        _recordCount = recordsStart;
+        recordCount = recordsStart;
     }
 
     /// <summary>Index of the last record of the given field among the grouped records, or -1.</summary>
     private readonly int LastOf(int recordsStart, int fieldIndex)
     {
         var last = -1;
-        for (var i = recordsStart; i < _recordCount; i++)
+        for (var i = recordsStart; i < recordCount; i++)
         {
-            if (_records[i].FieldIndex == fieldIndex)
+            if (records[i].FieldIndex == fieldIndex)
             {
                 last = i;
             }

@@ -8,11 +8,11 @@ namespace Strait.Json;
 /// </summary>
 internal sealed class Utf8NameTable<TValue>
 {
-    private readonly byte[][] _keys;
-    private readonly TValue[] _values;
-    private readonly int[] _buckets;
-    private readonly int[] _next;
-    private readonly int _mask;
+    private readonly byte[][] keys;
+    private readonly TValue[] values;
+    private readonly int[] buckets;
+    private readonly int[] next;
+    private readonly int mask;
 
     public Utf8NameTable(IReadOnlyList<KeyValuePair<string, TValue>> entries)
     {
@@ -22,12 +22,12 @@ internal sealed class Utf8NameTable<TValue>
             size <<= 1;
         }
 
-        _mask = size - 1;
-        _buckets = new int[size];
-        Array.Fill(_buckets, -1);
-        _keys = new byte[entries.Count][];
-        _values = new TValue[entries.Count];
-        _next = new int[entries.Count];
+        mask = size - 1;
+        buckets = new int[size];
+        Array.Fill(buckets, -1);
+        keys = new byte[entries.Count][];
+        values = new TValue[entries.Count];
+        next = new int[entries.Count];
         var count = 0;
         foreach (var (name, value) in entries)
         {
@@ -37,22 +37,22 @@ internal sealed class Utf8NameTable<TValue>
                 continue;
             }
 
-            var bucket = (int)Hash(key) & _mask;
-            _keys[count] = key;
-            _values[count] = value;
-            _next[count] = _buckets[bucket];
-            _buckets[bucket] = count;
+            var bucket = (int)Hash(key) & mask;
+            keys[count] = key;
+            values[count] = value;
+            next[count] = buckets[bucket];
+            buckets[bucket] = count;
             count++;
         }
     }
 
     public bool TryGetValue(ReadOnlySpan<byte> name, out TValue value)
     {
-        for (var i = _buckets[(int)Hash(name) & _mask]; i >= 0; i = _next[i])
+        for (var i = buckets[(int)Hash(name) & mask]; i >= 0; i = next[i])
         {
-            if (name.SequenceEqual(_keys[i]))
+            if (name.SequenceEqual(keys[i]))
             {
-                value = _values[i];
+                value = values[i];
                 return true;
             }
         }

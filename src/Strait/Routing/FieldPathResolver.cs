@@ -65,8 +65,8 @@ internal static class FieldPathResolver
     /// <summary>Lookup tables for one message, so that resolving a span allocates nothing.</summary>
     private sealed class MessageFieldNames
     {
-        private readonly Dictionary<string, FieldDescriptor>.AlternateLookup<ReadOnlySpan<char>> _byProtoName;
-        private readonly Dictionary<string, FieldDescriptor>.AlternateLookup<ReadOnlySpan<char>> _byJsonName;
+        private readonly Dictionary<string, FieldDescriptor>.AlternateLookup<ReadOnlySpan<char>> byProtoName;
+        private readonly Dictionary<string, FieldDescriptor>.AlternateLookup<ReadOnlySpan<char>> byJsonName;
 
         public MessageFieldNames(MessageDescriptor message)
         {
@@ -78,18 +78,18 @@ internal static class FieldPathResolver
                 byJsonName.TryAdd(field.JsonName, field);
             }
 
-            _byProtoName = byProtoName.GetAlternateLookup<ReadOnlySpan<char>>();
-            _byJsonName = byJsonName.GetAlternateLookup<ReadOnlySpan<char>>();
+            this.byProtoName = byProtoName.GetAlternateLookup<ReadOnlySpan<char>>();
+            this.byJsonName = byJsonName.GetAlternateLookup<ReadOnlySpan<char>>();
         }
 
         public FieldDescriptor? Find(ReadOnlySpan<char> name, FieldNameMatching matching)
         {
-            if (_byProtoName.TryGetValue(name, out var field))
+            if (byProtoName.TryGetValue(name, out var field))
             {
                 return field;
             }
 
-            return matching == FieldNameMatching.ProtoOrJsonName && _byJsonName.TryGetValue(name, out field)
+            return matching == FieldNameMatching.ProtoOrJsonName && byJsonName.TryGetValue(name, out field)
                 ? field
                 : null;
         }

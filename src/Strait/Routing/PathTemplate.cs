@@ -14,18 +14,18 @@ namespace Strait.Routing;
 /// </remarks>
 internal sealed class PathTemplate
 {
-    private readonly TemplateSegment[] _segments;
-    private readonly PathVariable[] _variables;
-    private readonly string _text;
+    private readonly TemplateSegment[] segments;
+    private readonly PathVariable[] variables;
+    private readonly string text;
 
     internal PathTemplate(TemplateSegment[] segments, PathVariable[] variables, string? verb)
     {
-        _segments = segments;
-        _variables = variables;
+        this.segments = segments;
+        this.variables = variables;
         Segments = Array.AsReadOnly(segments);
         Variables = Array.AsReadOnly(variables);
         Verb = verb;
-        _text = Format();
+        text = Format();
     }
 
     public IReadOnlyList<TemplateSegment> Segments { get; }
@@ -43,24 +43,24 @@ internal sealed class PathTemplate
     }
 
     /// <summary>The canonical text: <c>{x=*}</c> is written <c>{x}</c>, literals in canonical encoding.</summary>
-    public override string ToString() => _text;
+    public override string ToString() => text;
 
     private string Format()
     {
         var builder = new StringBuilder();
         var variableIndex = 0;
-        for (var i = 0; i < _segments.Length; i++)
+        for (var i = 0; i < segments.Length; i++)
         {
             builder.Append('/');
-            if (variableIndex < _variables.Length && _variables[variableIndex].StartSegment == i)
+            if (variableIndex < variables.Length && variables[variableIndex].StartSegment == i)
             {
-                var variable = _variables[variableIndex++];
+                var variable = variables[variableIndex++];
                 AppendVariable(builder, variable);
                 i = variable.EndSegment - 1;
             }
             else
             {
-                builder.Append(_segments[i].Literal);
+                builder.Append(segments[i].Literal);
             }
         }
 
@@ -76,7 +76,7 @@ internal sealed class PathTemplate
     {
         builder.Append('{').Append(variable.FieldPath);
         var isPlainWildcard = variable.EndSegment - variable.StartSegment == 1
-            && _segments[variable.StartSegment].Kind == TemplateSegmentKind.SingleWildcard;
+            && segments[variable.StartSegment].Kind == TemplateSegmentKind.SingleWildcard;
         if (!isPlainWildcard)
         {
             builder.Append('=');
@@ -87,7 +87,7 @@ internal sealed class PathTemplate
                     builder.Append('/');
                 }
 
-                builder.Append(_segments[i].Literal);
+                builder.Append(segments[i].Literal);
             }
         }
 

@@ -3,20 +3,20 @@ namespace Strait.Routing;
 /// <summary>Recursive-descent parser for <see cref="PathTemplate"/>; one instance parses one template.</summary>
 internal sealed class PathTemplateParser
 {
-    private readonly string _text;
-    private readonly List<TemplateSegment> _segments = [];
-    private readonly List<PathVariable> _variables = [];
-    private int _position;
-    private bool _sawMultiWildcard;
+    private readonly string text;
+    private readonly List<TemplateSegment> segments = [];
+    private readonly List<PathVariable> variables = [];
+    private int position;
+    private bool sawMultiWildcard;
 
     public PathTemplateParser(string text)
     {
-        _text = text;
+        this.text = text;
     }
 
-    private bool AtEnd => _position >= _text.Length;
+    private bool AtEnd => position >= text.Length;
 
-    private char Current => _text[_position];
+    private char Current => text[position];
 
     public PathTemplate Parse()
     {
@@ -25,24 +25,24 @@ internal sealed class PathTemplateParser
             throw Error(0, "a template must start with '/'");
         }
 
-        _position++;
+        position++;
         ParseSegments(insideVariable: false);
 
         string? verb = null;
         if (!AtEnd && Current == ':')
         {
-            _position++;
+            position++;
             verb = ParseLiteral("a verb");
         }
 
         if (!AtEnd)
         {
             throw Current == '/' && verb is not null
-                ? Error(_position, "the verb must come last")
-                : Error(_position, $"unexpected '{Current}'");
+                ? Error(position, "the verb must come last")
+                : Error(position, $"unexpected '{Current}'");
         }
 
-        return new PathTemplate([.. _segments], [.. _variables], verb);
+        return new PathTemplate([.. segments], [.. variables], verb);
     }
 
     private void ParseSegments(bool insideVariable)
@@ -55,20 +55,20 @@ internal sealed class PathTemplateParser
                 return;
             }
 
-            _position++;
+            position++;
         }
     }
 
     private void ParseSegment(bool insideVariable)
     {
-        if (_sawMultiWildcard)
+        if (sawMultiWildcard)
         {
-            throw Error(_position, "'**' must be the last segment");
+            throw Error(position, "'**' must be the last segment");
         }
 
         if (AtEnd || Current is '/' or ':' or '}')
         {
-            throw Error(_position, "expected a segment");
+            throw Error(position, "expected a segment");
         }
 
         switch (Current)
@@ -77,40 +77,40 @@ internal sealed class PathTemplateParser
                 ParseWildcard();
                 break;
             case '{' when insideVariable:
-                throw Error(_position, "nested variables are not allowed");
+                throw Error(position, "nested variables are not allowed");
             case '{':
                 ParseVariable();
                 break;
             default:
-                _segments.Add(new TemplateSegment(TemplateSegmentKind.Literal, ParseLiteral("a literal")));
+                segments.Add(new TemplateSegment(TemplateSegmentKind.Literal, ParseLiteral("a literal")));
                 break;
         }
     }
 
     private void ParseWildcard()
     {
-        _position++;
+        position++;
         if (AtEnd || Current != '*')
         {
-            _segments.Add(TemplateSegment.SingleWildcard);
+            segments.Add(TemplateSegment.SingleWildcard);
             return;
         }
 
-        _position++;
+        position++;
         if (!AtEnd && Current == '*')
         {
-            throw Error(_position, "unexpected '*'");
+            throw Error(position, "unexpected '*'");
         }
 
-        _segments.Add(TemplateSegment.MultiWildcard);
-        _sawMultiWildcard = true;
+        segments.Add(TemplateSegment.MultiWildcard);
+        sawMultiWildcard = true;
     }
 
     private void ParseVariable()
     {
-        var open = _position++;
+        var open = position++;
         var fieldPath = ParseFieldPath();
-        foreach (var existing in _variables)
+        foreach (var existing in variables)
         {
             if (existing.FieldPath == fieldPath)
             {
@@ -118,72 +118,72 @@ internal sealed class PathTemplateParser
             }
         }
 
-        var start = _segments.Count;
+        var start = segments.Count;
         if (!AtEnd && Current == '=')
         {
-            _position++;
+            position++;
             ParseSegments(insideVariable: true);
         }
         else
         {
-            _segments.Add(TemplateSegment.SingleWildcard);
+            segments.Add(TemplateSegment.SingleWildcard);
         }
 
         if (AtEnd || Current != '}')
         {
-            throw Error(_position, $"expected '}}' to close the variable opened at position {open}");
+            throw Error(position, $"expected '}}' to close the variable opened at position {open}");
         }
 
-        _position++;
-        var end = _segments.Count;
-        var multiple = end - start > 1 || _segments[end - 1].Kind == TemplateSegmentKind.MultiWildcard;
-        _variables.Add(new PathVariable(fieldPath, start, end, multiple));
+        position++;
+        var end = segments.Count;
+        var multiple = end - start > 1 || segments[end - 1].Kind == TemplateSegmentKind.MultiWildcard;
+        variables.Add(new PathVariable(fieldPath, start, end, multiple));
     }
 
     private string ParseFieldPath()
     {
-        var start = _position;
+        var start = position;
         while (true)
         {
             if (AtEnd || !(char.IsAsciiLetter(Current) || Current == '_'))
             {
-                throw Error(_position, "expected a field name");
+                throw Error(position, "expected a field name");
             }
 
             while (!AtEnd && (char.IsAsciiLetterOrDigit(Current) || Current == '_'))
             {
-                _position++;
+                position++;
             }
 
             if (AtEnd || Current != '.')
             {
-                return _text[start.._position];
+                return text[start..position];
             }
 
-            _position++;
+            position++;
         }
     }
 
     private string ParseLiteral(string what)
     {
-        var start = _position;
+        var start = position;
         while (!AtEnd)
         {
             var c = Current;
             if (c == '%')
             {
-                if (_position + 2 >= _text.Length
-                    || !PercentEncoding.IsHexDigit(_text[_position + 1])
-                    || !PercentEncoding.IsHexDigit(_text[_position + 2]))
+                if (position + 2 >= text.Length
+                    || !PercentEncoding.IsHexDigit(text[position + 1])
+                    || !PercentEncoding.IsHexDigit(text[position + 2]))
                 {
-                    throw Error(_position, "'%' must be followed by two hex digits");
+                    throw Error(position, "'%' must be followed by two hex digits");
                 }
 
-                _position += 3;
+                position += 3;
             }
             else if (IsLiteralCharacter(c))
             {
-                _position++;
+                position++;
             }
             else if (c is '/' or ':' or '}')
             {
@@ -191,16 +191,16 @@ internal sealed class PathTemplateParser
             }
             else
             {
-                throw Error(_position, $"'{c}' is not allowed in {what}");
+                throw Error(position, $"'{c}' is not allowed in {what}");
             }
         }
 
-        if (_position == start)
+        if (position == start)
         {
-            throw Error(_position, $"expected {what}");
+            throw Error(position, $"expected {what}");
         }
 
-        return PercentEncoding.Normalize(_text[start.._position]);
+        return PercentEncoding.Normalize(text[start..position]);
     }
 
     // RFC 3986 pchar without ':' (it starts the verb), '*' (wildcards) and '%' (handled as an escape).
@@ -208,5 +208,5 @@ internal sealed class PathTemplateParser
         PercentEncoding.IsUnreserved(c) || c is '!' or '$' or '&' or '\'' or '(' or ')' or '+' or ',' or ';' or '='
             or '@';
 
-    private PathTemplateException Error(int position, string problem) => new(_text, position, problem);
+    private PathTemplateException Error(int position, string problem) => new(text, position, problem);
 }

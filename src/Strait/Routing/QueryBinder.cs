@@ -246,9 +246,9 @@ internal static class QueryBinder
     /// </summary>
     private struct AssignedFields
     {
-        private HashSet<FieldPathKey>? _singular;
-        private HashSet<(FieldPathKey Map, string Key)>? _mapEntries;
-        private Dictionary<(FieldPathKey Parent, OneofDescriptor Oneof), FieldDescriptor>? _oneofMembers;
+        private HashSet<FieldPathKey>? singular;
+        private HashSet<(FieldPathKey Map, string Key)>? mapEntries;
+        private Dictionary<(FieldPathKey Parent, OneofDescriptor Oneof), FieldDescriptor>? oneofMembers;
 
         public string? Assign(ReadOnlySpan<char> name, IReadOnlyList<FieldDescriptor> fieldPath, string? mapKey)
         {
@@ -256,12 +256,12 @@ internal static class QueryBinder
             var key = new FieldPathKey(fieldPath, fieldPath.Count);
             if (mapKey is not null)
             {
-                if (!(_mapEntries ??= []).Add((key, mapKey)))
+                if (!(mapEntries ??= []).Add((key, mapKey)))
                 {
                     return $"query parameter '{name}' sets map key '{mapKey}' twice";
                 }
             }
-            else if (!leaf.IsRepeated && !(_singular ??= []).Add(key))
+            else if (!leaf.IsRepeated && !(singular ??= []).Add(key))
             {
                 return $"query parameter '{name}' is given twice, but '{leaf.Name}' is not a repeated field";
             }
@@ -275,7 +275,7 @@ internal static class QueryBinder
                     continue;
                 }
 
-                var members = _oneofMembers ??= [];
+                var members = oneofMembers ??= [];
                 var slot = (new FieldPathKey(fieldPath, i), oneof);
                 if (members.TryGetValue(slot, out var earlier) && earlier != field)
                 {
@@ -293,25 +293,25 @@ internal static class QueryBinder
     /// <summary>The first <c>length</c> fields of a path, compared by descriptor identity.</summary>
     private readonly struct FieldPathKey : IEquatable<FieldPathKey>
     {
-        private readonly IReadOnlyList<FieldDescriptor> _fields;
-        private readonly int _length;
+        private readonly IReadOnlyList<FieldDescriptor> fields;
+        private readonly int length;
 
         public FieldPathKey(IReadOnlyList<FieldDescriptor> fields, int length)
         {
-            _fields = fields;
-            _length = length;
+            this.fields = fields;
+            this.length = length;
         }
 
         public bool Equals(FieldPathKey other)
         {
-            if (_length != other._length)
+            if (length != other.length)
             {
                 return false;
             }
 
-            for (var i = 0; i < _length; i++)
+            for (var i = 0; i < length; i++)
             {
-                if (_fields[i] != other._fields[i])
+                if (fields[i] != other.fields[i])
                 {
                     return false;
                 }
@@ -325,9 +325,9 @@ internal static class QueryBinder
         public override int GetHashCode()
         {
             var hash = new HashCode();
-            for (var i = 0; i < _length; i++)
+            for (var i = 0; i < length; i++)
             {
-                hash.Add(_fields[i]);
+                hash.Add(fields[i]);
             }
 
             return hash.ToHashCode();

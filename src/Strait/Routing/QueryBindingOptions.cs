@@ -6,8 +6,8 @@ internal sealed class QueryBindingOptions
 {
     private static readonly FrozenSet<string> NoNames = Array.Empty<string>().ToFrozenSet(StringComparer.Ordinal);
 
-    private readonly FrozenSet<string> _ignoredParameters = NoNames;
-    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _ignoredLookup =
+    private readonly FrozenSet<string> ignoredParameters = NoNames;
+    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> ignoredLookup =
         NoNames.GetAlternateLookup<ReadOnlySpan<char>>();
 
     public static QueryBindingOptions Default { get; } = new();
@@ -21,14 +21,14 @@ internal sealed class QueryBindingOptions
     /// </summary>
     public IReadOnlySet<string> IgnoredParameters
     {
-        get => _ignoredParameters;
+        get => ignoredParameters;
         init
         {
             ArgumentNullException.ThrowIfNull(value);
-            _ignoredParameters = value.ToFrozenSet(StringComparer.Ordinal);
-            _ignoredLookup = _ignoredParameters.GetAlternateLookup<ReadOnlySpan<char>>();
+            ignoredParameters = value.ToFrozenSet(StringComparer.Ordinal);
+            ignoredLookup = ignoredParameters.GetAlternateLookup<ReadOnlySpan<char>>();
         }
     }
 
-    internal bool IsIgnored(ReadOnlySpan<char> name) => _ignoredParameters.Count > 0 && _ignoredLookup.Contains(name);
+    internal bool IsIgnored(ReadOnlySpan<char> name) => ignoredParameters.Count > 0 && ignoredLookup.Contains(name);
 }

@@ -5,16 +5,16 @@ namespace Strait.Routing;
 /// <summary>The outcome of <see cref="QueryBinder.Bind"/>: the bindings, or the first problem found.</summary>
 internal readonly struct QueryBindingResult
 {
-    private readonly IReadOnlyList<FieldBinding>? _bindings;
+    private readonly IReadOnlyList<FieldBinding>? bindings;
 
     private QueryBindingResult(IReadOnlyList<FieldBinding>? bindings, string? error)
     {
-        _bindings = bindings;
+        this.bindings = bindings;
         Error = error;
     }
 
     /// <summary>In query-string order; repeated fields appear once per value.</summary>
-    public IReadOnlyList<FieldBinding> Bindings => _bindings ?? [];
+    public IReadOnlyList<FieldBinding> Bindings => bindings ?? [];
 
     /// <summary>A message naming the offending parameter, for a 400 response.</summary>
     public string? Error { get; }

@@ -5,12 +5,12 @@ internal sealed class RouteEndpoints
 {
     private const string AnyMethod = "*";
 
-    private readonly List<HttpRoute> _routes = new(1);
+    private readonly List<HttpRoute> routes = new(1);
 
     /// <summary>Adds the route unless its HTTP method is taken; returns the route holding it, or null.</summary>
     public HttpRoute? TryAdd(HttpRoute route)
     {
-        foreach (var existing in _routes)
+        foreach (var existing in routes)
         {
             if (existing.HttpMethod == route.HttpMethod)
             {
@@ -18,7 +18,7 @@ internal sealed class RouteEndpoints
             }
         }
 
-        _routes.Add(route);
+        routes.Add(route);
         return null;
     }
 
@@ -26,7 +26,7 @@ internal sealed class RouteEndpoints
     public HttpRoute? Find(string httpMethod)
     {
         HttpRoute? anyMethod = null;
-        foreach (var route in _routes)
+        foreach (var route in routes)
         {
             if (string.Equals(route.HttpMethod, httpMethod, StringComparison.Ordinal))
             {
@@ -44,7 +44,7 @@ internal sealed class RouteEndpoints
 
     public void AddMethodsTo(List<string> methods)
     {
-        foreach (var route in _routes)
+        foreach (var route in routes)
         {
             if (!methods.Contains(route.HttpMethod))
             {

@@ -5,8 +5,8 @@ namespace Strait.Routing;
 /// <summary>The outcome of <see cref="RouteTable.Match(string, string)"/>.</summary>
 internal readonly struct RouteMatch
 {
-    private readonly IReadOnlyList<FieldBinding>? _bindings;
-    private readonly IReadOnlyList<string>? _allowedMethods;
+    private readonly IReadOnlyList<FieldBinding>? bindings;
+    private readonly IReadOnlyList<string>? allowedMethods;
 
     private RouteMatch(
         RouteMatchKind kind,
@@ -17,8 +17,8 @@ internal readonly struct RouteMatch
     {
         Kind = kind;
         Route = route;
-        _bindings = bindings;
-        _allowedMethods = allowedMethods;
+        this.bindings = bindings;
+        this.allowedMethods = allowedMethods;
         Error = error;
     }
 
@@ -28,10 +28,10 @@ internal readonly struct RouteMatch
     public HttpRoute? Route { get; }
 
     /// <summary>One binding per template variable, in template order, with decoded values.</summary>
-    public IReadOnlyList<FieldBinding> Bindings => _bindings ?? [];
+    public IReadOnlyList<FieldBinding> Bindings => bindings ?? [];
 
     /// <summary>For <see cref="RouteMatchKind.MethodNotAllowed"/>: the methods routed for the path, sorted.</summary>
-    public IReadOnlyList<string> AllowedMethods => _allowedMethods ?? [];
+    public IReadOnlyList<string> AllowedMethods => allowedMethods ?? [];
 
     /// <summary>For <see cref="RouteMatchKind.BadRequest"/>: what is wrong with the path.</summary>
     public string? Error { get; }

@@ -27,19 +27,19 @@ internal sealed class RouteTable
     private const int StackScratchChars = 256;
     private const int StackSegmentStarts = 32;
 
-    private readonly RouteTrieNode _root;
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _verbs;
-    private readonly bool _hasVerbs;
-    private readonly int _maxSegments;
+    private readonly RouteTrieNode root;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> verbs;
+    private readonly bool hasVerbs;
+    private readonly int maxSegments;
 
     internal RouteTable(RouteTrieNode root, IReadOnlyList<HttpRoute> routes, IReadOnlyList<MethodDescriptor> methods, HashSet<string> verbs, int maxSegments)
     {
-        _root = root;
+        this.root = root;
         Routes = routes;
         Methods = methods;
-        _verbs = verbs.GetAlternateLookup<ReadOnlySpan<char>>();
-        _hasVerbs = verbs.Count > 0;
-        _maxSegments = maxSegments;
+        this.verbs = verbs.GetAlternateLookup<ReadOnlySpan<char>>();
+        hasVerbs = verbs.Count > 0;
+        this.maxSegments = maxSegments;
     }
 
     public static RouteTable Empty { get; } = new RouteTableBuilder().Build().Table;
@@ -82,23 +82,23 @@ internal sealed class RouteTable
             : path.Length <= StackScratchChars ? stackalloc char[StackScratchChars]
             : (rentedScratch = ArrayPool<char>.Shared.Rent(path.Length));
         // Only templates longer than the stack buffer cost an allocation here.
-        var segmentStarts = _maxSegments < StackSegmentStarts
+        var segmentStarts = maxSegments < StackSegmentStarts
             ? stackalloc int[StackSegmentStarts]
-            : new int[_maxSegments + 1];
+            : new int[maxSegments + 1];
         try
         {
             var (verb, end) = SplitVerb(path, scratch);
             var state = new MatchState(path, end, verb, httpMethod, segmentStarts, scratch);
             // "/" (or "/:verb") has no segments rather than one empty segment.
             var firstSegment = end == 1 ? end + 1 : 1;
-            if (Visit(_root, 0, firstSegment, ref state))
+            if (Visit(root, 0, firstSegment, ref state))
             {
                 nodesVisited = state.NodesVisited;
                 return Bind(state.Route!, ref state);
             }
 
             state.CollectingAllowed = true;
-            Visit(_root, 0, firstSegment, ref state);
+            Visit(root, 0, firstSegment, ref state);
             nodesVisited = state.NodesVisited;
             if (state.Allowed is not { } allowed)
             {
@@ -119,7 +119,7 @@ internal sealed class RouteTable
 
     private (string Verb, int End) SplitVerb(ReadOnlySpan<char> path, Span<char> scratch)
     {
-        if (!_hasVerbs)
+        if (!hasVerbs)
         {
             return (NoVerb, path.Length);
         }
@@ -133,7 +133,7 @@ internal sealed class RouteTable
 
         colon += lastSegment;
         var candidate = Canonical(path[(colon + 1)..], scratch);
-        return _verbs.TryGetValue(candidate, out var verb) ? (verb, colon) : (NoVerb, path.Length);
+        return verbs.TryGetValue(candidate, out var verb) ? (verb, colon) : (NoVerb, path.Length);
     }
 
     /// <summary>Matches the segment starting at <paramref name="position"/> and, recursively, the rest.</summary>

@@ -8,20 +8,20 @@ namespace Strait.Routing;
 /// </summary>
 internal sealed class RouteTableBuilder
 {
-    private readonly RouteTableOptions _options;
-    private readonly List<HttpRoute> _routes = [];
-    private readonly List<MethodDescriptor> _methods = [];
-    private readonly HashSet<MethodDescriptor> _knownMethods = [];
+    private readonly RouteTableOptions options;
+    private readonly List<HttpRoute> routes = [];
+    private readonly List<MethodDescriptor> methods = [];
+    private readonly HashSet<MethodDescriptor> knownMethods = [];
 
     public RouteTableBuilder(RouteTableOptions? options = null)
     {
-        _options = options ?? new RouteTableOptions();
+        this.options = options ?? new RouteTableOptions();
     }
 
     public RouteTableBuilder Add(HttpRoute route)
     {
         ArgumentNullException.ThrowIfNull(route);
-        _routes.Add(route);
+        routes.Add(route);
         return AddMethod(route.Method);
     }
 
@@ -40,9 +40,9 @@ internal sealed class RouteTableBuilder
     public RouteTableBuilder AddMethod(MethodDescriptor method)
     {
         ArgumentNullException.ThrowIfNull(method);
-        if (_knownMethods.Add(method))
+        if (knownMethods.Add(method))
         {
-            _methods.Add(method);
+            methods.Add(method);
         }
 
         return this;
@@ -56,11 +56,11 @@ internal sealed class RouteTableBuilder
     {
         var root = new RouteTrieNode();
         var verbs = new HashSet<string>(StringComparer.Ordinal);
-        var accepted = new List<HttpRoute>(_routes.Count);
+        var accepted = new List<HttpRoute>(routes.Count);
         var conflicts = new List<RouteConflict>();
         var maxSegments = 0;
 
-        foreach (var route in _routes)
+        foreach (var route in routes)
         {
             if (Insert(root, route) is { } kept)
             {
@@ -77,9 +77,9 @@ internal sealed class RouteTableBuilder
             maxSegments = Math.Max(maxSegments, route.Template.Segments.Count);
         }
 
-        if (_options.GenerateMethodRoutes)
+        if (options.GenerateMethodRoutes)
         {
-            foreach (var method in _methods)
+            foreach (var method in methods)
             {
                 var route = HttpRoute.Generated(method);
                 if (Insert(root, route) is null)
@@ -90,7 +90,7 @@ internal sealed class RouteTableBuilder
             }
         }
 
-        return new RouteTableBuildResult(new RouteTable(root, accepted, _methods.ToArray(), verbs, maxSegments), conflicts);
+        return new RouteTableBuildResult(new RouteTable(root, accepted, methods.ToArray(), verbs, maxSegments), conflicts);
     }
 
     /// <summary>Adds the route to the trie; returns the route already holding its place, or null.</summary>

@@ -9,37 +9,37 @@ internal sealed class RouteTrieNode
 {
     private const string NoVerb = "";
 
-    private Dictionary<string, RouteTrieNode>? _literals;
-    private Dictionary<string, RouteTrieNode>.AlternateLookup<ReadOnlySpan<char>> _literalLookup;
-    private Dictionary<string, RouteEndpoints>? _endingHere;
-    private Dictionary<string, RouteEndpoints>? _endingWithRest;
+    private Dictionary<string, RouteTrieNode>? literals;
+    private Dictionary<string, RouteTrieNode>.AlternateLookup<ReadOnlySpan<char>> literalLookup;
+    private Dictionary<string, RouteEndpoints>? endingHere;
+    private Dictionary<string, RouteEndpoints>? endingWithRest;
 
     public RouteTrieNode? Wildcard { get; private set; }
 
-    public bool HasLiterals => _literals is not null;
+    public bool HasLiterals => literals is not null;
 
     public bool TryGetLiteral(ReadOnlySpan<char> canonicalSegment, out RouteTrieNode child) =>
-        _literalLookup.TryGetValue(canonicalSegment, out child!);
+        literalLookup.TryGetValue(canonicalSegment, out child!);
 
     /// <summary>Routes whose template ends at this node (<paramref name="withRest"/> false) or with <c>**</c>.</summary>
     public RouteEndpoints? GetEndpoints(bool withRest, string verb)
     {
-        var byVerb = withRest ? _endingWithRest : _endingHere;
+        var byVerb = withRest ? endingWithRest : endingHere;
         return byVerb is not null && byVerb.TryGetValue(verb, out var endpoints) ? endpoints : null;
     }
 
     public RouteTrieNode GetOrAddLiteral(string canonicalLiteral)
     {
-        if (_literals is null)
+        if (literals is null)
         {
-            _literals = new Dictionary<string, RouteTrieNode>(StringComparer.Ordinal);
-            _literalLookup = _literals.GetAlternateLookup<ReadOnlySpan<char>>();
+            literals = new Dictionary<string, RouteTrieNode>(StringComparer.Ordinal);
+            literalLookup = literals.GetAlternateLookup<ReadOnlySpan<char>>();
         }
 
-        if (!_literals.TryGetValue(canonicalLiteral, out var child))
+        if (!literals.TryGetValue(canonicalLiteral, out var child))
         {
             child = new RouteTrieNode();
-            _literals.Add(canonicalLiteral, child);
+            literals.Add(canonicalLiteral, child);
         }
 
         return child;
@@ -49,7 +49,7 @@ internal sealed class RouteTrieNode
 
     public RouteEndpoints GetOrAddEndpoints(bool withRest, string? verb)
     {
-        ref var byVerb = ref withRest ? ref _endingWithRest : ref _endingHere;
+        ref var byVerb = ref withRest ? ref endingWithRest : ref endingHere;
         byVerb ??= new Dictionary<string, RouteEndpoints>(StringComparer.Ordinal);
         verb ??= NoVerb;
         if (!byVerb.TryGetValue(verb, out var endpoints))

@@ -11,7 +11,7 @@ internal sealed class UpstreamEndpoint
     // Past the last real code: calls that never reached a status (none today) have a slot anyway.
     private const int StatusSlots = 17;
 
-    private static long s_created;
+    private static long lastSequence;
 
     private readonly long[] callsByStatus = new long[StatusSlots];
 
@@ -31,7 +31,7 @@ internal sealed class UpstreamEndpoint
         Weight = weight;
         Client = client;
         Health = initialHealth;
-        Sequence = Interlocked.Increment(ref s_created);
+        Sequence = Interlocked.Increment(ref lastSequence);
     }
 
     /// <summary>Creation order, which keeps endpoints of one DNS name in the order they were first seen.</summary>

@@ -7,30 +7,30 @@ namespace Strait.Wire;
 internal sealed class ClientCallScope : IDisposable
 {
     // CancellationTokenSource timers are limited to about 49 days; later deadlines are left to the server.
-    private static readonly TimeSpan s_maxLocalTimer = TimeSpan.FromDays(30);
+    private static readonly TimeSpan MaxLocalTimer = TimeSpan.FromDays(30);
 
-    private readonly CancellationToken _callerToken;
-    private readonly CancellationTokenSource? _deadlineSource;
-    private readonly CancellationTokenSource? _linkedSource;
-    private readonly DateTime? _deadlineUtc;
+    private readonly CancellationToken callerToken;
+    private readonly CancellationTokenSource? deadlineSource;
+    private readonly CancellationTokenSource? linkedSource;
+    private readonly DateTime? deadlineUtc;
 
     private ClientCallScope(DateTime? deadlineUtc, CancellationToken callerToken, bool abortable)
     {
-        _callerToken = callerToken;
-        _deadlineUtc = deadlineUtc;
-        if (deadlineUtc is { } deadline && deadline - DateTime.UtcNow is var remaining && remaining <= s_maxLocalTimer)
+        this.callerToken = callerToken;
+        this.deadlineUtc = deadlineUtc;
+        if (deadlineUtc is { } deadline && deadline - DateTime.UtcNow is var remaining && remaining <= MaxLocalTimer)
         {
-            _deadlineSource = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+            deadlineSource = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
         }
 
-        if (_deadlineSource is not null || abortable)
+        if (deadlineSource is not null || abortable)
         {
-            _linkedSource = _deadlineSource is null
+            linkedSource = deadlineSource is null
                 ? CancellationTokenSource.CreateLinkedTokenSource(callerToken)
-                : CancellationTokenSource.CreateLinkedTokenSource(callerToken, _deadlineSource.Token);
+                : CancellationTokenSource.CreateLinkedTokenSource(callerToken, deadlineSource.Token);
         }
 
-        Token = _linkedSource?.Token ?? callerToken;
+        Token = linkedSource?.Token ?? callerToken;
     }
 
     /// <summary>Cancelled when the call must stop for any local reason.</summary>
@@ -53,7 +53,7 @@ internal sealed class ClientCallScope : IDisposable
     public bool TryGetRemainingTime(out TimeSpan? remaining)
     {
         remaining = null;
-        if (_deadlineUtc is not { } deadline)
+        if (deadlineUtc is not { } deadline)
         {
             return true;
         }
@@ -64,22 +64,22 @@ internal sealed class ClientCallScope : IDisposable
     }
 
     /// <summary>Stops the call; only valid for abortable scopes.</summary>
-    public void Abort() => _linkedSource!.Cancel();
+    public void Abort() => linkedSource!.Cancel();
 
     /// <summary>The status for a call stopped by this scope, or <see langword="null"/> if nothing here stopped it.</summary>
     public GrpcStatus? GetLocalOutcome()
     {
-        if (_callerToken.IsCancellationRequested)
+        if (callerToken.IsCancellationRequested)
         {
             return new GrpcStatus(GrpcStatusCode.Cancelled, "The call was cancelled by the caller.", origin: StatusOrigin.Local);
         }
 
-        if (_deadlineSource?.IsCancellationRequested == true || IsPastDeadline())
+        if (deadlineSource?.IsCancellationRequested == true || IsPastDeadline())
         {
             return DeadlineExceeded();
         }
 
-        return _linkedSource?.IsCancellationRequested == true
+        return linkedSource?.IsCancellationRequested == true
             ? new GrpcStatus(GrpcStatusCode.Cancelled, "The call was cancelled.", origin: StatusOrigin.Local)
             : null;
     }
@@ -89,9 +89,9 @@ internal sealed class ClientCallScope : IDisposable
 
     public void Dispose()
     {
-        _linkedSource?.Dispose();
-        _deadlineSource?.Dispose();
+        linkedSource?.Dispose();
+        deadlineSource?.Dispose();
     }
 
-    private bool IsPastDeadline() => _deadlineUtc is { } deadline && DateTime.UtcNow >= deadline;
+    private bool IsPastDeadline() => deadlineUtc is { } deadline && DateTime.UtcNow >= deadline;
 }

@@ -10,7 +10,7 @@ internal static class ClientFailures
 {
     private const long RefusedStream = 0x7;
 
-    private static readonly string[] s_http2ErrorNames =
+    private static readonly string[] Http2ErrorNames =
     [
         "NO_ERROR",
         "PROTOCOL_ERROR",
@@ -78,7 +78,7 @@ internal static class ClientFailures
             0xC => (GrpcStatusCode.PermissionDenied, StatusOrigin.Protocol), // INADEQUATE_SECURITY
             _ => (GrpcStatusCode.Internal, StatusOrigin.Protocol),
         };
-        var name = (ulong)error.ErrorCode < (ulong)s_http2ErrorNames.Length ? s_http2ErrorNames[error.ErrorCode] : "unknown";
+        var name = (ulong)error.ErrorCode < (ulong)Http2ErrorNames.Length ? Http2ErrorNames[error.ErrorCode] : "unknown";
         return new GrpcStatus(code, $"The HTTP/2 exchange with the upstream failed ({name}).", origin: origin, debugException: error)
         {
             RequestNotProcessed = error.ErrorCode == RefusedStream,

@@ -16,19 +16,19 @@ namespace Strait.Wire;
 /// </remarks>
 internal sealed class GrpcCall : IAsyncDisposable
 {
-    private readonly ClientCallScope _scope;
-    private readonly GrpcClientOptions? _options;
-    private readonly HttpRequestMessage? _request;
-    private readonly StreamingRequestContent? _content;
-    private readonly CancellationTokenRegistration _abortRegistration;
-    private readonly Task<GrpcMetadata> _headersTask;
-    private HttpResponseMessage? _response;
-    private PipeReader? _responseBody;
-    private GrpcFrameReader? _frames;
-    private GrpcStatus? _status;
-    private GrpcMetadata _trailers = new();
-    private bool _requestCompleted;
-    private bool _disposed;
+    private readonly ClientCallScope scope;
+    private readonly GrpcClientOptions? options;
+    private readonly HttpRequestMessage? request;
+    private readonly StreamingRequestContent? content;
+    private readonly CancellationTokenRegistration abortRegistration;
+    private readonly Task<GrpcMetadata> headersTask;
+    private HttpResponseMessage? response;
+    private PipeReader? responseBody;
+    private GrpcFrameReader? frames;
+    private GrpcStatus? status;
+    private GrpcMetadata trailers = new();
+    private bool requestCompleted;
+    private bool disposed;
 
     private GrpcCall(
         ClientCallScope scope,
@@ -37,46 +37,46 @@ internal sealed class GrpcCall : IAsyncDisposable
         StreamingRequestContent content,
         HttpMessageInvoker invoker)
     {
-        _scope = scope;
-        _options = options;
-        _request = request;
-        _content = content;
-        _abortRegistration = scope.Token.UnsafeRegister(static state => ((GrpcCall)state!).OnScopeCancelled(), this);
-        _headersTask = ReceiveHeadersAsync(invoker);
+        this.scope = scope;
+        this.options = options;
+        this.request = request;
+        this.content = content;
+        abortRegistration = scope.Token.UnsafeRegister(static state => ((GrpcCall)state!).OnScopeCancelled(), this);
+        headersTask = ReceiveHeadersAsync(invoker);
     }
 
     private GrpcCall(ClientCallScope scope, GrpcStatus status)
     {
-        _scope = scope;
-        _status = status;
-        _headersTask = Task.FromResult(new GrpcMetadata());
+        this.scope = scope;
+        this.status = status;
+        headersTask = Task.FromResult(new GrpcMetadata());
     }
 
     /// <summary>
     /// The response headers' metadata, once they arrive. Completes with empty metadata, never faults, when the call
     /// ends without them (Trailers-Only response or failure); the outcome is then in <see cref="GetStatus"/>.
     /// </summary>
-    public Task<GrpcMetadata> ResponseHeadersAsync => _headersTask;
+    public Task<GrpcMetadata> ResponseHeadersAsync => headersTask;
 
     /// <summary>The message read by the last successful <see cref="MoveNextAsync"/>; valid until the next call or disposal.</summary>
-    public ReadOnlyMemory<byte> Current => _frames?.Current ?? ReadOnlyMemory<byte>.Empty;
+    public ReadOnlyMemory<byte> Current => frames?.Current ?? ReadOnlyMemory<byte>.Empty;
 
     /// <summary>
     /// Whether the upstream answered with a header block and a message stream, rather than Trailers-Only or not at all;
     /// meaningful once <see cref="ResponseHeadersAsync"/> completed.
     /// </summary>
-    public bool HasResponseStream => _frames is not null;
+    public bool HasResponseStream => frames is not null;
 
     /// <summary>Whether the call has a final status.</summary>
-    public bool IsCompleted => Volatile.Read(ref _status) is not null;
+    public bool IsCompleted => Volatile.Read(ref status) is not null;
 
     /// <summary>The trailers' metadata (for a Trailers-Only response, its header block's); empty until the call completed.</summary>
-    public GrpcMetadata Trailers => _trailers;
+    public GrpcMetadata Trailers => trailers;
 
     /// <summary>The final status.</summary>
     /// <exception cref="InvalidOperationException">The call has not completed: read until <see cref="MoveNextAsync"/> returns false.</exception>
     public GrpcStatus GetStatus() =>
-        Volatile.Read(ref _status) ?? throw new InvalidOperationException("The call has not completed; read responses until MoveNextAsync returns false.");
+        Volatile.Read(ref status) ?? throw new InvalidOperationException("The call has not completed; read responses until MoveNextAsync returns false.");
 
     /// <summary>Sends one request message, waiting while the transport applies backpressure.</summary>
     /// <param name="message">The serialized message; copied into the request stream before the first await.</param>
@@ -89,29 +89,29 @@ internal sealed class GrpcCall : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> WriteMessageAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_requestCompleted)
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (requestCompleted)
         {
             throw new InvalidOperationException("The request stream has already been completed.");
         }
 
-        if (IsCompleted || _content is null)
+        if (IsCompleted || content is null)
         {
             return false;
         }
 
-        if (message.Length > _options!.MaxSendMessageSize)
+        if (message.Length > options!.MaxSendMessageSize)
         {
             Complete(GrpcClient.SendLimitExceeded(message.Length));
             return false;
         }
 
-        var writer = _content.Writer;
-        GrpcFrameWriter.Write(writer, message.Span, _options.RequestCompression);
+        var writer = content.Writer;
+        GrpcFrameWriter.Write(writer, message.Span, options.RequestCompression);
         using var writeCancellation = cancellationToken.UnsafeRegister(static state => ((GrpcCall)state!).CancelByCaller(), this);
         try
         {
-            var result = await writer.FlushAsync(_scope.Token).ConfigureAwait(false);
+            var result = await writer.FlushAsync(scope.Token).ConfigureAwait(false);
             return !result.IsCompleted && !result.IsCanceled && !IsCompleted;
         }
         catch (Exception)
@@ -124,13 +124,13 @@ internal sealed class GrpcCall : IAsyncDisposable
     /// <summary>Ends the request stream (half-close). Idempotent.</summary>
     public async ValueTask CompleteRequestAsync()
     {
-        if (_requestCompleted || _content is null)
+        if (requestCompleted || content is null)
         {
             return;
         }
 
-        _requestCompleted = true;
-        await _content.Writer.CompleteAsync().ConfigureAwait(false);
+        requestCompleted = true;
+        await content.Writer.CompleteAsync().ConfigureAwait(false);
     }
 
     /// <summary>Reads the next response message into <see cref="Current"/>.</summary>
@@ -138,27 +138,27 @@ internal sealed class GrpcCall : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> MoveNextAsync()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _headersTask.ConfigureAwait(false);
-        if (_frames is null || IsCompleted)
+        ObjectDisposedException.ThrowIf(disposed, this);
+        await headersTask.ConfigureAwait(false);
+        if (frames is null || IsCompleted)
         {
             return false;
         }
 
         try
         {
-            if (await _frames.MoveNextAsync(_scope.Token).ConfigureAwait(false))
+            if (await frames.MoveNextAsync(scope.Token).ConfigureAwait(false))
             {
                 return true;
             }
 
-            var trailers = _response!.TrailingHeaders;
-            _trailers = GrpcResponseInspector.ReadMetadata(trailers);
+            var trailers = response!.TrailingHeaders;
+            this.trailers = GrpcResponseInspector.ReadMetadata(trailers);
             Complete(GrpcResponseInspector.ReadStatus(trailers));
         }
         catch (Exception ex) when (ClientFailures.IsCallFailure(ex))
         {
-            Complete(ClientFailures.ToStatus(ex, _scope));
+            Complete(ClientFailures.ToStatus(ex, scope));
         }
 
         return false;
@@ -166,30 +166,30 @@ internal sealed class GrpcCall : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_disposed)
+        if (disposed)
         {
             return;
         }
 
-        _disposed = true;
+        disposed = true;
         Complete(new GrpcStatus(GrpcStatusCode.Cancelled, "The call was disposed before it completed.", origin: StatusOrigin.Local));
-        await _abortRegistration.DisposeAsync().ConfigureAwait(false);
-        if (_content is not null && !_requestCompleted)
+        await abortRegistration.DisposeAsync().ConfigureAwait(false);
+        if (content is not null && !requestCompleted)
         {
-            _requestCompleted = true;
-            await _content.Writer.CompleteAsync().ConfigureAwait(false);
+            requestCompleted = true;
+            await content.Writer.CompleteAsync().ConfigureAwait(false);
         }
 
-        await _headersTask.ConfigureAwait(false);
-        _frames?.Dispose();
-        if (_responseBody is not null)
+        await headersTask.ConfigureAwait(false);
+        frames?.Dispose();
+        if (responseBody is not null)
         {
-            await _responseBody.CompleteAsync().ConfigureAwait(false);
+            await responseBody.CompleteAsync().ConfigureAwait(false);
         }
 
-        _response?.Dispose();
-        _request?.Dispose();
-        _scope.Dispose();
+        response?.Dispose();
+        request?.Dispose();
+        scope.Dispose();
     }
 
     internal static GrpcCall Start(
@@ -206,13 +206,13 @@ internal sealed class GrpcCall : IAsyncDisposable
     {
         try
         {
-            var response = await invoker.SendAsync(_request!, _scope.Token).ConfigureAwait(false);
-            _response = response;
+            var response = await invoker.SendAsync(request!, scope.Token).ConfigureAwait(false);
+            this.response = response;
             if (GrpcResponseInspector.InspectHead(response, out var isTrailersOnly) is { } headStatus)
             {
                 if (isTrailersOnly)
                 {
-                    _trailers = GrpcResponseInspector.ReadMetadata(response.Headers, response.Content.Headers);
+                    trailers = GrpcResponseInspector.ReadMetadata(response.Headers, response.Content.Headers);
                     Complete(headStatus);
                     return new GrpcMetadata();
                 }
@@ -221,21 +221,21 @@ internal sealed class GrpcCall : IAsyncDisposable
                 return GrpcResponseInspector.ReadMetadata(response.Headers);
             }
 
-            var body = await response.Content.ReadAsStreamAsync(_scope.Token).ConfigureAwait(false);
-            _responseBody = GrpcClient.CreateResponseReader(body);
-            _frames = new GrpcFrameReader(_responseBody, _options!.MaxReceiveMessageSize, GrpcResponseInspector.ReadEncoding(response));
+            var body = await response.Content.ReadAsStreamAsync(scope.Token).ConfigureAwait(false);
+            responseBody = GrpcClient.CreateResponseReader(body);
+            frames = new GrpcFrameReader(responseBody, options!.MaxReceiveMessageSize, GrpcResponseInspector.ReadEncoding(response));
             return GrpcResponseInspector.ReadMetadata(response.Headers, response.Content.Headers);
         }
         catch (Exception ex) when (ClientFailures.IsCallFailure(ex))
         {
-            Complete(ClientFailures.ToStatus(ex, _scope));
+            Complete(ClientFailures.ToStatus(ex, scope));
             return new GrpcMetadata();
         }
     }
 
     private void OnScopeCancelled()
     {
-        if (_scope.GetLocalOutcome() is { } outcome)
+        if (scope.GetLocalOutcome() is { } outcome)
         {
             Complete(outcome);
         }
@@ -249,10 +249,10 @@ internal sealed class GrpcCall : IAsyncDisposable
     /// <summary>Records the final status if none was recorded yet, and then stops whatever is still running.</summary>
     private void Complete(GrpcStatus status)
     {
-        if (Interlocked.CompareExchange(ref _status, status, null) is null && _content is not null)
+        if (Interlocked.CompareExchange(ref this.status, status, null) is null && content is not null)
         {
             // Releases a writer waiting on backpressure and resets the stream if the upstream has not ended it.
-            _scope.Abort();
+            scope.Abort();
         }
     }
 }

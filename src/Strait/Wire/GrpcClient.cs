@@ -18,11 +18,11 @@ namespace Strait.Wire;
 /// </remarks>
 internal sealed class GrpcClient : IDisposable
 {
-    private static readonly StreamPipeReaderOptions s_responseReaderOptions = new(bufferSize: 16 * 1024, leaveOpen: false);
+    private static readonly StreamPipeReaderOptions ResponseReaderOptions = new(bufferSize: 16 * 1024, leaveOpen: false);
 
-    private readonly GrpcClientOptions _options;
-    private readonly HttpMessageInvoker _invoker;
-    private bool _disposed;
+    private readonly GrpcClientOptions options;
+    private readonly HttpMessageInvoker invoker;
+    private bool disposed;
 
     public GrpcClient(Uri address, GrpcClientOptions? options = null)
     {
@@ -33,10 +33,10 @@ internal sealed class GrpcClient : IDisposable
         }
 
         Address = address;
-        _options = (options ?? new GrpcClientOptions()).Snapshot();
-        _invoker = _options.HttpHandler is { } injected
+        this.options = (options ?? new GrpcClientOptions()).Snapshot();
+        invoker = this.options.HttpHandler is { } injected
             ? new HttpMessageInvoker(injected, disposeHandler: false)
-            : new HttpMessageInvoker(GrpcHttpHandlerFactory.Create(_options), disposeHandler: true);
+            : new HttpMessageInvoker(GrpcHttpHandlerFactory.Create(this.options), disposeHandler: true);
     }
 
     public Uri Address { get; }
@@ -58,7 +58,7 @@ internal sealed class GrpcClient : IDisposable
         int previousAttempts = 0)
     {
         var requestUri = ResolveMethodUri(method);
-        if (requestMessage.Length > _options.MaxSendMessageSize)
+        if (requestMessage.Length > options.MaxSendMessageSize)
         {
             return new UnaryResult(SendLimitExceeded(requestMessage.Length), new GrpcMetadata(), new GrpcMetadata());
         }
@@ -72,7 +72,7 @@ internal sealed class GrpcClient : IDisposable
         var frame = new PooledBufferWriter(GrpcFrameWriter.HeaderLength + requestMessage.Length);
         try
         {
-            GrpcFrameWriter.Write(frame, requestMessage.Span, _options.RequestCompression);
+            GrpcFrameWriter.Write(frame, requestMessage.Span, options.RequestCompression);
         }
         catch
         {
@@ -89,7 +89,7 @@ internal sealed class GrpcClient : IDisposable
         HttpResponseMessage? response = null;
         try
         {
-            response = await _invoker.SendAsync(request, scope.Token).ConfigureAwait(false);
+            response = await invoker.SendAsync(request, scope.Token).ConfigureAwait(false);
             return await ReadUnaryResponseAsync(response, scope.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ClientFailures.IsCallFailure(ex))
@@ -119,14 +119,14 @@ internal sealed class GrpcClient : IDisposable
 
         var content = new StreamingRequestContent();
         var request = CreateRequest(requestUri, headers, timeout, content);
-        return GrpcCall.Start(_invoker, request, content, scope, _options);
+        return GrpcCall.Start(invoker, request, content, scope, options);
     }
 
     /// <summary>Closes the connection pool; calls still running fail, new calls throw.</summary>
     public void Dispose()
     {
-        _disposed = true;
-        _invoker.Dispose();
+        disposed = true;
+        invoker.Dispose();
     }
 
     internal static GrpcStatus SendLimitExceeded(int length) => new(
@@ -134,7 +134,7 @@ internal sealed class GrpcClient : IDisposable
         FormattableString.Invariant($"Request message of {length} bytes exceeds the send limit."),
         origin: StatusOrigin.Local);
 
-    internal static PipeReader CreateResponseReader(Stream body) => PipeReader.Create(body, s_responseReaderOptions);
+    internal static PipeReader CreateResponseReader(Stream body) => PipeReader.Create(body, ResponseReaderOptions);
 
     private async Task<UnaryResult> ReadUnaryResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -150,7 +150,7 @@ internal sealed class GrpcClient : IDisposable
         RentedBuffer message = default;
         try
         {
-            using var frames = new GrpcFrameReader(body, _options.MaxReceiveMessageSize, GrpcResponseInspector.ReadEncoding(response));
+            using var frames = new GrpcFrameReader(body, options.MaxReceiveMessageSize, GrpcResponseInspector.ReadEncoding(response));
             var count = 0;
             while (await frames.MoveNextAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -203,9 +203,9 @@ internal sealed class GrpcClient : IDisposable
 
         var headers = request.Headers;
         headers.TryAddWithoutValidation(GrpcProtocol.TeHeader, GrpcProtocol.TeTrailers);
-        headers.TryAddWithoutValidation(GrpcProtocol.UserAgentHeader, _options.UserAgent);
+        headers.TryAddWithoutValidation(GrpcProtocol.UserAgentHeader, options.UserAgent);
         headers.TryAddWithoutValidation(GrpcProtocol.AcceptEncodingHeader, GrpcCompressionNames.Gzip);
-        if (_options.RequestCompression.ToEncodingName() is { } encoding)
+        if (options.RequestCompression.ToEncodingName() is { } encoding)
         {
             headers.TryAddWithoutValidation(GrpcProtocol.EncodingHeader, encoding);
         }
@@ -232,7 +232,7 @@ internal sealed class GrpcClient : IDisposable
 
     private Uri ResolveMethodUri(string method)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentException.ThrowIfNullOrEmpty(method);
         if (method[0] != '/' || method.IndexOf('/', 1) <= 1 || method.EndsWith('/'))
         {

@@ -29,12 +29,12 @@ internal sealed class GrpcFrameReader : IDisposable
     // The first buffer of a payload that is still arriving, unless more of it came at once.
     private const int InitialAssemblyCapacity = 4096;
 
-    private readonly PipeReader _input;
-    private readonly int _maxMessageSize;
-    private readonly GrpcCompression _encoding;
-    private readonly ReceiveBudget _budget;
-    private readonly ArrayPool<byte> _pool;
-    private RentedBuffer _current;
+    private readonly PipeReader input;
+    private readonly int maxMessageSize;
+    private readonly GrpcCompression encoding;
+    private readonly ReceiveBudget budget;
+    private readonly ArrayPool<byte> pool;
+    private RentedBuffer current;
 
     /// <param name="input">The request or response body.</param>
     /// <param name="maxMessageSize">The largest accepted payload, compressed and decompressed.</param>
@@ -53,15 +53,15 @@ internal sealed class GrpcFrameReader : IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentOutOfRangeException.ThrowIfNegative(maxMessageSize);
-        _input = input;
-        _maxMessageSize = Math.Min(maxMessageSize, Array.MaxLength);
-        _encoding = encoding;
-        _budget = budget;
-        _pool = pool;
+        this.input = input;
+        this.maxMessageSize = Math.Min(maxMessageSize, Array.MaxLength);
+        this.encoding = encoding;
+        this.budget = budget;
+        this.pool = pool;
     }
 
     /// <summary>The payload read by the last successful <see cref="MoveNextAsync"/>; valid until the next call or <see cref="Dispose"/>.</summary>
-    public ReadOnlyMemory<byte> Current => _current.Memory;
+    public ReadOnlyMemory<byte> Current => current.Memory;
 
     /// <summary>Reads the next message; <see langword="false"/> when the stream ended cleanly between frames.</summary>
     /// <exception cref="GrpcException">The frame violates the protocol or the size limit.</exception>
@@ -79,13 +79,13 @@ internal sealed class GrpcFrameReader : IDisposable
         var payload = await ReadPayloadAsync(length, cancellationToken).ConfigureAwait(false);
         if (!compressed)
         {
-            _current = payload;
+            current = payload;
             return true;
         }
 
         try
         {
-            _current = GzipCodec.Decompress(payload.Array!, payload.Length, _maxMessageSize);
+            current = GzipCodec.Decompress(payload.Array!, payload.Length, maxMessageSize);
         }
         finally
         {
@@ -100,8 +100,8 @@ internal sealed class GrpcFrameReader : IDisposable
     /// <summary>Transfers the current payload's pooled array to the caller, who must return it.</summary>
     internal RentedBuffer DetachCurrent()
     {
-        var detached = _current;
-        _current = default;
+        var detached = current;
+        current = default;
         return detached;
     }
 
@@ -110,7 +110,7 @@ internal sealed class GrpcFrameReader : IDisposable
     {
         while (true)
         {
-            var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             ThrowIfReadCanceled(result, cancellationToken);
             var buffer = result.Buffer;
             if (buffer.Length >= GrpcFrameWriter.HeaderLength)
@@ -123,17 +123,17 @@ internal sealed class GrpcFrameReader : IDisposable
                 {
                     // Also past a refused header: a pipe left mid-read refuses every later read, Kestrel's drain of
                     // the rest of the body included, which would cost the connection.
-                    _input.AdvanceTo(buffer.GetPosition(GrpcFrameWriter.HeaderLength));
+                    input.AdvanceTo(buffer.GetPosition(GrpcFrameWriter.HeaderLength));
                 }
             }
 
             if (result.IsCompleted)
             {
-                _input.AdvanceTo(buffer.End);
+                input.AdvanceTo(buffer.End);
                 return buffer.IsEmpty ? null : throw GrpcProtocolErrors.TruncatedFrame();
             }
 
-            _input.AdvanceTo(buffer.Start, buffer.End);
+            input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 
@@ -150,12 +150,12 @@ internal sealed class GrpcFrameReader : IDisposable
         };
 
         var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
-        if (length > (uint)_maxMessageSize)
+        if (length > (uint)maxMessageSize)
         {
-            throw GrpcProtocolErrors.MessageTooLarge(length, _maxMessageSize);
+            throw GrpcProtocolErrors.MessageTooLarge(length, maxMessageSize);
         }
 
-        if (compressed && _encoding == GrpcCompression.None)
+        if (compressed && encoding == GrpcCompression.None)
         {
             throw GrpcProtocolErrors.CompressedWithoutEncoding();
         }
@@ -170,7 +170,7 @@ internal sealed class GrpcFrameReader : IDisposable
             return new(new RentedBuffer([], 0));
         }
 
-        if (!_input.TryRead(out var result))
+        if (!input.TryRead(out var result))
         {
             return AssembleAsync(null, length, cancellationToken);
         }
@@ -180,15 +180,15 @@ internal sealed class GrpcFrameReader : IDisposable
         if (buffer.Length >= length)
         {
             // The usual case: the payload is all here, so it is rented at its size and copied once.
-            var payload = _pool.Rent(length);
+            var payload = pool.Rent(length);
             buffer.Slice(0, length).CopyTo(payload);
-            _input.AdvanceTo(buffer.GetPosition(length));
+            input.AdvanceTo(buffer.GetPosition(length));
             return new(new RentedBuffer(payload, length));
         }
 
         if (result.IsCompleted)
         {
-            _input.AdvanceTo(buffer.End);
+            input.AdvanceTo(buffer.End);
             throw GrpcProtocolErrors.TruncatedFrame();
         }
 
@@ -204,21 +204,21 @@ internal sealed class GrpcFrameReader : IDisposable
     private async ValueTask<RentedBuffer> AssembleAsync(ReadResult? first, int length, CancellationToken cancellationToken)
     {
         var missing = length - (first?.Buffer.Length ?? 0);
-        if (!_budget.TryReserve(missing))
+        if (!budget.TryReserve(missing))
         {
             if (first is { Buffer: var held })
             {
-                _input.AdvanceTo(held.Start, held.End);
+                input.AdvanceTo(held.Start, held.End);
             }
 
-            throw GrpcProtocolErrors.ReceiveBudgetExhausted(length, _budget.Capacity);
+            throw GrpcProtocolErrors.ReceiveBudgetExhausted(length, budget.Capacity);
         }
 
         byte[] payload = [];
         var filled = 0;
         try
         {
-            var result = first ?? await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = first ?? await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             while (true)
             {
                 ThrowIfReadCanceled(result, cancellationToken);
@@ -231,7 +231,7 @@ internal sealed class GrpcFrameReader : IDisposable
 
                 buffer.Slice(0, take).CopyTo(payload.AsSpan(filled));
                 filled += take;
-                _input.AdvanceTo(buffer.GetPosition(take));
+                input.AdvanceTo(buffer.GetPosition(take));
                 if (filled == length)
                 {
                     return new RentedBuffer(payload, length);
@@ -242,7 +242,7 @@ internal sealed class GrpcFrameReader : IDisposable
                     throw GrpcProtocolErrors.TruncatedFrame();
                 }
 
-                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch
@@ -252,7 +252,7 @@ internal sealed class GrpcFrameReader : IDisposable
         }
         finally
         {
-            _budget.Release(missing);
+            budget.Release(missing);
         }
     }
 
@@ -260,7 +260,7 @@ internal sealed class GrpcFrameReader : IDisposable
     // payload that arrives in one read after its header is rented once, at its size.
     private byte[] Grow(byte[] payload, int filled, int needed, int length)
     {
-        var grown = _pool.Rent((int)Math.Min(length, Math.Max(needed, Math.Max(2L * payload.Length, InitialAssemblyCapacity))));
+        var grown = pool.Rent((int)Math.Min(length, Math.Max(needed, Math.Max(2L * payload.Length, InitialAssemblyCapacity))));
         payload.AsSpan(0, filled).CopyTo(grown);
         ReturnToPool(payload);
         return grown;
@@ -270,7 +270,7 @@ internal sealed class GrpcFrameReader : IDisposable
     {
         if (array.Length > 0)
         {
-            _pool.Return(array);
+            pool.Return(array);
         }
     }
 
@@ -278,14 +278,14 @@ internal sealed class GrpcFrameReader : IDisposable
     {
         if (result.IsCanceled)
         {
-            _input.AdvanceTo(result.Buffer.Start);
+            input.AdvanceTo(result.Buffer.Start);
             throw new OperationCanceledException("The pending read was canceled.", cancellationToken);
         }
     }
 
     private void ReleaseCurrent()
     {
-        _current.Return();
-        _current = default;
+        current.Return();
+        current = default;
     }
 }

@@ -15,7 +15,7 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
 {
     private const string BinarySuffix = "-bin";
 
-    private static readonly HashSet<string> s_reservedKeys = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly HashSet<string> ReservedKeys = new(StringComparer.OrdinalIgnoreCase)
     {
         "te",
         "content-type",
@@ -29,11 +29,11 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
         "upgrade",
     };
 
-    private readonly List<GrpcMetadataEntry> _entries = [];
+    private readonly List<GrpcMetadataEntry> entries = [];
 
-    public int Count => _entries.Count;
+    public int Count => entries.Count;
 
-    public GrpcMetadataEntry this[int index] => _entries[index];
+    public GrpcMetadataEntry this[int index] => entries[index];
 
     /// <summary>Whether <paramref name="key"/> names a binary (<c>-bin</c>) entry.</summary>
     public static bool IsBinaryKey(string key)
@@ -48,7 +48,7 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
         ArgumentNullException.ThrowIfNull(key);
         return key.StartsWith(':')
             || key.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase)
-            || s_reservedKeys.Contains(key);
+            || ReservedKeys.Contains(key);
     }
 
     /// <summary>Whether <paramref name="key"/> is syntactically valid (any case; stored lower-cased).</summary>
@@ -94,7 +94,7 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
             throw new ArgumentException($"The value of metadata key '{normalized}' is not printable ASCII.", nameof(value));
         }
 
-        _entries.Add(new GrpcMetadataEntry(normalized, value));
+        entries.Add(new GrpcMetadataEntry(normalized, value));
     }
 
     /// <summary>Adds a binary entry. The array is kept, not copied: do not modify it afterwards.</summary>
@@ -108,21 +108,21 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
             throw new ArgumentException($"Metadata key '{normalized}' must end in '-bin' to hold bytes.", nameof(key));
         }
 
-        _entries.Add(new GrpcMetadataEntry(normalized, value));
+        entries.Add(new GrpcMetadataEntry(normalized, value));
     }
 
     /// <summary>Removes every entry of <paramref name="key"/>; returns how many there were.</summary>
     public int RemoveAll(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return _entries.RemoveAll(entry => entry.Key.Equals(key, StringComparison.OrdinalIgnoreCase));
+        return entries.RemoveAll(entry => entry.Key.Equals(key, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>Whether any entry has <paramref name="key"/>.</summary>
     public bool ContainsKey(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        foreach (var entry in _entries)
+        foreach (var entry in entries)
         {
             if (entry.Key.Equals(key, StringComparison.OrdinalIgnoreCase))
             {
@@ -137,17 +137,17 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
     /// Adds an entry whose key the caller has already validated (lower case, valid, not reserved) and whose text value
     /// is printable ASCII, skipping the checks <see cref="Add(string, string)"/> repeats on every call.
     /// </summary>
-    internal void AddValidated(string normalizedKey, string value) => _entries.Add(new GrpcMetadataEntry(normalizedKey, value));
+    internal void AddValidated(string normalizedKey, string value) => entries.Add(new GrpcMetadataEntry(normalizedKey, value));
 
     /// <inheritdoc cref="AddValidated(string, string)"/>
-    internal void AddValidated(string normalizedKey, byte[] value) => _entries.Add(new GrpcMetadataEntry(normalizedKey, value));
+    internal void AddValidated(string normalizedKey, byte[] value) => entries.Add(new GrpcMetadataEntry(normalizedKey, value));
 
     /// <summary>The values of <paramref name="key"/> in order; for a binary key, their wire (base64) form.</summary>
     public IReadOnlyList<string> GetValues(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
         List<string>? values = null;
-        foreach (var entry in _entries)
+        foreach (var entry in entries)
         {
             if (string.Equals(entry.Key, key, StringComparison.OrdinalIgnoreCase))
             {
@@ -163,7 +163,7 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
     {
         ArgumentNullException.ThrowIfNull(key);
         List<byte[]>? values = null;
-        foreach (var entry in _entries)
+        foreach (var entry in entries)
         {
             if (entry.IsBinary && string.Equals(entry.Key, key, StringComparison.OrdinalIgnoreCase))
             {
@@ -178,7 +178,7 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
     public bool TryGetValue(string key, out string value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        foreach (var entry in _entries)
+        foreach (var entry in entries)
         {
             if (!entry.IsBinary && string.Equals(entry.Key, key, StringComparison.OrdinalIgnoreCase))
             {
@@ -195,7 +195,7 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
     public bool TryGetBinaryValue(string key, out byte[] value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        foreach (var entry in _entries)
+        foreach (var entry in entries)
         {
             if (entry.IsBinary && string.Equals(entry.Key, key, StringComparison.OrdinalIgnoreCase))
             {
@@ -208,11 +208,11 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
         return false;
     }
 
-    public List<GrpcMetadataEntry>.Enumerator GetEnumerator() => _entries.GetEnumerator();
+    public List<GrpcMetadataEntry>.Enumerator GetEnumerator() => entries.GetEnumerator();
 
-    IEnumerator<GrpcMetadataEntry> IEnumerable<GrpcMetadataEntry>.GetEnumerator() => _entries.GetEnumerator();
+    IEnumerator<GrpcMetadataEntry> IEnumerable<GrpcMetadataEntry>.GetEnumerator() => entries.GetEnumerator();
 
-    IEnumerator IEnumerable.GetEnumerator() => _entries.GetEnumerator();
+    IEnumerator IEnumerable.GetEnumerator() => entries.GetEnumerator();
 
     /// <summary>
     /// Adds a header received from the wire, skipping whatever is not valid user metadata rather than failing the call:
@@ -231,7 +231,7 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
         {
             if (IsValidTextValue(value))
             {
-                _entries.Add(new GrpcMetadataEntry(normalized, value));
+                entries.Add(new GrpcMetadataEntry(normalized, value));
             }
 
             return;
@@ -241,7 +241,7 @@ internal sealed class GrpcMetadata : IReadOnlyList<GrpcMetadataEntry>
         {
             if (GrpcBinaryHeader.TryDecode(value.AsSpan(range), out var bytes))
             {
-                _entries.Add(new GrpcMetadataEntry(normalized, bytes));
+                entries.Add(new GrpcMetadataEntry(normalized, bytes));
             }
         }
     }

@@ -15,24 +15,24 @@ namespace Strait.Wire;
 internal sealed class GrpcServerCall : IDisposable
 {
     // CancellationTokenSource timers are limited to about 49 days; a longer deadline cannot fire in practice.
-    private static readonly TimeSpan s_maxDeadlineTimer = TimeSpan.FromDays(30);
+    private static readonly TimeSpan MaxDeadlineTimer = TimeSpan.FromDays(30);
 
 
-    private readonly GrpcServerOptions _options;
-    private readonly GrpcFrameReader _requestFrames;
-    private readonly GrpcCompression _responseCompression;
-    private readonly CancellationTokenSource? _deadlineSource;
-    private readonly CancellationTokenSource? _linkedSource;
-    private int _writeInProgress;
-    private bool _handlerCompleted;
+    private readonly GrpcServerOptions options;
+    private readonly GrpcFrameReader requestFrames;
+    private readonly GrpcCompression responseCompression;
+    private readonly CancellationTokenSource? deadlineSource;
+    private readonly CancellationTokenSource? linkedSource;
+    private int writeInProgress;
+    private bool handlerCompleted;
 
     private GrpcServerCall(HttpContext httpContext, string method, GrpcServerOptions options, GrpcCompression requestEncoding)
     {
         HttpContext = httpContext;
-        _options = options;
+        this.options = options;
         var request = httpContext.Request;
-        _requestFrames = new GrpcFrameReader(request.BodyReader, options.MaxReceiveMessageSize, requestEncoding);
-        _responseCompression = options.ResponseCompression == GrpcCompression.Gzip
+        requestFrames = new GrpcFrameReader(request.BodyReader, options.MaxReceiveMessageSize, requestEncoding);
+        responseCompression = options.ResponseCompression == GrpcCompression.Gzip
             && GrpcCompressionNames.AcceptsGzip(request.Headers[GrpcProtocol.AcceptEncodingHeader])
                 ? GrpcCompression.Gzip
                 : GrpcCompression.None;
@@ -43,11 +43,11 @@ internal sealed class GrpcServerCall : IDisposable
         {
             var now = DateTime.UtcNow;
             deadline = timeout < DateTime.MaxValue - now ? now + timeout : DateTime.MaxValue;
-            if (timeout <= s_maxDeadlineTimer)
+            if (timeout <= MaxDeadlineTimer)
             {
-                _deadlineSource = new CancellationTokenSource(timeout);
-                _linkedSource = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, _deadlineSource.Token);
-                cancellationToken = _linkedSource.Token;
+                deadlineSource = new CancellationTokenSource(timeout);
+                linkedSource = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, deadlineSource.Token);
+                cancellationToken = linkedSource.Token;
             }
         }
 
@@ -63,7 +63,7 @@ internal sealed class GrpcServerCall : IDisposable
 
     public string Peer => FormatPeer(HttpContext.Connection.RemoteIpAddress, HttpContext.Connection.RemotePort);
 
-    private bool IsDeadlineExpired => _deadlineSource?.IsCancellationRequested == true;
+    private bool IsDeadlineExpired => deadlineSource?.IsCancellationRequested == true;
 
     /// <summary>Runs <paramref name="method"/> for a request routed to it.</summary>
     public static async Task HandleAsync(HttpContext httpContext, ServerMethod method, GrpcServerOptions options, ILogger logger)
@@ -99,7 +99,7 @@ internal sealed class GrpcServerCall : IDisposable
     {
         var message = await ReadMessageAsync(parser, CancellationToken.None).ConfigureAwait(false)
             ?? throw new GrpcException(GrpcStatusCode.Internal, "The request ended without a message.");
-        if (await _requestFrames.MoveNextAsync(CancellationToken).ConfigureAwait(false))
+        if (await requestFrames.MoveNextAsync(CancellationToken).ConfigureAwait(false))
         {
             throw new GrpcException(GrpcStatusCode.Internal, "The request carried more than one message for a single-request method.");
         }
@@ -112,14 +112,14 @@ internal sealed class GrpcServerCall : IDisposable
         where T : IMessage<T>
     {
         using var linked = Link(cancellationToken);
-        if (!await _requestFrames.MoveNextAsync(linked?.Token ?? CancellationToken).ConfigureAwait(false))
+        if (!await requestFrames.MoveNextAsync(linked?.Token ?? CancellationToken).ConfigureAwait(false))
         {
             return default;
         }
 
         try
         {
-            return parser.ParseFrom(_requestFrames.Current.Span);
+            return parser.ParseFrom(requestFrames.Current.Span);
         }
         catch (InvalidProtocolBufferException ex)
         {
@@ -129,12 +129,12 @@ internal sealed class GrpcServerCall : IDisposable
 
     public async Task WriteMessageAsync(IMessage message, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _handlerCompleted))
+        if (Volatile.Read(ref handlerCompleted))
         {
             throw new InvalidOperationException("The call has completed; no more responses can be written.");
         }
 
-        if (Interlocked.Exchange(ref _writeInProgress, 1) == 1)
+        if (Interlocked.Exchange(ref writeInProgress, 1) == 1)
         {
             throw new InvalidOperationException("A write is already in progress; await each write before the next.");
         }
@@ -143,7 +143,7 @@ internal sealed class GrpcServerCall : IDisposable
         {
             CancellationToken.ThrowIfCancellationRequested();
             var size = message.CalculateSize();
-            if (size > _options.MaxSendMessageSize)
+            if (size > options.MaxSendMessageSize)
             {
                 throw new GrpcException(GrpcStatusCode.ResourceExhausted, "The response message exceeds the server's send limit.");
             }
@@ -154,7 +154,7 @@ internal sealed class GrpcServerCall : IDisposable
                 PrepareResponseHead(response);
             }
 
-            GrpcFrameWriter.Write(response.BodyWriter, message, size, _responseCompression);
+            GrpcFrameWriter.Write(response.BodyWriter, message, size, responseCompression);
             using var linked = Link(cancellationToken);
             var result = await response.BodyWriter.FlushAsync(linked?.Token ?? CancellationToken).ConfigureAwait(false);
             if (result.IsCanceled)
@@ -164,7 +164,7 @@ internal sealed class GrpcServerCall : IDisposable
         }
         finally
         {
-            Volatile.Write(ref _writeInProgress, 0);
+            Volatile.Write(ref writeInProgress, 0);
         }
     }
 
@@ -184,9 +184,9 @@ internal sealed class GrpcServerCall : IDisposable
 
     public void Dispose()
     {
-        _requestFrames.Dispose();
-        _linkedSource?.Dispose();
-        _deadlineSource?.Dispose();
+        requestFrames.Dispose();
+        linkedSource?.Dispose();
+        deadlineSource?.Dispose();
     }
 
     private async Task RunAsync(ServerMethod method, ILogger logger)
@@ -214,7 +214,7 @@ internal sealed class GrpcServerCall : IDisposable
         }
         finally
         {
-            Volatile.Write(ref _handlerCompleted, true);
+            Volatile.Write(ref handlerCompleted, true);
         }
 
         if (status.Code != GrpcStatusCode.Ok)
@@ -253,7 +253,7 @@ internal sealed class GrpcServerCall : IDisposable
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = GrpcProtocol.ContentType;
         response.Headers[GrpcProtocol.AcceptEncodingHeader] = GrpcCompressionNames.Gzip;
-        if (_responseCompression.ToEncodingName() is { } encoding)
+        if (responseCompression.ToEncodingName() is { } encoding)
         {
             response.Headers[GrpcProtocol.EncodingHeader] = encoding;
         }

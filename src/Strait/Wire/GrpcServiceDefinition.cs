@@ -9,7 +9,7 @@ namespace Strait.Wire;
 /// </summary>
 internal sealed class GrpcServiceDefinition
 {
-    private readonly Dictionary<string, ServerMethod> _methods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ServerMethod> methods = new(StringComparer.Ordinal);
 
     /// <param name="serviceName">The full service name, e.g. <c>todo.v1.TaskService</c>.</param>
     public GrpcServiceDefinition(string serviceName)
@@ -21,9 +21,9 @@ internal sealed class GrpcServiceDefinition
     public string ServiceName { get; }
 
     /// <summary>The names of the methods added so far.</summary>
-    public IReadOnlyCollection<string> MethodNames => _methods.Keys;
+    public IReadOnlyCollection<string> MethodNames => methods.Keys;
 
-    internal IEnumerable<ServerMethod> Methods => _methods.Values;
+    internal IEnumerable<ServerMethod> Methods => methods.Values;
 
     public GrpcServiceDefinition AddUnary<TRequest, TResponse>(
         string method,
@@ -71,7 +71,7 @@ internal sealed class GrpcServiceDefinition
 
     private GrpcServiceDefinition Add(ServerMethod method)
     {
-        if (!_methods.TryAdd(method.Name, method))
+        if (!methods.TryAdd(method.Name, method))
         {
             throw new ArgumentException($"Method '{method.Name}' is already defined on {ServiceName}.", nameof(method));
         }

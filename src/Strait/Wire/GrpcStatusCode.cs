@@ -25,7 +25,7 @@ internal enum GrpcStatusCode
 /// <summary>Names of <see cref="GrpcStatusCode"/> as written in gRPC documentation and JSON error bodies.</summary>
 internal static class GrpcStatusCodeNames
 {
-    private static readonly string[] s_canonicalNames =
+    private static readonly string[] CanonicalNames =
     [
         "OK",
         "CANCELLED",
@@ -50,15 +50,15 @@ internal static class GrpcStatusCodeNames
     public static string ToCanonicalName(this GrpcStatusCode code)
     {
         var index = (int)code;
-        return (uint)index < (uint)s_canonicalNames.Length ? s_canonicalNames[index] : "UNKNOWN";
+        return (uint)index < (uint)CanonicalNames.Length ? CanonicalNames[index] : "UNKNOWN";
     }
 
     /// <summary>Parses a canonical name (<c>UNAVAILABLE</c>, any case), as configuration files write codes.</summary>
     public static bool TryParseCanonicalName(string text, out GrpcStatusCode code)
     {
-        for (var i = 0; i < s_canonicalNames.Length; i++)
+        for (var i = 0; i < CanonicalNames.Length; i++)
         {
-            if (string.Equals(s_canonicalNames[i], text, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(CanonicalNames[i], text, StringComparison.OrdinalIgnoreCase))
             {
                 code = (GrpcStatusCode)i;
                 return true;
@@ -81,7 +81,7 @@ internal static class GrpcStatusCodeNames
             return false;
         }
 
-        code = number < (uint)s_canonicalNames.Length ? (GrpcStatusCode)number : GrpcStatusCode.Unknown;
+        code = number < (uint)CanonicalNames.Length ? (GrpcStatusCode)number : GrpcStatusCode.Unknown;
         return true;
     }
 }

@@ -6,7 +6,7 @@ namespace Strait.Wire;
 /// <summary>Writes a status and metadata as gRPC header fields: in trailers, or in the head of a Trailers-Only response.</summary>
 internal static class GrpcStatusHeaders
 {
-    private static readonly string[] s_statusCodeText = CreateStatusCodeText();
+    private static readonly string[] StatusCodeText = CreateStatusCodeText();
 
     public static void AppendStatus(IHeaderDictionary headers, GrpcStatus status)
     {
@@ -36,7 +36,7 @@ internal static class GrpcStatusHeaders
     }
 
     /// <summary>The decimal text of a code, without formatting per call.</summary>
-    public static string StatusText(GrpcStatusCode code) => (uint)code < (uint)s_statusCodeText.Length ? s_statusCodeText[(int)code] : ((int)code).ToString(CultureInfo.InvariantCulture);
+    public static string StatusText(GrpcStatusCode code) => (uint)code < (uint)StatusCodeText.Length ? StatusCodeText[(int)code] : ((int)code).ToString(CultureInfo.InvariantCulture);
 
     private static string[] CreateStatusCodeText()
     {

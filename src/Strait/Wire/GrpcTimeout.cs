@@ -9,7 +9,7 @@ internal static class GrpcTimeout
     private const int MaxDigits = 8;
 
     // Finest first, so encoding picks the most precise unit whose value still fits in 8 digits.
-    private static readonly (char Unit, long TicksPerUnit)[] s_unitsForEncoding =
+    private static readonly (char Unit, long TicksPerUnit)[] UnitsForEncoding =
     [
         ('u', 10),
         ('m', TimeSpan.TicksPerMillisecond),
@@ -33,7 +33,7 @@ internal static class GrpcTimeout
             return Format(ticks * 100, 'n');
         }
 
-        foreach (var (unit, ticksPerUnit) in s_unitsForEncoding)
+        foreach (var (unit, ticksPerUnit) in UnitsForEncoding)
         {
             var value = (ticks / ticksPerUnit) + (ticks % ticksPerUnit == 0 ? 0 : 1);
             if (value <= MaxValue)

@@ -16,8 +16,8 @@ internal sealed class ReceiveBudget
     /// <summary>The default for the whole process (<c>limits.maxPendingMessageBytes</c>).</summary>
     public const long DefaultCapacity = 64L * 1024 * 1024;
 
-    private long _capacity;
-    private long _reserved;
+    private long capacity;
+    private long reserved;
 
     public ReceiveBudget(long capacity)
     {
@@ -30,22 +30,22 @@ internal sealed class ReceiveBudget
     /// <summary>The bytes that may be reserved at once; lowering it refuses new reservations until enough are released.</summary>
     public long Capacity
     {
-        get => Volatile.Read(ref _capacity);
+        get => Volatile.Read(ref capacity);
         set
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            Volatile.Write(ref _capacity, value);
+            Volatile.Write(ref capacity, value);
         }
     }
 
     /// <summary>The bytes reserved now.</summary>
-    public long Reserved => Volatile.Read(ref _reserved);
+    public long Reserved => Volatile.Read(ref reserved);
 
     /// <returns>False, reserving nothing, when <paramref name="bytes"/> more would exceed the capacity.</returns>
     public bool TryReserve(long bytes)
     {
         var capacity = Capacity;
-        var reserved = Volatile.Read(ref _reserved);
+        var reserved = Volatile.Read(ref this.reserved);
         while (true)
         {
             if (bytes > capacity - reserved)
@@ -53,7 +53,7 @@ internal sealed class ReceiveBudget
                 return false;
             }
 
-            var seen = Interlocked.CompareExchange(ref _reserved, reserved + bytes, reserved);
+            var seen = Interlocked.CompareExchange(ref this.reserved, reserved + bytes, reserved);
             if (seen == reserved)
             {
                 return true;
@@ -64,5 +64,5 @@ internal sealed class ReceiveBudget
     }
 
     /// <summary>Gives back what a successful <see cref="TryReserve"/> took.</summary>
-    public void Release(long bytes) => Interlocked.Add(ref _reserved, -bytes);
+    public void Release(long bytes) => Interlocked.Add(ref reserved, -bytes);
 }

@@ -9,11 +9,11 @@ namespace Strait.Wire;
 /// </summary>
 internal sealed class ServerCallContext
 {
-    private readonly GrpcServerCall _call;
+    private readonly GrpcServerCall call;
 
     internal ServerCallContext(GrpcServerCall call, string method, GrpcMetadata requestHeaders, DateTime deadline, CancellationToken cancellationToken)
     {
-        _call = call;
+        this.call = call;
         Method = method;
         RequestHeaders = requestHeaders;
         Deadline = deadline;
@@ -36,11 +36,11 @@ internal sealed class ServerCallContext
     public CancellationToken CancellationToken { get; }
 
     /// <summary>The client's address, as in gRPC: <c>ipv4:127.0.0.1:5000</c>, <c>ipv6:[::1]:5000</c> or <c>unknown</c>.</summary>
-    public string Peer => _call.Peer;
+    public string Peer => call.Peer;
 
-    public HttpContext HttpContext => _call.HttpContext;
+    public HttpContext HttpContext => call.HttpContext;
 
     /// <summary>Sends the response headers now, with <paramref name="headers"/>; otherwise they go with the first message.</summary>
     /// <exception cref="InvalidOperationException">The response headers were already sent.</exception>
-    public Task WriteResponseHeadersAsync(GrpcMetadata headers) => _call.WriteResponseHeadersAsync(headers);
+    public Task WriteResponseHeadersAsync(GrpcMetadata headers) => call.WriteResponseHeadersAsync(headers);
 }

@@ -90,13 +90,13 @@ internal sealed class ServerStreamWriter<T>(GrpcServerCall call) : IServerStream
 internal sealed class ServerStreamReader<T>(GrpcServerCall call, MessageParser<T> parser) : IAsyncStreamReader<T>
     where T : IMessage<T>
 {
-    private T? _current;
+    private T? current;
 
-    public T Current => _current ?? throw new InvalidOperationException("No message has been read; call MoveNextAsync first.");
+    public T Current => current ?? throw new InvalidOperationException("No message has been read; call MoveNextAsync first.");
 
     public async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
     {
-        _current = await call.ReadMessageAsync(parser, cancellationToken).ConfigureAwait(false);
-        return _current is not null;
+        current = await call.ReadMessageAsync(parser, cancellationToken).ConfigureAwait(false);
+        return current is not null;
     }
 }

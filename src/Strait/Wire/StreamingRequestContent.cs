@@ -9,26 +9,26 @@ namespace Strait.Wire;
 /// </summary>
 internal sealed class StreamingRequestContent : HttpContent
 {
-    private static readonly PipeOptions s_pipeOptions = new(
+    private static readonly PipeOptions PipeOptions = new(
         pauseWriterThreshold: 64 * 1024,
         resumeWriterThreshold: 32 * 1024,
         useSynchronizationContext: false);
 
-    private readonly Pipe _pipe = new(s_pipeOptions);
+    private readonly Pipe pipe = new(PipeOptions);
 
     public StreamingRequestContent()
     {
         Headers.TryAddWithoutValidation(GrpcProtocol.ContentTypeHeader, GrpcProtocol.ContentType);
     }
 
-    public PipeWriter Writer => _pipe.Writer;
+    public PipeWriter Writer => pipe.Writer;
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
-        var reader = _pipe.Reader;
+        var reader = pipe.Reader;
         try
         {
             while (true)

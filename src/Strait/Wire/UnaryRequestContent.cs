@@ -9,14 +9,14 @@ namespace Strait.Wire;
 /// </summary>
 internal sealed class UnaryRequestContent : HttpContent
 {
-    private readonly Lock _gate = new();
-    private RentedBuffer _frame;
-    private int _activeWrites;
-    private bool _disposed;
+    private readonly Lock gate = new();
+    private RentedBuffer frame;
+    private int activeWrites;
+    private bool disposed;
 
     public UnaryRequestContent(RentedBuffer frame)
     {
-        _frame = frame;
+        this.frame = frame;
         Headers.TryAddWithoutValidation(GrpcProtocol.ContentTypeHeader, GrpcProtocol.ContentType);
     }
 
@@ -26,11 +26,11 @@ internal sealed class UnaryRequestContent : HttpContent
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
         ReadOnlyMemory<byte> frame;
-        lock (_gate)
+        lock (gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _activeWrites++;
-            frame = _frame.Memory;
+            ObjectDisposedException.ThrowIf(disposed, this);
+            activeWrites++;
+            frame = this.frame.Memory;
         }
 
         try
@@ -39,10 +39,10 @@ internal sealed class UnaryRequestContent : HttpContent
         }
         finally
         {
-            lock (_gate)
+            lock (gate)
             {
-                _activeWrites--;
-                if (_disposed && _activeWrites == 0)
+                activeWrites--;
+                if (disposed && activeWrites == 0)
                 {
                     ReleaseFrame();
                 }
@@ -52,7 +52,7 @@ internal sealed class UnaryRequestContent : HttpContent
 
     protected override bool TryComputeLength(out long length)
     {
-        length = _frame.Length;
+        length = frame.Length;
         return true;
     }
 
@@ -60,10 +60,10 @@ internal sealed class UnaryRequestContent : HttpContent
     {
         if (disposing)
         {
-            lock (_gate)
+            lock (gate)
             {
-                _disposed = true;
-                if (_activeWrites == 0)
+                disposed = true;
+                if (activeWrites == 0)
                 {
                     ReleaseFrame();
                 }
@@ -75,7 +75,7 @@ internal sealed class UnaryRequestContent : HttpContent
 
     private void ReleaseFrame()
     {
-        _frame.Return();
-        _frame = default;
+        frame.Return();
+        frame = default;
     }
 }

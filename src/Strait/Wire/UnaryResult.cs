@@ -9,14 +9,14 @@ namespace Strait.Wire;
 /// </summary>
 internal sealed class UnaryResult : IDisposable
 {
-    private RentedBuffer _message;
+    private RentedBuffer message;
 
     internal UnaryResult(GrpcStatus status, GrpcMetadata responseHeaders, GrpcMetadata trailers, RentedBuffer message = default)
     {
         Status = status;
         ResponseHeaders = responseHeaders;
         Trailers = trailers;
-        _message = message;
+        this.message = message;
     }
 
     public GrpcStatus Status { get; }
@@ -28,12 +28,12 @@ internal sealed class UnaryResult : IDisposable
     public GrpcMetadata Trailers { get; }
 
     /// <summary>The serialized response message; set only when <see cref="Status"/> is OK.</summary>
-    public ReadOnlyMemory<byte> Message => _message.Memory;
+    public ReadOnlyMemory<byte> Message => message.Memory;
 
     public void Dispose()
     {
-        var message = _message;
-        _message = default;
+        var message = this.message;
+        this.message = default;
         message.Return();
     }
 }

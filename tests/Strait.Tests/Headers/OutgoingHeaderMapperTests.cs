@@ -282,22 +282,22 @@ public sealed class OutgoingHeaderMapperTests
     /// <summary>Listens to the header rule counter on this thread's measurements only, so parallel tests do not mix in.</summary>
     private sealed class OutcomeCounter : IDisposable
     {
-        private readonly MeterListener _listener = new();
-        private readonly List<(string Direction, string Outcome)> _seen = [];
-        private readonly int _thread = Environment.CurrentManagedThreadId;
+        private readonly MeterListener listener = new();
+        private readonly List<(string Direction, string Outcome)> seen = [];
+        private readonly int thread = Environment.CurrentManagedThreadId;
 
         public OutcomeCounter()
         {
-            _listener.InstrumentPublished = (instrument, listener) =>
+            listener.InstrumentPublished = (instrument, listener) =>
             {
                 if (instrument.Meter.Name == HeaderRuleCounters.MeterName && instrument.Name == HeaderRuleCounters.InstrumentName)
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
             };
-            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
             {
-                if (Environment.CurrentManagedThreadId != _thread)
+                if (Environment.CurrentManagedThreadId != thread)
                 {
                     return;
                 }
@@ -309,22 +309,22 @@ public sealed class OutgoingHeaderMapperTests
                     outcome = tag.Key == "outcome" ? tag.Value as string : outcome;
                 }
 
-                lock (_seen)
+                lock (seen)
                 {
-                    _seen.Add((direction!, outcome!));
+                    seen.Add((direction!, outcome!));
                 }
             });
-            _listener.Start();
+            listener.Start();
         }
 
         public int Count(string direction, string outcome)
         {
-            lock (_seen)
+            lock (seen)
             {
-                return _seen.Count(s => s.Direction == direction && s.Outcome == outcome);
+                return seen.Count(s => s.Direction == direction && s.Outcome == outcome);
             }
         }
 
-        public void Dispose() => _listener.Dispose();
+        public void Dispose() => listener.Dispose();
     }
 }

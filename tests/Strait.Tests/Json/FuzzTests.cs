@@ -236,54 +236,54 @@ internal static class FuzzRunner
 /// <summary>The case a fuzz worker is running, shared with the thread that watches it.</summary>
 internal sealed class FuzzCase
 {
-    private readonly Lock _lock = new();
-    private int _seed;
-    private long _startedAt;
-    private string _description = "";
+    private readonly Lock gate = new();
+    private int seed;
+    private long startedAt;
+    private string description = "";
 
     public TimeSpan Elapsed
     {
         get
         {
-            lock (_lock)
+            lock (gate)
             {
-                return _startedAt == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startedAt);
+                return startedAt == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(startedAt);
             }
         }
     }
 
     public void Start(int seed)
     {
-        lock (_lock)
+        lock (gate)
         {
-            _seed = seed;
-            _startedAt = Stopwatch.GetTimestamp();
-            _description = "";
+            this.seed = seed;
+            startedAt = Stopwatch.GetTimestamp();
+            description = "";
         }
     }
 
     public void Finish()
     {
-        lock (_lock)
+        lock (gate)
         {
-            _startedAt = 0;
+            startedAt = 0;
         }
     }
 
     public void Set(MessageDescriptor type, object options, byte[] input)
     {
         var text = Encoding.UTF8.GetString(input);
-        lock (_lock)
+        lock (gate)
         {
-            _description = $"type {type.FullName}, options {options}\ninput as UTF-8 (lossy): {(text.Length > 4000 ? text[..4000] + "…" : text)}\ninput as base64: {Convert.ToBase64String(input)}";
+            description = $"type {type.FullName}, options {options}\ninput as UTF-8 (lossy): {(text.Length > 4000 ? text[..4000] + "…" : text)}\ninput as base64: {Convert.ToBase64String(input)}";
         }
     }
 
     public string Describe(string direction, string problem)
     {
-        lock (_lock)
+        lock (gate)
         {
-            return $"{direction} fuzz case {_seed} failed (rerun only it with STRAIT_FUZZ_SEED={_seed}): {problem}\n{_description}";
+            return $"{direction} fuzz case {seed} failed (rerun only it with STRAIT_FUZZ_SEED={seed}): {problem}\n{description}";
         }
     }
 }

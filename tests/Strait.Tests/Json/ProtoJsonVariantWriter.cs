@@ -30,11 +30,11 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
     private const ulong MaxExactDouble = 1UL << 53;
     private const string Whitespace = " \t\n\r";
 
-    private readonly Random _random = new(seed);
-    private readonly bool _allowedBySpec = variants == JsonVariants.AllowedBySpec;
+    private readonly Random random = new(seed);
+    private readonly bool allowedBySpec = variants == JsonVariants.AllowedBySpec;
 
     // An Any holds its payload as bytes, where reordered map entries would compare unequal.
-    private int _anyDepth;
+    private int anyDepth;
 
     public string Write(IMessage message) => Space() + Message(message) + Space();
 
@@ -69,7 +69,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
             var value = field.Accessor.GetValue(message);
             if (IsSet(message, field, value))
             {
-                if (CanRepeatKey(field) && _random.Next(10) == 0)
+                if (CanRepeatKey(field) && random.Next(10) == 0)
                 {
                     // Same group, earlier position: the later value must win.
                     members.Add(new Member(Key(field), EarlierValue(field), field.FieldNumber));
@@ -77,7 +77,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
 
                 members.Add(new Member(Key(field), FieldValue(field, value), field.FieldNumber));
             }
-            else if (_random.Next(6) == 0 && UnsetForm(message, field, oneofsWithNull) is { } unset)
+            else if (random.Next(6) == 0 && UnsetForm(message, field, oneofsWithNull) is { } unset)
             {
                 members.Add(new Member(Key(field), unset, field.FieldNumber));
             }
@@ -122,7 +122,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
     /// those repeat only under the spec.
     /// </summary>
     private bool CanRepeatKey(FieldDescriptor field) =>
-        _allowedBySpec || (!field.IsRepeated && field.ContainingOneof is null);
+        allowedBySpec || (!field.IsRepeated && field.ContainingOneof is null);
 
     /// <summary>A JSON value that leaves an unset field unset, or null if this field has none worth writing.</summary>
     private string? UnsetForm(IMessage message, FieldDescriptor field, HashSet<OneofDescriptor> oneofsWithNull)
@@ -132,7 +132,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
         {
             // JsonParser counts a null member as set (GoogleProtobufDeviationTests.NullOneofMemberDoesNotCountAsSet).
             var jsonParserAccepts = oneof.Accessor.GetCaseFieldDescriptor(message) is null && oneofsWithNull.Add(oneof);
-            return !nullIsAValue && (_allowedBySpec || jsonParserAccepts) ? "null" : null;
+            return !nullIsAValue && (allowedBySpec || jsonParserAccepts) ? "null" : null;
         }
 
         if (nullIsAValue)
@@ -140,7 +140,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
             return null;
         }
 
-        if (_random.Next(2) == 0 || field.HasPresence)
+        if (random.Next(2) == 0 || field.HasPresence)
         {
             return "null";
         }
@@ -177,7 +177,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
             return Array([SimpleValue(field)]);
         }
 
-        return _random.Next(3) == 0 && !IsValueMessage(field) && !IsNullValueEnum(field) ? "null" : SimpleValue(field);
+        return random.Next(3) == 0 && !IsValueMessage(field) && !IsNullValueEnum(field) ? "null" : SimpleValue(field);
     }
 
     private string SimpleValue(FieldDescriptor field) => field.FieldType switch
@@ -195,14 +195,14 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
             "google.protobuf.ListValue" => Array([]),
             // JsonParser rejects an Any without "@type"
             // (GoogleProtobufDeviationTests.Any_without_type_URL_is_an_empty_object).
-            "google.protobuf.Any" when !_allowedBySpec => "null",
+            "google.protobuf.Any" when !allowedBySpec => "null",
             _ when field.MessageType.File == WrappersReflection.Descriptor => SimpleValue(field.MessageType.FindFieldByNumber(1)),
             _ => Object([]),
         },
         _ => "7",
     };
 
-    private string Key(FieldDescriptor field) => String(_random.Next(3) == 0 ? field.Name : field.JsonName);
+    private string Key(FieldDescriptor field) => String(random.Next(3) == 0 ? field.Name : field.JsonName);
 
     private string FieldValue(FieldDescriptor field, object value)
     {
@@ -237,8 +237,8 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
         FieldType.Float => Float((float)value),
         FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => Integer((int)value, mayBeUnquoted: true),
         FieldType.UInt32 or FieldType.Fixed32 => Integer((uint)value, mayBeUnquoted: true),
-        FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => Integer((long)value, mayBeUnquoted: _allowedBySpec || Int128.Abs((long)value) <= MaxExactDouble),
-        FieldType.UInt64 or FieldType.Fixed64 => Integer((ulong)value, mayBeUnquoted: _allowedBySpec || (ulong)value <= MaxExactDouble),
+        FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => Integer((long)value, mayBeUnquoted: allowedBySpec || Int128.Abs((long)value) <= MaxExactDouble),
+        FieldType.UInt64 or FieldType.Fixed64 => Integer((ulong)value, mayBeUnquoted: allowedBySpec || (ulong)value <= MaxExactDouble),
         FieldType.Bool => (bool)value ? "true" : "false",
         FieldType.String => String((string)value),
         FieldType.Bytes => Bytes((ByteString)value),
@@ -252,9 +252,9 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
     {
         var text = Int128.Abs(Int128.CreateChecked(value)).ToString(CultureInfo.InvariantCulture);
         // JsonParser rejects "-0.0" for unsigned fields (GoogleProtobufDeviationTests.NegativeZeroIsZeroForUnsignedIntegers).
-        var negativeZero = T.IsZero(value) && (_allowedBySpec || T.IsNegative(T.AllBitsSet)) && _random.Next(4) == 0;
+        var negativeZero = T.IsZero(value) && (allowedBySpec || T.IsNegative(T.AllBitsSet)) && random.Next(4) == 0;
         var number = Decimal(T.IsNegative(value) || negativeZero, text, 0);
-        return mayBeUnquoted && _random.Next(3) > 0 ? number : Quote(number);
+        return mayBeUnquoted && random.Next(3) > 0 ? number : Quote(number);
     }
 
     private string Double(double value) => double.IsFinite(value)
@@ -263,7 +263,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
 
     // The shortest float text and the exact text of the widened double both parse back to the same float.
     private string Float(float value) => float.IsFinite(value)
-        ? Number(_random.Next(2) == 0 ? value.ToString("R", CultureInfo.InvariantCulture) : ((double)value).ToString("R", CultureInfo.InvariantCulture), quotable: true)
+        ? Number(random.Next(2) == 0 ? value.ToString("R", CultureInfo.InvariantCulture) : ((double)value).ToString("R", CultureInfo.InvariantCulture), quotable: true)
         : Double(value);
 
     /// <summary>Rewrites .NET round-trip text (<c>-1.5E-05</c>) as an equal decimal number, quoted when allowed.</summary>
@@ -282,7 +282,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
         }
 
         var number = Decimal(negative, mantissa.TrimStart('0') is { Length: > 0 } digits ? digits : "0", exponent);
-        return quotable && _random.Next(3) == 0 ? Quote(number) : number;
+        return quotable && random.Next(3) == 0 ? Quote(number) : number;
     }
 
     /// <summary>
@@ -292,7 +292,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
     private string Decimal(bool negative, string digits, int exponent)
     {
         var sign = negative ? "-" : "";
-        if (_random.Next(2) == 0)
+        if (random.Next(2) == 0)
         {
             // Plain form, when it stays short.
             if (exponent >= 0 && exponent <= 20)
@@ -308,32 +308,32 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
         }
 
         // Move the point so that f digits follow it, padding with leading zeros if needed.
-        var fraction = _random.Next(digits.Length + 3);
+        var fraction = random.Next(digits.Length + 3);
         var all = digits.PadLeft(fraction + 1, '0');
         var integerPart = all[..(all.Length - fraction)];
         var fractionPart = all[(all.Length - fraction)..];
         var shown = exponent + fraction;
         var text = sign + integerPart + (fractionPart.Length > 0 ? "." + fractionPart + Zeros("") : Zeros("."));
-        return shown == 0 && _random.Next(2) == 0
+        return shown == 0 && random.Next(2) == 0
             ? text
-            : text + (_random.Next(2) == 0 ? "e" : "E") + (shown >= 0 && _random.Next(2) == 0 ? "+" : "") + shown.ToString(CultureInfo.InvariantCulture);
+            : text + (random.Next(2) == 0 ? "e" : "E") + (shown >= 0 && random.Next(2) == 0 ? "+" : "") + shown.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>Sometimes trailing zeros for a fraction (after <paramref name="prefix"/>), which do not change the value.</summary>
-    private string Zeros(string prefix) => _random.Next(4) == 0 ? prefix + new string('0', _random.Next(1, 4)) : "";
+    private string Zeros(string prefix) => random.Next(4) == 0 ? prefix + new string('0', random.Next(1, 4)) : "";
 
     private string Bytes(ByteString value)
     {
         var text = value.ToBase64();
-        if (_allowedBySpec)
+        if (allowedBySpec)
         {
             // JsonParser rejects these (GoogleProtobufDeviationTests.URL_safe_and_unpadded_base64_are_accepted).
-            if (_random.Next(2) == 0)
+            if (random.Next(2) == 0)
             {
                 text = text.Replace('+', '-').Replace('/', '_');
             }
 
-            if (_random.Next(2) == 0)
+            if (random.Next(2) == 0)
             {
                 text = text.TrimEnd('=');
             }
@@ -346,7 +346,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
     {
         if (type.FullName == "google.protobuf.NullValue")
         {
-            return _random.Next(4) switch
+            return random.Next(4) switch
             {
                 0 => String("NULL_VALUE"),
                 1 => "0",
@@ -355,8 +355,8 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
         }
 
         var names = type.Values.Where(v => v.Number == number).ToList();
-        return names.Count > 0 && _random.Next(3) > 0
-            ? String(names[_random.Next(names.Count)].Name)
+        return names.Count > 0 && random.Next(3) > 0
+            ? String(names[random.Next(names.Count)].Name)
             : Decimal(number < 0, Math.Abs((long)number).ToString(CultureInfo.InvariantCulture), 0);
     }
 
@@ -365,8 +365,8 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
         var utc = DateTime.UnixEpoch.AddSeconds(value.Seconds);
         // RFC 3339 allows offsets up to ±23:59 and "-00:00", JsonParser only up to ±18:00 and not "-00:00"
         // (GoogleProtobufDeviationTests.TimestampOffsetsCoverRfc3339).
-        var maxOffsetMinutes = _allowedBySpec ? (23 * 60) + 59 : 18 * 60;
-        var offset = _random.Next(2) == 0 ? TimeSpan.Zero : TimeSpan.FromMinutes(_random.Next(-maxOffsetMinutes, maxOffsetMinutes + 1));
+        var maxOffsetMinutes = allowedBySpec ? (23 * 60) + 59 : 18 * 60;
+        var offset = random.Next(2) == 0 ? TimeSpan.Zero : TimeSpan.FromMinutes(random.Next(-maxOffsetMinutes, maxOffsetMinutes + 1));
         var localTicks = utc.Ticks + offset.Ticks;
         if (localTicks < DateTime.MinValue.Ticks || localTicks > DateTime.MaxValue.Ticks - TimeSpan.TicksPerSecond)
         {
@@ -374,15 +374,15 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
         }
 
         var local = utc + offset;
-        var zone = offset == TimeSpan.Zero && _random.Next(4) > 0
+        var zone = offset == TimeSpan.Zero && random.Next(4) > 0
             ? "Z"
-            : (offset < TimeSpan.Zero || (offset == TimeSpan.Zero && _allowedBySpec && _random.Next(2) == 0) ? "-" : "+") + offset.Duration().ToString("hh\\:mm", CultureInfo.InvariantCulture);
+            : (offset < TimeSpan.Zero || (offset == TimeSpan.Zero && allowedBySpec && random.Next(2) == 0) ? "-" : "+") + offset.Duration().ToString("hh\\:mm", CultureInfo.InvariantCulture);
         return String(local.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture) + Fraction(value.Nanos) + zone);
     }
 
     private string Duration(Duration value)
     {
-        var negative = value.Seconds < 0 || value.Nanos < 0 || (value.Seconds == 0 && value.Nanos == 0 && _random.Next(4) == 0);
+        var negative = value.Seconds < 0 || value.Nanos < 0 || (value.Seconds == 0 && value.Nanos == 0 && random.Next(4) == 0);
         return String((negative ? "-" : "") + Math.Abs(value.Seconds).ToString(CultureInfo.InvariantCulture) + Fraction(Math.Abs(value.Nanos)) + "s");
     }
 
@@ -391,7 +391,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
     {
         var text = nanos.ToString("D9", CultureInfo.InvariantCulture);
         var needed = text.TrimEnd('0').Length;
-        var digits = _random.Next(needed == 0 && _random.Next(2) == 0 ? 0 : Math.Max(needed, 1), 10);
+        var digits = random.Next(needed == 0 && random.Next(2) == 0 ? 0 : Math.Max(needed, 1), 10);
         return digits == 0 ? "" : "." + text[..digits];
     }
 
@@ -428,12 +428,12 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
 
         var type = JsonTestSupport.Registry.Find(Google.Protobuf.WellKnownTypes.Any.GetTypeName(value.TypeUrl))!;
         var payload = type.Parser.ParseFrom(value.Value);
-        _anyDepth++;
+        anyDepth++;
         var members = new List<Member> { new(String("@type"), String(value.TypeUrl), 0) };
         // The spec writes Empty's (no) fields inline; JsonParser needs {"value": {}}
         // (BinaryToJsonTests.Any_holding_Empty_follows_the_spec_rather_than_JsonFormatter).
         var underValue = type.FullName == "google.protobuf.Empty"
-            ? !_allowedBySpec
+            ? !allowedBySpec
             : type.FullName.StartsWith("google.protobuf.", StringComparison.Ordinal);
         if (underValue)
         {
@@ -444,13 +444,13 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
             members.AddRange(Members(payload));
         }
 
-        _anyDepth--;
+        anyDepth--;
         return Object(members);
     }
 
     private string Object(List<Member> members, bool isMap = false)
     {
-        if (_random.Next(4) > 0 && !(isMap && _anyDepth > 0))
+        if (random.Next(4) > 0 && !(isMap && anyDepth > 0))
         {
             ShuffleKeepingGroupOrder(members);
         }
@@ -471,7 +471,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
     private void ShuffleKeepingGroupOrder(List<Member> members)
     {
         var original = members.ToList();
-        _random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(members));
+        random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(members));
         foreach (var group in original.GroupBy(m => m.Group))
         {
             var slots = Enumerable.Range(0, members.Count).Where(i => members[i].Group == group.Key).ToList();
@@ -489,7 +489,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
-            var escape = _random.Next(6) == 0;
+            var escape = random.Next(6) == 0;
             if (char.IsHighSurrogate(c))
             {
                 // Both halves or neither: a lone raw surrogate would not survive UTF-8 encoding.
@@ -503,7 +503,7 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
                     builder.Append(escape ? UnicodeEscape(c) : "\\" + c);
                     break;
                 case '/' when escape:
-                    builder.Append(_random.Next(2) == 0 ? "\\/" : UnicodeEscape(c));
+                    builder.Append(random.Next(2) == 0 ? "\\/" : UnicodeEscape(c));
                     break;
                 case '\b' or '\f' or '\n' or '\r' or '\t' when !escape:
                     builder.Append(c switch { '\b' => "\\b", '\f' => "\\f", '\n' => "\\n", '\r' => "\\r", _ => "\\t" });
@@ -523,12 +523,12 @@ internal sealed class ProtoJsonVariantWriter(int seed, JsonVariants variants)
     private string UnicodeEscape(char c)
     {
         var hex = ((int)c).ToString("X4", CultureInfo.InvariantCulture);
-        return "\\u" + (_random.Next(2) == 0 ? hex : hex.ToLowerInvariant());
+        return "\\u" + (random.Next(2) == 0 ? hex : hex.ToLowerInvariant());
     }
 
     private static string Quote(string text) => "\"" + text + "\"";
 
-    private string Space() => _random.Next(4) > 0 ? "" : Whitespace[_random.Next(Whitespace.Length)] + (_random.Next(2) == 0 ? "" : " ");
+    private string Space() => random.Next(4) > 0 ? "" : Whitespace[random.Next(Whitespace.Length)] + (random.Next(2) == 0 ? "" : " ");
 
     private static bool IsValueMessage(FieldDescriptor field) =>
         field.FieldType == FieldType.Message && field.MessageType.FullName == "google.protobuf.Value";

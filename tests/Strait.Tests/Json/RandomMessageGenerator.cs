@@ -11,7 +11,7 @@ namespace Strait.Tests.Json;
 internal sealed class RandomMessageGenerator(int seed)
 {
     private const int MaxDepth = 3;
-    private readonly Random _random = new(seed);
+    private readonly Random random = new(seed);
 
     public T Next<T>()
         where T : IMessage, new()
@@ -32,7 +32,7 @@ internal sealed class RandomMessageGenerator(int seed)
     {
         foreach (var field in message.Descriptor.Fields.InDeclarationOrder())
         {
-            if (_random.Next(3) == 0)
+            if (random.Next(3) == 0)
             {
                 continue;
             }
@@ -42,7 +42,7 @@ internal sealed class RandomMessageGenerator(int seed)
                 var map = (IDictionary)field.Accessor.GetValue(message);
                 var keyField = field.MessageType.FindFieldByNumber(1);
                 var valueField = field.MessageType.FindFieldByNumber(2);
-                for (var i = _random.Next(4); i > 0; i--)
+                for (var i = random.Next(4); i > 0; i--)
                 {
                     if (NextValue(valueField, depth) is { } value)
                     {
@@ -53,7 +53,7 @@ internal sealed class RandomMessageGenerator(int seed)
             else if (field.IsRepeated)
             {
                 var list = (IList)field.Accessor.GetValue(message);
-                for (var i = _random.Next(4); i > 0; i--)
+                for (var i = random.Next(4); i > 0; i--)
                 {
                     if (NextValue(field, depth) is { } value)
                     {
@@ -80,7 +80,7 @@ internal sealed class RandomMessageGenerator(int seed)
         FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => NextInt64(),
         FieldType.UInt32 or FieldType.Fixed32 => (uint)NextInt32(),
         FieldType.UInt64 or FieldType.Fixed64 => (ulong)NextInt64(),
-        FieldType.Bool => _random.Next(2) == 0,
+        FieldType.Bool => random.Next(2) == 0,
         FieldType.String => NextString(),
         FieldType.Bytes => ByteString.CopyFrom(NextBytes()),
         FieldType.Enum => NextEnum(field.EnumType),
@@ -94,7 +94,7 @@ internal sealed class RandomMessageGenerator(int seed)
             return NullValue.NullValue;
         }
 
-        var number = _random.Next(8) == 0 ? 42 : type.Values[_random.Next(type.Values.Count)].Number;
+        var number = random.Next(8) == 0 ? 42 : type.Values[random.Next(type.Values.Count)].Number;
         return System.Enum.ToObject(type.ClrType, number);
     }
 
@@ -109,16 +109,16 @@ internal sealed class RandomMessageGenerator(int seed)
         switch (type.FullName)
         {
             case "google.protobuf.Timestamp":
-                return new Timestamp { Seconds = _random.NextInt64(-62_135_596_800, 253_402_300_800), Nanos = NextNanos() };
+                return new Timestamp { Seconds = random.NextInt64(-62_135_596_800, 253_402_300_800), Nanos = NextNanos() };
             case "google.protobuf.Duration":
-                var seconds = _random.NextInt64(-315_576_000_000, 315_576_000_001);
+                var seconds = random.NextInt64(-315_576_000_000, 315_576_000_001);
                 var nanos = NextNanos();
-                return new Duration { Seconds = seconds, Nanos = seconds < 0 || (seconds == 0 && _random.Next(2) == 0) ? -nanos : nanos };
+                return new Duration { Seconds = seconds, Nanos = seconds < 0 || (seconds == 0 && random.Next(2) == 0) ? -nanos : nanos };
             case "google.protobuf.FieldMask":
                 var mask = new FieldMask();
-                for (var i = _random.Next(4); i > 0; i--)
+                for (var i = random.Next(4); i > 0; i--)
                 {
-                    mask.Paths.Add(string.Join('.', Enumerable.Range(0, _random.Next(1, 3)).Select(_ => NextSnakeName())));
+                    mask.Paths.Add(string.Join('.', Enumerable.Range(0, random.Next(1, 3)).Select(_ => NextSnakeName())));
                 }
 
                 return mask;
@@ -142,7 +142,7 @@ internal sealed class RandomMessageGenerator(int seed)
         return message;
     }
 
-    private IMessage NextAnyPayload(int depth) => _random.Next(9) switch
+    private IMessage NextAnyPayload(int depth) => random.Next(9) switch
     {
         0 => (IMessage)NextMessage(Scalars.Descriptor, depth + 1)!,
         1 => (IMessage?)NextMessage(Nested.Descriptor, depth + 1) ?? new Nested(),
@@ -158,7 +158,7 @@ internal sealed class RandomMessageGenerator(int seed)
     private Struct NextStruct(int depth)
     {
         var result = new Struct();
-        for (var i = depth >= MaxDepth ? 0 : _random.Next(4); i > 0; i--)
+        for (var i = depth >= MaxDepth ? 0 : random.Next(4); i > 0; i--)
         {
             result.Fields["k" + NextString()] = NextJsonValue(depth + 1);
         }
@@ -169,7 +169,7 @@ internal sealed class RandomMessageGenerator(int seed)
     private ListValue NextList(int depth)
     {
         var result = new ListValue();
-        for (var i = depth >= MaxDepth ? 0 : _random.Next(4); i > 0; i--)
+        for (var i = depth >= MaxDepth ? 0 : random.Next(4); i > 0; i--)
         {
             result.Values.Add(NextJsonValue(depth + 1));
         }
@@ -177,75 +177,75 @@ internal sealed class RandomMessageGenerator(int seed)
         return result;
     }
 
-    private Value NextJsonValue(int depth) => _random.Next(depth >= MaxDepth ? 4 : 6) switch
+    private Value NextJsonValue(int depth) => random.Next(depth >= MaxDepth ? 4 : 6) switch
     {
         0 => Value.ForNull(),
-        1 => Value.ForNumber(_random.Next(2) == 0 ? _random.Next(-1000, 1000) : (_random.NextDouble() - 0.5) * 1e12),
+        1 => Value.ForNumber(random.Next(2) == 0 ? random.Next(-1000, 1000) : (random.NextDouble() - 0.5) * 1e12),
         2 => Value.ForString(NextString()),
-        3 => Value.ForBool(_random.Next(2) == 0),
+        3 => Value.ForBool(random.Next(2) == 0),
         4 => Value.ForStruct(NextStruct(depth + 1)),
         _ => Value.ForList(NextList(depth + 1).Values.ToArray()),
     };
 
-    private int NextNanos() => _random.Next(4) switch
+    private int NextNanos() => random.Next(4) switch
     {
         0 => 0,
-        1 => _random.Next(1000) * 1_000_000,
-        2 => _random.Next(1_000_000) * 1000,
-        _ => _random.Next(1_000_000_000),
+        1 => random.Next(1000) * 1_000_000,
+        2 => random.Next(1_000_000) * 1000,
+        _ => random.Next(1_000_000_000),
     };
 
-    private double NextDouble() => _random.Next(10) switch
+    private double NextDouble() => random.Next(10) switch
     {
         0 => double.NaN,
         1 => double.PositiveInfinity,
         2 => double.NegativeInfinity,
         3 => double.MaxValue,
         4 => double.Epsilon,
-        5 => _random.Next(-100, 100),
-        _ => (_random.NextDouble() - 0.5) * Math.Pow(10, _random.Next(-300, 300)),
+        5 => random.Next(-100, 100),
+        _ => (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-300, 300)),
     };
 
-    private float NextFloat() => _random.Next(10) switch
+    private float NextFloat() => random.Next(10) switch
     {
         0 => float.NaN,
         1 => float.PositiveInfinity,
         2 => float.NegativeInfinity,
         3 => float.MaxValue,
         4 => float.Epsilon,
-        5 => _random.Next(-100, 100),
-        _ => (float)((_random.NextDouble() - 0.5) * Math.Pow(10, _random.Next(-40, 38))),
+        5 => random.Next(-100, 100),
+        _ => (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-40, 38))),
     };
 
-    private int NextInt32() => _random.Next(6) switch
+    private int NextInt32() => random.Next(6) switch
     {
         0 => int.MinValue,
         1 => int.MaxValue,
-        2 => _random.Next(-130, 130),
-        _ => _random.Next(int.MinValue, int.MaxValue),
+        2 => random.Next(-130, 130),
+        _ => random.Next(int.MinValue, int.MaxValue),
     };
 
-    private long NextInt64() => _random.Next(6) switch
+    private long NextInt64() => random.Next(6) switch
     {
         0 => long.MinValue,
         1 => long.MaxValue,
-        2 => _random.Next(-130, 130),
-        _ => _random.NextInt64(long.MinValue, long.MaxValue),
+        2 => random.Next(-130, 130),
+        _ => random.NextInt64(long.MinValue, long.MaxValue),
     };
 
     private string NextString()
     {
         const string Alphabet = "abcXYZ019 _-\"\\/\n\t\u0001\u007f\u00e9\u4e2d\u2028<>&'";
         var builder = new StringBuilder();
-        for (var i = _random.Next(8); i > 0; i--)
+        for (var i = random.Next(8); i > 0; i--)
         {
-            if (_random.Next(10) == 0)
+            if (random.Next(10) == 0)
             {
-                builder.Append(char.ConvertFromUtf32(0x1F600 + _random.Next(50)));
+                builder.Append(char.ConvertFromUtf32(0x1F600 + random.Next(50)));
             }
             else
             {
-                builder.Append(Alphabet[_random.Next(Alphabet.Length)]);
+                builder.Append(Alphabet[random.Next(Alphabet.Length)]);
             }
         }
 
@@ -254,14 +254,14 @@ internal sealed class RandomMessageGenerator(int seed)
 
     private string NextSnakeName()
     {
-        var words = Enumerable.Range(0, _random.Next(1, 3)).Select(_ => new string((char)('a' + _random.Next(26)), _random.Next(1, 4)));
+        var words = Enumerable.Range(0, random.Next(1, 3)).Select(_ => new string((char)('a' + random.Next(26)), random.Next(1, 4)));
         return string.Join('_', words);
     }
 
     private byte[] NextBytes()
     {
-        var bytes = new byte[_random.Next(6)];
-        _random.NextBytes(bytes);
+        var bytes = new byte[random.Next(6)];
+        random.NextBytes(bytes);
         return bytes;
     }
 }

@@ -5,7 +5,7 @@ namespace Strait.Tests.Routing;
 
 public class TodoRoutesTests
 {
-    private readonly RouteTable _table = TodoTable();
+    private readonly RouteTable table = TodoTable();
 
     [Theory]
     [InlineData("POST", "/v1/tasks", "CreateTodo", "")]
@@ -21,7 +21,7 @@ public class TodoRoutesTests
     [InlineData("GET", "/v1/tasks/abc:cancel", "GetTodo", "name=tasks/abc:cancel")]
     public void Annotated_routes_match(string httpMethod, string path, string method, string bindings)
     {
-        var match = _table.Match(httpMethod, path);
+        var match = table.Match(httpMethod, path);
 
         Assert.True(match.IsMatched, $"{httpMethod} {path}: {match.Kind}");
         Assert.Equal(TodoMethod(method), match.Route.Method);
@@ -31,10 +31,10 @@ public class TodoRoutesTests
     [Fact]
     public void Batch_create_verb_does_not_fall_into_the_resource_name_route()
     {
-        var match = _table.Match("POST", "/v1/tasks:batchCreate");
+        var match = table.Match("POST", "/v1/tasks:batchCreate");
         Assert.Equal("/v1/tasks:batchCreate", match.Route?.Template.ToString());
 
-        var get = _table.Match("GET", "/v1/tasks:batchCreate");
+        var get = table.Match("GET", "/v1/tasks:batchCreate");
         Assert.Equal(RouteMatchKind.MethodNotAllowed, get.Kind);
         Assert.Equal(["POST"], get.AllowedMethods);
     }
@@ -42,21 +42,21 @@ public class TodoRoutesTests
     [Fact]
     public void Routes_carry_body_response_body_and_source()
     {
-        var update = _table.Match("PATCH", "/v1/tasks/abc").Route!;
+        var update = table.Match("PATCH", "/v1/tasks/abc").Route!;
         Assert.Equal("todo", update.Body?.Field?.Name);
         Assert.False(update.Body!.IsWholeMessage);
         Assert.Equal(["todo", "name"], update.VariableFieldPaths[0].Select(f => f.Name));
         Assert.Equal(RouteSource.Annotation, update.Source);
 
-        var create = _table.Match("POST", "/v1/tasks").Route!;
+        var create = table.Match("POST", "/v1/tasks").Route!;
         Assert.True(create.Body?.IsWholeMessage);
-        Assert.Null(_table.Match("GET", "/v1/tasks").Route!.Body);
+        Assert.Null(table.Match("GET", "/v1/tasks").Route!.Body);
 
-        var watch = _table.Match("WATCH", "/v1/tasks/abc:watch").Route!;
+        var watch = table.Match("WATCH", "/v1/tasks/abc:watch").Route!;
         Assert.Equal("WATCH", watch.HttpMethod);
         Assert.Equal("title", watch.ResponseBody?.Name);
         Assert.Equal(RouteSource.Annotation, watch.Source);
-        var watchByGet = _table.Match("GET", "/v2/tasks/abc/watch").Route!;
+        var watchByGet = table.Match("GET", "/v2/tasks/abc/watch").Route!;
         Assert.Equal(RouteSource.AdditionalBinding, watchByGet.Source);
         Assert.Null(watchByGet.ResponseBody);
     }
@@ -68,7 +68,7 @@ public class TodoRoutesTests
     [InlineData("DELETE", "/v1/tasks/abc:watch", new[] { "GET", "WATCH" })]
     public void Wrong_method_is_405_with_allowed_methods(string httpMethod, string path, string[] allowed)
     {
-        var match = _table.Match(httpMethod, path);
+        var match = table.Match(httpMethod, path);
 
         Assert.Equal(RouteMatchKind.MethodNotAllowed, match.Kind);
         Assert.Equal(allowed, match.AllowedMethods);
@@ -85,14 +85,14 @@ public class TodoRoutesTests
     [InlineData("/strait.tests.routing.TodoService/GetTodo")]
     public void Unknown_paths_are_404(string path)
     {
-        Assert.Equal(RouteMatchKind.NotFound, _table.Match("GET", path).Kind);
-        Assert.Equal(RouteMatchKind.NotFound, _table.Match("POST", path).Kind);
+        Assert.Equal(RouteMatchKind.NotFound, table.Match("GET", path).Kind);
+        Assert.Equal(RouteMatchKind.NotFound, table.Match("POST", path).Kind);
     }
 
     [Fact]
     public void Unannotated_method_has_no_routes()
     {
-        Assert.DoesNotContain(_table.Routes, route => route.Method == TodoMethod("Unannotated"));
-        Assert.Equal(9, _table.Routes.Count);
+        Assert.DoesNotContain(table.Routes, route => route.Method == TodoMethod("Unannotated"));
+        Assert.Equal(9, table.Routes.Count);
     }
 }

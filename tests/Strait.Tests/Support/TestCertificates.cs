@@ -7,8 +7,8 @@ namespace Strait.Tests.Support;
 /// <summary>A private CA with a server certificate for 127.0.0.1 and a client certificate, made fresh per test.</summary>
 internal sealed class TestCertificates : IDisposable
 {
-    private static readonly Oid s_serverAuth = new("1.3.6.1.5.5.7.3.1");
-    private static readonly Oid s_clientAuth = new("1.3.6.1.5.5.7.3.2");
+    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
+    private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
 
     private TestCertificates(X509Certificate2 authority, X509Certificate2 server, X509Certificate2 client, string authorityPemPath)
     {
@@ -42,8 +42,8 @@ internal sealed class TestCertificates : IDisposable
         var sans = new SubjectAlternativeNameBuilder();
         sans.AddIpAddress(IPAddress.Loopback);
         sans.AddDnsName("localhost");
-        var server = Issue(authority, "CN=127.0.0.1", s_serverAuth, sans.Build(), notBefore, notAfter, serial: 1);
-        var client = Issue(authority, "CN=strait-wire-test-client", s_clientAuth, extraExtension: null, notBefore, notAfter, serial: 2);
+        var server = Issue(authority, "CN=127.0.0.1", ServerAuth, sans.Build(), notBefore, notAfter, serial: 1);
+        var client = Issue(authority, "CN=strait-wire-test-client", ClientAuth, extraExtension: null, notBefore, notAfter, serial: 2);
 
         var pemPath = Path.Combine(Path.GetTempPath(), $"strait-wire-ca-{Guid.NewGuid():N}.pem");
         File.WriteAllText(pemPath, authority.ExportCertificatePem());

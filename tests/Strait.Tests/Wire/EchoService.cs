@@ -11,7 +11,7 @@ internal sealed class EchoService
 {
     public const string Name = "strait.tests.wire.Echo";
 
-    private int _calls;
+    private int calls;
 
     public EchoService()
     {
@@ -29,7 +29,7 @@ internal sealed class EchoService
 
     public GrpcServiceDefinition Definition { get; }
 
-    public int Calls => Volatile.Read(ref _calls);
+    public int Calls => Volatile.Read(ref calls);
 
     /// <summary>Set when a handler starts waiting on its cancellation token.</summary>
     public TaskCompletionSource<ServerCallContext> HandlerWaiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -64,7 +64,7 @@ internal sealed class EchoService
 
     private async Task<EchoReply> EchoAsync(EchoRequest request, ServerCallContext context)
     {
-        Interlocked.Increment(ref _calls);
+        Interlocked.Increment(ref calls);
         LastRequestEncoding = context.HttpContext.Request.Headers["grpc-encoding"].ToString();
         LastTransport = $"{context.HttpContext.Request.Protocol} {context.HttpContext.Request.Scheme}";
         LastContext = (context.Method, context.Peer, context.Deadline, context.RequestHeaders);
@@ -100,7 +100,7 @@ internal sealed class EchoService
 
     private async Task<EchoReply> WaitAsync(EchoRequest request, ServerCallContext context)
     {
-        Interlocked.Increment(ref _calls);
+        Interlocked.Increment(ref calls);
         HandlerWaiting.TrySetResult(context);
         await WaitForCancellationAsync(context);
         return new EchoReply();

@@ -14,7 +14,7 @@ namespace Strait.Tests.Wire;
 public sealed class FrameReceiveMemoryTests
 {
     private const int FourMegabytes = 4 * 1024 * 1024;
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     [Fact]
     public async Task A_header_declaring_4_MiB_followed_by_10_bytes_does_not_rent_4_MiB()
@@ -31,7 +31,7 @@ public sealed class FrameReceiveMemoryTests
         Assert.False(read.IsCompleted);
         Assert.True(pool.LargestRequest <= 64 * 1024, $"the reader rented {pool.LargestRequest} bytes for 10 received");
         await pipe.Writer.CompleteAsync();
-        var error = await Assert.ThrowsAsync<GrpcException>(() => read.WaitAsync(s_timeout));
+        var error = await Assert.ThrowsAsync<GrpcException>(() => read.WaitAsync(Timeout));
         Assert.Equal(GrpcStatusCode.Internal, error.Status.Code);
         Assert.Equal(0, budget.Reserved);
     }
@@ -74,7 +74,7 @@ public sealed class FrameReceiveMemoryTests
             Assert.True(pool.Outstanding <= (2L * received) + (64 * 1024), $"{pool.Outstanding} bytes held for {received} received");
         }
 
-        Assert.True(await read.WaitAsync(s_timeout));
+        Assert.True(await read.WaitAsync(Timeout));
         Assert.Equal(payload, reader.Current.ToArray());
     }
 
@@ -118,7 +118,7 @@ public sealed class FrameReceiveMemoryTests
         Assert.Equal(StatusOrigin.Protocol, error.Status.Origin);
 
         await first.Writer.WriteAsync(new byte[768 * 1024]);
-        Assert.True(await held.WaitAsync(s_timeout));
+        Assert.True(await held.WaitAsync(Timeout));
         Assert.Equal(0, budget.Reserved);
     }
 
@@ -144,19 +144,19 @@ public sealed class FrameReceiveMemoryTests
         {
             case "completed":
                 await pipe.Writer.WriteAsync(new byte[length - 1000]);
-                Assert.True(await read.WaitAsync(s_timeout));
+                Assert.True(await read.WaitAsync(Timeout));
                 break;
             case "truncated":
                 await pipe.Writer.CompleteAsync();
-                Assert.Equal(GrpcStatusCode.Internal, (await Assert.ThrowsAsync<GrpcException>(() => read.WaitAsync(s_timeout))).Status.Code);
+                Assert.Equal(GrpcStatusCode.Internal, (await Assert.ThrowsAsync<GrpcException>(() => read.WaitAsync(Timeout))).Status.Code);
                 break;
             case "cancelled":
                 await cancellation.CancelAsync();
-                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(s_timeout));
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(Timeout));
                 break;
             default:
                 pipe.Reader.CancelPendingRead();
-                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(s_timeout));
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(Timeout));
                 break;
         }
 
@@ -185,7 +185,7 @@ public sealed class FrameReceiveMemoryTests
             }
         }));
 
-        await Task.WhenAll(workers).WaitAsync(s_timeout);
+        await Task.WhenAll(workers).WaitAsync(Timeout);
 
         Assert.False(overshoot);
         Assert.Equal(0, budget.Reserved);

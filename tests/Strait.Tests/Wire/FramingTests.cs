@@ -7,7 +7,7 @@ namespace Strait.Tests.Wire;
 
 public sealed class FramingTests
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     [Fact]
     public async Task Frames_split_across_many_buffers_are_reassembled()
@@ -24,7 +24,7 @@ public sealed class FramingTests
         {
             if (i == firstFrameLength)
             {
-                Assert.True(await read.WaitAsync(s_timeout));
+                Assert.True(await read.WaitAsync(Timeout));
                 Assert.Equal(first, reader.Current.ToArray());
                 read = reader.MoveNextAsync().AsTask();
             }
@@ -33,10 +33,10 @@ public sealed class FramingTests
             await pipe.Writer.WriteAsync(bytes.AsMemory(i, 1));
         }
 
-        Assert.True(await read.WaitAsync(s_timeout));
+        Assert.True(await read.WaitAsync(Timeout));
         Assert.Equal(second, reader.Current.ToArray());
         await pipe.Writer.CompleteAsync();
-        Assert.False(await reader.MoveNextAsync().AsTask().WaitAsync(s_timeout));
+        Assert.False(await reader.MoveNextAsync().AsTask().WaitAsync(Timeout));
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class FramingTests
         Assert.False(read.IsCompleted);
         await pipe.Writer.WriteAsync(frame.AsMemory(6));
 
-        Assert.True(await read.WaitAsync(s_timeout));
+        Assert.True(await read.WaitAsync(Timeout));
         Assert.Equal("abc"u8.ToArray(), reader.Current.ToArray());
     }
 
