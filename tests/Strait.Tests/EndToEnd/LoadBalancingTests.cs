@@ -29,7 +29,11 @@ public sealed class LoadBalancingTests
         var tenClients = await LoadBalancingGateway.SendAsync(gateway.Address, clients: 10, calls: 1000, path);
         Assert.Empty(tenClients.Failures);
         Assert.Equal(5, tenClients.ByReplica.Count);
-        Assert.All(tenClients.ByReplica.Values, count => Assert.InRange(count, 1, 300));
+        // One pick per call from a shared counter: 200 each, whatever the interleaving of the ten clients. The slack is
+        // for a view rebuilt mid-run (a health change), which restarts the rotation at a random endpoint.
+        Assert.True(
+            tenClients.ByReplica.Values.All(count => Math.Abs(count - 200) <= 10),
+            $"every replica should serve 200 of the 1000 calls: {tenClients}");
     }
 
     [Fact]
