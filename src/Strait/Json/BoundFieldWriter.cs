@@ -62,26 +62,20 @@ internal static class BoundFieldWriter
     /// </summary>
     public static void MergeIntoWritten(ref ProtoBuffer output, int start, BoundMessage message)
     {
-        var data = output.WrittenFrom(start);
         var plan = message.Plan;
-        var position = 0;
-        var kept = 0;
-        while (position < data.Length)
+        var records = new WrittenRecords(output.WrittenFrom(start));
+        while (records.MoveNext(out var number))
         {
-            var recordStart = position;
-            WireReader.ReadTag(data, ref position, out var number, out var wireType);
-            WireReader.SkipValue(data, ref position, data.Length, number, wireType, int.MaxValue, out _, out _);
             var field = plan.FindByNumber(number);
             var overridden = field is not null
                 && (message.Find(field.Index) is { Kind: not BoundFieldKind.Repeated } || message.BindsOtherOneofMember(field));
             if (!overridden)
             {
-                data[recordStart..position].CopyTo(data[kept..]);
-                kept += position - recordStart;
+                records.Keep();
             }
         }
 
-        output.Truncate(start + kept);
+        output.Truncate(start + records.Kept);
         for (var i = 0; i < message.Count; i++)
         {
             Write(ref output, message[i]);

@@ -13,37 +13,26 @@ internal static class CanonicalOrder
     /// </summary>
     public static void RemoveSuperseded(ref ProtoBuffer buffer, int start, MessagePlan plan, ReadOnlySpan<int> supersededBefore)
     {
-        var data = buffer.WrittenFrom(start);
-        var position = 0;
-        var kept = 0;
-        while (position < data.Length)
+        var records = new WrittenRecords(buffer.WrittenFrom(start));
+        while (records.MoveNext(out var number))
         {
-            var recordStart = position;
-            WireReader.ReadTag(data, ref position, out var number, out var wireType);
-            WireReader.SkipValue(data, ref position, data.Length, number, wireType, int.MaxValue, out _, out _);
-
-            if (start + recordStart >= supersededBefore[plan.FindByNumber(number)!.Index])
+            if (start + records.Start >= supersededBefore[plan.FindByNumber(number)!.Index])
             {
-                data[recordStart..position].CopyTo(data[kept..]);
-                kept += position - recordStart;
+                records.Keep();
             }
         }
 
-        buffer.Truncate(start + kept);
+        buffer.Truncate(start + records.Kept);
     }
 
     public static void SortByFieldNumber(ref ProtoBuffer buffer, int start)
     {
         var data = buffer.WrittenFrom(start);
         var records = new List<Record>();
-        var position = 0;
-        while (position < data.Length)
+        var walk = new WrittenRecords(data);
+        while (walk.MoveNext(out var number))
         {
-            var recordStart = position;
-            WireReader.ReadTag(data, ref position, out var number, out var wireType);
-            WireReader.SkipValue(data, ref position, data.Length, number, wireType, int.MaxValue, out _, out _);
-
-            records.Add(new Record(number, recordStart, position - recordStart));
+            records.Add(new Record(number, walk.Start, walk.Length));
         }
 
         // Records compare by (number, start), so the unstable sort keeps repeated elements in order.

@@ -36,6 +36,38 @@ internal static class FieldMaskText
     }
 
     /// <summary>
+    /// Writes the comma-joined JSON paths of <paramref name="text"/> as <c>FieldMask.paths</c> records (field 1), each in
+    /// proto form; empty paths are skipped.
+    /// </summary>
+    /// <returns>False at the first path <see cref="TryToSnakeCase"/> refuses, with <paramref name="refused"/> its place in <paramref name="text"/>.</returns>
+    public static bool TryWritePaths(ReadOnlySpan<byte> text, bool allowUnderscores, ref ProtoBuffer output, out Range refused)
+    {
+        var pathTag = Varint.MakeTag(1, WireType.LengthDelimited);
+        foreach (var range in text.Split((byte)','))
+        {
+            var path = text[range];
+            if (path.IsEmpty)
+            {
+                continue;
+            }
+
+            output.WriteVarint(pathTag);
+            var start = output.BeginLengthDelimited();
+            if (!TryToSnakeCase(path, allowUnderscores, output.GetSpan(path.Length * 2), out var written))
+            {
+                refused = range;
+                return false;
+            }
+
+            output.Advance(written);
+            output.EndLengthDelimited(start);
+        }
+
+        refused = default;
+        return true;
+    }
+
+    /// <summary>
     /// Converts a proto path (<c>foo.bar_baz</c>) to JSON form (<c>foo.barBaz</c>), failing for paths that
     /// would not convert back to themselves (upper-case letters, or an underscore not followed by a-z).
     /// </summary>

@@ -137,7 +137,8 @@ internal static class FieldTextBinder
                 output.WriteSecondsAndNanos(seconds, nanos);
                 break;
             case WellKnownType.FieldMask:
-                WriteFieldMaskPaths(text, ref output);
+                // Text bindings accept snake_case paths too, so no path is refused.
+                FieldMaskText.TryWritePaths(text, allowUnderscores: true, ref output, out _);
                 break;
             case var kind when kind.IsWrapper():
                 // Canonical wrappers omit a default inner value; the wrapper itself stays present.
@@ -148,24 +149,5 @@ internal static class FieldTextBinder
         }
 
         output.EndLengthDelimited(start);
-    }
-
-    private static void WriteFieldMaskPaths(ReadOnlySpan<byte> text, ref ProtoBuffer output)
-    {
-        var pathTag = Varint.MakeTag(1, WireType.LengthDelimited);
-        foreach (var range in text.Split((byte)','))
-        {
-            var path = text[range];
-            if (path.IsEmpty)
-            {
-                continue;
-            }
-
-            output.WriteVarint(pathTag);
-            var start = output.BeginLengthDelimited();
-            FieldMaskText.TryToSnakeCase(path, allowUnderscores: true, output.GetSpan(path.Length * 2), out var written);
-            output.Advance(written);
-            output.EndLengthDelimited(start);
-        }
     }
 }

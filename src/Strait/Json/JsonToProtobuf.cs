@@ -1099,24 +1099,9 @@ internal ref struct JsonToProtobuf
         }
 
         var text = ValidatedStringValue();
-        var pathTag = Varint.MakeTag(1, WireType.LengthDelimited);
-        foreach (var range in text.Split((byte)','))
+        if (!FieldMaskText.TryWritePaths(text, allowUnderscores: false, ref output, out var refused))
         {
-            var path = text[range];
-            if (path.IsEmpty)
-            {
-                continue;
-            }
-
-            output.WriteVarint(pathTag);
-            var start = output.BeginLengthDelimited();
-            if (!FieldMaskText.TryToSnakeCase(path, allowUnderscores: false, output.GetSpan(path.Length * 2), out var written))
-            {
-                throw new ProtoJsonException($"field mask path {ScalarText.Quote(path)} is not lowerCamelCase (underscores are not allowed in JSON field masks)");
-            }
-
-            output.Advance(written);
-            output.EndLengthDelimited(start);
+            throw new ProtoJsonException($"field mask path {ScalarText.Quote(text[refused])} is not lowerCamelCase (underscores are not allowed in JSON field masks)");
         }
     }
 

@@ -62,40 +62,32 @@ internal sealed class NameServerResolver : IDnsResolver
 
         Servers = endPoints;
         serverList = string.Join(", ", (IEnumerable<IPEndPoint>)endPoints);
-        var options = new LookupClientOptions(endPoints)
-        {
-            // Every refresh must see the fleet as it is now; the refresh interval is the only cache.
-            UseCache = false,
-            Timeout = AttemptTimeout,
+        client = new LookupClient(Configured(new LookupClientOptions(endPoints), AttemptTimeout));
 
-            // One attempt per server, as dns.timeout documents; the next server is the retry.
-            Retries = 0,
-            UseRandomNameServer = false,
-            UseTcpFallback = true,
-
-            // RCODEs are judged here: NXDOMAIN and NOERROR without data are answers, not a reason to ask elsewhere.
-            ThrowDnsErrors = false,
-            ContinueOnDnsError = false,
-            ContinueOnEmptyResponse = false,
-        };
-        client = new LookupClient(options);
-        withoutEdns = new DnsQueryOptions
-        {
-            UseCache = false,
-            Timeout = AttemptTimeout,
-            Retries = 0,
-            UseRandomNameServer = false,
-            UseTcpFallback = true,
-            ThrowDnsErrors = false,
-            ContinueOnDnsError = false,
-            ContinueOnEmptyResponse = false,
-
-            // At 512 bytes DnsClient sends no OPT record.
-            ExtendedDnsBufferSize = DnsQueryOptions.MinimumBufferSize,
-        };
+        // At 512 bytes DnsClient sends no OPT record.
+        withoutEdns = Configured(new DnsQueryOptions { ExtendedDnsBufferSize = DnsQueryOptions.MinimumBufferSize }, AttemptTimeout);
     }
 
     public static TimeSpan DefaultAttemptTimeout { get; } = TimeSpan.FromSeconds(2);
+
+    private static T Configured<T>(T options, TimeSpan attemptTimeout)
+        where T : DnsQueryOptions
+    {
+        // Every refresh must see the fleet as it is now; the refresh interval is the only cache.
+        options.UseCache = false;
+        options.Timeout = attemptTimeout;
+
+        // One attempt per server, as dns.timeout documents; the next server is the retry.
+        options.Retries = 0;
+        options.UseRandomNameServer = false;
+        options.UseTcpFallback = true;
+
+        // RCODEs are judged here: NXDOMAIN and NOERROR without data are answers, not a reason to ask elsewhere.
+        options.ThrowDnsErrors = false;
+        options.ContinueOnDnsError = false;
+        options.ContinueOnEmptyResponse = false;
+        return options;
+    }
 
     public IReadOnlyList<IPEndPoint> Servers { get; }
 
