@@ -62,18 +62,7 @@ internal static class FieldTextBinder
         }
 
         output.WriteVarint(field.Tag);
-        switch (field.WireType)
-        {
-            case WireType.Fixed32:
-                output.WriteFixed32((uint)bits);
-                break;
-            case WireType.Fixed64:
-                output.WriteFixed64(bits);
-                break;
-            default:
-                output.WriteVarint(bits);
-                break;
-        }
+        output.WriteScalar(field.WireType, bits);
     }
 
     /// <summary>Accepts <c>true</c>/<c>false</c> and, because query strings commonly use them, <c>1</c>/<c>0</c>.</summary>

@@ -527,7 +527,7 @@ internal ref struct JsonToProtobuf
                 if (TryReadScalar(field, out var bits) && !(skipDefault && bits == 0))
                 {
                     output.WriteVarint(field.Tag);
-                    WriteScalarBits(field.WireType, bits);
+                    output.WriteScalar(field.WireType, bits);
                 }
 
                 break;
@@ -585,7 +585,7 @@ internal ref struct JsonToProtobuf
                 {
                     if (TryReadScalar(field, out var bits))
                     {
-                        WriteScalarBits(field.WireType, bits);
+                        output.WriteScalar(field.WireType, bits);
                     }
                 }
                 else
@@ -663,7 +663,7 @@ internal ref struct JsonToProtobuf
                     if (bits != 0)
                     {
                         output.WriteVarint(valueField.Tag);
-                        WriteScalarBits(valueField.WireType, bits);
+                        output.WriteScalar(valueField.WireType, bits);
                     }
                 }
                 else
@@ -743,7 +743,7 @@ internal ref struct JsonToProtobuf
         if (bits != 0)
         {
             output.WriteVarint(keyField.Tag);
-            WriteScalarBits(keyField.WireType, bits);
+            output.WriteScalar(keyField.WireType, bits);
         }
     }
 
@@ -829,22 +829,6 @@ internal ref struct JsonToProtobuf
                 return true;
             default:
                 throw Mismatch($"a value of enum {plan.FullName}");
-        }
-    }
-
-    private void WriteScalarBits(WireType wireType, ulong bits)
-    {
-        switch (wireType)
-        {
-            case WireType.Fixed32:
-                output.WriteFixed32((uint)bits);
-                break;
-            case WireType.Fixed64:
-                output.WriteFixed64(bits);
-                break;
-            default:
-                output.WriteVarint(bits);
-                break;
         }
     }
 

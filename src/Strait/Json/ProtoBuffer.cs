@@ -88,6 +88,23 @@ internal struct ProtoBuffer : IDisposable
         position += 8;
     }
 
+    /// <summary>A scalar's value as its field's wire type carries it: 32 or 64 fixed bits, else a varint.</summary>
+    public void WriteScalar(WireType wireType, ulong bits)
+    {
+        switch (wireType)
+        {
+            case WireType.Fixed32:
+                WriteFixed32((uint)bits);
+                break;
+            case WireType.Fixed64:
+                WriteFixed64(bits);
+                break;
+            default:
+                WriteVarint(bits);
+                break;
+        }
+    }
+
     public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(GetSpan(bytes.Length));
