@@ -127,6 +127,13 @@ internal static class Problems
             Detail = $"WebSocket connections from the origin '{origin}' are not allowed; list it in cors.allowedOrigins.",
         };
 
+    /// <summary>A request for the OpenAPI document or <c>/docs</c> from a network <c>openApi.allowedNetworks</c> does not name.</summary>
+    public static Problem ApiDocumentForbidden() =>
+        new(403, "api-document-forbidden", "Forbidden", GrpcStatusCode.PermissionDenied)
+        {
+            Detail = "The API document is not served to this client's network (openApi.allowedNetworks).",
+        };
+
     /// <summary>Too many streams are open: the client's own (429) or the gateway's (503).</summary>
     public static Problem TooManyStreams(int limit, bool perClient) => perClient
         ? new(429, "too-many-streams", "Too Many Requests", GrpcStatusCode.ResourceExhausted)

@@ -136,6 +136,7 @@ public sealed class ProblemsTests
         { Problems.OriginNotAllowed("https://evil.example"), 403, "origin-not-allowed", "Forbidden", GrpcStatusCode.PermissionDenied, "'https://evil.example'" },
         { Problems.TooManyStreams(4, perClient: true), 429, "too-many-streams", "Too Many Requests", GrpcStatusCode.ResourceExhausted, "This client has 4 streams" },
         { Problems.TooManyStreams(100, perClient: false), 503, "too-many-streams", "Service Unavailable", GrpcStatusCode.ResourceExhausted, "The gateway has 100 streams" },
+        { Problems.ApiDocumentForbidden(), 403, "api-document-forbidden", "Forbidden", GrpcStatusCode.PermissionDenied, "openApi.allowedNetworks" },
         { Problems.PayloadTooLarge(1024), 413, "payload-too-large", "Payload Too Large", GrpcStatusCode.InvalidArgument, "1024 bytes" },
         { Problems.UnreadableBody(400), 400, "unreadable-body", "Unreadable Request Body", GrpcStatusCode.InvalidArgument, "could not be read" },
         { Problems.UnreadableBody(408), 408, "unreadable-body", "Unreadable Request Body", GrpcStatusCode.InvalidArgument, "too slowly" },
@@ -157,6 +158,21 @@ public sealed class ProblemsTests
         Assert.Equal(title, problem.Title);
         Assert.Equal(code, problem.GrpcStatus);
         Assert.Contains(detailNames, problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(GatewayProblems))]
+    public void Each_gateway_problem_is_listed_in_docs_errors_md_with_its_status(object problemValue, int status, string slug, string title, object codeValue, string detailNames)
+    {
+        _ = (problemValue, title, codeValue, detailNames);
+        // The table's rows: | `slug` | 429, 503 | when |
+        var rows = File.ReadLines(Path.Combine(RepositoryPaths.Root, "docs", "errors.md"))
+            .Where(line => line.StartsWith("| `", StringComparison.Ordinal))
+            .Select(line => line.Split('|', StringSplitOptions.TrimEntries))
+            .ToDictionary(cells => cells[1].Trim('`'), cells => cells[2]);
+
+        Assert.True(rows.TryGetValue(slug, out var statuses), $"docs/errors.md has no row for `{slug}`");
+        Assert.Contains(status.ToString(System.Globalization.CultureInfo.InvariantCulture), statuses.Split(", "));
     }
 
     [Fact]

@@ -118,10 +118,7 @@ internal sealed class ApiExplorer
     private static Task Refuse(HttpContext context, GatewaySnapshot snapshot) =>
         snapshot.ProblemWriter.WriteAsync(
             context,
-            new Errors.Problem(StatusCodes.Status403Forbidden, "api-document-forbidden", "Forbidden", Wire.GrpcStatusCode.PermissionDenied)
-            {
-                Detail = "The API document is not served to this client's network (openApi.allowedNetworks).",
-            },
+            Errors.Problems.ApiDocumentForbidden(),
             Observability.RequestIdentity.From(context.Request),
             detailRenderer: null);
 
