@@ -1,7 +1,9 @@
-namespace Strait.Headers;
+using Strait.Headers;
+
+namespace Strait.Tests.Headers;
 
 /// <summary>
-/// Fluent construction of a header mapping for code that embeds the engine. It fills the same
+/// Fluent construction of a header mapping for the header tests. It fills the same
 /// <see cref="HeaderMappingOptions"/> the configuration file binds to, so both go through one validation.
 /// </summary>
 /// <example>
