@@ -17,13 +17,16 @@ namespace Strait.Gateway;
 /// </summary>
 internal sealed class GatewayRuntime : IAsyncDisposable
 {
-    private GatewayRuntime(StraitSettings settings, UpstreamClusterSet clusters, EdgeRateLimiters rateLimiters, IIdempotencyStore idempotency, IReadOnlyList<FileDescriptorSet> pinned)
+    private readonly bool ownsIdempotency;
+
+    private GatewayRuntime(StraitSettings settings, UpstreamClusterSet clusters, EdgeRateLimiters rateLimiters, IIdempotencyStore idempotency, bool ownsIdempotency, IReadOnlyList<FileDescriptorSet> pinned)
     {
         var options = settings.Options;
         Settings = settings;
         Clusters = clusters;
         RateLimiters = rateLimiters;
         Idempotency = idempotency;
+        this.ownsIdempotency = ownsIdempotency;
         PinnedSchema = pinned;
         PinnedServices = pinned
             .SelectMany(set => set.File)
@@ -64,7 +67,9 @@ internal sealed class GatewayRuntime : IAsyncDisposable
     /// Reads the configuration's schema files and creates the long-lived parts (not started: no I/O). The settings are
     /// checked already, so the only errors left are the schema files' (<see cref="SchemaException"/>).
     /// </summary>
-    public static GatewayRuntime Create(StraitSettings settings)
+    /// <param name="idempotencyStore">An embedder's store, used instead of the one <c>resilience.idempotencyStore</c>
+    /// configures; the caller keeps it and disposes it, the runtime does not.</param>
+    public static GatewayRuntime Create(StraitSettings settings, IIdempotencyStore? idempotencyStore = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var schema = settings.Options.Schema;
@@ -79,7 +84,8 @@ internal sealed class GatewayRuntime : IAsyncDisposable
             settings,
             UpstreamClusterSet.Create(settings.Clusters, settings.Options.Clusters),
             EdgeRateLimiters.Create(settings.RateLimits),
-            IdempotencyStores.Create(settings.IdempotencyStore),
+            idempotencyStore ?? IdempotencyStores.Create(settings.IdempotencyStore),
+            ownsIdempotency: idempotencyStore is null,
             pinned);
     }
 
@@ -134,7 +140,11 @@ internal sealed class GatewayRuntime : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         RateLimiters.Dispose();
-        await Idempotency.DisposeAsync().ConfigureAwait(false);
+        if (ownsIdempotency)
+        {
+            await Idempotency.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Clusters.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -5,19 +5,29 @@ namespace Strait.Headers;
 /// <summary>
 /// Turns a transform as written in configuration (<c>trim</c>, <c>mask(4)</c>, <c>regex_replace('^v', '')</c>) into a
 /// <see cref="HeaderTransform"/>. Holds the built-ins; embedders add their own with <see cref="Register"/> or
-/// <see cref="RegisterSimple"/>.
+/// <see cref="RegisterSimple"/> (through <see cref="Hosting.StraitGatewayOptions.ConfigureTransforms"/>), and header
+/// rules then name them in <c>transforms</c> like the built-ins.
 /// </summary>
 /// <remarks>
 /// Arguments are separated by commas; one may be quoted with <c>'</c> or <c>"</c> to hold commas, parentheses or
 /// surrounding spaces, and a backslash inside quotes escapes the quote or a backslash.
 /// </remarks>
-internal sealed class HeaderTransformRegistry
+public sealed class HeaderTransformRegistry
 {
     private readonly Dictionary<string, Factory> factories = new(StringComparer.Ordinal);
 
-    public HeaderTransformRegistry() => BuiltInHeaderTransforms.Register(this);
+    internal HeaderTransformRegistry() => BuiltInHeaderTransforms.Register(this);
 
-    /// <summary>Adds a transform taking <paramref name="minArguments"/> to <paramref name="maxArguments"/> arguments; the factory may throw <see cref="FormatException"/> for bad ones.</summary>
+    /// <summary>
+    /// Adds a transform taking <paramref name="minArguments"/> to <paramref name="maxArguments"/> arguments. A name
+    /// already known, a built-in's included, is replaced.
+    /// </summary>
+    /// <param name="name">The name rules write, followed by the arguments in parentheses: <c>name(arg, …)</c>.</param>
+    /// <param name="minArguments">The fewest arguments it takes.</param>
+    /// <param name="maxArguments">The most arguments it takes.</param>
+    /// <param name="create">Builds the transform from the arguments as written, once per rule when the configuration
+    /// is loaded; it may throw <see cref="FormatException"/> for bad ones, which is then a configuration error naming
+    /// the rule.</param>
     public void Register(string name, int minArguments, int maxArguments, Func<IReadOnlyList<string>, HeaderTransform> create)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -27,13 +37,16 @@ internal sealed class HeaderTransformRegistry
         factories[name] = new Factory(minArguments, maxArguments, create);
     }
 
-    /// <summary>Adds an argument-less transform; <paramref name="apply"/> returns null when a value cannot be transformed.</summary>
+    /// <summary>Adds an argument-less transform. A name already known, a built-in's included, is replaced.</summary>
+    /// <param name="name">The name rules write.</param>
+    /// <param name="apply">Returns the new value, or null when a value cannot be transformed (the transform then fails).
+    /// Called on every request the rule applies to, concurrently: it must be thread-safe.</param>
     public void RegisterSimple(string name, Func<string, string?> apply) =>
         Register(name, 0, 0, _ => new DelegateHeaderTransform(name, apply));
 
     /// <summary>Parses and builds one transform.</summary>
     /// <exception cref="FormatException">Unknown name, wrong argument count or bad arguments; the message says which.</exception>
-    public HeaderTransform Create(string text)
+    internal HeaderTransform Create(string text)
     {
         var (name, arguments) = Parse(text);
         if (!factories.TryGetValue(name, out var factory))

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Strait.Configuration;
+using Strait.Headers;
 
 namespace Strait.Hosting;
 
@@ -14,8 +15,9 @@ internal static class StraitConfiguration
     public const string EnvironmentPrefix = "STRAIT_";
 
     /// <param name="requireBackend">Whether the default cluster must have endpoints (serving), or not (printing routes).</param>
+    /// <param name="transforms">The header transforms rules may name: the built-ins when null.</param>
     /// <exception cref="StraitConfigurationException">The file cannot be read or bound, or the configuration holds errors: all of them.</exception>
-    public static StraitSettings Load(string? configFile, IReadOnlyDictionary<string, string?> overrides, bool requireBackend = true)
+    public static StraitSettings Load(string? configFile, IReadOnlyDictionary<string, string?> overrides, bool requireBackend = true, HeaderTransformRegistry? transforms = null)
     {
         var builder = new ConfigurationBuilder();
         if (configFile is not null)
@@ -62,6 +64,6 @@ internal static class StraitConfiguration
             throw new StraitConfigurationException("configuration error: " + (e.InnerException?.Message is { } inner ? e.Message + " " + inner : e.Message), e);
         }
 
-        return StraitSettings.Validate(options, new ValidationContext { RequireBackend = requireBackend, Source = configFile });
+        return StraitSettings.Validate(options, new ValidationContext { RequireBackend = requireBackend, Source = configFile, Transforms = transforms });
     }
 }

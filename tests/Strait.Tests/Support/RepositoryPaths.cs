@@ -15,6 +15,8 @@ internal static class RepositoryPaths
 
     public static string GrpcDotnetBackendDll => Built("samples/GrpcDotnetBackend", "GrpcDotnetBackend.dll");
 
+    public static string EmbeddedGatewayDll => Built("samples/EmbeddedGateway", "EmbeddedGateway.dll");
+
     public static string NodeEcho => Path.Combine(Root, "samples", "node-echo");
 
     private static string Built(string project, string dll)
