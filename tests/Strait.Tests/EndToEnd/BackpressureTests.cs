@@ -110,7 +110,7 @@ public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
             await using var next = client.StartCall("/strait.echo.v1.StreamService/ServerStream", deadlineUtc: DateTime.UtcNow.AddSeconds(10));
             await next.WriteMessageAsync(new StreamRequest { Text = "after", Count = 1 }.ToByteArray());
             await next.CompleteRequestAsync();
-            await GrpcPassthroughTests.ReadAllAsync(next);
+            await StreamServiceCalls.ReadAllAsync(next);
             code = next.GetStatus().Code;
         }
         while (code == GrpcStatusCode.ResourceExhausted && clock.Elapsed < TimeSpan.FromSeconds(10) && await Delay());

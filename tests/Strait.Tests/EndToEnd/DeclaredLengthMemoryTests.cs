@@ -97,7 +97,7 @@ public sealed class DeclaredLengthMemoryTests(ITestOutputHelper output) : IAsync
             await using var call = client.StartCall(Methods[0], deadlineUtc: DateTime.UtcNow.AddSeconds(20));
             await call.WriteMessageAsync(new StreamRequest { Text = text }.ToByteArray());
             await call.CompleteRequestAsync();
-            var replies = await GrpcPassthroughTests.ReadAllAsync(call);
+            var replies = await StreamServiceCalls.ReadAllAsync(call);
             status = call.GetStatus();
             if (status.Code == GrpcStatusCode.Ok)
             {

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Strait.Echo.V1;
 using Strait.Wire;
+using static Strait.Tests.Support.StreamServiceCalls;
 
 namespace Strait.Tests.EndToEnd;
 
@@ -11,7 +12,6 @@ namespace Strait.Tests.EndToEnd;
 /// </summary>
 public sealed class GrpcPassthroughTests : IAsyncLifetime
 {
-    private const string Stream = "/strait.echo.v1.StreamService/";
     private BackendProcess backend = null!;
     private GatewayProcess gateway = null!;
     private GrpcClient client = null!;
@@ -90,9 +90,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     [Fact]
     public async Task Server_streaming_relays_every_message_then_the_status()
     {
-        await using var call = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline());
-        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "tick", Count = 50, PayloadBytes = 1000 }.ToByteArray()));
-        await call.CompleteRequestAsync();
+        await using var call = await StartServerStreamAsync(client, new StreamRequest { Text = "tick", Count = 50, PayloadBytes = 1000 });
 
         var replies = await ReadAllAsync(call);
 
@@ -103,69 +101,21 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_error_mid_stream_follows_the_messages_sent_before_it()
-    {
-        await using var call = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline());
-        Assert.True(await call.WriteMessageAsync(new StreamRequest { Count = 5, FailAfter = 2, FailCode = (int)GrpcStatusCode.Unavailable }.ToByteArray()));
-        await call.CompleteRequestAsync();
-
-        var replies = await ReadAllAsync(call);
-
-        Assert.Equal(2, replies.Count);
-        Assert.Equal(GrpcStatusCode.Unavailable, call.GetStatus().Code);
-        Assert.Equal("failed after 2 replies", call.GetStatus().Message);
-    }
+    public Task An_error_mid_stream_follows_the_messages_sent_before_it() => AssertAnErrorFollowsTheRepliesBeforeItAsync(client);
 
     [Fact]
-    public async Task Client_streaming_forwards_each_message_and_the_half_close()
-    {
-        await using var call = client.StartCall(Stream + "ClientStream", deadlineUtc: Deadline());
-        foreach (var text in new[] { "a", "b", "c" })
-        {
-            Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = text }.ToByteArray()));
-        }
-
-        await call.CompleteRequestAsync();
-        var reply = (await ReadAllAsync(call)).Single();
-
-        Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
-        Assert.Equal(("a+b+c", 3), (reply.Text, reply.Index));
-    }
+    public Task Client_streaming_forwards_each_message_and_the_half_close() => AssertAClientStreamIsAnsweredAfterTheHalfCloseAsync(client);
 
     [Fact]
-    public async Task Bidirectional_streaming_answers_each_message_before_the_next_is_sent()
-    {
-        await using var call = client.StartCall(Stream + "BidiStream", deadlineUtc: Deadline());
-        for (var i = 0; i < 5; i++)
-        {
-            Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "m" + i }.ToByteArray()));
-            Assert.True(await call.MoveNextAsync(), call.IsCompleted ? call.GetStatus().ToString() : "no reply");
-            var reply = StreamReply.Parser.ParseFrom(call.Current.Span);
-            Assert.Equal(("m" + i, i), (reply.Text, reply.Index));
-        }
-
-        await call.CompleteRequestAsync();
-        Assert.False(await call.MoveNextAsync());
-        Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
-    }
+    public Task Bidirectional_streaming_answers_each_message_before_the_next_is_sent() => AssertABidirectionalStreamAnswersEachMessageAsync(client, messages: 5);
 
     [Fact]
-    public async Task The_clients_deadline_reaches_the_backend_and_ends_the_stream()
-    {
-        await using var call = client.StartCall(Stream + "ServerStream", deadlineUtc: DateTime.UtcNow.AddMilliseconds(1200));
-        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "deadline", Count = 1000, IntervalMs = 100 }.ToByteArray()));
-        await call.CompleteRequestAsync();
-
-        var replies = await ReadAllAsync(call);
-
-        Assert.Equal(GrpcStatusCode.DeadlineExceeded, call.GetStatus().Code);
-        Assert.InRange(replies.Count, 1, 14);
-    }
+    public Task The_clients_deadline_reaches_the_backend_and_ends_the_stream() => AssertASlowStreamEndsAtTheDeadlineAsync(client, TimeSpan.FromMilliseconds(1200), maxReplies: 14);
 
     [Fact]
     public async Task A_client_stream_that_sends_one_message_then_nothing_ends_at_its_deadline()
     {
-        await using var call = client.StartCall(Stream + "ClientStream", deadlineUtc: DateTime.UtcNow.AddMilliseconds(1000));
+        await using var call = client.StartCall(Service + "ClientStream", deadlineUtc: DateTime.UtcNow.AddMilliseconds(1000));
         Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "a" }.ToByteArray()));
 
         var replies = await ReadAllAsync(call).WaitAsync(TimeSpan.FromSeconds(15));
@@ -200,16 +150,12 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     [Fact]
     public async Task A_client_that_cancels_mid_stream_cancels_the_backend_stream()
     {
-        await using (var warm = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline()))
+        await using (var warm = await StartServerStreamAsync(client, new StreamRequest { Count = 1 }))
         {
-            await warm.WriteMessageAsync(new StreamRequest { Count = 1 }.ToByteArray());
-            await warm.CompleteRequestAsync();
             await ReadAllAsync(warm);
         }
 
-        var call = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline());
-        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "abandoned", Count = 10_000, IntervalMs = 20 }.ToByteArray()));
-        await call.CompleteRequestAsync();
+        var call = await StartServerStreamAsync(client, new StreamRequest { Text = "abandoned", Count = 10_000, IntervalMs = 20 });
         Assert.True(await call.MoveNextAsync());
 
         var cancelled = backend.ServerStreamCancelledAtAsync("abandoned");
@@ -234,7 +180,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     {
         await using var limited = await StartGatewayAsync(directory, backend.Address, "streaming:\n  maxMessageSize: 1024");
         using var small = new GrpcClient(limited.Http2Address!);
-        await using var call = small.StartCall(Stream + "ClientStream", deadlineUtc: Deadline());
+        await using var call = small.StartCall(Service + "ClientStream", deadlineUtc: Deadline());
         await call.WriteMessageAsync(new StreamRequest { Text = "fits" }.ToByteArray());
         await call.WriteMessageAsync(new StreamRequest { Text = new string('x', 4096) }.ToByteArray());
         await call.CompleteRequestAsync();
@@ -254,17 +200,4 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
         Assert.Equal(GrpcStatusCode.Ok, result.Status.Code);
         Assert.Equal(2000, EchoResponse.Parser.ParseFrom(result.Message.Span).Request.Id.Length);
     }
-
-    internal static async Task<List<StreamReply>> ReadAllAsync(GrpcCall call)
-    {
-        var replies = new List<StreamReply>();
-        while (await call.MoveNextAsync())
-        {
-            replies.Add(StreamReply.Parser.ParseFrom(call.Current.Span));
-        }
-
-        return replies;
-    }
-
-    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);
 }

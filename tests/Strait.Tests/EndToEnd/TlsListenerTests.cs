@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Google.Protobuf;
 using Strait.Echo.V1;
 using Strait.Wire;
 
@@ -68,11 +67,9 @@ public sealed class TlsListenerTests : IAsyncLifetime
         using var handler = new SocketsHttpHandler();
         handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString();
         using var client = new GrpcClient(gateway.Address, new GrpcClientOptions { HttpHandler = handler });
-        await using (var call = client.StartCall("/strait.echo.v1.StreamService/ServerStream", deadlineUtc: DateTime.UtcNow.AddSeconds(20)))
+        await using (var call = await StreamServiceCalls.StartServerStreamAsync(client, new StreamRequest { Text = "tls", Count = 3 }, DateTime.UtcNow.AddSeconds(20)))
         {
-            Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "tls", Count = 3 }.ToByteArray()));
-            await call.CompleteRequestAsync();
-            var replies = await GrpcPassthroughTests.ReadAllAsync(call);
+            var replies = await StreamServiceCalls.ReadAllAsync(call);
             Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
             Assert.Equal([0, 1, 2], replies.Select(r => r.Index));
         }
