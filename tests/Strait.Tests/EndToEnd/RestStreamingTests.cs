@@ -192,8 +192,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
     [Fact]
     public async Task An_ndjson_body_split_across_many_reads_still_streams_one_message_per_line()
     {
-        using var content = new TrickleContent("{\"text\":\"first line, long enough to arrive in pieces\"}\r\n\n{\"text\":\"b\"}\n{\"text\":\"c\"}", chunk: 2);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson");
+        using var content = new TrickledBody("{\"text\":\"first line, long enough to arrive in pieces\"}\r\n\n{\"text\":\"b\"}\n{\"text\":\"c\"}", "application/x-ndjson", chunk: 2);
         using var response = await gateway.Http.PostAsync("/v1/stream:collect", content);
 
         var reply = await JsonReply.ReadAsync(response);
@@ -216,8 +215,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
     [Fact]
     public async Task A_json_array_body_streams_into_a_client_streaming_call_one_message_per_element_even_split_across_reads()
     {
-        using var content = new TrickleContent(" [ {\"text\":\"a\"}, {\"text\":\"b}]\"} ,{\"text\":\"c\", \"count\": 2} ]\n", chunk: 3);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var content = new TrickledBody(" [ {\"text\":\"a\"}, {\"text\":\"b}]\"} ,{\"text\":\"c\", \"count\": 2} ]\n", "application/json", chunk: 3);
         using var response = await gateway.Http.PostAsync("/v1/stream:collect", content);
 
         var reply = await JsonReply.ReadAsync(response);
@@ -237,28 +235,6 @@ public sealed class RestStreamingTests : IAsyncLifetime
 
         var problem = (await JsonReply.ReadAsync(response)).AssertProblem(400, "INVALID_ARGUMENT");
         Assert.StartsWith(detail, problem.Text("detail"), StringComparison.Ordinal);
-    }
-
-    /// <summary>A body sent a few bytes at a time, each piece flushed, so the gateway sees it in many reads.</summary>
-    private sealed class TrickleContent(string text, int chunk) : HttpContent
-    {
-        private readonly byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
-
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
-        {
-            for (var i = 0; i < bytes.Length; i += chunk)
-            {
-                await stream.WriteAsync(bytes.AsMemory(i, Math.Min(chunk, bytes.Length - i)));
-                await stream.FlushAsync();
-                await Task.Delay(5);
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
     }
 
     internal static List<(string? Id, string? Event, string Data)> ParseEvents(string text)
