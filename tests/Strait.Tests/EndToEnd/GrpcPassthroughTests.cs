@@ -12,52 +12,19 @@ namespace Strait.Tests.EndToEnd;
 /// </summary>
 public sealed class GrpcPassthroughTests : IAsyncLifetime
 {
-    private BackendProcess backend = null!;
-    private GatewayProcess gateway = null!;
+    private BackendBehindGateway stack = null!;
     private GrpcClient client = null!;
-    private DirectoryInfo directory = null!;
 
     public async Task InitializeAsync()
     {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        directory = Directory.CreateTempSubdirectory("strait-grpc-");
-        gateway = await StartGatewayAsync(directory, backend.Address);
-        client = new GrpcClient(gateway.Http2Address!);
-    }
-
-    internal static async Task<GatewayProcess> StartGatewayAsync(
-        DirectoryInfo directory, string backendAddress, string extra = "", IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
-        var config = Path.Combine(directory.FullName, $"strait-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            http2Listen: http://127.0.0.1:0
-            schema:
-              protos: ["{Path.Combine(protos, "stream.proto")}", "{Path.Combine(protos, "echo.proto")}"]
-              protoPaths: ["{protos}"]
-            backend:
-              addresses: ["{backendAddress}"]
-            http:
-              rules:
-                - selector: strait.echo.v1.StreamService.ServerStream
-                  get: "/v1/stream/{"{text}"}"
-                - selector: strait.echo.v1.StreamService.ClientStream
-                  post: "/v1/stream:collect"
-                  body: "*"
-                - selector: strait.echo.v1.StreamService.BidiStream
-                  post: "/v1/chat"
-                  body: "*"
-            {extra}
-            """);
-        return await GatewayProcess.StartAsync(environment, "--config", config);
+        stack = await BackendBehindGateway.StartNodeEchoAsync();
+        client = new GrpcClient(stack.Gateway.Http2Address!);
     }
 
     public async Task DisposeAsync()
     {
         client.Dispose();
-        await gateway.DisposeAsync();
-        await backend.DisposeAsync();
-        directory.Delete(recursive: true);
+        await stack.DisposeAsync();
     }
 
     [Fact]
@@ -72,7 +39,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
         Assert.Equal("/strait.echo.v1.EchoService/Echo", reply.PeerMethod);
         Assert.Equal("blue", reply.Metadata["x-team"]);
         Assert.True(reply.Metadata.ContainsKey("x-request-id"), "Strait adds its request id");
-        Assert.Equal(backend.ReplicaId, result.ResponseHeaders.GetValues("x-replica-id").Single());
+        Assert.Equal(stack.Backend.ReplicaId, result.ResponseHeaders.GetValues("x-replica-id").Single());
         Assert.Equal("seen", result.Trailers.GetValues("x-audit").Single());
         Assert.Single(result.Trailers.GetValues("processing-time"));
     }
@@ -97,7 +64,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
         Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
         Assert.Equal(Enumerable.Range(0, 50), replies.Select(r => r.Index));
         Assert.All(replies, r => Assert.Equal(1000, r.Payload.Length));
-        Assert.Equal(backend.ReplicaId, (await call.ResponseHeadersAsync).GetValues("x-replica-id").Single());
+        Assert.Equal(stack.Backend.ReplicaId, (await call.ResponseHeadersAsync).GetValues("x-replica-id").Single());
     }
 
     [Fact]
@@ -128,7 +95,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     public async Task A_json_body_sent_as_grpc_web_is_answered_and_the_keep_alive_connection_answers_the_next_request()
     {
         using var socket = new System.Net.Sockets.TcpClient();
-        await socket.ConnectAsync(gateway.Address.Host, gateway.Address.Port);
+        await socket.ConnectAsync(stack.Gateway.Address.Host, stack.Gateway.Address.Port);
         var stream = socket.GetStream();
         const string json = "{\"id\":\"not a grpc-web frame\"}";
         await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
@@ -144,7 +111,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
         Assert.Contains("grpc-status:13", answers[..second], StringComparison.Ordinal);
         Assert.StartsWith("HTTP/1.1 200 ", answers[second..], StringComparison.Ordinal);
         Assert.Contains("\"after\"", answers[second..], StringComparison.Ordinal);
-        Assert.DoesNotContain("Reading is already in progress", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Reading is already in progress", stack.Gateway.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -158,7 +125,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
         var call = await StartServerStreamAsync(client, new StreamRequest { Text = "abandoned", Count = 10_000, IntervalMs = 20 });
         Assert.True(await call.MoveNextAsync());
 
-        var cancelled = backend.ServerStreamCancelledAtAsync("abandoned");
+        var cancelled = stack.Backend.ServerStreamCancelledAtAsync("abandoned");
         var resetAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await call.DisposeAsync();
 
@@ -178,7 +145,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     [Fact]
     public async Task A_message_over_the_size_limit_fails_the_call_with_resource_exhausted()
     {
-        await using var limited = await StartGatewayAsync(directory, backend.Address, "streaming:\n  maxMessageSize: 1024");
+        await using var limited = await stack.StartEchoGatewayAsync("streaming:\n  maxMessageSize: 1024");
         using var small = new GrpcClient(limited.Http2Address!);
         await using var call = small.StartCall(Service + "ClientStream", deadlineUtc: Deadline());
         await call.WriteMessageAsync(new StreamRequest { Text = "fits" }.ToByteArray());
@@ -194,7 +161,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     [Fact]
     public async Task Gzip_compressed_requests_are_accepted()
     {
-        using var gzip = new GrpcClient(gateway.Http2Address!, new GrpcClientOptions { RequestCompression = GrpcCompression.Gzip });
+        using var gzip = new GrpcClient(stack.Gateway.Http2Address!, new GrpcClientOptions { RequestCompression = GrpcCompression.Gzip });
         using var result = await gzip.InvokeUnaryAsync("/strait.echo.v1.EchoService/Echo", new EchoRequest { Id = new string('z', 2000) }.ToByteArray(), deadlineUtc: Deadline());
 
         Assert.Equal(GrpcStatusCode.Ok, result.Status.Code);
