@@ -1,4 +1,4 @@
-namespace Strait.Tests.EndToEnd;
+namespace Strait.Tests.Support;
 
 /// <summary>
 /// A backend process, a gateway process in front of it, and the temporary folder the gateway's configuration is
