@@ -5,32 +5,19 @@
 # identical runs; the machine's idle share is printed to show whether the run was CPU-bound.
 # Usage: bench/run-cpu-per-call.sh [rounds] [requests] [concurrency]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rounds="${1:-3}"
 requests="${2:-20000}"
 concurrency="${3:-16}"
-out="$root/artifacts/bench"
-dotnet build "$root/bench/Strait.LoadTest" -c Release -o "$out/load" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/src/Strait.Server" -c Release -o "$out/strait" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/samples/TaskService" -c Release -o "$out/taskservice" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/bench/Strait.MinimalProxy" -c Release -o "$out/minimal" --nologo -v quiet -clp:ErrorsOnly
+build load bench/Strait.LoadTest
+build strait src/Strait.Server
+build taskservice samples/TaskService
+build minimal bench/Strait.MinimalProxy
 
-pids=()
-logs="$(mktemp -d)"
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$logs"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-mkfifo "$logs/stdin"
-sleep infinity > "$logs/stdin" & pids+=($!)
+track_processes
 dotnet "$out/taskservice/TaskService.dll" --port 0 > "$logs/tasks.log" 2>&1 < "$logs/stdin" & pids+=($!)
-for _ in $(seq 100); do grep -q LISTENING "$logs/tasks.log" && break; sleep 0.1; done
-tasks=$(awk '/LISTENING/ {print $2}' "$logs/tasks.log")
+wait_for "$logs/tasks.log" LISTENING
+tasks=$(listening_port "$logs/tasks.log")
 cat > "$logs/strait.yaml" <<YAML
 listen: http://127.0.0.1:0
 http2Listen: http://127.0.0.1:0
@@ -42,20 +29,14 @@ backend:
 YAML
 dotnet "$out/strait/Strait.Server.dll" serve --config "$logs/strait.yaml" > "$logs/gateway.log" 2>&1 & pids+=($!)
 strait_pid=$!
-for _ in $(seq 200); do grep -q 'strait: serving' "$logs/gateway.log" && break; sleep 0.1; done
-minimal_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-dotnet "$out/minimal/Strait.MinimalProxy.dll" "http://127.0.0.1:$tasks" "$minimal_port" > "$logs/minimal.log" 2>&1 & pids+=($!)
-minimal_pid=$!
-for _ in $(seq 100); do grep -q LISTENING "$logs/minimal.log" && break; sleep 0.1; done
-rest=$(sed -n 's/^strait: serving .* on \(http[^ ,]*\).*/\1/p' "$logs/gateway.log")
-grpc=$(sed -n 's/^strait: HTTP\/2 (gRPC) on \(http[^ ,]*\).*/\1/p' "$logs/gateway.log")
-name=$(curl -s -X POST "$rest/v1/tasks" -H 'content-type: application/json' \
-  -d '{"task":{"title":"bench","description":"a task of ordinary size","tags":["bench","load"],"priority":"PRIORITY_HIGH"}}' \
-  | sed -n 's/.*"name":"\([^"]*\)".*/\1/p')
+wait_for "$logs/gateway.log" 'strait: serving' 200
+start_minimal_proxy "127.0.0.1:$tasks"
+rest=$(serving_url "$logs/gateway.log")
+grpc=$(grpc_url "$logs/gateway.log")
+name=$(create_task "$rest")
 echo "TaskService 127.0.0.1:$tasks, minimal proxy 127.0.0.1:$minimal_port, gateway $rest (REST) $grpc (gRPC); $(nproc) cores"
 
 ticks_per_second=$(getconf CLK_TCK)
-process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 machine_ticks() { awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
 load() { dotnet "$out/load/Strait.LoadTest.dll" "$@"; }
 measure() {

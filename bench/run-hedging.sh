@@ -6,37 +6,23 @@
 # cluster's retry budget).
 # Usage: bench/run-hedging.sh [requests] [concurrency] [hedging-delay]     e.g. bench/run-hedging.sh 4000 8 00:00:00.020
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 requests="${1:-4000}"
 concurrency="${2:-8}"
 delay="${3:-00:00:00.020}"
 replicas=3
-out="$root/artifacts/bench"
-dotnet build "$root/bench/Strait.LoadTest" -c Release -o "$out/load" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/src/Strait.Server" -c Release -o "$out/strait" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/samples/TaskService" -c Release -o "$out/taskservice" --nologo -v quiet -clp:ErrorsOnly
+build load bench/Strait.LoadTest
+build strait src/Strait.Server
+build taskservice samples/TaskService
 
-pids=()
-logs="$(mktemp -d)"
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$logs"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# The replicas exit when their (redirected) stdin closes, so they read a pipe held open until cleanup.
-mkfifo "$logs/stdin"
-sleep infinity > "$logs/stdin" & pids+=($!)
+track_processes
 addresses=()
 for i in $(seq "$replicas"); do
   log="$logs/replica-$i.log"
   dotnet "$out/taskservice/TaskService.dll" --port 0 --replica-id "replica-$i" --tail-rate 0.05 --tail-ms 500 \
     > "$log" 2>&1 < "$logs/stdin" & pids+=($!)
-  for _ in $(seq 100); do grep -q LISTENING "$log" && break; sleep 0.1; done
-  addresses+=("\"127.0.0.1:$(awk '/LISTENING/ {print $2}' "$log")\"")
+  wait_for "$log" LISTENING
+  addresses+=("\"127.0.0.1:$(listening_port "$log")\"")
 done
 list=$(IFS=,; echo "${addresses[*]}")
 
@@ -56,10 +42,7 @@ backend:
 $resilience
 YAML
   dotnet "$out/strait/Strait.Server.dll" serve --config "$config" --listen http://127.0.0.1:0 > "$log" 2>&1 & pids+=($!)
-  for _ in $(seq 300); do grep -q 'strait: serving' "$log" && break; sleep 0.1; done
-  grep -q 'strait: serving' "$log" || { cat "$log"; exit 1; }
-  gateway=$(sed -n 's/^strait: serving .* on \(http[^ ,]*\).*/\1/p' "$log" | head -1)
-  admin=$(sed -n 's/^strait: admin on \(http[^ ,]*\).*/\1/p' "$log" | head -1)
+  await_gateway "$log"
 }
 
 attempts() { curl -s "$1/clusters" | jq '[.clusters[].endpoints[].requestsTotal] | add // 0'; }

@@ -13,40 +13,27 @@
 # (These reach only the load generator: the gateway reads every STRAIT_* variable as its own configuration.)
 # Usage: [PIN=1] [ROUNDS=N] [BACKEND_LATENCY_MS=N] [STREAM_INTERVAL_MS=N] [CONNECTIONS=N] bench/run-passthrough.sh [concurrency] [unary-requests] [streams] [messages-per-stream]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 concurrency="${1:-16}"
 requests="${2:-30000}"
 streams="${3:-400}"
 messages="${4:-500}"
-out="$root/artifacts/bench"
 if [ "${PIN:-0}" = 1 ]; then here=(taskset -c 0); gw=(taskset -c 1); else here=(); gw=(); fi
-dotnet build "$root/bench/Strait.LoadTest" -c Release -o "$out/load" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/src/Strait.Server" -c Release -o "$out/strait" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/samples/TaskService" -c Release -o "$out/taskservice" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/bench/Strait.MinimalProxy" -c Release -o "$out/minimal" --nologo -v quiet -clp:ErrorsOnly
+build load bench/Strait.LoadTest
+build strait src/Strait.Server
+build taskservice samples/TaskService
+build minimal bench/Strait.MinimalProxy
 [ -d "$root/samples/node-echo/node_modules" ] || npm ci --prefix "$root/samples/node-echo" --no-audit --no-fund --loglevel=error
 
-pids=()
-logs="$(mktemp -d)"
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$logs"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Both backends exit when their stdin closes, so they read a pipe held open until cleanup.
-mkfifo "$logs/stdin"
-sleep infinity > "$logs/stdin" & pids+=($!)
+track_processes
 ${here[@]+"${here[@]}"} dotnet "$out/taskservice/TaskService.dll" --port 0 --latency-ms "${BACKEND_LATENCY_MS:-0}" > "$logs/tasks.log" 2>&1 < "$logs/stdin" & pids+=($!)
 tasks_pid=$!
 ${here[@]+"${here[@]}"} node "$root/samples/node-echo/server.js" --port 0 > "$logs/echo.log" 2>&1 < "$logs/stdin" & pids+=($!)
 echo_pid=$!
-for _ in $(seq 100); do grep -q LISTENING "$logs/tasks.log" && grep -q LISTENING "$logs/echo.log" && break; sleep 0.1; done
-tasks=$(awk '/LISTENING/ {print $2}' "$logs/tasks.log")
-echo_port=$(awk '/LISTENING/ {print $2}' "$logs/echo.log")
+wait_for "$logs/tasks.log" LISTENING
+wait_for "$logs/echo.log" LISTENING
+tasks=$(listening_port "$logs/tasks.log")
+echo_port=$(listening_port "$logs/echo.log")
 
 protos="$root/samples/node-echo/protos"
 cat > "$logs/strait.yaml" <<YAML
@@ -69,23 +56,17 @@ YAML
 # Access logging is part of the gateway's cost in production, so it stays on (to a file) here too.
 ${gw[@]+"${gw[@]}"} dotnet "$out/strait/Strait.Server.dll" serve --config "$logs/strait.yaml" > "$logs/gateway.log" 2>&1 & pids+=($!)
 strait_pid=$!
-for _ in $(seq 200); do grep -q 'strait: serving' "$logs/gateway.log" && break; sleep 0.1; done
+wait_for "$logs/gateway.log" 'strait: serving' 200
 # The floor: a proxy that does nothing but copy one unary message each way, on the gateway's core.
-minimal_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-${gw[@]+"${gw[@]}"} dotnet "$out/minimal/Strait.MinimalProxy.dll" "http://127.0.0.1:$tasks" "$minimal_port" > "$logs/minimal.log" 2>&1 & pids+=($!)
-minimal_pid=$!
-for _ in $(seq 100); do grep -q LISTENING "$logs/minimal.log" && break; sleep 0.1; done
-rest=$(sed -n 's/^strait: serving .* on \(http[^ ,]*\).*/\1/p' "$logs/gateway.log")
-grpc=$(sed -n 's/^strait: HTTP\/2 (gRPC) on \(http[^ ,]*\).*/\1/p' "$logs/gateway.log")
+start_minimal_proxy "127.0.0.1:$tasks" ${gw[@]+"${gw[@]}"}
+rest=$(serving_url "$logs/gateway.log")
+grpc=$(grpc_url "$logs/gateway.log")
 
-name=$(curl -s -X POST "$rest/v1/tasks" -H 'content-type: application/json' \
-  -d '{"task":{"title":"bench","description":"a task of ordinary size","tags":["bench","load"],"priority":"PRIORITY_HIGH"}}' \
-  | sed -n 's/.*"name":"\([^"]*\)".*/\1/p')
+name=$(create_task "$rest")
 echo "TaskService 127.0.0.1:$tasks, node-echo 127.0.0.1:$echo_port, gateway $rest (REST) $grpc (gRPC), task $name; $(nproc) cores"
 # Besides the load generator's own line, each run prints the backend's and the proxy's CPU per request over the whole
 # run (warm-up included, so a little high), from /proc/<pid>/stat: where a hop's cost lands, and whether a side idled.
 ticks_per_second=$(getconf CLK_TCK)
-process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 run() {
   local label=$1 backend_pid=$2 proxy_pid=$3; shift 3
   local backend0 proxy0 started backend1 proxy1

@@ -9,15 +9,14 @@
 # The wrk lines add the gateway's CPU time per request (from /proc), which a busy machine disturbs less than req/s.
 # Usage: [BASELINE_DLL=/path/Strait.Server.dll] bench/run-preface-detection.sh [rounds] [requests] [wrk-seconds]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rounds="${1:-3}"
 requests="${2:-50000}"
 seconds="${3:-5}"
-out="$root/artifacts/bench"
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
-dotnet build "$root/bench/Strait.LoadTest" -c Release -o "$out/load" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/src/Strait.Server" -c Release -o "$out/strait" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/samples/TaskService" -c Release -o "$out/taskservice" --nologo -v quiet -clp:ErrorsOnly
+build load bench/Strait.LoadTest
+build strait src/Strait.Server
+build taskservice samples/TaskService
 
 pids=()
 logs=()
@@ -29,8 +28,8 @@ backend_log="$(mktemp)"; stdin_pipe="$(mktemp -u)"; logs+=("$backend_log")
 mkfifo "$stdin_pipe"
 sleep infinity > "$stdin_pipe" & pids+=($!)
 dotnet "$out/taskservice/TaskService.dll" --port 0 > "$backend_log" 2>&1 < "$stdin_pipe" & pids+=($!)
-for _ in $(seq 600); do grep -q LISTENING "$backend_log" && break; sleep 0.1; done
-port=$(awk '/LISTENING/ {print $2}' "$backend_log")
+wait_for "$backend_log" LISTENING 600
+port=$(listening_port "$backend_log")
 [ -n "$port" ] || { echo "TaskService did not start: $(cat "$backend_log")" >&2; exit 1; }
 
 # start NAME DLL [VAR=VALUE]: a gateway on a free loopback port; prints its URL.
@@ -39,19 +38,17 @@ start() {
   # The gateway refuses STRAIT_ variables it does not know, such as the load generator's.
   env $(compgen -e | sed -n 's/^STRAIT_LOAD_/-u &/p') ${3:+"$3"} dotnet "$2" serve --proto "$root/samples/TaskService/Protos/todo.proto" \
     --backend "127.0.0.1:$port" --listen http://127.0.0.1:0 > "$log" 2>&1 & pids+=($!); gateway_pid[$1]=$!
-  for _ in $(seq 600); do grep -q 'strait: serving' "$log" && break; sleep 0.1; done
+  wait_for "$log" 'strait: serving' 600
   urls[$1]=$(sed -n 's/.* on \(http[^ ,]*\).*/\1/p' "$log" | head -1)
   [ -n "${urls[$1]}" ] || { echo "gateway $1 did not start: $(cat "$log")" >&2; exit 1; }
 }
-# cpu PID: user + system CPU time so far, in clock ticks.
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ticks=$(getconf CLK_TCK)
 # measure LABEL [WRK-ARGS...]: wrk against $side for $seconds, with the gateway's CPU time per request.
 measure() {
   local label=$1 before used report; shift
-  before=$(cpu "${gateway_pid[$side]}")
+  before=$(process_ticks "${gateway_pid[$side]}")
   report=$(wrk -t1 -c16 -d"${seconds}s" --latency "$@" "${urls[$side]}/v1/$name")
-  used=$(( $(cpu "${gateway_pid[$side]}") - before ))
+  used=$(( $(process_ticks "${gateway_pid[$side]}") - before ))
   echo "$label $(awk -v used="$used" -v ticks="$ticks" '/requests in/ {n=$1} /Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
     /Non-2xx|Socket errors/ {err=err", "$0} END {printf "%s req/s, p50 %s, p99 %s, gateway CPU %.0f us/request%s\n", rps, p50, p99, used / ticks * 1e6 / n, err}' <<< "$report")"
 }
@@ -64,9 +61,7 @@ if [ -n "${BASELINE_DLL:-}" ]; then
   start baseline "$BASELINE_DLL"
 fi
 
-name=$(curl -s -X POST "${urls[detect]}/v1/tasks" -H 'content-type: application/json' \
-  -d '{"task":{"title":"bench","description":"a task of ordinary size","tags":["bench","load"],"priority":"PRIORITY_HIGH"}}' \
-  | sed -n 's/.*"name":"\([^"]*\)".*/\1/p')
+name=$(create_task "${urls[detect]}")
 echo "backend 127.0.0.1:$port, task $name; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for side in "${sides[@]}"; do echo "$side: ${urls[$side]}"; done
 for round in $(seq "$rounds"); do

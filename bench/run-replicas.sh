@@ -8,49 +8,31 @@
 # MAX_CONCURRENCY=N gives every replica N workers (TaskService --max-concurrency): calls beyond N wait, as on a
 # backend whose capacity is bounded; without it a replica overlaps any number of delays (Task.Delay holds no core).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 requests="${1:-30000}"
 shift || true
 latencies=("$@")
 [ ${#latencies[@]} -gt 0 ] || latencies=(0 2)
 replicas=5
-out="$root/artifacts/bench"
-dotnet build "$root/bench/Strait.LoadTest" -c Release -o "$out/load" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/src/Strait.Server" -c Release -o "$out/strait" --nologo -v quiet -clp:ErrorsOnly
-dotnet build "$root/samples/TaskService" -c Release -o "$out/taskservice" --nologo -v quiet -clp:ErrorsOnly
+build load bench/Strait.LoadTest
+build strait src/Strait.Server
+build taskservice samples/TaskService
 
-pids=()      # everything this script started, killed on exit
-set_pids=()  # the processes of the current latency, stopped before the next one starts
-logs="$(mktemp -d)"
-stdin_pipe="$logs/stdin"
+track_processes  # $pids: everything this script started, stopped on exit
+set_pids=()      # the processes of the current latency, stopped before the next one starts
 stop_set() {
   for pid in "${set_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${set_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   set_pids=()
 }
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$logs"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 start() { "$@" & pids+=($!); set_pids+=($!); }
-
-# The replicas exit when their (redirected) stdin closes, so they read a pipe held open until cleanup.
-mkfifo "$stdin_pipe"
-sleep infinity > "$stdin_pipe" & pids+=($!)
 
 # Starts a gateway on a free port with the admin listener on (for the calls per endpoint); sets $gateway and $admin.
 start_gateway() {
   local log="$logs/gateway-$1.log"; shift
   start env STRAIT_ADMIN__LISTEN=http://127.0.0.1:0 dotnet "$out/strait/Strait.Server.dll" serve \
     --proto "$root/samples/TaskService/Protos/todo.proto" --listen http://127.0.0.1:0 "$@" > "$log" 2>&1
-  for _ in $(seq 300); do grep -q 'strait: serving' "$log" && break; sleep 0.1; done
-  grep -q 'strait: serving' "$log" || { cat "$log"; exit 1; }
-  gateway=$(sed -n 's/^strait: serving .* on \(http[^ ,]*\).*/\1/p' "$log" | head -1)
-  admin=$(sed -n 's/^strait: admin on \(http[^ ,]*\).*/\1/p' "$log" | head -1)
+  await_gateway "$log"
 }
 
 # Calls each replica has served through the gateway whose admin URL is $1, in replica order.
@@ -69,9 +51,9 @@ for latency in "${latencies[@]}"; do
     log="$logs/replica-$i.log"
     # Not through start(): a background command inside a function gets /dev/null as stdin unless it redirects its own.
     dotnet "$out/taskservice/TaskService.dll" --host 127.0.0.1 --port 0 --replica-id "replica-$i" \
-      --latency-ms "$latency" --max-concurrency "${MAX_CONCURRENCY:-0}" > "$log" 2>&1 < "$stdin_pipe" & pids+=($!); set_pids+=($!)
-    for _ in $(seq 100); do grep -q LISTENING "$log" && break; sleep 0.1; done
-    ports+=("$(awk '/LISTENING/ {print $2}' "$log")")
+      --latency-ms "$latency" --max-concurrency "${MAX_CONCURRENCY:-0}" > "$log" 2>&1 < "$logs/stdin" & pids+=($!); set_pids+=($!)
+    wait_for "$log" LISTENING
+    ports+=("$(listening_port "$log")")
   done
 
   backends=()

@@ -1,6 +1,6 @@
-using Google.Protobuf;
 using Strait.Echo.V1;
 using Strait.Wire;
+using static Strait.Tests.Support.StreamServiceCalls;
 
 namespace Strait.Tests.Backends;
 
@@ -11,7 +11,6 @@ namespace Strait.Tests.Backends;
 /// </summary>
 public sealed class StreamingBackendTests : IAsyncLifetime
 {
-    private const string Service = "/strait.echo.v1.StreamService/";
     private BackendProcess backend = null!;
     private GrpcClient client = null!;
 
@@ -30,7 +29,7 @@ public sealed class StreamingBackendTests : IAsyncLifetime
     [Fact]
     public async Task Server_streaming_sends_every_reply_in_order_then_ok()
     {
-        await using var call = await StartAsync("ServerStream", new StreamRequest { Text = "tick", Count = 5 });
+        await using var call = await StartServerStreamAsync(client, new StreamRequest { Text = "tick", Count = 5 });
 
         var replies = await ReadAllAsync(call);
 
@@ -41,82 +40,14 @@ public sealed class StreamingBackendTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_error_mid_stream_follows_the_replies_sent_before_it()
-    {
-        await using var call = await StartAsync("ServerStream", new StreamRequest { Count = 5, FailAfter = 2, FailCode = (int)GrpcStatusCode.Unavailable });
-
-        var replies = await ReadAllAsync(call);
-
-        Assert.Equal(2, replies.Count);
-        Assert.Equal(GrpcStatusCode.Unavailable, call.GetStatus().Code);
-        Assert.Equal("failed after 2 replies", call.GetStatus().Message);
-    }
+    public Task An_error_mid_stream_follows_the_replies_sent_before_it() => AssertAnErrorFollowsTheRepliesBeforeItAsync(client);
 
     [Fact]
-    public async Task Client_streaming_answers_once_after_the_client_half_closes()
-    {
-        await using var call = client.StartCall(Service + "ClientStream", deadlineUtc: Deadline());
-        foreach (var text in new[] { "a", "b", "c" })
-        {
-            Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = text }.ToByteArray()));
-        }
-
-        await call.CompleteRequestAsync();
-        var replies = await ReadAllAsync(call);
-
-        Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
-        Assert.Equal("a+b+c", replies.Single().Text);
-        Assert.Equal(3, replies.Single().Index);
-    }
+    public Task Client_streaming_answers_once_after_the_client_half_closes() => AssertAClientStreamIsAnsweredAfterTheHalfCloseAsync(client);
 
     [Fact]
-    public async Task Bidirectional_streaming_answers_each_message_as_it_arrives()
-    {
-        await using var call = client.StartCall(Service + "BidiStream", deadlineUtc: Deadline());
-        for (var i = 0; i < 3; i++)
-        {
-            Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "m" + i }.ToByteArray()));
-            Assert.True(await call.MoveNextAsync(), call.IsCompleted ? call.GetStatus().ToString() : "no reply");
-            var reply = StreamReply.Parser.ParseFrom(call.Current.Span);
-            Assert.Equal(("m" + i, i), (reply.Text, reply.Index));
-        }
-
-        await call.CompleteRequestAsync();
-        Assert.False(await call.MoveNextAsync());
-        Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
-    }
+    public Task Bidirectional_streaming_answers_each_message_as_it_arrives() => AssertABidirectionalStreamAnswersEachMessageAsync(client, messages: 3);
 
     [Fact]
-    public async Task A_slow_endless_stream_stops_at_the_deadline()
-    {
-        await using var call = client.StartCall(Service + "ServerStream", deadlineUtc: DateTime.UtcNow.AddMilliseconds(1500));
-        Assert.True(await call.WriteMessageAsync(new StreamRequest { Count = 1000, IntervalMs = 100 }.ToByteArray()));
-        await call.CompleteRequestAsync();
-
-        var replies = await ReadAllAsync(call);
-
-        Assert.Equal(GrpcStatusCode.DeadlineExceeded, call.GetStatus().Code);
-        Assert.InRange(replies.Count, 1, 16);
-    }
-
-    private async Task<GrpcCall> StartAsync(string method, StreamRequest request)
-    {
-        var call = client.StartCall(Service + method, deadlineUtc: Deadline());
-        Assert.True(await call.WriteMessageAsync(request.ToByteArray()));
-        await call.CompleteRequestAsync();
-        return call;
-    }
-
-    private static async Task<List<StreamReply>> ReadAllAsync(GrpcCall call)
-    {
-        var replies = new List<StreamReply>();
-        while (await call.MoveNextAsync())
-        {
-            replies.Add(StreamReply.Parser.ParseFrom(call.Current.Span));
-        }
-
-        return replies;
-    }
-
-    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);
+    public Task A_slow_endless_stream_stops_at_the_deadline() => AssertASlowStreamEndsAtTheDeadlineAsync(client, TimeSpan.FromMilliseconds(1500), maxReplies: 16);
 }

@@ -23,7 +23,7 @@ public sealed class AccessLogTests : IAsyncLifetime
     [Fact]
     public async Task A_stream_refused_by_the_per_client_cap_is_logged_as_resource_exhausted()
     {
-        await using var gateway = await GrpcPassthroughTests.StartGatewayAsync(directory, backend.Address, "streaming:\n  maxStreamsPerClient: 1");
+        await using var gateway = await BackendBehindGateway.StartEchoGatewayAsync(directory, backend.Address, "streaming:\n  maxStreamsPerClient: 1");
         using var held = await gateway.Http.GetAsync("/v1/stream/held?count=100000&payloadBytes=65536", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, held.StatusCode);
 

@@ -16,30 +16,18 @@ public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const long MemoryLimit = 150L * 1024 * 1024;
     private const int Payload = 64 * 1024;
-    private BackendProcess backend = null!;
-    private GatewayProcess gateway = null!;
-    private DirectoryInfo directory = null!;
+    private BackendBehindGateway stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        directory = Directory.CreateTempSubdirectory("strait-backpressure-");
-        gateway = await GrpcPassthroughTests.StartGatewayAsync(directory, backend.Address, "resilience:\n  default:\n    timeout: 00:04:00");
-    }
+    public async Task InitializeAsync() => stack = await BackendBehindGateway.StartNodeEchoAsync("resilience:\n  default:\n    timeout: 00:04:00");
 
-    public async Task DisposeAsync()
-    {
-        await gateway.DisposeAsync();
-        await backend.DisposeAsync();
-        directory.Delete(recursive: true);
-    }
+    public async Task DisposeAsync() => await stack.DisposeAsync();
 
     [Fact]
     public async Task A_gigabyte_streamed_to_a_slow_reader_keeps_the_gateways_memory_under_150_MB()
     {
         const int count = 16 * 1024;
-        using var client = new GrpcClient(gateway.Http2Address!);
-        using var memory = new MemorySampler(gateway.ProcessId);
+        using var client = new GrpcClient(stack.Gateway.Http2Address!);
+        using var memory = new MemorySampler(stack.Gateway.ProcessId);
         await using var call = client.StartCall("/strait.echo.v1.StreamService/ServerStream", deadlineUtc: DateTime.UtcNow.AddMinutes(5));
         Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "gigabyte", Count = count, PayloadBytes = Payload }.ToByteArray()));
         await call.CompleteRequestAsync();
@@ -65,7 +53,7 @@ public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_grpc_client_that_stops_reading_stalls_the_backends_writes()
     {
-        using var client = new GrpcClient(gateway.Http2Address!);
+        using var client = new GrpcClient(stack.Gateway.Http2Address!);
         await using var call = client.StartCall("/strait.echo.v1.StreamService/ServerStream", deadlineUtc: DateTime.UtcNow.AddMinutes(2));
         Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "stalled-grpc", Count = 100_000, PayloadBytes = Payload }.ToByteArray()));
         await call.CompleteRequestAsync();
@@ -80,7 +68,7 @@ public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_rest_client_that_stops_reading_an_ndjson_stream_stalls_the_backends_writes()
     {
-        using var response = await gateway.Http.GetAsync(
+        using var response = await stack.Gateway.Http.GetAsync(
             string.Create(CultureInfo.InvariantCulture, $"/v1/stream/stalled-rest?count=100000&payloadBytes={Payload}"), HttpCompletionOption.ResponseHeadersRead);
         await using var body = await response.Content.ReadAsStreamAsync();
         var buffer = new byte[Payload];
@@ -92,8 +80,7 @@ public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_stalled_stream_past_the_idle_timeout_is_ended_and_gives_its_place_back()
     {
-        await using var limited = await GrpcPassthroughTests.StartGatewayAsync(
-            directory, backend.Address, "streaming:\n  idleTimeout: 00:00:00.500\n  maxStreamsPerClient: 1");
+        await using var limited = await stack.StartEchoGatewayAsync("streaming:\n  idleTimeout: 00:00:00.500\n  maxStreamsPerClient: 1");
         using var client = new GrpcClient(limited.Http2Address!);
         await using var stalled = client.StartCall("/strait.echo.v1.StreamService/ServerStream", deadlineUtc: DateTime.UtcNow.AddMinutes(2));
         Assert.True(await stalled.WriteMessageAsync(new StreamRequest { Text = "idle-stalled", Count = 100_000, PayloadBytes = Payload }.ToByteArray()));
@@ -102,7 +89,7 @@ public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The reader stops; once nothing has passed for the idle timeout the gateway ends the stream, cancels the
         // backend and frees the client's only place, so a new stream is admitted.
-        await backend.ServerStreamCancelledAtAsync("idle-stalled");
+        await stack.Backend.ServerStreamCancelledAtAsync("idle-stalled");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         GrpcStatusCode code;
         do
@@ -110,7 +97,7 @@ public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
             await using var next = client.StartCall("/strait.echo.v1.StreamService/ServerStream", deadlineUtc: DateTime.UtcNow.AddSeconds(10));
             await next.WriteMessageAsync(new StreamRequest { Text = "after", Count = 1 }.ToByteArray());
             await next.CompleteRequestAsync();
-            await GrpcPassthroughTests.ReadAllAsync(next);
+            await StreamServiceCalls.ReadAllAsync(next);
             code = next.GetStatus().Code;
         }
         while (code == GrpcStatusCode.ResourceExhausted && clock.Elapsed < TimeSpan.FromSeconds(10) && await Delay());
@@ -127,14 +114,14 @@ public sealed class BackpressureTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>The stream's written count stops moving, far short of the total, while the gateway's memory stays bounded.</summary>
     private async Task AssertBackendStallsAsync(string text)
     {
-        using var memory = new MemorySampler(gateway.ProcessId);
+        using var memory = new MemorySampler(stack.Gateway.ProcessId);
         var previous = -1;
         var stable = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (stable < 4 && clock.Elapsed < TimeSpan.FromSeconds(20))
         {
             await Task.Delay(250);
-            var sent = (await backend.ServerStreamProgressAsync()).GetValueOrDefault(text, -1);
+            var sent = (await stack.Backend.ServerStreamProgressAsync()).GetValueOrDefault(text, -1);
             stable = sent == previous ? stable + 1 : 0;
             previous = sent;
         }

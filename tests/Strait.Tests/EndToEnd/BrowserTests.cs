@@ -294,7 +294,7 @@ public abstract class BrowserPageTests : IAsyncLifetime
     }
 
     private protected virtual Task<GatewayProcess> StartGatewayAsync(DirectoryInfo directory, BackendProcess backend) =>
-        GrpcPassthroughTests.StartGatewayAsync(directory, backend.Address, "cors:\n  allowedOrigins: [\"*\"]");
+        BackendBehindGateway.StartEchoGatewayAsync(directory, backend.Address, "cors:\n  allowedOrigins: [\"*\"]");
 
     private protected abstract Task<BackendProcess> StartBackendAsync();
 

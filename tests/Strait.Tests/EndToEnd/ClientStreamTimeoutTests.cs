@@ -236,29 +236,19 @@ public sealed class ClientStreamTimeoutTests : IClassFixture<ClientStreamTimeout
         }
     }
 
-    public sealed class Fixture : IAsyncLifetime
+    public sealed class Fixture : BackendBehindGatewayFixture
     {
-        private BackendProcess backend = null!;
-        private GatewayProcess gateway = null!;
-        private DirectoryInfo directory = null!;
-
-        public Uri Address => gateway.Address;
+        public Uri Address => Gateway.Address;
 
         public HttpClient Client(string version) => version == "2.0"
-            ? new HttpClient { BaseAddress = gateway.Http2Address, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact }
-            : new HttpClient { BaseAddress = gateway.Address };
+            ? new HttpClient { BaseAddress = Gateway.Http2Address, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact }
+            : new HttpClient { BaseAddress = Gateway.Address };
 
-        public async Task InitializeAsync()
-        {
-            backend = await BackendProcess.StartNodeEchoAsync();
-            directory = Directory.CreateTempSubdirectory("strait-client-stream-");
-            var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
-            var config = Path.Combine(directory.FullName, "strait.yaml");
-            await File.WriteAllTextAsync(config, $"""
+        private protected override Task<BackendBehindGateway> StartAsync() => BackendBehindGateway.StartNodeEchoAsync(backend => $"""
                 http2Listen: http://127.0.0.1:0
                 schema:
-                  protos: ["{Path.Combine(protos, "stream.proto")}"]
-                  protoPaths: ["{protos}"]
+                  protos: ["{Path.Combine(BackendBehindGateway.EchoProtos, "stream.proto")}"]
+                  protoPaths: ["{BackendBehindGateway.EchoProtos}"]
                 backend:
                   addresses: ["{backend.Address}"]
                 http:
@@ -270,14 +260,5 @@ public sealed class ClientStreamTimeoutTests : IClassFixture<ClientStreamTimeout
                   maxStreamsPerClient: 1
                   requestBodyIdleTimeout: {IdleTimeout}
                 """);
-            gateway = await GatewayProcess.StartAsync("--config", config);
-        }
-
-        public async Task DisposeAsync()
-        {
-            await gateway.DisposeAsync();
-            await backend.DisposeAsync();
-            directory.Delete(recursive: true);
-        }
     }
 }

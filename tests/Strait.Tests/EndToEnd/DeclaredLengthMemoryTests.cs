@@ -28,49 +28,37 @@ public sealed class DeclaredLengthMemoryTests(ITestOutputHelper output) : IAsync
     private const long MemoryLimit = 200L * 1024 * 1024;
     private const int Refused = (int)GrpcStatusCode.ResourceExhausted;
     private static readonly string[] Methods = ["/strait.echo.v1.StreamService/ClientStream", "/strait.echo.v1.EchoService/Echo"];
-    private BackendProcess backend = null!;
-    private GatewayProcess gateway = null!;
-    private DirectoryInfo directory = null!;
+    private BackendBehindGateway stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        directory = Directory.CreateTempSubdirectory("strait-declared-length-");
-        gateway = await GrpcPassthroughTests.StartGatewayAsync(
-            directory, backend.Address, environment: new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = HeapHardLimit });
-    }
+    public async Task InitializeAsync() =>
+        stack = await BackendBehindGateway.StartNodeEchoAsync(environment: new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = HeapHardLimit });
 
-    public async Task DisposeAsync()
-    {
-        await gateway.DisposeAsync();
-        await backend.DisposeAsync();
-        directory.Delete(recursive: true);
-    }
+    public async Task DisposeAsync() => await stack.DisposeAsync();
 
     [Fact]
     public async Task Headers_declaring_4_MiB_without_their_payload_neither_crash_the_gateway_nor_take_its_memory()
     {
-        using var memory = new MemorySampler(gateway.ProcessId);
+        using var memory = new MemorySampler(stack.Gateway.ProcessId);
         var calls = new List<HeaderOnlyCall>();
         try
         {
             for (var i = 0; i < CallsPerProtocol; i++)
             {
-                calls.Add(await GrpcWebCall.StartAsync(gateway.Address, Methods[i % 2]));
-                calls.Add(NativeCall.Start(gateway.Http2Address!, Methods[i % 2]));
+                calls.Add(await GrpcWebCall.StartAsync(stack.Gateway.Address, Methods[i % 2]));
+                calls.Add(NativeCall.Start(stack.Gateway.Http2Address!, Methods[i % 2]));
             }
 
             // Every call beyond the budget's is answered at once. The wait for those answers is generous (two cores
             // shared with other builds), and the held calls stay a few seconds more, as an attacker's would.
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (calls.Count(c => c.Status.IsCompleted) < calls.Count - Held && clock.Elapsed < TimeSpan.FromSeconds(20) && !gateway.HasExited)
+            while (calls.Count(c => c.Status.IsCompleted) < calls.Count - Held && clock.Elapsed < TimeSpan.FromSeconds(20) && !stack.Gateway.HasExited)
             {
                 await Task.Delay(100);
             }
 
             await Task.Delay(TimeSpan.FromSeconds(3));
 
-            Assert.False(gateway.HasExited, "the gateway died:\n" + gateway.Output[^Math.Min(4000, gateway.Output.Length)..]);
+            Assert.False(stack.Gateway.HasExited, "the gateway died:\n" + stack.Gateway.Output[^Math.Min(4000, stack.Gateway.Output.Length)..]);
             var answers = calls.Where(c => c.Status.IsCompleted).Select(c => c.Status.Result).ToList();
             var waiting = calls.Count - answers.Count;
             output.WriteLine($"{answers.Count} calls answered ({string.Join(", ", answers.GroupBy(a => a).Select(g => $"{g.Count()} x {g.Key}"))}), {waiting} waiting for their payload; resident memory peaked at {memory.Peak / (1024 * 1024)} MB");
@@ -88,7 +76,7 @@ public sealed class DeclaredLengthMemoryTests(ITestOutputHelper output) : IAsync
 
         // The held calls' reservations come back once their clients leave: a message larger than an HTTP/2 stream's
         // flow-control window (so assembled from many reads, with a reservation) and a unary call go through.
-        using var client = new GrpcClient(gateway.Http2Address!);
+        using var client = new GrpcClient(stack.Gateway.Http2Address!);
         var text = new string('m', 1024 * 1024);
         var retrying = System.Diagnostics.Stopwatch.StartNew();
         GrpcStatus status;
@@ -97,7 +85,7 @@ public sealed class DeclaredLengthMemoryTests(ITestOutputHelper output) : IAsync
             await using var call = client.StartCall(Methods[0], deadlineUtc: DateTime.UtcNow.AddSeconds(20));
             await call.WriteMessageAsync(new StreamRequest { Text = text }.ToByteArray());
             await call.CompleteRequestAsync();
-            var replies = await GrpcPassthroughTests.ReadAllAsync(call);
+            var replies = await StreamServiceCalls.ReadAllAsync(call);
             status = call.GetStatus();
             if (status.Code == GrpcStatusCode.Ok)
             {
@@ -110,7 +98,7 @@ public sealed class DeclaredLengthMemoryTests(ITestOutputHelper output) : IAsync
         using var echo = await client.InvokeUnaryAsync(Methods[1], new EchoRequest { Id = "after" }.ToByteArray(), deadlineUtc: DateTime.UtcNow.AddSeconds(20));
         Assert.Equal(GrpcStatusCode.Ok, echo.Status.Code);
         Assert.Equal("after", EchoResponse.Parser.ParseFrom(echo.Message.Span).Request.Id);
-        Assert.False(gateway.HasExited);
+        Assert.False(stack.Gateway.HasExited);
     }
 
     private static async Task<bool> DelayAsync()

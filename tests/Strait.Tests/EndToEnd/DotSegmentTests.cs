@@ -11,23 +11,12 @@ namespace Strait.Tests.EndToEnd;
 /// segments: the shape of the bypass where skipping was decided on Kestrel's normalised path and routing on the raw
 /// target. Requests go over raw sockets so that the client does not remove the dot segments itself.
 /// </summary>
-public sealed class DotSegmentFixture : IAsyncLifetime
+public sealed class DotSegmentFixture : BackendBehindGatewayFixture
 {
-    private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("strait-dot-segment-tests-");
-    private BackendProcess? backend;
-    private GatewayProcess? gateway;
-
-    internal GatewayProcess Gateway => gateway!;
-
-    public async Task InitializeAsync()
-    {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
-        var config = Path.Combine(directory.FullName, "strait.yaml");
-        File.WriteAllText(config, $$"""
+    private protected override Task<BackendBehindGateway> StartAsync() => BackendBehindGateway.StartNodeEchoAsync(backend => $$"""
             schema:
-              protos: ["{{Path.Combine(protos, "echo.proto")}}"]
-              protoPaths: ["{{protos}}"]
+              protos: ["{{Path.Combine(BackendBehindGateway.EchoProtos, "echo.proto")}}"]
+              protoPaths: ["{{BackendBehindGateway.EchoProtos}}"]
             backend:
               addresses: ["{{backend.Address}}"]
             http:
@@ -42,23 +31,6 @@ public sealed class DotSegmentFixture : IAsyncLifetime
               rules:
                 - { httpHeader: Authorization, grpcMetadata: authorization, required: true }
             """);
-        gateway = await GatewayProcess.StartAsync("--config", config);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (gateway is not null)
-        {
-            await gateway.DisposeAsync();
-        }
-
-        if (backend is not null)
-        {
-            await backend.DisposeAsync();
-        }
-
-        directory.Delete(recursive: true);
-    }
 }
 
 public sealed class DotSegmentTests(DotSegmentFixture fixture) : IClassFixture<DotSegmentFixture>

@@ -8,23 +8,11 @@ namespace Strait.Tests.EndToEnd;
 /// schema from the backend's Grpc.AspNetCore.Server.Reflection service and checks the backend's Grpc.HealthCheck
 /// service, so every test of the collection also depends on those two standard services working with Strait.
 /// </summary>
-public sealed class DotnetStackFixture : IAsyncLifetime
+public sealed class DotnetStackFixture : BackendBehindGatewayFixture
 {
-    private BackendProcess? backend;
-    private GatewayProcess? gateway;
-    private DirectoryInfo? directory;
-
-    internal BackendProcess Backend => backend!;
-
-    internal GatewayProcess Gateway => gateway!;
-
-    public async Task InitializeAsync()
-    {
-        backend = await BackendProcess.StartGrpcDotnetAsync();
-        directory = Directory.CreateTempSubdirectory("strait-grpc-dotnet-");
-        var config = Path.Combine(directory.FullName, "strait.yaml");
-        // The stream service has no HTTP annotations (it is node-echo's contract): rules give it routes for REST and WebSocket.
-        await File.WriteAllTextAsync(config, $$"""
+    private protected override Task<BackendBehindGateway> StartAsync() => BackendBehindGateway.StartAsync(
+        BackendProcess.StartGrpcDotnetAsync,
+        (directory, backend) => BackendBehindGateway.StartGatewayAsync(directory, $$"""
             http2Listen: http://127.0.0.1:0
             admin:
               listen: http://127.0.0.1:0
@@ -37,23 +25,12 @@ public sealed class DotnetStackFixture : IAsyncLifetime
               healthCheck:
                 enabled: true
                 interval: 00:00:00.200
-            http:
-              rules:
-                - selector: strait.echo.v1.StreamService.ServerStream
-                  get: "/v1/stream/{text}"
-                - selector: strait.echo.v1.StreamService.ClientStream
-                  post: "/v1/stream:collect"
-                  body: "*"
-                - selector: strait.echo.v1.StreamService.BidiStream
-                  post: "/v1/chat"
-                  body: "*"
+            {{BackendBehindGateway.StreamRoutes}}
             headers:
               rules:
                 - { httpHeader: X-Replica-Id, grpcMetadata: x-replica-id, direction: outgoing }
                 - { httpHeader: X-Server-Version, grpcMetadata: x-server-version, direction: outgoing }
-            """);
-        gateway = await GatewayProcess.StartAsync("--config", config);
-    }
+            """));
 
     /// <summary>A Grpc.Net.Client channel to the gateway's HTTP/2 port (h2c with prior knowledge), as to any gRPC server.</summary>
     internal GrpcChannel NativeChannel() => GrpcChannel.ForAddress(Gateway.Http2Address!);
@@ -76,21 +53,6 @@ public sealed class DotnetStackFixture : IAsyncLifetime
     {
         var text = await Gateway.Http.GetStringAsync(new Uri(Gateway.AdminAddress!, "/schema"));
         return JsonDocument.Parse(text).RootElement.Clone();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (gateway is not null)
-        {
-            await gateway.DisposeAsync();
-        }
-
-        if (backend is not null)
-        {
-            await backend.DisposeAsync();
-        }
-
-        directory?.Delete(recursive: true);
     }
 }
 

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Strait.Echo.V1;
 using static Strait.Tests.EndToEnd.DotnetStackCalls;
+using static Strait.Tests.EndToEnd.StreamServiceClientCalls;
 
 namespace Strait.Tests.EndToEnd;
 
@@ -69,58 +70,21 @@ public abstract class GrpcNetClientCallShapeTests
     public async Task An_error_mid_stream_follows_the_messages_sent_before_it()
     {
         using var channel = Channel();
-        var client = new StreamService.StreamServiceClient(channel);
-
-        using var call = client.ServerStream(new StreamRequest { Count = 5, FailAfter = 2, FailCode = (int)StatusCode.Unavailable }, deadline: Deadline());
-        var replies = new List<StreamReply>();
-        var error = await Assert.ThrowsAsync<RpcException>(async () =>
-        {
-            await foreach (var reply in call.ResponseStream.ReadAllAsync())
-            {
-                replies.Add(reply);
-            }
-        });
-
-        Assert.Equal(2, replies.Count);
-        Assert.Equal((StatusCode.Unavailable, "failed after 2 replies"), (error.StatusCode, error.Status.Detail));
+        await AssertAnErrorFollowsTheMessagesBeforeItAsync(new StreamService.StreamServiceClient(channel));
     }
 
     [Fact]
     public async Task A_client_stream_is_answered_once_the_client_half_closes()
     {
         using var channel = Channel();
-        var client = new StreamService.StreamServiceClient(channel);
-
-        using var call = client.ClientStream(deadline: Deadline());
-        foreach (var text in new[] { "a", "b", "c" })
-        {
-            await call.RequestStream.WriteAsync(new StreamRequest { Text = text });
-        }
-
-        await call.RequestStream.CompleteAsync();
-        var reply = await call;
-
-        Assert.Equal(("a+b+c", 3), (reply.Text, reply.Index));
-        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        await AssertAClientStreamIsAnsweredAfterTheHalfCloseAsync(new StreamService.StreamServiceClient(channel));
     }
 
     [Fact]
     public async Task A_bidirectional_stream_answers_each_message_before_the_next_is_sent()
     {
         using var channel = Channel();
-        var client = new StreamService.StreamServiceClient(channel);
-
-        using var call = client.BidiStream(deadline: Deadline());
-        for (var i = 0; i < 5; i++)
-        {
-            await call.RequestStream.WriteAsync(new StreamRequest { Text = "m" + i });
-            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-            Assert.Equal(("m" + i, i), (call.ResponseStream.Current.Text, call.ResponseStream.Current.Index));
-        }
-
-        await call.RequestStream.CompleteAsync();
-        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
-        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        await AssertABidirectionalStreamAnswersEachMessageAsync(new StreamService.StreamServiceClient(channel));
     }
 
     [Fact]

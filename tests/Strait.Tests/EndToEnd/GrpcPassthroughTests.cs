@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Strait.Echo.V1;
 using Strait.Wire;
+using static Strait.Tests.Support.StreamServiceCalls;
 
 namespace Strait.Tests.EndToEnd;
 
@@ -11,53 +12,19 @@ namespace Strait.Tests.EndToEnd;
 /// </summary>
 public sealed class GrpcPassthroughTests : IAsyncLifetime
 {
-    private const string Stream = "/strait.echo.v1.StreamService/";
-    private BackendProcess backend = null!;
-    private GatewayProcess gateway = null!;
+    private BackendBehindGateway stack = null!;
     private GrpcClient client = null!;
-    private DirectoryInfo directory = null!;
 
     public async Task InitializeAsync()
     {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        directory = Directory.CreateTempSubdirectory("strait-grpc-");
-        gateway = await StartGatewayAsync(directory, backend.Address);
-        client = new GrpcClient(gateway.Http2Address!);
-    }
-
-    internal static async Task<GatewayProcess> StartGatewayAsync(
-        DirectoryInfo directory, string backendAddress, string extra = "", IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
-        var config = Path.Combine(directory.FullName, $"strait-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            http2Listen: http://127.0.0.1:0
-            schema:
-              protos: ["{Path.Combine(protos, "stream.proto")}", "{Path.Combine(protos, "echo.proto")}"]
-              protoPaths: ["{protos}"]
-            backend:
-              addresses: ["{backendAddress}"]
-            http:
-              rules:
-                - selector: strait.echo.v1.StreamService.ServerStream
-                  get: "/v1/stream/{"{text}"}"
-                - selector: strait.echo.v1.StreamService.ClientStream
-                  post: "/v1/stream:collect"
-                  body: "*"
-                - selector: strait.echo.v1.StreamService.BidiStream
-                  post: "/v1/chat"
-                  body: "*"
-            {extra}
-            """);
-        return await GatewayProcess.StartAsync(environment, "--config", config);
+        stack = await BackendBehindGateway.StartNodeEchoAsync();
+        client = new GrpcClient(stack.Gateway.Http2Address!);
     }
 
     public async Task DisposeAsync()
     {
         client.Dispose();
-        await gateway.DisposeAsync();
-        await backend.DisposeAsync();
-        directory.Delete(recursive: true);
+        await stack.DisposeAsync();
     }
 
     [Fact]
@@ -72,7 +39,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
         Assert.Equal("/strait.echo.v1.EchoService/Echo", reply.PeerMethod);
         Assert.Equal("blue", reply.Metadata["x-team"]);
         Assert.True(reply.Metadata.ContainsKey("x-request-id"), "Strait adds its request id");
-        Assert.Equal(backend.ReplicaId, result.ResponseHeaders.GetValues("x-replica-id").Single());
+        Assert.Equal(stack.Backend.ReplicaId, result.ResponseHeaders.GetValues("x-replica-id").Single());
         Assert.Equal("seen", result.Trailers.GetValues("x-audit").Single());
         Assert.Single(result.Trailers.GetValues("processing-time"));
     }
@@ -90,82 +57,32 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     [Fact]
     public async Task Server_streaming_relays_every_message_then_the_status()
     {
-        await using var call = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline());
-        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "tick", Count = 50, PayloadBytes = 1000 }.ToByteArray()));
-        await call.CompleteRequestAsync();
+        await using var call = await StartServerStreamAsync(client, new StreamRequest { Text = "tick", Count = 50, PayloadBytes = 1000 });
 
         var replies = await ReadAllAsync(call);
 
         Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
         Assert.Equal(Enumerable.Range(0, 50), replies.Select(r => r.Index));
         Assert.All(replies, r => Assert.Equal(1000, r.Payload.Length));
-        Assert.Equal(backend.ReplicaId, (await call.ResponseHeadersAsync).GetValues("x-replica-id").Single());
+        Assert.Equal(stack.Backend.ReplicaId, (await call.ResponseHeadersAsync).GetValues("x-replica-id").Single());
     }
 
     [Fact]
-    public async Task An_error_mid_stream_follows_the_messages_sent_before_it()
-    {
-        await using var call = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline());
-        Assert.True(await call.WriteMessageAsync(new StreamRequest { Count = 5, FailAfter = 2, FailCode = (int)GrpcStatusCode.Unavailable }.ToByteArray()));
-        await call.CompleteRequestAsync();
-
-        var replies = await ReadAllAsync(call);
-
-        Assert.Equal(2, replies.Count);
-        Assert.Equal(GrpcStatusCode.Unavailable, call.GetStatus().Code);
-        Assert.Equal("failed after 2 replies", call.GetStatus().Message);
-    }
+    public Task An_error_mid_stream_follows_the_messages_sent_before_it() => AssertAnErrorFollowsTheRepliesBeforeItAsync(client);
 
     [Fact]
-    public async Task Client_streaming_forwards_each_message_and_the_half_close()
-    {
-        await using var call = client.StartCall(Stream + "ClientStream", deadlineUtc: Deadline());
-        foreach (var text in new[] { "a", "b", "c" })
-        {
-            Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = text }.ToByteArray()));
-        }
-
-        await call.CompleteRequestAsync();
-        var reply = (await ReadAllAsync(call)).Single();
-
-        Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
-        Assert.Equal(("a+b+c", 3), (reply.Text, reply.Index));
-    }
+    public Task Client_streaming_forwards_each_message_and_the_half_close() => AssertAClientStreamIsAnsweredAfterTheHalfCloseAsync(client);
 
     [Fact]
-    public async Task Bidirectional_streaming_answers_each_message_before_the_next_is_sent()
-    {
-        await using var call = client.StartCall(Stream + "BidiStream", deadlineUtc: Deadline());
-        for (var i = 0; i < 5; i++)
-        {
-            Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "m" + i }.ToByteArray()));
-            Assert.True(await call.MoveNextAsync(), call.IsCompleted ? call.GetStatus().ToString() : "no reply");
-            var reply = StreamReply.Parser.ParseFrom(call.Current.Span);
-            Assert.Equal(("m" + i, i), (reply.Text, reply.Index));
-        }
-
-        await call.CompleteRequestAsync();
-        Assert.False(await call.MoveNextAsync());
-        Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
-    }
+    public Task Bidirectional_streaming_answers_each_message_before_the_next_is_sent() => AssertABidirectionalStreamAnswersEachMessageAsync(client, messages: 5);
 
     [Fact]
-    public async Task The_clients_deadline_reaches_the_backend_and_ends_the_stream()
-    {
-        await using var call = client.StartCall(Stream + "ServerStream", deadlineUtc: DateTime.UtcNow.AddMilliseconds(1200));
-        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "deadline", Count = 1000, IntervalMs = 100 }.ToByteArray()));
-        await call.CompleteRequestAsync();
-
-        var replies = await ReadAllAsync(call);
-
-        Assert.Equal(GrpcStatusCode.DeadlineExceeded, call.GetStatus().Code);
-        Assert.InRange(replies.Count, 1, 14);
-    }
+    public Task The_clients_deadline_reaches_the_backend_and_ends_the_stream() => AssertASlowStreamEndsAtTheDeadlineAsync(client, TimeSpan.FromMilliseconds(1200), maxReplies: 14);
 
     [Fact]
     public async Task A_client_stream_that_sends_one_message_then_nothing_ends_at_its_deadline()
     {
-        await using var call = client.StartCall(Stream + "ClientStream", deadlineUtc: DateTime.UtcNow.AddMilliseconds(1000));
+        await using var call = client.StartCall(Service + "ClientStream", deadlineUtc: DateTime.UtcNow.AddMilliseconds(1000));
         Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "a" }.ToByteArray()));
 
         var replies = await ReadAllAsync(call).WaitAsync(TimeSpan.FromSeconds(15));
@@ -178,7 +95,7 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     public async Task A_json_body_sent_as_grpc_web_is_answered_and_the_keep_alive_connection_answers_the_next_request()
     {
         using var socket = new System.Net.Sockets.TcpClient();
-        await socket.ConnectAsync(gateway.Address.Host, gateway.Address.Port);
+        await socket.ConnectAsync(stack.Gateway.Address.Host, stack.Gateway.Address.Port);
         var stream = socket.GetStream();
         const string json = "{\"id\":\"not a grpc-web frame\"}";
         await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
@@ -194,25 +111,21 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
         Assert.Contains("grpc-status:13", answers[..second], StringComparison.Ordinal);
         Assert.StartsWith("HTTP/1.1 200 ", answers[second..], StringComparison.Ordinal);
         Assert.Contains("\"after\"", answers[second..], StringComparison.Ordinal);
-        Assert.DoesNotContain("Reading is already in progress", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Reading is already in progress", stack.Gateway.Output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_client_that_cancels_mid_stream_cancels_the_backend_stream()
     {
-        await using (var warm = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline()))
+        await using (var warm = await StartServerStreamAsync(client, new StreamRequest { Count = 1 }))
         {
-            await warm.WriteMessageAsync(new StreamRequest { Count = 1 }.ToByteArray());
-            await warm.CompleteRequestAsync();
             await ReadAllAsync(warm);
         }
 
-        var call = client.StartCall(Stream + "ServerStream", deadlineUtc: Deadline());
-        Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "abandoned", Count = 10_000, IntervalMs = 20 }.ToByteArray()));
-        await call.CompleteRequestAsync();
+        var call = await StartServerStreamAsync(client, new StreamRequest { Text = "abandoned", Count = 10_000, IntervalMs = 20 });
         Assert.True(await call.MoveNextAsync());
 
-        var cancelled = backend.ServerStreamCancelledAtAsync("abandoned");
+        var cancelled = stack.Backend.ServerStreamCancelledAtAsync("abandoned");
         var resetAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await call.DisposeAsync();
 
@@ -232,9 +145,9 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     [Fact]
     public async Task A_message_over_the_size_limit_fails_the_call_with_resource_exhausted()
     {
-        await using var limited = await StartGatewayAsync(directory, backend.Address, "streaming:\n  maxMessageSize: 1024");
+        await using var limited = await stack.StartEchoGatewayAsync("streaming:\n  maxMessageSize: 1024");
         using var small = new GrpcClient(limited.Http2Address!);
-        await using var call = small.StartCall(Stream + "ClientStream", deadlineUtc: Deadline());
+        await using var call = small.StartCall(Service + "ClientStream", deadlineUtc: Deadline());
         await call.WriteMessageAsync(new StreamRequest { Text = "fits" }.ToByteArray());
         await call.WriteMessageAsync(new StreamRequest { Text = new string('x', 4096) }.ToByteArray());
         await call.CompleteRequestAsync();
@@ -248,23 +161,10 @@ public sealed class GrpcPassthroughTests : IAsyncLifetime
     [Fact]
     public async Task Gzip_compressed_requests_are_accepted()
     {
-        using var gzip = new GrpcClient(gateway.Http2Address!, new GrpcClientOptions { RequestCompression = GrpcCompression.Gzip });
+        using var gzip = new GrpcClient(stack.Gateway.Http2Address!, new GrpcClientOptions { RequestCompression = GrpcCompression.Gzip });
         using var result = await gzip.InvokeUnaryAsync("/strait.echo.v1.EchoService/Echo", new EchoRequest { Id = new string('z', 2000) }.ToByteArray(), deadlineUtc: Deadline());
 
         Assert.Equal(GrpcStatusCode.Ok, result.Status.Code);
         Assert.Equal(2000, EchoResponse.Parser.ParseFrom(result.Message.Span).Request.Id.Length);
     }
-
-    internal static async Task<List<StreamReply>> ReadAllAsync(GrpcCall call)
-    {
-        var replies = new List<StreamReply>();
-        while (await call.MoveNextAsync())
-        {
-            replies.Add(StreamReply.Parser.ParseFrom(call.Current.Span));
-        }
-
-        return replies;
-    }
-
-    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);
 }

@@ -8,26 +8,14 @@ namespace Strait.Tests.EndToEnd;
 /// received and adds reply headers and trailers (<c>x-server-version</c>, <c>processing-time</c>, and whatever
 /// <c>echo-reply-header-*</c> / <c>echo-reply-trailer-*</c> metadata ask for).
 /// </summary>
-public sealed class HeaderMappingFixture : IAsyncLifetime
+public sealed class HeaderMappingFixture : BackendBehindGatewayFixture
 {
-    private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("strait-header-tests-");
-    private BackendProcess? backend;
-    private GatewayProcess? gateway;
+    internal string ConfigFile => BackendBehindGateway.ConfigFile(Directory);
 
-    internal GatewayProcess Gateway => gateway!;
-
-    internal string ConfigFile => Path.Combine(directory.FullName, "strait.yaml");
-
-    internal BackendProcess Backend => backend!;
-
-    public async Task InitializeAsync()
-    {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
-        File.WriteAllText(ConfigFile, $$"""
+    private protected override Task<BackendBehindGateway> StartAsync() => BackendBehindGateway.StartNodeEchoAsync(backend => $$"""
             schema:
-              protos: ["{{Path.Combine(protos, "echo.proto")}}", "{{Path.Combine(protos, "stream.proto")}}"]
-              protoPaths: ["{{protos}}"]
+              protos: ["{{Path.Combine(BackendBehindGateway.EchoProtos, "echo.proto")}}", "{{Path.Combine(BackendBehindGateway.EchoProtos, "stream.proto")}}"]
+              protoPaths: ["{{BackendBehindGateway.EchoProtos}}"]
             backend:
               addresses: ["{{backend.Address}}"]
             http:
@@ -61,23 +49,6 @@ public sealed class HeaderMappingFixture : IAsyncLifetime
                 - { httpHeader: X-Want-Checksum, grpcMetadata: echo-reply-trailer-checksum }
                 - { httpHeader: X-Checksum, grpcMetadata: checksum, direction: outgoing }
             """);
-        gateway = await GatewayProcess.StartAsync("--config", ConfigFile);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (gateway is not null)
-        {
-            await gateway.DisposeAsync();
-        }
-
-        if (backend is not null)
-        {
-            await backend.DisposeAsync();
-        }
-
-        directory.Delete(recursive: true);
-    }
 }
 
 public sealed class HeaderMappingTests(HeaderMappingFixture fixture) : IClassFixture<HeaderMappingFixture>

@@ -9,30 +9,18 @@ namespace Strait.Tests.EndToEnd;
 /// </summary>
 public sealed class NodeClientInteropTests : IAsyncLifetime
 {
-    private BackendProcess backend = null!;
-    private GatewayProcess gateway = null!;
-    private DirectoryInfo directory = null!;
+    private BackendBehindGateway stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        directory = Directory.CreateTempSubdirectory("strait-node-clients-");
-        gateway = await GrpcPassthroughTests.StartGatewayAsync(directory, backend.Address, "cors:\n  allowedOrigins: [\"*\"]");
-    }
+    public async Task InitializeAsync() => stack = await BackendBehindGateway.StartNodeEchoAsync("cors:\n  allowedOrigins: [\"*\"]");
 
-    public async Task DisposeAsync()
-    {
-        await gateway.DisposeAsync();
-        await backend.DisposeAsync();
-        directory.Delete(recursive: true);
-    }
+    public async Task DisposeAsync() => await stack.DisposeAsync();
 
     [Fact]
     public async Task A_grpc_js_client_calls_every_shape_through_the_gateway()
     {
-        var results = await RunClientAsync("grpc-js-client.js", $"{gateway.Http2Address!.Host}:{gateway.Http2Address.Port}");
+        var results = await RunClientAsync("grpc-js-client.js", $"{stack.Gateway.Http2Address!.Host}:{stack.Gateway.Http2Address.Port}");
 
-        await AssertGrpcJsResultsAsync(results, backend);
+        await AssertGrpcJsResultsAsync(results, stack.Backend);
     }
 
     /// <summary>What grpc-js-client.js must report for a backend serving the echo contract, which <paramref name="backend"/> must confirm.</summary>
@@ -65,9 +53,9 @@ public sealed class NodeClientInteropTests : IAsyncLifetime
     [InlineData("binary")]
     public async Task The_grpc_web_client_calls_unary_and_server_streaming_methods(string format)
     {
-        var results = await RunClientAsync("grpc-web-client.js", gateway.Address.ToString().TrimEnd('/'), format);
+        var results = await RunClientAsync("grpc-web-client.js", stack.Gateway.Address.ToString().TrimEnd('/'), format);
 
-        AssertGrpcWebResults(results, format, backend);
+        AssertGrpcWebResults(results, format, stack.Backend);
     }
 
     /// <summary>What grpc-web-client.js must report for a backend serving the echo contract.</summary>

@@ -12,50 +12,16 @@ namespace Strait.Tests.EndToEnd;
 [Collection(LoadCollection.Name)]
 public sealed class RestStreamingTests : IAsyncLifetime
 {
-    private static readonly string EchoProtos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
-    private BackendProcess backend = null!;
-    private GatewayProcess gateway = null!;
-    private DirectoryInfo directory = null!;
+    private BackendBehindGateway stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        directory = Directory.CreateTempSubdirectory("strait-stream-");
-        gateway = await StartGatewayAsync(string.Empty);
-    }
+    public async Task InitializeAsync() => stack = await BackendBehindGateway.StartNodeEchoAsync();
 
-    private async Task<GatewayProcess> StartGatewayAsync(string extra)
-    {
-        var config = Path.Combine(directory.FullName, $"strait-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            schema:
-              protos: ["{Path.Combine(EchoProtos, "stream.proto")}"]
-              protoPaths: ["{EchoProtos}"]
-            backend:
-              addresses: ["{backend.Address}"]
-            http:
-              rules:
-                - selector: strait.echo.v1.StreamService.ServerStream
-                  get: "/v1/stream/{"{text}"}"
-                - selector: strait.echo.v1.StreamService.ClientStream
-                  post: "/v1/stream:collect"
-                  body: "*"
-            {extra}
-            """);
-        return await GatewayProcess.StartAsync("--config", config);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await gateway.DisposeAsync();
-        await backend.DisposeAsync();
-        directory.Delete(recursive: true);
-    }
+    public async Task DisposeAsync() => await stack.DisposeAsync();
 
     [Fact]
     public async Task Messages_arrive_as_newline_delimited_json_by_default()
     {
-        using var response = await gateway.Http.GetAsync("/v1/stream/tick?count=3");
+        using var response = await stack.Gateway.Http.GetAsync("/v1/stream/tick?count=3");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
@@ -72,7 +38,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/sse?count=2");
         request.Headers.Accept.ParseAdd("text/event-stream");
         request.Headers.Add("Last-Event-ID", "41");
-        using var response = await gateway.Http.SendAsync(request);
+        using var response = await stack.Gateway.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
@@ -88,7 +54,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
     [Fact]
     public async Task An_error_after_the_first_message_is_the_last_line_or_event_with_the_problem()
     {
-        using var ndjson = await gateway.Http.GetAsync("/v1/stream/x?count=5&failAfter=2&failCode=14");
+        using var ndjson = await stack.Gateway.Http.GetAsync("/v1/stream/x?count=5&failAfter=2&failCode=14");
         Assert.Equal(HttpStatusCode.OK, ndjson.StatusCode);
         var lines = (await ndjson.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length);
@@ -99,7 +65,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/x?count=5&failAfter=2&failCode=14");
         request.Headers.Accept.ParseAdd("text/event-stream");
-        using var sse = await gateway.Http.SendAsync(request);
+        using var sse = await stack.Gateway.Http.SendAsync(request);
         var events = ParseEvents(await sse.Content.ReadAsStringAsync());
         Assert.Equal(["message", "message", "error"], events.Select(e => e.Event));
         Assert.Equal("UNAVAILABLE", JsonDocument.Parse(events[^1].Data).RootElement.GetProperty("grpcStatus").GetString());
@@ -108,7 +74,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
     [Fact]
     public async Task A_stream_of_no_messages_is_an_empty_200()
     {
-        using var response = await gateway.Http.GetAsync("/v1/stream/none?count=0");
+        using var response = await stack.Gateway.Http.GetAsync("/v1/stream/none?count=0");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(string.Empty, await response.Content.ReadAsStringAsync());
     }
@@ -116,7 +82,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
     [Fact]
     public async Task Each_message_is_flushed_as_it_arrives()
     {
-        using var response = await gateway.Http.GetAsync("/v1/stream/slow?count=3&intervalMs=400", HttpCompletionOption.ResponseHeadersRead);
+        using var response = await stack.Gateway.Http.GetAsync("/v1/stream/slow?count=3&intervalMs=400", HttpCompletionOption.ResponseHeadersRead);
         await using var body = await response.Content.ReadAsStreamAsync();
         using var reader = new StreamReader(body);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -134,26 +100,26 @@ public sealed class RestStreamingTests : IAsyncLifetime
     public async Task A_client_that_leaves_mid_stream_cancels_the_backend_stream()
     {
         // HttpClient drains an abandoned response for up to 2 s to reuse its connection; a client that leaves does not.
-        using var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = gateway.Address };
+        using var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = stack.Gateway.Address };
         var response = await http.GetAsync("/v1/stream/abandoned?count=1000&intervalMs=50", HttpCompletionOption.ResponseHeadersRead);
         var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         Assert.NotNull(await reader.ReadLineAsync());
 
-        var cancelled = backend.ServerStreamCancelledAtAsync("abandoned");
+        var cancelled = stack.Backend.ServerStreamCancelledAtAsync("abandoned");
         var leftAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         reader.Dispose();
         response.Dispose();
 
         // From the client closing its connection to the backend's cancellation: the acceptance bound is 100 ms.
         Assert.InRange(await cancelled - leftAt, 0, 100);
-        var logged = await gateway.WaitForLogLineAsync(l => l.Contains("GET /v1/stream/abandoned", StringComparison.Ordinal));
+        var logged = await stack.Gateway.WaitForLogLineAsync(l => l.Contains("GET /v1/stream/abandoned", StringComparison.Ordinal));
         Assert.Contains("→ 499 CANCELLED", logged, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Grpc_gateway_result_envelopes_and_keep_alive_comments_are_options()
     {
-        await using var options = await StartGatewayAsync("""
+        await using var options = await stack.StartEchoGatewayAsync("""
             streaming:
               envelope: result
               sseKeepAlive: 00:00:00.150
@@ -176,7 +142,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
     public async Task An_ndjson_body_streams_into_a_client_streaming_call_one_message_per_line()
     {
         using var lines = new StringContent("{\"text\":\"a\"}\n{\"text\":\"b\"}\r\n\n{\"text\":\"c\"}", System.Text.Encoding.UTF8, "application/x-ndjson");
-        using var response = await gateway.Http.PostAsync("/v1/stream:collect", lines);
+        using var response = await stack.Gateway.Http.PostAsync("/v1/stream:collect", lines);
 
         var reply = await JsonReply.ReadAsync(response);
         Assert.Equal(200, reply.Status);
@@ -184,7 +150,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
         Assert.Equal(3, reply.Body.GetProperty("index").GetInt32());
 
         // A plain JSON body is one message, as before.
-        using var single = await gateway.Http.PostAsync("/v1/stream:collect", new StringContent("{\"text\":\"solo\"}", System.Text.Encoding.UTF8, "application/json"));
+        using var single = await stack.Gateway.Http.PostAsync("/v1/stream:collect", new StringContent("{\"text\":\"solo\"}", System.Text.Encoding.UTF8, "application/json"));
         var solo = await JsonReply.ReadAsync(single);
         Assert.Equal(("solo", 1), (solo.Text("text"), solo.Body.GetProperty("index").GetInt32()));
     }
@@ -192,9 +158,8 @@ public sealed class RestStreamingTests : IAsyncLifetime
     [Fact]
     public async Task An_ndjson_body_split_across_many_reads_still_streams_one_message_per_line()
     {
-        using var content = new TrickleContent("{\"text\":\"first line, long enough to arrive in pieces\"}\r\n\n{\"text\":\"b\"}\n{\"text\":\"c\"}", chunk: 2);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson");
-        using var response = await gateway.Http.PostAsync("/v1/stream:collect", content);
+        using var content = new TrickledBody("{\"text\":\"first line, long enough to arrive in pieces\"}\r\n\n{\"text\":\"b\"}\n{\"text\":\"c\"}", "application/x-ndjson", chunk: 2);
+        using var response = await stack.Gateway.Http.PostAsync("/v1/stream:collect", content);
 
         var reply = await JsonReply.ReadAsync(response);
         Assert.Equal(200, reply.Status);
@@ -206,7 +171,7 @@ public sealed class RestStreamingTests : IAsyncLifetime
     public async Task An_invalid_line_is_a_400_naming_it_and_nothing_is_answered_for_the_lines_before()
     {
         using var lines = new StringContent("{\"text\":\"a\"}\n{\"nope\":1}\n{\"text\":\"c\"}\n", System.Text.Encoding.UTF8, "application/x-ndjson");
-        using var response = await gateway.Http.PostAsync("/v1/stream:collect", lines);
+        using var response = await stack.Gateway.Http.PostAsync("/v1/stream:collect", lines);
 
         var problem = (await JsonReply.ReadAsync(response)).AssertProblem(400, "INVALID_ARGUMENT");
         Assert.StartsWith("Line 2 of the request body is invalid", problem.Text("detail"), StringComparison.Ordinal);
@@ -216,9 +181,8 @@ public sealed class RestStreamingTests : IAsyncLifetime
     [Fact]
     public async Task A_json_array_body_streams_into_a_client_streaming_call_one_message_per_element_even_split_across_reads()
     {
-        using var content = new TrickleContent(" [ {\"text\":\"a\"}, {\"text\":\"b}]\"} ,{\"text\":\"c\", \"count\": 2} ]\n", chunk: 3);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        using var response = await gateway.Http.PostAsync("/v1/stream:collect", content);
+        using var content = new TrickledBody(" [ {\"text\":\"a\"}, {\"text\":\"b}]\"} ,{\"text\":\"c\", \"count\": 2} ]\n", "application/json", chunk: 3);
+        using var response = await stack.Gateway.Http.PostAsync("/v1/stream:collect", content);
 
         var reply = await JsonReply.ReadAsync(response);
         Assert.Equal(200, reply.Status);
@@ -233,32 +197,10 @@ public sealed class RestStreamingTests : IAsyncLifetime
     [InlineData("[{\"text\":\"a\"}] [{}]", "The request body is not a JSON array of messages: something follows the array")]
     public async Task A_broken_array_body_is_a_400_that_says_what_is_wrong(string body, string detail)
     {
-        using var response = await gateway.Http.PostAsync("/v1/stream:collect", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        using var response = await stack.Gateway.Http.PostAsync("/v1/stream:collect", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
         var problem = (await JsonReply.ReadAsync(response)).AssertProblem(400, "INVALID_ARGUMENT");
         Assert.StartsWith(detail, problem.Text("detail"), StringComparison.Ordinal);
-    }
-
-    /// <summary>A body sent a few bytes at a time, each piece flushed, so the gateway sees it in many reads.</summary>
-    private sealed class TrickleContent(string text, int chunk) : HttpContent
-    {
-        private readonly byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
-
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
-        {
-            for (var i = 0; i < bytes.Length; i += chunk)
-            {
-                await stream.WriteAsync(bytes.AsMemory(i, Math.Min(chunk, bytes.Length - i)));
-                await stream.FlushAsync();
-                await Task.Delay(5);
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
     }
 
     internal static List<(string? Id, string? Event, string Data)> ParseEvents(string text)

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Google.Protobuf;
 using Strait.Echo.V1;
 using Strait.Wire;
 
@@ -13,15 +12,19 @@ namespace Strait.Tests.EndToEnd;
 /// </summary>
 public sealed class TlsListenerTests : IAsyncLifetime
 {
-    private BackendProcess backend = null!;
-    private GatewayProcess gateway = null!;
-    private DirectoryInfo directory = null!;
+    private BackendBehindGateway stack = null!;
     private X509Certificate2 certificate = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => stack = await BackendBehindGateway.StartAsync(BackendProcess.StartNodeEchoAsync, StartGatewayAsync);
+
+    public async Task DisposeAsync()
     {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        directory = Directory.CreateTempSubdirectory("strait-tls-");
+        await stack.DisposeAsync();
+        certificate.Dispose();
+    }
+
+    private async Task<GatewayProcess> StartGatewayAsync(DirectoryInfo directory, BackendProcess backend)
+    {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
@@ -34,7 +37,7 @@ public sealed class TlsListenerTests : IAsyncLifetime
         await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
 
         var protos = Path.Combine(RepositoryPaths.NodeEcho, "protos");
-        var config = Path.Combine(directory.FullName, "strait.yaml");
+        var config = BackendBehindGateway.ConfigFile(directory);
         await File.WriteAllTextAsync(config, $"""
             listenProtocols: http1AndHttp2
             tls:
@@ -50,36 +53,26 @@ public sealed class TlsListenerTests : IAsyncLifetime
                 - selector: strait.echo.v1.StreamService.ServerStream
                   get: "/v1/stream/{"{text}"}"
             """);
-        gateway = await GatewayProcess.StartListeningAsync("https://127.0.0.1:0", null, "--config", config);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await gateway.DisposeAsync();
-        await backend.DisposeAsync();
-        certificate.Dispose();
-        directory.Delete(recursive: true);
+        return await GatewayProcess.StartListeningAsync("https://127.0.0.1:0", null, "--config", config);
     }
 
     [Fact]
     public async Task Grpc_clients_get_http2_and_rest_clients_http11_on_the_same_tls_port()
     {
-        Assert.Equal("https", gateway.Address.Scheme);
+        Assert.Equal("https", stack.Gateway.Address.Scheme);
         using var handler = new SocketsHttpHandler();
         handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString();
-        using var client = new GrpcClient(gateway.Address, new GrpcClientOptions { HttpHandler = handler });
-        await using (var call = client.StartCall("/strait.echo.v1.StreamService/ServerStream", deadlineUtc: DateTime.UtcNow.AddSeconds(20)))
+        using var client = new GrpcClient(stack.Gateway.Address, new GrpcClientOptions { HttpHandler = handler });
+        await using (var call = await StreamServiceCalls.StartServerStreamAsync(client, new StreamRequest { Text = "tls", Count = 3 }, DateTime.UtcNow.AddSeconds(20)))
         {
-            Assert.True(await call.WriteMessageAsync(new StreamRequest { Text = "tls", Count = 3 }.ToByteArray()));
-            await call.CompleteRequestAsync();
-            var replies = await GrpcPassthroughTests.ReadAllAsync(call);
+            var replies = await StreamServiceCalls.ReadAllAsync(call);
             Assert.Equal(GrpcStatusCode.Ok, call.GetStatus().Code);
             Assert.Equal([0, 1, 2], replies.Select(r => r.Index));
         }
 
         using var restHandler = new SocketsHttpHandler();
         restHandler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString();
-        using var http = new HttpClient(restHandler) { BaseAddress = gateway.Address };
+        using var http = new HttpClient(restHandler) { BaseAddress = stack.Gateway.Address };
         using var response = await http.GetAsync("/v1/stream/rest?count=2");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(new Version(1, 1), response.Version);

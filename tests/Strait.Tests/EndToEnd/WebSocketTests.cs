@@ -12,28 +12,16 @@ namespace Strait.Tests.EndToEnd;
 /// </summary>
 public sealed class WebSocketTests : IAsyncLifetime
 {
-    private BackendProcess backend = null!;
-    private GatewayProcess gateway = null!;
-    private DirectoryInfo directory = null!;
+    private BackendBehindGateway stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        directory = Directory.CreateTempSubdirectory("strait-ws-");
-        gateway = await GrpcPassthroughTests.StartGatewayAsync(directory, backend.Address);
-    }
+    public async Task InitializeAsync() => stack = await BackendBehindGateway.StartNodeEchoAsync();
 
-    public async Task DisposeAsync()
-    {
-        await gateway.DisposeAsync();
-        await backend.DisposeAsync();
-        directory.Delete(recursive: true);
-    }
+    public async Task DisposeAsync() => await stack.DisposeAsync();
 
     [Fact]
     public async Task A_bidirectional_method_answers_each_frame_and_closes_normally_after_the_client_does()
     {
-        using var socket = await ConnectAsync(gateway, "/v1/chat");
+        using var socket = await ConnectAsync(stack.Gateway, "/v1/chat");
         for (var i = 0; i < 3; i++)
         {
             await SendAsync(socket, $$"""{"text": "hello {{i}}"}""");
@@ -51,7 +39,7 @@ public sealed class WebSocketTests : IAsyncLifetime
     [Fact]
     public async Task A_client_stream_is_answered_once_the_client_closes_its_side()
     {
-        using var socket = await ConnectAsync(gateway, "/v1/stream:collect");
+        using var socket = await ConnectAsync(stack.Gateway, "/v1/stream:collect");
         foreach (var text in new[] { "a", "b", "c" })
         {
             await SendAsync(socket, $$"""{"text": "{{text}}"}""");
@@ -68,7 +56,7 @@ public sealed class WebSocketTests : IAsyncLifetime
     [Fact]
     public async Task The_handshake_goes_through_header_mapping_and_its_metadata_reaches_the_backend()
     {
-        using var socket = await ConnectAsync(gateway, "/v1/chat", new Dictionary<string, string> { ["X-Request-Id"] = "ws-handshake-1" });
+        using var socket = await ConnectAsync(stack.Gateway, "/v1/chat", new Dictionary<string, string> { ["X-Request-Id"] = "ws-handshake-1" });
         await SendAsync(socket, """{"text": "m"}""");
         var reply = JsonDocument.Parse((await ReceiveAsync(socket))!).RootElement;
 
@@ -78,7 +66,7 @@ public sealed class WebSocketTests : IAsyncLifetime
     [Fact]
     public async Task A_server_streaming_route_without_a_body_streams_its_replies_then_closes()
     {
-        using var socket = await ConnectAsync(gateway, "/v1/stream/ws?count=3");
+        using var socket = await ConnectAsync(stack.Gateway, "/v1/stream/ws?count=3");
         var texts = new List<string?>();
         while (await ReceiveAsync(socket) is { } frame)
         {
@@ -92,7 +80,7 @@ public sealed class WebSocketTests : IAsyncLifetime
     [Fact]
     public async Task A_backend_error_mid_stream_is_an_error_frame_and_a_close_code_naming_the_status()
     {
-        using var socket = await ConnectAsync(gateway, "/v1/stream/e?count=5&failAfter=2&failCode=14");
+        using var socket = await ConnectAsync(stack.Gateway, "/v1/stream/e?count=5&failAfter=2&failCode=14");
         var frames = new List<string>();
         while (await ReceiveAsync(socket) is { } frame)
         {
@@ -110,7 +98,7 @@ public sealed class WebSocketTests : IAsyncLifetime
     [Fact]
     public async Task A_frame_that_is_not_a_message_closes_with_1007_and_says_why()
     {
-        using var socket = await ConnectAsync(gateway, "/v1/chat");
+        using var socket = await ConnectAsync(stack.Gateway, "/v1/chat");
         await SendAsync(socket, """{"text": 12, "nope": true}""");
 
         var error = JsonDocument.Parse((await ReceiveAsync(socket))!).RootElement.GetProperty("error");
@@ -123,7 +111,7 @@ public sealed class WebSocketTests : IAsyncLifetime
     [Fact]
     public async Task A_binary_frame_closes_with_1003()
     {
-        using var socket = await ConnectAsync(gateway, "/v1/chat");
+        using var socket = await ConnectAsync(stack.Gateway, "/v1/chat");
         await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, CancellationToken.None);
 
         Assert.NotNull(await ReceiveAsync(socket));
@@ -134,10 +122,10 @@ public sealed class WebSocketTests : IAsyncLifetime
     [Fact]
     public async Task A_client_that_drops_the_connection_cancels_the_backend_stream()
     {
-        using var socket = await ConnectAsync(gateway, "/v1/stream/dropped-ws?count=10000&intervalMs=20");
+        using var socket = await ConnectAsync(stack.Gateway, "/v1/stream/dropped-ws?count=10000&intervalMs=20");
         Assert.NotNull(await ReceiveAsync(socket));
 
-        var cancelled = backend.ServerStreamCancelledAtAsync("dropped-ws");
+        var cancelled = stack.Backend.ServerStreamCancelledAtAsync("dropped-ws");
         var droppedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         socket.Abort();
 
@@ -147,11 +135,11 @@ public sealed class WebSocketTests : IAsyncLifetime
     [Fact]
     public async Task A_handshake_from_a_foreign_browser_origin_is_refused_but_the_gateways_own_origin_is_not()
     {
-        var (foreign, _) = await TryConnectAsync(gateway, "/v1/chat", new Dictionary<string, string> { ["Origin"] = "https://evil.example" });
+        var (foreign, _) = await TryConnectAsync(stack.Gateway, "/v1/chat", new Dictionary<string, string> { ["Origin"] = "https://evil.example" });
         Assert.Equal(HttpStatusCode.Forbidden, foreign);
 
-        var own = $"http://{gateway.Address.Authority}";
-        using var socket = await ConnectAsync(gateway, "/v1/chat", new Dictionary<string, string> { ["Origin"] = own });
+        var own = $"http://{stack.Gateway.Address.Authority}";
+        using var socket = await ConnectAsync(stack.Gateway, "/v1/chat", new Dictionary<string, string> { ["Origin"] = own });
         await SendAsync(socket, """{"text": "same origin"}""");
         Assert.Contains("same origin", await ReceiveAsync(socket), StringComparison.Ordinal);
     }
@@ -159,7 +147,7 @@ public sealed class WebSocketTests : IAsyncLifetime
     [Fact]
     public async Task A_unary_route_refuses_the_upgrade_with_a_problem()
     {
-        var (status, _) = await TryConnectAsync(gateway, "/v1/echo/1");
+        var (status, _) = await TryConnectAsync(stack.Gateway, "/v1/echo/1");
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
     }
@@ -167,8 +155,7 @@ public sealed class WebSocketTests : IAsyncLifetime
     [Fact]
     public async Task Idle_streams_are_closed_and_streams_past_the_per_client_cap_are_refused()
     {
-        await using var limited = await GrpcPassthroughTests.StartGatewayAsync(
-            directory, backend.Address, "streaming:\n  idleTimeout: 00:00:00.500\n  maxStreamsPerClient: 1");
+        await using var limited = await stack.StartEchoGatewayAsync("streaming:\n  idleTimeout: 00:00:00.500\n  maxStreamsPerClient: 1");
         using var first = await ConnectAsync(limited, "/v1/chat");
 
         var (refused, _) = await TryConnectAsync(limited, "/v1/chat");

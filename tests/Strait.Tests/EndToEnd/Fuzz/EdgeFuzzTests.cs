@@ -23,17 +23,11 @@ public sealed class EdgeFuzzTests : IAsyncLifetime
     private const int Workers = 6;
     private static readonly TimeSpan CaseLimit = TimeSpan.FromSeconds(60);
     private readonly ITestOutputHelper output;
-    private BackendProcess backend = null!;
-    private GatewayProcess gateway = null!;
-    private DirectoryInfo directory = null!;
+    private BackendBehindGateway stack = null!;
 
     public EdgeFuzzTests(ITestOutputHelper output) => this.output = output;
 
-    public async Task InitializeAsync()
-    {
-        backend = await BackendProcess.StartNodeEchoAsync();
-        directory = Directory.CreateTempSubdirectory("strait-fuzz-");
-        gateway = await GrpcPassthroughTests.StartGatewayAsync(directory, backend.Address, """
+    public async Task InitializeAsync() => stack = await BackendBehindGateway.StartNodeEchoAsync("""
             headers:
               rules:
                 - { httpHeader: X-User-Role, grpcMetadata: user-role, default: guest, transforms: [trim, lower] }
@@ -43,14 +37,8 @@ public sealed class EdgeFuzzTests : IAsyncLifetime
                 timeout: 00:00:05
                 maxTimeout: 00:00:05
             """);
-    }
 
-    public async Task DisposeAsync()
-    {
-        await gateway.DisposeAsync();
-        await backend.DisposeAsync();
-        directory.Delete(recursive: true);
-    }
+    public async Task DisposeAsync() => await stack.DisposeAsync();
 
     [Fact]
     public async Task Every_seed_request_succeeds_unmutated()
@@ -86,8 +74,8 @@ public sealed class EdgeFuzzTests : IAsyncLifetime
 
         var elapsed = DateTime.UtcNow - started;
         var violations = outcomes.Where(o => o.Outcome.Violation is not null).OrderBy(o => o.Case).ToList();
-        var logFaults = gateway.Output.Split('\n').Where(IsLogFault).ToList();
-        using var stillServing = await gateway.SendJsonAsync(HttpMethod.Post, "/v1/echo", """{"id":"after"}""");
+        var logFaults = stack.Gateway.Output.Split('\n').Where(IsLogFault).ToList();
+        using var stillServing = await stack.Gateway.SendJsonAsync(HttpMethod.Post, "/v1/echo", """{"id":"after"}""");
         var report = Report(seed, cases, elapsed, outcomes, violations.Count, logFaults.Count);
         output.WriteLine(report);
         if (Environment.GetEnvironmentVariable("EDGE_FUZZ_REPORT") is { Length: > 0 } reportFile)
@@ -97,7 +85,7 @@ public sealed class EdgeFuzzTests : IAsyncLifetime
 
         if (Environment.GetEnvironmentVariable("EDGE_FUZZ_LOG") is { Length: > 0 } logFile)
         {
-            await File.WriteAllTextAsync(logFile, gateway.Output);
+            await File.WriteAllTextAsync(logFile, stack.Gateway.Output);
         }
 
         var failures = new StringBuilder();
@@ -135,12 +123,12 @@ public sealed class EdgeFuzzTests : IAsyncLifetime
     }
 
     private async Task<FuzzOutcome> SendAsync(HttpClient h2, FuzzRequest request) => request.Transport == FuzzTransport.Http1
-        ? await FuzzExchange.SendHttp1Async(new IPEndPoint(IPAddress.Loopback, gateway.Address.Port), request)
+        ? await FuzzExchange.SendHttp1Async(new IPEndPoint(IPAddress.Loopback, stack.Gateway.Address.Port), request)
         : await FuzzExchange.SendHttp2Async(h2, request);
 
     private HttpClient Http2Client() => new(new SocketsHttpHandler { MaxConnectionsPerServer = Workers })
     {
-        BaseAddress = gateway.Http2Address,
+        BaseAddress = stack.Gateway.Http2Address,
         DefaultRequestVersion = HttpVersion.Version20,
         DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         Timeout = Timeout.InfiniteTimeSpan,
