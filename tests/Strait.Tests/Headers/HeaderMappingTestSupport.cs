@@ -57,6 +57,13 @@ internal static class HeaderMappingTestSupport
         return (metadata, problem);
     }
 
+    public static (GrpcMetadata Metadata, Problem? Problem) MapVerbatim(HeaderMappingPlan plan, HttpContext context)
+    {
+        var metadata = new GrpcMetadata();
+        var problem = IncomingHeaderMapper.MapVerbatim(context.Request, plan, new RequestIdentity("req-test", "trace-test"), metadata);
+        return (metadata, problem);
+    }
+
     public static string? Single(this GrpcMetadata metadata, string key) =>
         metadata.GetValues(key) switch
         {

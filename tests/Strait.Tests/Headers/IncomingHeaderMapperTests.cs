@@ -1,3 +1,4 @@
+using System.Net;
 using Strait.Headers;
 using Strait.Observability;
 using Strait.Routing;
@@ -418,6 +419,191 @@ public sealed class IncomingHeaderMapperTests
 
         Assert.Equal("pt-br", metadata.Single("locale"));
         Assert.Empty(metadata.GetValues("grpcgateway-accept-language"));
+    }
+    [Fact]
+    public void A_Connection_header_that_names_other_headers_leaves_the_rest_to_cross()
+    {
+        const string connection = "keep-alive, X-Other";
+        const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var rule = new HeaderRuleOptions { HttpHeader = "X-User", GrpcMetadata = "user" };
+        var compatible = Plan(new HeaderMappingOptions { Mode = HeaderMappingModes.GrpcGateway, Rules = [rule] });
+
+        Assert.Equal("u", MapIncoming(Plan(rule), Request(("Connection", connection), ("X-User", "u"))).Metadata.Single("user"));
+        var defaults = MapIncoming(compatible, Request(("Connection", connection), ("Accept-Language", "pt"), ("traceparent", traceparent))).Metadata;
+        Assert.Equal("pt", defaults.Single("grpcgateway-accept-language"));
+        Assert.Equal(traceparent, defaults.Single("traceparent"));
+        var verbatim = new GrpcMetadata();
+        var context = Request(("Connection", connection), ("X-User", "u"));
+        Assert.Null(IncomingHeaderMapper.MapVerbatim(context.Request, Plan(), new RequestIdentity("req-test", "trace-test"), verbatim));
+        Assert.Equal("u", verbatim.Single("x-user"));
+    }
+
+    [Fact]
+    public void Exactly_the_maximum_header_count_is_accepted_and_one_more_is_a_431()
+    {
+        var context = Request(("A", "1"), ("B", "2"), ("C", "3"));
+        var count = context.Request.Headers.Count;
+        var atLimit = Plan(new HeaderMappingOptions { MaxHeaderCount = count });
+        var belowCount = Plan(new HeaderMappingOptions { MaxHeaderCount = count - 1 });
+
+        Assert.Null(MapIncoming(atLimit, context).Problem);
+        Assert.Null(MapVerbatim(atLimit, context).Problem);
+        Assert.Equal(431, MapIncoming(belowCount, context).Problem!.Status);
+        var problem = MapVerbatim(belowCount, context).Problem;
+        Assert.Equal(431, problem!.Status);
+        Assert.Equal($"The request has {count} headers; at most {count - 1} are accepted.", problem.Detail);
+    }
+
+    [Fact]
+    public void Metadata_of_exactly_the_size_limit_is_accepted_and_one_byte_more_is_a_400()
+    {
+        // Binary metadata counts its decoded bytes: "AQIDBA==" is four.
+        HeaderRuleOptions[] rules = [new() { HttpHeader = "X-Trace", GrpcMetadata = "trace-bin" }, new() { HttpHeader = "X-Name", GrpcMetadata = "name" }];
+        var context = Request(("X-Trace", "AQIDBA=="), ("X-Name", "abc"));
+        var (metadata, _) = MapIncoming(Plan(new HeaderMappingOptions { Rules = [.. rules] }), context);
+        var size = "trace-bin".Length + 4 + metadata.Where(e => !e.IsBinary).Sum(e => e.Key.Length + e.Value.Length);
+
+        Assert.Null(MapIncoming(Plan(new HeaderMappingOptions { MaxMetadataSize = size, Rules = [.. rules] }), context).Problem);
+        var problem = MapIncoming(Plan(new HeaderMappingOptions { MaxMetadataSize = size - 1, Rules = [.. rules] }), context).Problem;
+        Assert.Equal(400, problem!.Status);
+        Assert.Equal("metadata-too-large", problem.TypeSlug);
+    }
+
+    [Fact]
+    public void A_gateway_owned_header_sent_on_a_gRPC_call_is_a_400_naming_it()
+    {
+        var plan = Plan(new HeaderMappingOptions { GatewayOwned = ["X-User-Id"] });
+
+        var (metadata, problem) = MapVerbatim(plan, Request(("X-User-Id", "forged"), ("X-Other", "x")));
+
+        Assert.Equal(400, problem!.Status);
+        Assert.Equal("invalid-header", problem.TypeSlug);
+        Assert.Contains("set by the gateway; clients cannot send it", problem.Detail, StringComparison.Ordinal);
+        Assert.Contains("x-user-id", problem.Detail, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(metadata);
+    }
+
+    [Fact]
+    public void A_gRPC_call_forwards_its_headers_as_sent_with_the_gateway_metadata_added()
+    {
+        const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var context = Request(("X-Tenant", "acme"), ("X-Tenant", "beta"), ("traceparent", traceparent), ("tracestate", "vendor=1"));
+
+        var (metadata, problem) = MapVerbatim(Plan(), context);
+
+        Assert.Null(problem);
+        Assert.Equal(["acme", "beta"], metadata.GetValues("x-tenant"));
+        Assert.Equal("req-test", metadata.Single("x-request-id"));
+        Assert.Equal(traceparent, metadata.Single("traceparent"));
+        Assert.Equal("vendor=1", metadata.Single("tracestate"));
+        Assert.Equal("192.0.2.7", metadata.Single("x-forwarded-for"));
+        Assert.Equal("gateway.test:8080", metadata.Single("x-forwarded-host"));
+        Assert.Equal("http", metadata.Single("x-forwarded-proto"));
+    }
+
+    [Theory]
+    [InlineData("Content-Type")]
+    [InlineData("Content-Length")]
+    [InlineData("User-Agent")]
+    [InlineData("Accept")]
+    [InlineData("Accept-Encoding")]
+    [InlineData("X-Grpc-Web")]
+    [InlineData("X-User-Agent")]
+    [InlineData("Origin")]
+    [InlineData("Access-Control-Request-Method")]
+    [InlineData("Access-Control-Request-Headers")]
+    [InlineData("Keep-Alive")]
+    [InlineData("TE")]
+    public void A_gRPC_call_does_not_forward_its_transport_and_browser_headers(string header)
+    {
+        var (metadata, problem) = MapVerbatim(Plan(), Request((header, "client-value")));
+
+        Assert.Null(problem);
+        Assert.Empty(metadata.GetValues(header.ToLowerInvariant()));
+    }
+
+    [Theory]
+    [InlineData("X-Request-Id", "req-test")]
+    [InlineData("X-Forwarded-For", "192.0.2.7")]
+    [InlineData("X-Forwarded-Host", "gateway.test:8080")]
+    [InlineData("X-Forwarded-Proto", "http")]
+    [InlineData("traceparent", "client-value")]
+    [InlineData("tracestate", "client-value")]
+    public void A_gRPC_call_gets_the_gateway_metadata_once_not_the_client_copy_as_well(string header, string expected)
+    {
+        var (metadata, problem) = MapVerbatim(Plan(), Request((header, "client-value")));
+
+        Assert.Null(problem);
+        Assert.Equal(expected, metadata.Single(header.ToLowerInvariant()));
+    }
+
+    [Fact]
+    public void A_skipped_path_still_gets_the_gateway_metadata()
+    {
+        var plan = Plan(new HeaderMappingOptions { SkipPaths = ["/healthz"], Rules = [new() { HttpHeader = "X-Tenant", Required = true }] });
+
+        var (metadata, problem) = MapIncoming(plan, Request("/healthz", ("tracestate", "vendor=1")));
+
+        Assert.Null(problem);
+        Assert.Equal("req-test", metadata.Single("x-request-id"));
+        Assert.Equal("vendor=1", metadata.Single("tracestate"));
+        Assert.Equal("192.0.2.7", metadata.Single("x-forwarded-for"));
+    }
+
+    [Theory]
+    [InlineData("::ffff:192.0.2.7", "192.0.2.7")]
+    [InlineData("2001:db8::1", "2001:db8::1")]
+    public void The_peer_in_X_Forwarded_For_is_shown_as_IPv4_when_it_is_IPv4_mapped(string peer, string shown)
+    {
+        var context = Request();
+        context.Connection.RemoteIpAddress = IPAddress.Parse(peer);
+
+        Assert.Equal(shown, MapIncoming(Plan(), context).Metadata.Single("x-forwarded-for"));
+    }
+
+    [Fact]
+    public void An_IPv4_mapped_peer_inside_a_trusted_IPv4_range_is_a_trusted_proxy()
+    {
+        var plan = Plan(new HeaderMappingOptions { TrustedProxies = ["192.0.2.0/24"] });
+        var context = Request(("X-Forwarded-For", "203.0.113.1"));
+        context.Connection.RemoteIpAddress = IPAddress.Parse("::ffff:192.0.2.7");
+
+        Assert.Equal("203.0.113.1, 192.0.2.7", MapIncoming(plan, context).Metadata.Single("x-forwarded-for"));
+    }
+
+    [Fact]
+    public void Trace_context_that_is_not_printable_ASCII_is_dropped_not_refused()
+    {
+        var (metadata, problem) = MapIncoming(Plan(), Request(("traceparent", "caf\u00e9"), ("tracestate", "tab\there")));
+
+        Assert.Null(problem);
+        Assert.Empty(metadata.GetValues("traceparent"));
+        Assert.Empty(metadata.GetValues("tracestate"));
+    }
+
+    [Fact]
+    public void A_valid_base64_value_for_a_binary_key_is_accepted()
+    {
+        var plan = Plan(new HeaderRuleOptions { HttpHeader = "X-Trace", GrpcMetadata = "trace-bin" });
+
+        var (metadata, problem) = MapIncoming(plan, Request(("X-Trace", "AQIDBA==")));
+
+        Assert.Null(problem);
+        Assert.Equal([new byte[] { 1, 2, 3, 4 }], metadata.GetBinaryValues("trace-bin"));
+    }
+
+    [Theory]
+    [InlineData("Grpc-Metadata-Trace-Bin", "not base64!", "The request header 'Grpc-Metadata-Trace-Bin' is not valid base64.")]
+    [InlineData("Grpc-Metadata-Name", "caf\u00e9", "The request header 'Grpc-Metadata-Name' contains characters that are not printable ASCII.")]
+    [InlineData("Accept-Language", "caf\u00e9", "The request header 'Accept-Language' contains characters that are not printable ASCII.")]
+    public void Grpc_gateway_mode_says_whether_a_value_is_bad_base64_or_not_printable(string header, string value, string detail)
+    {
+        var plan = Plan(new HeaderMappingOptions { Mode = HeaderMappingModes.GrpcGateway });
+
+        var (_, problem) = MapIncoming(plan, Request((header, value)));
+
+        Assert.Equal(400, problem!.Status);
+        Assert.Equal(detail, problem.Detail);
     }
 }
 
