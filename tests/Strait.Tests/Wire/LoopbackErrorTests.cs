@@ -221,8 +221,10 @@ public sealed class LoopbackErrorTests
         Assert.Equal("first", ParseCurrent(call).Text);
         Assert.False(await call.MoveNextAsync().AsTask().WaitAsync(Bound));
 
+        // The server holds the same deadline (grpc-timeout) and ends the call on its own timer too: on a loaded machine
+        // its DEADLINE_EXCEEDED trailers can arrive before the client's timer fires. Either way the pending read ends.
         Assert.Equal(GrpcStatusCode.DeadlineExceeded, call.GetStatus().Code);
-        Assert.Equal(StatusOrigin.Local, call.GetStatus().Origin);
+        Assert.Contains(call.GetStatus().Origin, new[] { StatusOrigin.Local, StatusOrigin.Backend });
         await service.HandlerCancelled.Task.WaitAsync(Bound);
     }
 
